@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/workflow"
+)
+
+// storeFlags are --data and --db, which every command that touches the
+// database takes.
+func storeFlags(f flags) func() (store.Config, error) {
+	data := f.str("data", "", "directory for the embedded SQLite database and files")
+	db := f.str("db", "", "PostgreSQL URL (postgres://…); replaces the embedded database")
+	return func() (store.Config, error) {
+		if *data == "" && *db == "" {
+			return store.Config{}, usageError{f.Name() + ": give --data DIR or --db URL"}
+		}
+		return store.Config{DataDir: *data, DatabaseURL: *db}, nil
+	}
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", stderr)
+	addr := f.str("addr", "127.0.0.1:8080", "address to listen on")
+	baseURL := f.str("base-url", "", "URL people use to reach this service (default http://ADDR)")
+	smtp := f.str("smtp", "", "SMTP relay, smtp://user:pass@host:587?from=verify@example.com; without it mail stays in the dev mailbox")
+	trustProxy := f.boolean("trust-proxy", false, "take client addresses from X-Forwarded-For (behind a reverse proxy)")
+	slot := f.str("slot-length", "10m", "how long a bookable call slot lasts, 5m to 60m")
+	documentKey := f.str("document-key", "", "AES-256 key sealing uploaded documents: 64 hex digits or base64, e.g. from `openssl rand -hex 32`; without it documents are refused")
+	metricsToken := f.str("metrics-token", "", "bearer token Prometheus must send to read /metrics; without it /metrics is open")
+	call := callFlags(f)
+	cfg := storeFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	storeCfg, err := cfg()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	callCfg, err := call(baseURLFor(*baseURL, ln))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	slotLength, err := time.ParseDuration(*slot)
+	if err != nil || slotLength < 5*time.Minute || slotLength > time.Hour {
+		ln.Close()
+		return usageError{"serve: --slot-length must be a duration from 5m to 60m"}
+	}
+	srv, err := server.Open(ctx, server.Config{Store: storeCfg, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
+		Log: log, TrustProxy: *trustProxy, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
+		DocumentKey: *documentKey})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer srv.Close()
+	log.Info("attest is serving", slog.String("addr", ln.Addr().String()), slog.String("base_url", baseURLFor(*baseURL, ln)))
+	return srv.Run(ctx, ln)
+}
+
+// callFlags are the live call's settings.
+func callFlags(f flags) func(baseURL string) (server.CallConfig, error) {
+	listen := f.str("turn-listen", "0.0.0.0:3478", "where the embedded TURN server listens, UDP and TCP")
+	ip := f.str("turn-ip", "", "address browsers reach the TURN relay on (default: the --base-url host's address)")
+	external := f.str("turn-external", "", "an external TURN server instead of the embedded one: 'turn:host:3478?transport=udp,…;secret=S[;ttl=10m]'")
+	relayOnly := f.boolean("relay-only", false, "send all media through TURN, so neither side learns the other's IP address")
+	agentCamera := f.boolean("agent-camera", false, "let agents send video (by default the freelancer hears the agent and sees their first name)")
+	hold := f.str("queue-hold", "15m", "how long a freelancer who closed the queue page keeps their place")
+	return func(baseURL string) (server.CallConfig, error) {
+		holdFor, err := time.ParseDuration(*hold)
+		if err != nil || holdFor < 0 {
+			return server.CallConfig{}, usageError{"serve: --queue-hold must be a duration such as 15m"}
+		}
+		cc := server.CallConfig{TURNListen: *listen, TURNExternal: *external, RelayOnly: *relayOnly,
+			AgentCamera: *agentCamera, Hold: holdFor}
+		if *external != "" {
+			return cc, nil
+		}
+		cc.TURNRelayIP, err = relayIP(*ip, baseURL)
+		return cc, err
+	}
+}
+
+// relayIP is the address browsers send relayed media to: the flag, or the
+// address of the base URL's host.
+func relayIP(flag, baseURL string) (net.IP, error) {
+	if flag != "" {
+		ip := net.ParseIP(flag)
+		if ip == nil {
+			return nil, usageError{fmt.Sprintf("serve: --turn-ip %q is not an IP address", flag)}
+		}
+		return ip, nil
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, usageError{"serve: --base-url is not a URL"}
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil {
+		return ip, nil
+	}
+	ips, err := net.LookupIP(u.Hostname())
+	for _, ip := range ips {
+		if ip.To4() != nil {
+			return ip, nil
+		}
+	}
+	return nil, usageError{fmt.Sprintf("serve: cannot tell the TURN relay's address from %s (%v); give --turn-ip", u.Hostname(), err)}
+}
+
+// baseURLFor is the given base URL, or one made from the listening address.
+func baseURLFor(given string, ln net.Listener) string {
+	if given != "" {
+		return strings.TrimRight(given, "/")
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("migrate", os.Stderr)
+	cfg := storeFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	storeCfg, err := cfg()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, storeCfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if err := jobs.Migrate(ctx, st); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied %d migration(s); the database is up to date\n", n)
+	return nil
+}
+
+func apikeyCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("apikey create", os.Stderr)
+	name := f.str("name", "", "what the key is for, e.g. marketplace-backend")
+	cfg := storeFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*name) == "" || len(*name) > 100 {
+		return usageError{"apikey create: --name is required (at most 100 characters)"}
+	}
+	storeCfg, err := cfg()
+	if err != nil {
+		return err
+	}
+	st, err := server.Migrated(ctx, storeCfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var key string
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		key, err = tools(st).CreateAPIKey(ctx, tx, "cli", *name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "API key %q created. It is shown only now; store it in your marketplace's secrets.\n%s\n", *name, key)
+	return nil
+}
+
+// tools is the workflow for commands that run beside a server: they write
+// staff and keys, which need neither the job queue nor portal links.
+func tools(st *store.Store) *workflow.Workflow {
+	return &workflow.Workflow{Store: st, Now: time.Now}
+}
+
+func staffAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	f := newFlags("staff add", os.Stderr)
+	email := f.str("email", "", "the staff member's email, used to sign in")
+	role := f.str("role", "", "agent, supervisor or admin")
+	name := f.str("name", "", "name shown in the console (default: the part of the email before @)")
+	cfg := storeFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if !store.Role(*role).Valid() {
+		return usageError{"staff add: --role must be agent, supervisor or admin"}
+	}
+	storeCfg, err := cfg()
+	if err != nil {
+		return err
+	}
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	st, err := server.Migrated(ctx, storeCfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var created bool
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		created, err = tools(st).PutStaff(ctx, tx, "cli", *email, *name, store.Role(*role), password)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	verb := "updated"
+	if created {
+		verb = "added"
+	}
+	fmt.Fprintf(stdout, "%s %s as %s\n", verb, strings.ToLower(*email), *role)
+	return nil
+}
+
+// staffReview grants an agent review rights, or withdraws them.
+func staffReview(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("staff review", os.Stderr)
+	email := f.str("email", "", "the staff member's email")
+	withdraw := f.Bool("withdraw", false, "withdraw review rights instead of granting them")
+	cfg := storeFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError{"staff review: --email is required"}
+	}
+	storeCfg, err := cfg()
+	if err != nil {
+		return err
+	}
+	st, err := server.Migrated(ctx, storeCfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		return tools(st).SetReviewRights(ctx, tx, "cli", *email, !*withdraw)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("staff review: no active staff member with email %s", *email)
+	}
+	if err != nil {
+		return err
+	}
+	if *withdraw {
+		fmt.Fprintf(stdout, "%s may no longer give second reviews\n", strings.ToLower(*email))
+	} else {
+		fmt.Fprintf(stdout, "%s may now give second reviews\n", strings.ToLower(*email))
+	}
+	return nil
+}
+
+// readPassword takes the first line of standard input.
+func readPassword(stdin io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func auditVerify(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("audit verify", os.Stderr)
+	cfg := storeFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	storeCfg, err := cfg()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, storeCfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.VerifyAudit(ctx)
+	if err != nil {
+		var broken *audit.BrokenError
+		if errors.As(err, &broken) {
+			fmt.Fprintf(stdout, "audit log BROKEN: %v (%d entries before it hold)\n", err, n)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "audit log intact: %d entries\n", n)
+	return nil
+}

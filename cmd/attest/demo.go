@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/schedule"
+	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
+)
+
+func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("demo", stderr)
+	addr := f.str("addr", "127.0.0.1:8080", "address to listen on")
+	data := f.str("data", "", "directory for the demo database (default: a new temporary directory)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *data == "" {
+		dir, err := os.MkdirTemp("", "attest-demo-")
+		if err != nil {
+			return fmt.Errorf("make demo directory: %w", err)
+		}
+		*data = dir
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (another attest running? try --addr 127.0.0.1:8081)", *addr, err)
+	}
+	base := baseURLFor("", ln)
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	documentKey, err := demoDocumentKey(*data)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: *data}, BaseURL: base, Log: log,
+		DocumentKey: documentKey})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer srv.Close()
+	seeded, err := seedDemo(ctx, srv)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	fmt.Fprintf(stdout, `attest demo is running with sample data in %s
+
+  Agent console   %s/login
+                  email    %s
+                  password %s
+  Freelancer      %s
+                  (Ana Souza's portal: why she was asked, what is checked, her deadline)
+  Dev mailbox     %s/dev/mailbox   (sign in first; invitations land here)
+  API key         %s
+  API reference   %s/v1/openapi.json
+
+Try a call (it works on this machine with one browser and a private window):
+  1. open the agent console, sign in, press "Go online";
+  2. open Ana's link in a private window, check your camera, press "Join the queue";
+  3. back in the console, press "Take the next freelancer": you are in a video call.
+
+Try the API:
+  curl -s -H "Authorization: Bearer %s" %s/v1/freelancers/u-1004/standing
+  curl -s -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
+    -d '{"freelancer_id":"u-1002","reason":{"code":"location_mismatch","explanation":"Recent sign-ins came from another country than your profile says."}}' \
+    %s/v1/verifications
+
+Press Ctrl+C to stop.
+`, *data, base, seeded.agentEmail, seeded.agentPassword, seeded.portalURL, base, seeded.apiKey, base,
+		seeded.apiKey, base, seeded.apiKey, base)
+	return srv.Run(ctx, ln)
+}
+
+type demoSeed struct {
+	agentEmail, agentPassword, apiKey, portalURL string
+}
+
+// seedDemo fills a fresh database with a small, plausible marketplace: four
+// freelancers, one open case, one verified, one overdue, one with no case.
+func seedDemo(ctx context.Context, srv *server.Server) (*demoSeed, error) {
+	pw := make([]byte, 12)
+	rand.Read(pw)
+	seed := &demoSeed{agentEmail: "agent@demo.example", agentPassword: base64.RawURLEncoding.EncodeToString(pw)}
+	now := time.Now()
+	past := *srv.Workflow
+	past.Now = func() time.Time { return now.AddDate(0, 0, -9) }
+	wf := srv.Workflow
+	err := srv.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := wf.PutStaff(ctx, tx, "system:demo", seed.agentEmail, "Maria", store.RoleAgent, seed.agentPassword); err != nil {
+			return err
+		}
+		if _, err := wf.PutStaff(ctx, tx, "system:demo", "supervisor@demo.example", "Sam", store.RoleSupervisor, seed.agentPassword); err != nil {
+			return err
+		}
+		var err error
+		if seed.apiKey, err = wf.CreateAPIKey(ctx, tx, "system:demo", "demo marketplace"); err != nil {
+			return err
+		}
+		if err := demoHours(ctx, tx, wf, seed.agentEmail, "supervisor@demo.example"); err != nil {
+			return err
+		}
+		for _, f := range demoFreelancers() {
+			if _, err := srv.Workflow.PutFreelancer(ctx, tx, "system:demo", f); err != nil {
+				return err
+			}
+		}
+		opened, err := srv.Workflow.OpenVerification(ctx, tx, "system:demo", verification.Request{FreelancerID: "u-1001",
+			Reason: verification.Reason{Code: "new_account_review", Explanation: "Your account is new and received many client invitations in its first week. " +
+				"We check such accounts once, so that clients can trust what profiles say. It is not an accusation."}})
+		if err != nil {
+			return err
+		}
+		seed.portalURL = opened.Link.URL
+		if err := demoVerified(ctx, tx, &past); err != nil {
+			return err
+		}
+		_, err = past.OpenVerification(ctx, tx, "system:demo", verification.Request{FreelancerID: "u-1004",
+			Reason: verification.Reason{Code: "payment_dispute", Explanation: "A client disputed a payment and said the work was done by someone else. " +
+				"A short call lets you confirm that the profile is yours."}})
+		return err
+	})
+	return seed, err
+}
+
+// demoVerified takes Lena's case through a call to a verified decision.
+func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow) error {
+	opened, err := wf.OpenVerification(ctx, tx, "system:demo", verification.Request{FreelancerID: "u-1003",
+		Reason: verification.Reason{Code: "skill_badge", Explanation: "You asked for the verified-translator badge."}})
+	if err != nil {
+		return err
+	}
+	for _, next := range []verification.Status{verification.InQueue, verification.InCall, verification.Verified} {
+		if _, err := wf.Transition(ctx, tx, "system:demo", opened.Verification.ID, next); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func demoFreelancers() []*verification.Freelancer {
+	return []*verification.Freelancer{
+		{ID: "u-1001", DisplayName: "Ana Souza", Email: "ana.souza@example.com", Locale: "pt-BR", TimeZone: "America/Sao_Paulo",
+			Claims: []verification.Claim{
+				{Key: "location", Label: "Location", Value: "São Paulo, Brazil", Kind: verification.KindLocation},
+				{Key: "skill.go", Label: "Go backend development", Value: "6 years", Kind: verification.KindSkill},
+				{Key: "education", Label: "Degree", Value: "BSc Computer Science, Universidade de São Paulo", Kind: verification.KindEducation},
+			}},
+		{ID: "u-1002", DisplayName: "Rahul Mehta", Email: "rahul.mehta@example.com", Locale: "en-IN", TimeZone: "Asia/Kolkata",
+			Claims: []verification.Claim{
+				{Key: "location", Label: "Location", Value: "Pune, India", Kind: verification.KindLocation},
+				{Key: "employment", Label: "Senior Android developer", Value: "Fintech company, 2019–2024", Kind: verification.KindEmployment},
+			}},
+		{ID: "u-1003", DisplayName: "Lena Fischer", Email: "lena.fischer@example.com", Locale: "de-DE", TimeZone: "Europe/Berlin",
+			Claims: []verification.Claim{
+				{Key: "identity", Label: "Legal name", Value: "Lena Fischer", Kind: verification.KindIdentity},
+				{Key: "skill.translation", Label: "Technical translation", Value: "German ↔ English", Kind: verification.KindSkill},
+			}},
+		{ID: "u-1004", DisplayName: "Kwame Mensah", Email: "kwame.mensah@example.com", Locale: "en-GH", TimeZone: "Africa/Accra",
+			Claims: []verification.Claim{
+				{Key: "location", Label: "Location", Value: "Accra, Ghana", Kind: verification.KindLocation},
+				{Key: "skill.ux", Label: "UX research", Value: "4 years", Kind: verification.KindSkill},
+			}},
+	}
+}
+
+// demoHours gives the demo's staff working hours, so that freelancers can
+// book: Maria weekdays in Lisbon, Sam every day in the evening, UTC.
+func demoHours(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, maria, sam string) error {
+	var weekdays, everyDay []schedule.Hours
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if d != time.Saturday && d != time.Sunday {
+			weekdays = append(weekdays, schedule.Hours{Day: d, Start: 9 * 60, End: 17 * 60})
+		}
+		everyDay = append(everyDay, schedule.Hours{Day: d, Start: 17 * 60, End: 21 * 60})
+	}
+	for _, h := range []struct {
+		email, zone string
+		hours       []schedule.Hours
+	}{{maria, "Europe/Lisbon", weekdays}, {sam, "UTC", everyDay}} {
+		st, err := tx.StaffByEmail(ctx, h.email)
+		if err != nil {
+			return err
+		}
+		if err := wf.SetHours(ctx, tx, "system:demo", st.ID, h.zone, h.hours); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoDocumentKey keeps the demo's document key beside its database, so that
+// a demo started again on the same --data still opens its documents. A real
+// deployment keeps the key apart from the data (--document-key).
+func demoDocumentKey(dir string) (string, error) {
+	file := filepath.Join(dir, "demo-document.key")
+	if b, err := os.ReadFile(file); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	key := evidence.NewKey()
+	if err := os.WriteFile(file, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("demo document key: %w", err)
+	}
+	return key, nil
+}

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+)
+
+type createVerificationBody struct {
+	FreelancerID string                `json:"freelancer_id"`
+	Reason       *reasonBody           `json:"reason"`
+	Claims       []string              `json:"claims"`
+	Methods      []verification.Method `json:"methods"`
+	GraceDays    *int                  `json:"grace_days"`
+}
+
+type reasonBody struct {
+	Code        string `json:"code"`
+	Explanation string `json:"explanation"`
+}
+
+// createdVerification is a new case with the portal link that was emailed.
+type createdVerification struct {
+	*verification.Verification
+	PortalURL       string    `json:"portal_url"`
+	PortalExpiresAt time.Time `json:"portal_url_expires_at"`
+}
+
+func (s *Server) createVerification(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
+	var in createVerificationBody
+	if err := decodeStrict(body, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.FreelancerID == "" {
+		return 0, nil, badRequest("required", "freelancer_id", "freelancer_id is required")
+	}
+	if err := verification.ValidateFreelancerID(in.FreelancerID); err != nil {
+		return 0, nil, badRequest("invalid", "freelancer_id", "freelancer_id: %s", err.(*verification.FieldError).Message)
+	}
+	if in.Reason == nil {
+		return 0, nil, badRequest("required", "reason", "reason is required: every verification states why it was opened")
+	}
+	req := verification.Request{FreelancerID: in.FreelancerID, Claims: in.Claims, Methods: in.Methods,
+		Reason: verification.Reason{Code: in.Reason.Code, Explanation: in.Reason.Explanation}}
+	if in.GraceDays != nil {
+		if *in.GraceDays < 1 {
+			return 0, nil, badRequest("out_of_range", "grace_days", "grace_days must be at least 1")
+		}
+		req.GraceDays = *in.GraceDays
+	}
+	opened, err := s.Workflow.OpenVerification(r.Context(), tx, actor(r.Context()), req)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, createdVerification{opened.Verification, opened.Link.URL, opened.Link.ExpiresAt}, nil
+}
+
+func (s *Server) getVerification(r *http.Request) (any, error) {
+	return s.Store.Verification(r.Context(), r.PathValue("id"))
+}
+
+func (s *Server) cancelVerification(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
+	if err := emptyObject(body); err != nil {
+		return 0, nil, err
+	}
+	v, err := s.Workflow.Transition(r.Context(), tx, actor(r.Context()), r.PathValue("id"), verification.Canceled)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, v, nil
+}
+
+// page is a list with the cursor of the page after it (null on the last).
+type page[T any] struct {
+	Data       []T     `json:"data"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func (s *Server) listVerifications(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	limit, err := limitParam(q, 50, 100)
+	if err != nil {
+		return nil, err
+	}
+	f := store.VerificationFilter{FreelancerID: q.Get("freelancer_id"), Status: verification.Status(q.Get("status")), Limit: limit + 1}
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, badRequest("invalid", "status", "status must be one of the verification statuses")
+	}
+	if c := q.Get("cursor"); c != "" {
+		after, err := base64.RawURLEncoding.DecodeString(c)
+		if err != nil || len(after) == 0 || len(after) > 64 {
+			return nil, badRequest("invalid", "cursor", "cursor must be a next_cursor from an earlier page")
+		}
+		f.After = string(after)
+	}
+	list, err := s.Store.Verifications(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	out := page[*verification.Verification]{Data: list}
+	if len(list) > limit {
+		out.Data = list[:limit]
+		next := base64.RawURLEncoding.EncodeToString([]byte(list[limit-1].ID))
+		out.NextCursor = &next
+	}
+	return out, nil
+}
+
+// onlyParams refuses query parameters the endpoint does not define, for the
+// same reason the bodies refuse unknown fields: a typo must not be ignored.
+func onlyParams(q url.Values, known ...string) error {
+	for name, values := range q {
+		if !slices.Contains(known, name) {
+			return badRequest("unknown_parameter", name, "unknown query parameter %q", name)
+		}
+		if len(values) > 1 {
+			return badRequest("repeated_parameter", name, "query parameter %q is given more than once", name)
+		}
+	}
+	return nil
+}
+
+func limitParam(q url.Values, def, max int) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, badRequest("out_of_range", "limit", "limit must be a whole number from 1 to %d", max)
+	}
+	return n, nil
+}

@@ -1,0 +1,71 @@
+package call
+
+import (
+	"time"
+
+	"github.com/attest-dev/attest/internal/relay"
+)
+
+// Server message types.
+const (
+	TypeWelcome  = "welcome"
+	TypeQueue    = "queue"
+	TypeFloor    = "floor"
+	TypeCall     = "call"
+	TypePeer     = "peer"
+	TypeEnded    = "ended"
+	TypeReplaced = "replaced"
+	TypeError    = "error"
+	TypePong     = "pong"
+)
+
+// ServerMessage is anything the server sends. Fields not set for a type
+// are left out.
+type ServerMessage struct {
+	V          int                 `json:"v"`
+	Type       string              `json:"type"`
+	Role       string              `json:"role,omitempty"`
+	ICEServers []relay.ICEServer   `json:"ice_servers,omitempty"`
+	RelayOnly  bool                `json:"relay_only,omitempty"`
+	Call       *CallInfo           `json:"call,omitempty"`
+	Queue      *QueueInfo          `json:"queue,omitempty"`
+	Floor      *FloorInfo          `json:"floor,omitempty"`
+	Present    *bool               `json:"present,omitempty"`
+	Session    string              `json:"session,omitempty"`
+	From       string              `json:"from,omitempty"`
+	At         *time.Time          `json:"at,omitempty"`
+	SDP        *SessionDescription `json:"sdp,omitempty"`
+	Candidate  *ICECandidate       `json:"candidate,omitempty"`
+	Text       string              `json:"text,omitempty"`
+	Level      string              `json:"level,omitempty"`
+	Status     string              `json:"status,omitempty"`
+	Error      *ProtocolError      `json:"error,omitempty"`
+}
+
+// CallInfo tells each side who and what the call is about. The freelancer
+// learns the agent's first name only; the agent learns the claims and the
+// reason, nothing about the person's looks.
+type CallInfo struct {
+	VerificationID string    `json:"verification_id"`
+	StartedAt      time.Time `json:"started_at"`
+	AgentName      string    `json:"agent_name,omitempty"`
+	AgentCamera    bool      `json:"agent_camera"`
+	PeerPresent    bool      `json:"peer_present"`
+	PeerSession    string    `json:"peer_session,omitempty"`
+}
+
+// QueueInfo is a waiting freelancer's place.
+type QueueInfo struct {
+	Position     int  `json:"position"`
+	EtaSeconds   *int `json:"eta_seconds"`
+	AgentsOnline int  `json:"agents_online"`
+}
+
+// FloorInfo is what agents see of the queue.
+type FloorInfo struct {
+	Waiting            int `json:"waiting"`
+	LongestWaitSeconds int `json:"longest_wait_seconds"`
+	AgentsOnline       int `json:"agents_online"`
+}
+
+func msg(typ string) ServerMessage { return ServerMessage{V: Version, Type: typ} }

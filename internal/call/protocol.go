@@ -1,0 +1,173 @@
+// Package call runs the live call's signaling: a WebSocket per browser, a
+// room per verification holding the agent and the freelancer, and the
+// messages between them. Media never passes through here: it flows peer to
+// peer, or through the TURN relay, and is never recorded.
+//
+// The protocol is written down in docs/SIGNALING.md.
+package call
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// Version is the protocol version every message carries as "v".
+const Version = 1
+
+// Limits on what a browser may send; an SDP is a few kilobytes.
+const (
+	MaxMessageBytes = 64 << 10
+	MaxSDPBytes     = 32 << 10
+	MaxCandidate    = 1024
+	MaxChatRunes    = 2000
+)
+
+// Client message types.
+const (
+	TypeOffer     = "offer"
+	TypeAnswer    = "answer"
+	TypeCandidate = "candidate"
+	TypeChat      = "chat"
+	TypeQuality   = "quality"
+	TypePing      = "ping"
+)
+
+// SessionDescription is RTCSessionDescriptionInit.
+type SessionDescription struct {
+	Type string `json:"type"`
+	SDP  string `json:"sdp"`
+}
+
+// ICECandidate is RTCIceCandidateInit.
+type ICECandidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex,omitempty"`
+	UsernameFragment *string `json:"usernameFragment,omitempty"`
+}
+
+// ClientMessage is anything a browser sends. Which fields it carries
+// depends on Type; Decode checks that.
+type ClientMessage struct {
+	V         int                 `json:"v"`
+	Type      string              `json:"type"`
+	SDP       *SessionDescription `json:"sdp,omitempty"`
+	Candidate *ICECandidate       `json:"candidate,omitempty"`
+	Text      string              `json:"text,omitempty"`
+	Level     string              `json:"level,omitempty"`
+}
+
+// ProtocolError is what the server answers a bad message with, as an
+// "error" message: the connection stays open.
+type ProtocolError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *ProtocolError) Error() string { return e.Code + ": " + e.Message }
+
+func protoErr(code, field, format string, args ...any) *ProtocolError {
+	return &ProtocolError{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Decode parses and validates one message from a browser.
+func Decode(data []byte) (ClientMessage, error) {
+	var m ClientMessage
+	if len(data) > MaxMessageBytes {
+		return m, protoErr("too_large", "", "a message may be at most %d bytes", MaxMessageBytes)
+	}
+	if !utf8.Valid(data) {
+		return m, protoErr("malformed", "", "a message must be UTF-8 JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, describe(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return m, protoErr("malformed", "", "one JSON object per message")
+	}
+	if m.V != Version {
+		return m, protoErr("unsupported_version", "v", "this server speaks version %d", Version)
+	}
+	return m, m.validate()
+}
+
+func describe(err error) error {
+	var wrongType *json.UnmarshalTypeError
+	if errors.As(err, &wrongType) {
+		return protoErr("wrong_type", wrongType.Field, "%s has the wrong type", wrongType.Field)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return protoErr("unknown_field", name, "unknown field %q", name)
+	}
+	return protoErr("malformed", "", "not a JSON object")
+}
+
+func (m *ClientMessage) validate() error {
+	switch m.Type {
+	case TypeOffer, TypeAnswer:
+		if m.SDP == nil {
+			return protoErr("required", "sdp", "%s needs sdp", m.Type)
+		}
+		if m.SDP.Type != m.Type {
+			return protoErr("invalid", "sdp.type", "sdp.type must be %q", m.Type)
+		}
+		if len(m.SDP.SDP) > MaxSDPBytes || !strings.HasPrefix(m.SDP.SDP, "v=0") {
+			return protoErr("invalid", "sdp.sdp", "not a session description")
+		}
+		return m.only("sdp")
+	case TypeCandidate:
+		if m.Candidate == nil {
+			return protoErr("required", "candidate", "candidate needs candidate")
+		}
+		c := m.Candidate.Candidate
+		if len(c) > MaxCandidate || (c != "" && !strings.HasPrefix(c, "candidate:")) {
+			return protoErr("invalid", "candidate.candidate", "not an ICE candidate")
+		}
+		return m.only("candidate")
+	case TypeChat:
+		n := utf8.RuneCountInString(strings.TrimSpace(m.Text))
+		if n == 0 || utf8.RuneCountInString(m.Text) > MaxChatRunes {
+			return protoErr("invalid", "text", "a chat message has 1 to %d characters", MaxChatRunes)
+		}
+		return m.only("text")
+	case TypeQuality:
+		if m.Level != "good" && m.Level != "fair" && m.Level != "poor" {
+			return protoErr("invalid", "level", "level is good, fair or poor")
+		}
+		return m.only("level")
+	case TypePing:
+		return m.only()
+	case "":
+		return protoErr("required", "type", "every message has a type")
+	}
+	return protoErr("unknown_type", "type", "unknown message type %q", m.Type)
+}
+
+// only refuses fields that do not belong to the message's type.
+func (m *ClientMessage) only(fields ...string) error {
+	present := map[string]bool{"sdp": m.SDP != nil, "candidate": m.Candidate != nil, "text": m.Text != "", "level": m.Level != ""}
+	for name, set := range present {
+		if set && !contains(fields, name) {
+			return protoErr("unexpected_field", name, "%s does not belong in a %s message", name, m.Type)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,285 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/attest-dev/attest/internal/relay"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
+)
+
+// Service connects browsers to calls and keeps them informed.
+type Service struct {
+	Store    *store.Store
+	Workflow *workflow.Workflow
+	ICE      relay.Provider
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Hold is how long a queued freelancer who closed the page keeps their place.
+	Hold time.Duration
+	// Tick is how often queue positions, waits and the floor are sent.
+	Tick time.Duration
+	// AgentCamera lets agents send video; by default the freelancer hears
+	// the agent and sees their first name.
+	AgentCamera bool
+	// RelayOnly sends all media through TURN, so that neither side learns
+	// the other's IP address.
+	RelayOnly bool
+
+	once      sync.Once
+	hub       *hub
+	nudgeOnce sync.Once
+	nudge     chan struct{}
+	lastBeat  atomic.Int64 // the unix minute of the last uptime record
+}
+
+func (s *Service) h() *hub {
+	s.once.Do(func() { s.hub = newHub() })
+	return s.hub
+}
+
+var sessionPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// ServeFreelancer runs the signaling connection of a freelancer whose portal
+// link has been checked.
+func (s *Service) ServeFreelancer(w http.ResponseWriter, r *http.Request, f *verification.Freelancer) {
+	s.serve(w, r, RoleFreelancer, f.ID, "")
+}
+
+// ServeAgent runs the signaling connection of a signed-in agent.
+func (s *Service) ServeAgent(w http.ResponseWriter, r *http.Request, agent *store.Staff) {
+	s.serve(w, r, RoleAgent, agent.ID, firstName(agent.Name))
+}
+
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, role, who, name string) {
+	session := r.URL.Query().Get("session")
+	if !sessionPattern.MatchString(session) {
+		http.Error(w, "session must be 8 to 64 letters, digits, _ or -", http.StatusBadRequest)
+		return
+	}
+	conn, err := websocket.Accept(w, r, nil) // refuses other origins
+	if err != nil {
+		return
+	}
+	conn.SetReadLimit(2 * MaxMessageBytes) // larger ones close; up to this, an error message
+	c := &client{role: role, who: who, session: session, send: make(chan []byte, 32), closed: make(chan struct{})}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	s.h().add(c)
+	go s.write(ctx, conn, c)
+	if err := s.welcome(ctx, c); err != nil {
+		s.Log.ErrorContext(ctx, "signaling welcome", slog.String("role", role), slog.Any("err", err))
+	}
+	s.read(ctx, conn, c, name)
+	c.close()
+	if last := s.h().remove(c); last && role == RoleFreelancer {
+		s.markAway(context.WithoutCancel(ctx), who, true)
+	}
+	conn.CloseNow()
+}
+
+func (s *Service) write(ctx context.Context, conn *websocket.Conn, c *client) {
+	defer conn.CloseNow()
+	for {
+		select {
+		case data := <-c.send:
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Write(wctx, websocket.MessageText, data)
+			cancel()
+			if err != nil {
+				c.close()
+				return
+			}
+		case <-c.closed:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *Service) read(ctx context.Context, conn *websocket.Conn, c *client, name string) {
+	for {
+		typ, data, err := conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		select {
+		case <-c.closed:
+			return
+		default:
+		}
+		if typ != websocket.MessageText {
+			c.deliver(errorMessage(protoErr("malformed", "", "messages are JSON text")))
+			continue
+		}
+		m, err := Decode(data)
+		if err != nil {
+			var pe *ProtocolError
+			errors.As(err, &pe)
+			c.deliver(errorMessage(pe))
+			continue
+		}
+		s.handle(c, m)
+	}
+}
+
+func errorMessage(pe *ProtocolError) ServerMessage {
+	m := msg(TypeError)
+	m.Error = pe
+	return m
+}
+
+// handle acts on one valid message: signaling and chat go to the peer.
+// Chat is relayed, never stored: there is no recording of any kind.
+func (s *Service) handle(c *client, m ClientMessage) {
+	if m.Type == TypePing {
+		c.deliver(msg(TypePong))
+		return
+	}
+	out := msg(m.Type)
+	out.From, out.SDP, out.Candidate, out.Text, out.Level = c.role, m.SDP, m.Candidate, m.Text, m.Level
+	if m.Type == TypeChat {
+		now := s.Now().UTC()
+		out.At = &now
+	}
+	if !s.h().relay(c, out) {
+		c.deliver(errorMessage(protoErr("peer_absent", "", "the other side is not connected right now")))
+	}
+}
+
+// welcome greets a new connection with its ICE servers and, when its person
+// is in a call, seats it in the call's room.
+func (s *Service) welcome(ctx context.Context, c *client) error {
+	m := msg(TypeWelcome)
+	m.Role = c.role
+	m.ICEServers = s.ICE.ICEServers(c.role+":"+c.who, s.Now())
+	m.RelayOnly = s.RelayOnly
+	call, v, err := s.liveCall(ctx, c)
+	if err != nil {
+		return err
+	}
+	if call != nil {
+		info, err := s.callInfo(ctx, call)
+		if err != nil {
+			return err
+		}
+		m.Call = info
+	}
+	c.deliver(m)
+	if call != nil {
+		if peer := s.h().seat(call.VerificationID, c); peer != nil {
+			present := true
+			pm := msg(TypePeer)
+			pm.Present, pm.Session = &present, peer.session
+			c.deliver(pm)
+		}
+		// The call may have been decided between reading it and seating
+		// this side: check again, so that nobody sits in an ended call.
+		if _, err := s.Store.LiveCall(ctx, call.VerificationID); errors.Is(err, store.ErrNotFound) {
+			s.h().end(call.VerificationID, "ended")
+		}
+	}
+	if c.role == RoleFreelancer && v != nil && v.Status == verification.InQueue {
+		s.markAway(ctx, c.who, false)
+		s.sendQueue(ctx, map[string][]*client{c.who: {c}})
+	}
+	if c.role == RoleFreelancer && v != nil && v.Status == verification.Scheduled {
+		s.startIfDue(ctx, v)
+	}
+	if c.role == RoleAgent {
+		s.sendFloor(ctx, []*client{c})
+	}
+	return nil
+}
+
+// liveCall finds the call a connection's person is in, if any.
+func (s *Service) liveCall(ctx context.Context, c *client) (*store.Call, *verification.Verification, error) {
+	if c.role == RoleAgent {
+		call, err := s.Store.AgentLiveCall(ctx, c.who)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, nil
+		}
+		return call, nil, err
+	}
+	v, err := s.Store.OpenVerification(ctx, c.who)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil || v.Status != verification.InCall {
+		return nil, v, err
+	}
+	call, err := s.Store.LiveCall(ctx, v.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, v, nil
+	}
+	return call, v, err
+}
+
+func (s *Service) callInfo(ctx context.Context, call *store.Call) (*CallInfo, error) {
+	agent, err := s.Store.StaffByID(ctx, call.AgentID)
+	if err != nil {
+		return nil, err
+	}
+	return &CallInfo{VerificationID: call.VerificationID, StartedAt: call.StartedAt,
+		AgentName: firstName(agent.Name), AgentCamera: s.AgentCamera}, nil
+}
+
+// CallStarted tells the freelancer's open pages that their call has begun.
+func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken) {
+	info, err := s.callInfo(ctx, taken.Call)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "call started", slog.Any("err", err))
+		return
+	}
+	m := msg(TypeCall)
+	m.Call = info
+	for _, c := range s.h().clientsOf(RoleFreelancer, taken.Verification.FreelancerID) {
+		c.deliver(m)
+	}
+}
+
+// Shutdown closes every signaling connection. Calls are in the database and
+// their media flows peer to peer, so browsers simply reconnect to the next
+// server that answers and are seated again.
+func (s *Service) Shutdown() { s.h().closeAll() }
+
+// CallEnded tells both sides how the call ended and closes its room.
+func (s *Service) CallEnded(verificationID string, status verification.Status) {
+	s.h().end(verificationID, string(status))
+}
+
+// markAway holds or releases a queued freelancer's place as their pages close and open.
+func (s *Service) markAway(ctx context.Context, freelancerID string, away bool) {
+	v, err := s.Store.OpenVerification(ctx, freelancerID)
+	if err != nil || v.Status != verification.InQueue {
+		return
+	}
+	var at *time.Time
+	if away {
+		now := s.Now()
+		at = &now
+	}
+	if err := s.Store.SetAway(ctx, v.ID, at); err != nil {
+		s.Log.ErrorContext(ctx, "hold queue place", slog.Any("err", err))
+	}
+}
+
+func firstName(name string) string {
+	for i, r := range name {
+		if r == ' ' {
+			return name[:i]
+		}
+	}
+	return name
+}

@@ -1,0 +1,173 @@
+package console
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+
+	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/queue"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/web"
+)
+
+type agentPage struct {
+	Staff   *store.Staff
+	Mailbox bool
+	Online  bool
+	Floor   queue.Stats
+	Agents  int
+	Notice  string
+	Open    []*verification.Verification
+}
+
+// agentHome is the console: the live call when the agent is in one, the
+// queue and the open cases otherwise.
+func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
+	st := signedIn(r.Context())
+	live, err := c.Store.AgentLiveCall(r.Context(), st.ID)
+	if err == nil {
+		c.callView(w, r, st, live)
+		return
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		c.serverError(w, r, err)
+		return
+	}
+	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: agentNotices[r.URL.Query().Get("notice")]}
+	presence, err := c.Store.AgentPresence(r.Context(), st.ID)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page.Online = presence == store.Online
+	entries, err := c.Store.Queue(r.Context())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page.Floor = queue.Summarise(entries, c.Now())
+	if page.Agents, err = c.Store.AgentsOnline(r.Context(), c.Now().Add(-call.AgentFreshness)); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	for _, s := range verification.OpenStatuses() {
+		list, err := c.Store.Verifications(r.Context(), store.VerificationFilter{Status: s, Limit: 200})
+		if err != nil {
+			c.serverError(w, r, err)
+			return
+		}
+		page.Open = append(page.Open, list...)
+	}
+	slices.SortFunc(page.Open, func(a, b *verification.Verification) int { return a.Deadline.Compare(b.Deadline) })
+	web.Render(w, http.StatusOK, "agent", page)
+}
+
+var agentNotices = map[string]string{
+	"empty": "Nobody is waiting right now.",
+}
+
+type callClaim struct {
+	verification.Claim
+	Questions []string
+	Outcome   verification.ClaimOutcome
+}
+
+type callPage struct {
+	Staff        *store.Staff
+	Verification *verification.Verification
+	Call         *store.Call
+	LegalName    string
+	Claims       []callClaim
+	Challenges   []Challenge
+	Reasons      []string
+	Script       string
+	AgentCamera  bool
+	Documents    []*store.Document
+}
+
+// ClaimLabel names one of the case's claims for people.
+func (p callPage) ClaimLabel(key string) string {
+	for _, c := range p.Claims {
+		if c.Key == key {
+			return c.Label
+		}
+	}
+	return key
+}
+
+// callView is the guided script for the call the agent is in. It shows the
+// reason and the claims, and the name only where the ID is checked: nothing
+// else about the person.
+func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Staff, live *store.Call) {
+	v, err := c.Store.Verification(r.Context(), live.VerificationID)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	f, err := c.Store.Freelancer(r.Context(), v.FreelancerID)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	outcomes, err := c.Store.ClaimOutcomes(r.Context(), v.ID)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Challenges: challengesFor(live.ID),
+		Reasons: verification.NegativeReasons, Script: string(live.Script), AgentCamera: c.Calls.AgentCamera}
+	for _, key := range v.Claims {
+		claim, ok := f.Claim(key)
+		if !ok {
+			continue
+		}
+		if claim.Kind == verification.KindIdentity && claim.Value != "" {
+			page.LegalName = claim.Value
+		}
+		cc := callClaim{Claim: claim, Questions: questionsFor(claim.Kind)}
+		for _, o := range outcomes {
+			if o.Key == key {
+				cc.Outcome = o
+			}
+		}
+		page.Claims = append(page.Claims, cc)
+	}
+	if page.Documents, err = c.Store.Documents(r.Context(), v.ID); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	web.Render(w, http.StatusOK, "agent_call", page)
+}
+
+func (c *Console) mailbox(w http.ResponseWriter, r *http.Request) {
+	emails, err := c.Store.Emails(r.Context(), 200)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	web.Render(w, http.StatusOK, "mailbox", map[string]any{"Emails": emails})
+}
+
+var firstLink = regexp.MustCompile(`https?://[^\s<>"]+/v/[A-Za-z0-9_.-]+`)
+
+func (c *Console) mail(w http.ResponseWriter, r *http.Request) {
+	e, err := c.Store.Email(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	web.Render(w, http.StatusOK, "mail", map[string]any{"Email": e, "Link": firstLink.FindString(e.Text)})
+}
+
+func (c *Console) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	c.Log.ErrorContext(r.Context(), "console page", slog.String("path", r.URL.Path), slog.Any("err", err))
+	http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+}

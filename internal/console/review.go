@@ -1,0 +1,217 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
+)
+
+type reviewsPage struct {
+	Staff   *store.Staff
+	Mailbox bool
+	Waiting []*verification.Verification
+	// DecidesAppeals is false for agents with review rights: appeals go to
+	// supervisors.
+	DecidesAppeals bool
+	Appeals        []*store.Appeal
+	Notice         string
+}
+
+var reviewNotices = map[string]string{
+	"confirmed":  "Confirmed: the freelancer is told, and may appeal.",
+	"overturned": "Overturned: the freelancer is verified.",
+	"upheld":     "Appeal upheld: the restriction is lifted.",
+	"rejected":   "Appeal rejected: the decision stands.",
+}
+
+// reviews lists the negative decisions waiting for a second reviewer.
+func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
+	list, err := c.Store.SecondReviews(r.Context(), 200)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	me := signedIn(r.Context())
+	page := reviewsPage{Staff: me, Mailbox: c.Mailbox, Waiting: list, Notice: reviewNotices[r.URL.Query().Get("notice")],
+		DecidesAppeals: me.Role == store.RoleSupervisor || me.Role == store.RoleAdmin}
+	if page.DecidesAppeals {
+		if page.Appeals, err = c.Store.OpenAppeals(r.Context()); err != nil {
+			c.serverError(w, r, err)
+			return
+		}
+	}
+	web.Render(w, http.StatusOK, "reviews", page)
+}
+
+type reviewClaim struct {
+	verification.Claim
+	Outcome verification.ClaimOutcome
+}
+
+type reviewPage struct {
+	Appeal    *store.Appeal
+	Staff     *store.Staff
+	Mailbox   bool
+	Review    *workflow.Review
+	Claims    []reviewClaim
+	Deciders  map[string]string
+	Own       bool
+	Error     string
+	Documents []*store.Document
+	Reasons   []string
+}
+
+// ClaimLabel names one of the case's claims for people.
+func (p reviewPage) ClaimLabel(key string) string {
+	for _, c := range p.Claims {
+		if c.Key == key {
+			return c.Label
+		}
+	}
+	return key
+}
+
+// review shows one case as its second reviewer needs it: the outcomes and
+// notes, the decisions and reasons; no video, for there is none.
+func (c *Console) review(w http.ResponseWriter, r *http.Request) {
+	c.renderReview(w, r, "", http.StatusOK)
+}
+
+func (c *Console) renderReview(w http.ResponseWriter, r *http.Request, problem string, status int) {
+	c.renderCase(w, r, "review", nil, problem, status)
+}
+
+// renderCase shows a case's evidence on the review or the appeal page.
+func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string, appeal *store.Appeal, problem string, status int) {
+	rv, err := c.Workflow.ReviewOf(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	me := signedIn(r.Context())
+	page := reviewPage{Staff: me, Mailbox: c.Mailbox, Review: rv, Deciders: map[string]string{}, Error: problem, Appeal: appeal,
+		Reasons: verification.NegativeReasons}
+	for _, d := range rv.Decisions {
+		if d.StaffID == me.ID {
+			page.Own = true
+		}
+		if st, err := c.Store.StaffByID(r.Context(), d.StaffID); err == nil {
+			page.Deciders[d.StaffID] = st.Name
+		}
+	}
+	f, err := c.Store.Freelancer(r.Context(), rv.Verification.FreelancerID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.serverError(w, r, err)
+		return
+	}
+	for _, key := range rv.Verification.Claims {
+		rc := reviewClaim{Claim: verification.Claim{Key: key, Label: key}}
+		if f != nil {
+			if claim, ok := f.Claim(key); ok {
+				rc.Claim = claim
+			}
+		}
+		for _, o := range rv.Outcomes {
+			if o.Key == key {
+				rc.Outcome = o
+			}
+		}
+		page.Claims = append(page.Claims, rc)
+	}
+	if page.Documents, err = c.Store.Documents(r.Context(), rv.Verification.ID); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	web.Render(w, status, tmpl, page)
+}
+
+func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	choice := r.PostFormValue("decision")
+	if choice != "confirm" && choice != "overturn" {
+		c.renderReview(w, r, "Choose to confirm or to overturn the decision.", http.StatusBadRequest)
+		return
+	}
+	var v *verification.Verification
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		v, err = c.Workflow.DecideReview(r.Context(), tx, signedIn(r.Context()), r.PathValue("id"), choice == "confirm", r.PostFormValue("note"))
+		return err
+	})
+	var rule *verification.RuleError
+	var field *verification.FieldError
+	var illegal *verification.IllegalTransitionError
+	switch {
+	case errors.As(err, &rule):
+		c.renderReview(w, r, rule.Message, http.StatusUnprocessableEntity)
+	case errors.As(err, &field):
+		c.renderReview(w, r, "The note: "+field.Message, http.StatusBadRequest)
+	case errors.As(err, &illegal):
+		c.renderReview(w, r, "This case is no longer waiting for review.", http.StatusConflict)
+	case err != nil:
+		c.serverError(w, r, err)
+	default:
+		notice := "overturned"
+		if v.Status == verification.NotVerified {
+			notice = "confirmed"
+		}
+		http.Redirect(w, r, "/agent/reviews?notice="+notice, http.StatusSeeOther)
+	}
+}
+
+// appealPage shows an appeal: the freelancer's statement beside the case as
+// its second reviewer saw it.
+func (c *Console) appealPage(w http.ResponseWriter, r *http.Request) {
+	c.renderAppeal(w, r, "", http.StatusOK)
+}
+
+func (c *Console) renderAppeal(w http.ResponseWriter, r *http.Request, problem string, status int) {
+	a, err := c.Store.Appeal(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	r.SetPathValue("id", a.VerificationID)
+	c.renderCase(w, r, "appeal", a, problem, status)
+}
+
+func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	choice := r.PostFormValue("decision")
+	if choice != "uphold" && choice != "reject" {
+		c.renderAppeal(w, r, "Choose to uphold or to reject the appeal.", http.StatusBadRequest)
+		return
+	}
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		_, err := c.Workflow.DecideAppeal(r.Context(), tx, signedIn(r.Context()), r.PathValue("id"), choice == "uphold", r.PostFormValue("note"))
+		return err
+	})
+	var rule *verification.RuleError
+	var field *verification.FieldError
+	switch {
+	case errors.As(err, &rule):
+		c.renderAppeal(w, r, rule.Message, http.StatusUnprocessableEntity)
+	case errors.As(err, &field):
+		c.renderAppeal(w, r, "The note: "+field.Message, http.StatusBadRequest)
+	case err != nil:
+		c.serverError(w, r, err)
+	default:
+		notice := "rejected"
+		if choice == "uphold" {
+			notice = "upheld"
+		}
+		http.Redirect(w, r, "/agent/reviews?notice="+notice, http.StatusSeeOther)
+	}
+}

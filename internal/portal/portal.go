@@ -1,0 +1,216 @@
+// Package portal serves the freelancer's pages at /v/{token}: why they were
+// asked, what will be checked, the deadline in their own time, and that
+// nothing is restricted before it.
+package portal
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
+)
+
+// Portal serves the freelancer's pages.
+type Portal struct {
+	Store    *store.Store
+	Signer   *auth.PortalSigner
+	Policy   verification.Policy
+	Workflow *workflow.Workflow
+	Calls    *call.Service
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// Register adds the portal's routes to mux.
+func (p *Portal) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v/{token}", p.home)
+	mux.HandleFunc("POST /v/{token}/queue", p.joinQueue)
+	mux.HandleFunc("POST /v/{token}/queue/leave", p.leaveQueue)
+	mux.HandleFunc("GET /v/{token}/ws", p.signal)
+	mux.HandleFunc("POST /v/{token}/phone", p.phone)
+	mux.HandleFunc("GET /v/{token}/phone/{file}", p.phoneQR)
+	mux.HandleFunc("GET /p/{code}", p.useHandoff)
+	mux.HandleFunc("POST /v/{token}/appeal", p.appeal)
+	mux.HandleFunc("POST /v/{token}/accommodation", p.accommodate)
+	mux.HandleFunc("POST /v/{token}/documents", p.upload)
+	mux.HandleFunc("POST /v/{token}/documents/{id}/remove", p.removeDocument)
+	mux.HandleFunc("POST /v/{token}/documents/submit", p.submitDocuments)
+	mux.HandleFunc("POST /v/{token}/book", p.book)
+	mux.HandleFunc("POST /v/{token}/book/cancel", p.cancelBooking)
+}
+
+type page struct {
+	Lang         string
+	Name         string
+	Loc          *time.Location
+	Base         string // /v/{token}
+	Open         *verification.Verification
+	Latest       *verification.Verification
+	Claims       []verification.Claim
+	Overdue      bool
+	AgentsOnline int
+	HoldMinutes  int
+	Notice       string
+	Days         []Day
+	Zone         string
+	Zones        []string
+	BookedFor    string
+	BookedAt     string // RFC 3339, for the page's script
+	Appealable   bool
+	AppealUntil  time.Time
+	Appeal       *store.Appeal
+	Upheld       bool
+	// TakesDocuments is true when the service can seal uploads.
+	TakesDocuments bool
+	Documents      []*store.Document
+	MaxDocuments   int
+}
+
+// ClaimLabel names one of the case's claims for people.
+func (pg page) ClaimLabel(key string) string {
+	for _, c := range pg.Claims {
+		if c.Key == key {
+			return c.Label
+		}
+	}
+	return key
+}
+
+type problem struct {
+	Title, Message, Next string
+}
+
+var (
+	linkExpired = problem{"This link has expired",
+		"Links stop working after a while to keep your account safe.",
+		"Please use the link in the newest email we sent you, or ask for a new one on the marketplace."}
+	linkInvalid = problem{"This link does not work",
+		"It may have been copied only in part, or changed.",
+		"Please open the link from the email again, or copy the whole of it."}
+	linkRevoked = problem{"This link is no longer active",
+		"A newer link replaced it.",
+		"Please use the link in the newest email we sent you."}
+)
+
+// freelancer checks a token against its signature, expiry and revocation.
+func (p *Portal) freelancer(r *http.Request) (*verification.Freelancer, *problem, int) {
+	claims, err := p.Signer.Parse(r.PathValue("token"), p.Now())
+	switch {
+	case errors.Is(err, auth.ErrTokenExpired):
+		return nil, &linkExpired, http.StatusGone
+	case err != nil:
+		return nil, &linkInvalid, http.StatusNotFound
+	}
+	link, err := p.Store.PortalLink(r.Context(), claims.LinkID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && link.FreelancerID != claims.FreelancerID) {
+		return nil, &linkRevoked, http.StatusGone
+	}
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "portal link lookup", slog.Any("err", err))
+		return nil, nil, http.StatusInternalServerError
+	}
+	if link.RevokedAt != nil {
+		return nil, &linkRevoked, http.StatusGone
+	}
+	f, err := p.Store.Freelancer(r.Context(), claims.FreelancerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &linkRevoked, http.StatusGone
+	}
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "portal freelancer lookup", slog.Any("err", err))
+		return nil, nil, http.StatusInternalServerError
+	}
+	return f, nil, 0
+}
+
+func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
+	f, prob, status := p.freelancer(r)
+	if status == http.StatusInternalServerError {
+		web.Render(w, status, "portal_error", problem{"Something went wrong on our side",
+			"We could not open your page just now.", "Please try again in a few minutes."})
+		return
+	}
+	if prob != nil {
+		web.Render(w, status, "portal_error", prob)
+		return
+	}
+	cases, err := p.Store.StandingCases(r.Context(), f.ID)
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "portal standing", slog.Any("err", err))
+		web.Render(w, http.StatusInternalServerError, "portal_error", problem{"Something went wrong on our side",
+			"We could not open your page just now.", "Please try again in a few minutes."})
+		return
+	}
+	pg := page{Lang: f.Locale, Name: f.DisplayName, Loc: f.Location(), Latest: cases.LatestDecided,
+		Base: "/v/" + r.PathValue("token"), HoldMinutes: int(p.Calls.Hold.Minutes()), Notice: noticeText[r.URL.Query().Get("notice")]}
+	if pg.AgentsOnline, err = p.Store.AgentsOnline(r.Context(), p.Now().Add(-call.AgentFreshness)); err != nil {
+		p.Log.ErrorContext(r.Context(), "portal agents online", slog.Any("err", err))
+	}
+	if cases.Open != nil {
+		// The standing read only the case's status; the page shows all of it.
+		if pg.Open, err = p.Store.Verification(r.Context(), cases.Open.ID); err != nil {
+			p.Log.ErrorContext(r.Context(), "portal case", slog.Any("err", err))
+			web.Render(w, http.StatusInternalServerError, "portal_error", problem{"Something went wrong on our side",
+				"We could not open your page just now.", "Please try again in a few minutes."})
+			return
+		}
+	}
+	if d := cases.LatestDecided; d != nil && pg.Open == nil && d.Status == verification.NotVerified {
+		pg.Upheld = d.AppealUpheldAt != nil
+		if pg.Appeal, err = p.Store.AppealOf(r.Context(), d.ID); errors.Is(err, store.ErrNotFound) {
+			pg.Appeal, err = nil, nil
+		}
+		if err != nil {
+			p.Log.ErrorContext(r.Context(), "portal appeal", slog.Any("err", err))
+		}
+		pg.Appealable = pg.Appeal == nil && d.Appealable(p.Now())
+		pg.TakesDocuments = p.Workflow.Evidence != nil
+		if d.ClosedAt != nil {
+			pg.AppealUntil = d.ClosedAt.Add(verification.AppealWindow)
+		}
+	}
+	if o := pg.Open; o != nil && (o.Status == verification.AwaitingFreelancer || o.Status == verification.Scheduled) {
+		loc := zoneFor(r, f)
+		pg.Zone, pg.Zones = loc.String(), zoneChoices
+		starts, err := p.Workflow.BookableSlots(r.Context(), o)
+		if err != nil {
+			p.Log.ErrorContext(r.Context(), "portal slots", slog.Any("err", err))
+		}
+		pg.Days = bookingDays(starts, loc, r.URL.Query().Get("day"))
+		if o.ScheduledFor != nil {
+			pg.BookedAt = o.ScheduledFor.UTC().Format(time.RFC3339)
+			pg.BookedFor = o.ScheduledFor.In(loc).Format("Monday 2 January 2006, 15:04") + " (" + zoneLabel(o.ScheduledFor.In(loc)) + ")"
+		}
+	}
+	if o := pg.Open; o != nil && p.Workflow.Evidence != nil {
+		pg.TakesDocuments, pg.MaxDocuments = true, workflow.MaxDocuments
+		if pg.Documents, err = p.Store.Documents(r.Context(), o.ID); err != nil {
+			p.Log.ErrorContext(r.Context(), "portal documents", slog.Any("err", err))
+		}
+	}
+	if o := pg.Open; o != nil {
+		pg.Overdue = o.Overdue(p.Now())
+		for _, key := range o.Claims {
+			if c, ok := f.Claim(key); ok {
+				pg.Claims = append(pg.Claims, c)
+			}
+		}
+	}
+	web.Render(w, http.StatusOK, "portal", pg)
+}
+
+// zoneLabel is a zone's abbreviation, or its offset where it has none.
+func zoneLabel(t time.Time) string {
+	name, _ := t.Zone()
+	if name != "" && name[0] != '+' && name[0] != '-' {
+		return name
+	}
+	return "UTC" + t.Format("-07:00")
+}

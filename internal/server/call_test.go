@@ -1,0 +1,364 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/store/storetest"
+)
+
+// wsPeer is a test's signaling connection, standing in for a browser.
+type wsPeer struct {
+	t    testing.TB
+	conn *websocket.Conn
+	msgs chan call.ServerMessage
+}
+
+func dial(t testing.TB, base, path string, jar http.CookieJar, session string) *wsPeer {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(base, "http") + path + "?session=" + session
+	header := http.Header{}
+	if jar != nil {
+		parsed, _ := url.Parse(base)
+		for _, c := range jar.Cookies(parsed) {
+			header.Add("Cookie", c.Name+"="+c.Value)
+		}
+	}
+	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{HTTPHeader: header})
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	p := &wsPeer{t: t, conn: conn, msgs: make(chan call.ServerMessage, 100)}
+	go func() {
+		defer close(p.msgs)
+		for {
+			_, data, err := conn.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m call.ServerMessage
+			if json.Unmarshal(data, &m) == nil {
+				p.msgs <- m
+			}
+		}
+	}()
+	t.Cleanup(func() { conn.CloseNow() })
+	return p
+}
+
+func (p *wsPeer) send(v any) {
+	p.t.Helper()
+	data, _ := json.Marshal(v)
+	if err := p.conn.Write(p.t.Context(), websocket.MessageText, data); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// expect waits for a message of the given type, skipping others.
+func (p *wsPeer) expect(typ string) call.ServerMessage {
+	p.t.Helper()
+	return p.expectWhere(typ, func(call.ServerMessage) bool { return true })
+}
+
+// expectWhere waits for a message of the given type that satisfies ok.
+func (p *wsPeer) expectWhere(typ string, ok func(call.ServerMessage) bool) call.ServerMessage {
+	p.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case m, open := <-p.msgs:
+			if !open {
+				p.t.Fatalf("connection closed while waiting for %s", typ)
+			}
+			if m.Type == typ && ok(m) {
+				return m
+			}
+		case <-timeout:
+			p.t.Fatalf("no %s message within 10s", typ)
+		}
+	}
+}
+
+// signIn returns a cookie jar holding a staff session.
+func signIn(t testing.TB, base, email, password string) *cookiejar.Jar {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res := postForm(t, c, base+"/login", url.Values{"email": {email}, "password": {password}}, "")
+	if res.Request.URL.Path != "/agent" {
+		t.Fatalf("sign-in ended at %s", res.Request.URL)
+	}
+	return jar
+}
+
+func postJSON(t testing.TB, c *http.Client, target string, body any) (int, map[string]any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	res, err := c.Post(target, "application/json", strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// pionPeer is one side's WebRTC peer, signaled through attest.
+func pionPeer(t testing.TB, sig *wsPeer, ice []webrtc.ICEServer) *webrtc.PeerConnection {
+	t.Helper()
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{ICEServers: ice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c == nil {
+			return
+		}
+		init := c.ToJSON()
+		sig.send(map[string]any{"v": 1, "type": "candidate", "candidate": init})
+	})
+	return pc
+}
+
+func iceServers(m call.ServerMessage) []webrtc.ICEServer {
+	var out []webrtc.ICEServer
+	for _, s := range m.ICEServers {
+		out = append(out, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	return out
+}
+
+func TestLiveCallEndToEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now, Call: server.CallConfig{Tick: 100 * time.Millisecond}})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go s.Calls.Run(ctx)
+
+		opened := seedCase(t, s, "u-20")
+		token := strings.TrimPrefix(opened.Link.URL, base)
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		jar := signIn(t, base, "maria@example.com", "correct horse battery")
+		agentHTTP := &http.Client{Jar: jar}
+
+		// The agent goes online; the freelancer joins the queue and learns their place.
+		postForm(t, agentHTTP, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+		agentIdle := dial(t, base, "/agent/ws", jar, "agent-idle-1")
+		agentIdle.expect(call.TypeWelcome)
+		if res := postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, ""); res.Request.URL.Path != token {
+			t.Fatalf("join queue ended at %s", res.Request.URL)
+		}
+		fl := dial(t, base, token+"/ws", nil, "freelancer-1")
+		fl.expect(call.TypeWelcome)
+		q := fl.expect(call.TypeQueue)
+		if q.Queue.Position != 1 || q.Queue.EtaSeconds == nil || q.Queue.AgentsOnline != 1 {
+			t.Fatalf("queue message %+v", q.Queue)
+		}
+		agentIdle.expectWhere(call.TypeFloor, func(m call.ServerMessage) bool { return m.Floor.Waiting == 1 })
+
+		// The agent takes the call; the freelancer's page hears of it.
+		postForm(t, agentHTTP, base+"/agent/take", url.Values{}, "")
+		if m := fl.expect(call.TypeCall); m.Call.VerificationID != opened.Verification.ID || m.Call.AgentName != "maria@example.com" && m.Call.AgentName != "maria" {
+			t.Fatalf("call message %+v", m.Call)
+		}
+		agent := dial(t, base, "/agent/ws", jar, "agent-call-1")
+		welcome := agent.expect(call.TypeWelcome)
+		if welcome.Call == nil || len(welcome.ICEServers) == 0 {
+			t.Fatalf("agent welcome %+v", welcome)
+		}
+		// The freelancer's page reloads into the call view: a new session.
+		fl2 := dial(t, base, token+"/ws", nil, "freelancer-2")
+		if w := fl2.expect(call.TypeWelcome); w.Call == nil {
+			t.Fatal("freelancer welcome without the call")
+		}
+		if p := agent.expect(call.TypePeer); !*p.Present || p.Session != "freelancer-2" {
+			t.Fatalf("agent peer message %+v", p)
+		}
+
+		// WebRTC through attest's signaling: the agent offers, a data channel opens.
+		agentPC := pionPeer(t, agent, iceServers(welcome))
+		flPC := pionPeer(t, fl2, iceServers(welcome))
+		opened2 := make(chan string, 1)
+		flPC.OnDataChannel(func(dc *webrtc.DataChannel) {
+			dc.OnMessage(func(m webrtc.DataChannelMessage) { opened2 <- string(m.Data) })
+		})
+		dc, _ := agentPC.CreateDataChannel("check", nil)
+		dc.OnOpen(func() { dc.SendText("hello through attest") })
+		offer, _ := agentPC.CreateOffer(nil)
+		agentPC.SetLocalDescription(offer)
+		agent.send(map[string]any{"v": 1, "type": "offer", "sdp": map[string]string{"type": "offer", "sdp": offer.SDP}})
+		go relayPeer(t, fl2, flPC, true)
+		go relayPeer(t, agent, agentPC, false)
+		select {
+		case got := <-opened2:
+			if got != "hello through attest" {
+				t.Fatalf("data channel carried %q", got)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("no data channel message within 15s")
+		}
+
+		// Decide: outcomes first, then verified; both sides hear the end.
+		callBase := base + "/agent/calls/" + opened.Verification.ID
+		if code, body := postJSON(t, agentHTTP, callBase+"/decision", map[string]any{"decision": "verified"}); code != 422 {
+			t.Fatalf("decision before outcomes: %d %v", code, body)
+		}
+		// A note about the person, not the evidence, is refused and not saved.
+		code, body := postJSON(t, agentHTTP, callBase+"/outcome", map[string]any{"claim": "location", "outcome": "confirmed",
+			"note": "She looked too young to have lived there ten years"})
+		if errBody, _ := body["error"].(map[string]any); code != 422 || errBody["code"] != "protected_characteristic" {
+			t.Fatalf("a note about appearance: %d %v", code, body)
+		}
+		if outcomes, _ := s.Store.ClaimOutcomes(t.Context(), opened.Verification.ID); len(outcomes) != 0 {
+			t.Fatalf("the refused outcome was stored: %+v", outcomes)
+		}
+		if code, body := postJSON(t, agentHTTP, callBase+"/outcome", map[string]any{"claim": "location", "outcome": "confirmed"}); code != 200 {
+			t.Fatalf("outcome: %d %v", code, body)
+		}
+		if code, body := postJSON(t, agentHTTP, callBase+"/decision", map[string]any{"decision": "verified"}); code != 200 || body["status"] != "verified" {
+			t.Fatalf("decision: %d %v", code, body)
+		}
+		cases, err := s.Store.StandingCases(t.Context(), "u-20")
+		if err != nil || cases.LatestDecided == nil || cases.LatestDecided.Status != "verified" || cases.Open != nil {
+			t.Fatalf("standing after the call: %+v %v", cases, err)
+		}
+	})
+}
+
+// relayPeer applies what the other side sends through attest to a pion peer.
+func relayPeer(t testing.TB, sig *wsPeer, pc *webrtc.PeerConnection, answerer bool) {
+	for m := range sig.msgs {
+		switch m.Type {
+		case call.TypeOffer:
+			if !answerer {
+				continue
+			}
+			pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP.SDP})
+			answer, _ := pc.CreateAnswer(nil)
+			pc.SetLocalDescription(answer)
+			sig.send(map[string]any{"v": 1, "type": "answer", "sdp": map[string]string{"type": "answer", "sdp": answer.SDP}})
+		case call.TypeAnswer:
+			pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP.SDP})
+		case call.TypeCandidate:
+			pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid,
+				SDPMLineIndex: m.Candidate.SDPMLineIndex, UsernameFragment: m.Candidate.UsernameFragment})
+		}
+	}
+}
+
+// Chat crosses between the two sides; a bad message gets an error and the
+// connection stays open.
+func TestChatAndBadMessages(t *testing.T) {
+	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
+	opened := seedCase(t, s, "u-21")
+	token := strings.TrimPrefix(opened.Link.URL, base)
+	addStaff(t, s, "sam@example.com", store.RoleAgent, "correct horse battery")
+	jar := signIn(t, base, "sam@example.com", "correct horse battery")
+	agentHTTP := &http.Client{Jar: jar}
+	postForm(t, agentHTTP, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+	postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, "")
+	postForm(t, agentHTTP, base+"/agent/take", url.Values{}, "")
+	agent := dial(t, base, "/agent/ws", jar, "agent-session")
+	agent.expect(call.TypeWelcome)
+	fl := dial(t, base, token+"/ws", nil, "freelancer-session")
+	fl.expect(call.TypeWelcome)
+
+	fl.send(map[string]any{"v": 1, "type": "chat", "text": "Can you hear me? My audio is broken."})
+	if m := agent.expect(call.TypeChat); m.From != "freelancer" || m.Text != "Can you hear me? My audio is broken." || m.At == nil {
+		t.Fatalf("agent got %+v", m)
+	}
+	for _, bad := range []string{`{"v":1,"type":"record"}`, `not json`, `{"v":9,"type":"ping"}`, `{"v":1,"type":"chat","text":"hi","video":1}`} {
+		if err := fl.conn.Write(t.Context(), websocket.MessageText, []byte(bad)); err != nil {
+			t.Fatal(err)
+		}
+		if m := fl.expect(call.TypeError); m.Error == nil || m.Error.Code == "" {
+			t.Fatalf("bad message %s: %+v", bad, m)
+		}
+	}
+	fl.send(map[string]any{"v": 1, "type": "ping"})
+	fl.expect(call.TypePong)
+	agent.send(map[string]any{"v": 1, "type": "chat", "text": "Yes, I can read you."})
+	if m := fl.expect(call.TypeChat); m.From != "agent" {
+		t.Fatalf("freelancer got %+v", m)
+	}
+	// A signaling connection without a session, or from another site, is refused.
+	if _, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(base, "http")+token+"/ws", nil); err == nil {
+		t.Fatal("connection without a session accepted")
+	}
+	_, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(base, "http")+token+"/ws?session=abcdefgh1",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+	if err == nil {
+		t.Fatal("cross-origin signaling accepted")
+	}
+}
+
+// A freelancer who closes the queue page keeps their place, is emailed once
+// when their turn is near, and loses the place only after the hold.
+func TestHeldPlaceAndTurnNearEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		now := time.Now()
+		clock := func() time.Time { return now }
+		s, base := openServed(t, server.Config{Store: cfg, Now: clock, Call: server.CallConfig{Hold: 15 * time.Minute}})
+		opened := seedCase(t, s, "u-70")
+		token := strings.TrimPrefix(opened.Link.URL, base)
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		jar := signIn(t, base, "maria@example.com", "correct horse battery")
+		postForm(t, &http.Client{Jar: jar}, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+		postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, "")
+
+		fl := dial(t, base, token+"/ws", nil, "freelancer-1")
+		fl.expect(call.TypeQueue)
+		fl.conn.Close(websocket.StatusNormalClosure, "closing the tab")
+		waitUntil(t, "the place to be held", func() bool {
+			q, _ := s.Store.Queue(t.Context())
+			return len(q) == 1 && q[0].AwaySince != nil
+		})
+		turnNear := func() int {
+			emails, _ := s.Store.Emails(t.Context(), 50)
+			n := 0
+			for _, e := range emails {
+				if e.Kind == "turn_near" {
+					n++
+				}
+			}
+			return n
+		}
+		s.Calls.Refresh(t.Context())
+		s.Calls.Refresh(t.Context())
+		if n := turnNear(); n != 1 {
+			t.Fatalf("%d turn-near emails after two ticks, want exactly 1", n)
+		}
+		now = now.Add(16 * time.Minute)
+		s.Calls.Refresh(t.Context())
+		q, _ := s.Store.Queue(t.Context())
+		v, _ := s.Store.Verification(t.Context(), opened.Verification.ID)
+		if len(q) != 0 || v.Status != "awaiting_freelancer" {
+			t.Fatalf("after the hold: %d in queue, status %s", len(q), v.Status)
+		}
+	})
+}
+
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

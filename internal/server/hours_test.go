@@ -1,0 +1,89 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/store/storetest"
+)
+
+// Agents set their own hours and leave in the console; supervisors may set
+// anyone's; agents may not set another's.
+func TestWorkingHoursInTheConsole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")
+		maria, _ := s.Store.StaffByEmail(context.Background(), "maria@example.com")
+		sam, _ := s.Store.StaffByEmail(context.Background(), "sam@example.com")
+		agent := &http.Client{Jar: signIn(t, base, "maria@example.com", "correct horse battery")}
+		supervisor := &http.Client{Jar: signIn(t, base, "sam@example.com", "correct horse battery")}
+
+		res := postForm(t, agent, base+"/agent/hours", url.Values{"timezone": {"Asia/Kolkata"},
+			"start-Monday": {"09:30"}, "end-Monday": {"13:00"}, "start-Tuesday": {"14:00"}, "end-Tuesday": {"18:00"}}, "")
+		if res.StatusCode != 200 || !strings.Contains(res.Request.URL.RawQuery, "saved=1") {
+			t.Fatalf("saving hours: %d at %s", res.StatusCode, res.Request.URL)
+		}
+		a, err := s.Store.Availability(context.Background(), maria.ID, time.Now())
+		if err != nil || a.Location.String() != "Asia/Kolkata" || len(a.Weekly) != 2 || a.Weekly[0].Start != 570 {
+			t.Fatalf("stored hours %+v %v", a, err)
+		}
+		for _, bad := range []url.Values{
+			{"timezone": {"Mars/Olympus"}},
+			{"timezone": {"UTC"}, "start-Monday": {"13:00"}, "end-Monday": {"09:00"}},
+			{"timezone": {"UTC"}, "start-Monday": {"9am"}, "end-Monday": {"5pm"}},
+		} {
+			if res := postForm(t, agent, base+"/agent/hours", bad, ""); res.StatusCode != 400 {
+				t.Errorf("%v accepted: %d", bad, res.StatusCode)
+			}
+		}
+		res = postForm(t, agent, base+"/agent/hours/leave", url.Values{"from": {"2030-01-06T09:00"}, "to": {"2030-01-10T18:00"}, "kind": {"off"}, "note": {"holiday"}}, "")
+		if res.StatusCode != 200 {
+			t.Fatalf("adding leave: %d", res.StatusCode)
+		}
+		a, _ = s.Store.Availability(context.Background(), maria.ID, time.Now())
+		if len(a.Exceptions) != 1 || a.Exceptions[0].Start.In(a.Location).Format("15:04") != "09:00" {
+			t.Fatalf("leave %+v, want it in the agent's own zone", a.Exceptions)
+		}
+		if res := postForm(t, agent, base+"/agent/hours/leave/"+a.Exceptions[0].ID+"/delete", url.Values{}, ""); res.StatusCode != 200 {
+			t.Fatalf("removing leave: %d", res.StatusCode)
+		}
+
+		// Someone else's hours: a supervisor may, an agent may not.
+		if res := postForm(t, agent, base+"/agent/hours", url.Values{"staff": {sam.ID}, "timezone": {"UTC"}}, ""); res.StatusCode != 403 {
+			t.Fatalf("an agent changing a supervisor's hours: %d", res.StatusCode)
+		}
+		if res := postForm(t, supervisor, base+"/agent/hours", url.Values{"staff": {maria.ID}, "timezone": {"Europe/Berlin"}}, ""); res.StatusCode != 200 {
+			t.Fatalf("a supervisor changing an agent's hours: %d", res.StatusCode)
+		}
+		status, page := fetchWith(t, supervisor, base+"/agent/hours?staff="+maria.ID)
+		if status != 200 || !strings.Contains(page, "Europe/Berlin") {
+			t.Fatalf("hours page: %d", status)
+		}
+	})
+}
+
+func fetchWith(t *testing.T, c *http.Client, target string) (int, string) {
+	t.Helper()
+	res, err := c.Get(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return res.StatusCode, b.String()
+}

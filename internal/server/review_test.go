@@ -1,0 +1,234 @@
+package server_test
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/store/storetest"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
+)
+
+// decidedNegative takes a freelancer's case through a call that the given
+// staff member ends with not_verified.
+func decidedNegative(t *testing.T, s *server.Server, freelancerID string, decider *store.Staff) *workflow.Opened {
+	t.Helper()
+	ctx := context.Background()
+	opened := seedCase(t, s, freelancerID)
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := s.Workflow.JoinQueue(ctx, tx, freelancerID); err != nil {
+			return err
+		}
+		if _, err := s.Workflow.TakeNext(ctx, tx, decider.ID); err != nil {
+			return err
+		}
+		o := verification.ClaimOutcome{Key: "location", Outcome: verification.NotConfirmed, Note: "could not name the neighbourhood"}
+		if err := s.Workflow.RecordOutcome(ctx, tx, decider.ID, opened.Verification.ID, o); err != nil {
+			return err
+		}
+		_, err := s.Workflow.DecideCall(ctx, tx, decider.ID, opened.Verification.ID, verification.DecideNotVerified, "claim_not_supported", "")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opened
+}
+
+func restricted(t *testing.T, s *server.Server, freelancerID string) bool {
+	t.Helper()
+	st, err := s.Workflow.Standing(context.Background(), freelancerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(st.Restrictions) > 0
+}
+
+func TestSecondReview(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
+		ctx := context.Background()
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")
+		addStaff(t, s, "kim@example.com", store.RoleSupervisor, "correct horse battery")
+		maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
+		kim, _ := s.Store.StaffByEmail(ctx, "kim@example.com")
+
+		first := decidedNegative(t, s, "u-150", maria)
+		if v, _ := s.Store.Verification(ctx, first.Verification.ID); v.Status != "in_review" || restricted(t, s, "u-150") {
+			t.Fatalf("after one person's negative: %s, restricted %v", v.Status, restricted(t, s, "u-150"))
+		}
+		agent := &http.Client{Jar: signIn(t, base, "maria@example.com", "correct horse battery")}
+		if status, _ := fetchWith(t, agent, base+"/agent/reviews"); status != http.StatusForbidden {
+			t.Fatalf("an agent opening reviews: %d", status)
+		}
+
+		// A supervisor who took the call cannot review it.
+		own := decidedNegative(t, s, "u-151", kim)
+		err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+			_, err := s.Workflow.DecideReview(ctx, tx, kim, own.Verification.ID, true, "")
+			return err
+		})
+		if !errors.Is(err, workflow.ErrOwnDecision) {
+			t.Fatalf("reviewing one's own decision: %v", err)
+		}
+
+		sam := &http.Client{Jar: signIn(t, base, "sam@example.com", "correct horse battery")}
+		status, page := fetchWith(t, sam, base+"/agent/reviews/"+first.Verification.ID)
+		if status != 200 || !strings.Contains(page, "could not name the neighbourhood") || !strings.Contains(page, "claim_not_supported") {
+			t.Fatalf("review page: %d", status)
+		}
+		if res := postForm(t, sam, base+"/agent/reviews/"+first.Verification.ID, url.Values{"decision": {"confirm"}, "note": {"Strong foreign accent, hard to follow"}}, ""); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("a review note about an accent: %d", res.StatusCode)
+		}
+		if v, _ := s.Store.Verification(ctx, first.Verification.ID); v.Status != "in_review" {
+			t.Fatalf("the refused review changed the case: %s", v.Status)
+		}
+		res := postForm(t, sam, base+"/agent/reviews/"+first.Verification.ID, url.Values{"decision": {"confirm"}, "note": {"agreed"}}, "")
+		if res.Request.URL.Query().Get("notice") != "confirmed" {
+			t.Fatalf("confirming ended at %s", res.Request.URL)
+		}
+		if v, _ := s.Store.Verification(ctx, first.Verification.ID); v.Status != "not_verified" || !restricted(t, s, "u-150") {
+			t.Fatalf("after a confirmed negative: %s, restricted %v", v.Status, restricted(t, s, "u-150"))
+		}
+		types := eventTypes(t, s)
+		if types[len(types)-2] != "verification.not_verified" || types[len(types)-1] != "standing.changed" {
+			t.Fatalf("events end %v", types[len(types)-2:])
+		}
+
+		// Overturned: verified, nothing restricted.
+		second := decidedNegative(t, s, "u-152", maria)
+		postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"}}, "")
+		if v, _ := s.Store.Verification(ctx, second.Verification.ID); v.Status != "verified" || restricted(t, s, "u-152") {
+			t.Fatalf("after an overturned negative: %s", v.Status)
+		}
+		if res := postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"confirm"}}, ""); res.StatusCode != http.StatusConflict {
+			t.Fatalf("reviewing a decided case again: %d", res.StatusCode)
+		}
+	})
+}
+
+func TestFairnessReportPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")
+		maria, _ := s.Store.StaffByEmail(context.Background(), "maria@example.com")
+		decidedNegative(t, s, "u-170", maria)
+		decidedNegative(t, s, "u-171", maria)
+
+		agent := &http.Client{Jar: signIn(t, base, "maria@example.com", "correct horse battery")}
+		if status, _ := fetchWith(t, agent, base+"/agent/fairness"); status != http.StatusForbidden {
+			t.Fatalf("an agent opening the fairness report: %d", status)
+		}
+		sam := &http.Client{Jar: signIn(t, base, "sam@example.com", "correct horse battery")}
+		status, page := fetchWith(t, sam, base+"/agent/fairness")
+		if status != 200 || !strings.Contains(page, "maria") || !strings.Contains(page, "claim_not_supported") || !strings.Contains(page, "IN") {
+			t.Fatalf("fairness page: %d", status)
+		}
+		res, err := sam.Get(base + "/agent/fairness.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		r := csv.NewReader(res.Body)
+		r.FieldsPerRecord = -1
+		records, err := r.ReadAll()
+		if err != nil || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(records) < 4 {
+			t.Fatalf("csv: %v, %d records, %s", err, len(records), res.Header.Get("Content-Type"))
+		}
+	})
+}
+
+func TestAgentWithReviewRights(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
+		ctx := context.Background()
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		addStaff(t, s, "ola@example.com", store.RoleAgent, "correct horse battery")
+		maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
+		setRights := func(email string, on bool) {
+			t.Helper()
+			if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+				return s.Workflow.SetReviewRights(ctx, tx, "test", email, on)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		negative := decidedNegative(t, s, "u-160", maria)
+		ola := &http.Client{Jar: signIn(t, base, "ola@example.com", "correct horse battery")}
+		if status, _ := fetchWith(t, ola, base+"/agent/reviews"); status != http.StatusForbidden {
+			t.Fatalf("an agent without review rights opening reviews: %d", status)
+		}
+
+		setRights("OLA@example.com ", true)
+		// Setting a new password keeps the rights: they are granted on their own.
+		addStaff(t, s, "ola@example.com", store.RoleAgent, "another horse battery")
+		ola = &http.Client{Jar: signIn(t, base, "ola@example.com", "another horse battery")}
+		status, page := fetchWith(t, ola, base+"/agent")
+		if status != 200 || !strings.Contains(page, `href="/agent/reviews"`) || strings.Contains(page, `href="/agent/fairness"`) {
+			t.Fatalf("console of an agent with review rights: %d, reviews link %v, fairness link %v", status,
+				strings.Contains(page, `href="/agent/reviews"`), strings.Contains(page, `href="/agent/fairness"`))
+		}
+		status, page = fetchWith(t, ola, base+"/agent/reviews")
+		if status != 200 || !strings.Contains(page, negative.Verification.ID) || strings.Contains(page, "Appeals") {
+			t.Fatalf("reviews page for an agent with review rights: %d, appeals shown %v", status, strings.Contains(page, "Appeals"))
+		}
+		for _, path := range []string{"/agent/fairness", "/agent/appeals/apl_none"} {
+			if status, _ := fetchWith(t, ola, base+path); status != http.StatusForbidden {
+				t.Fatalf("%s for an agent with review rights: %d", path, status)
+			}
+		}
+
+		// Rights do not let anyone review their own decision.
+		setRights("maria@example.com", true)
+		maria, _ = s.Store.StaffByEmail(ctx, "maria@example.com")
+		err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+			_, err := s.Workflow.DecideReview(ctx, tx, maria, negative.Verification.ID, true, "")
+			return err
+		})
+		if !errors.Is(err, workflow.ErrOwnDecision) {
+			t.Fatalf("an agent with rights reviewing their own decision: %v", err)
+		}
+
+		res := postForm(t, ola, base+"/agent/reviews/"+negative.Verification.ID, url.Values{"decision": {"confirm"}}, "")
+		if res.Request.URL.Query().Get("notice") != "confirmed" {
+			t.Fatalf("confirming ended at %s", res.Request.URL)
+		}
+		if v, _ := s.Store.Verification(ctx, negative.Verification.ID); v.Status != "not_verified" || !restricted(t, s, "u-160") {
+			t.Fatalf("after a review by an agent with rights: %s", v.Status)
+		}
+
+		setRights("ola@example.com", false)
+		if status, _ := fetchWith(t, ola, base+"/agent/reviews"); status != http.StatusForbidden {
+			t.Fatalf("reviews after the rights were withdrawn: %d", status)
+		}
+		entries, err := s.Store.AuditEntries(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		actions := map[string]int{}
+		for _, e := range entries {
+			actions[e.Action]++
+		}
+		if actions["staff.review_granted"] != 2 || actions["staff.review_withdrawn"] != 1 {
+			t.Errorf("audit: %d staff.review_granted (want 2), %d staff.review_withdrawn (want 1)",
+				actions["staff.review_granted"], actions["staff.review_withdrawn"])
+		}
+		err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+			return s.Workflow.SetReviewRights(ctx, tx, "test", "nobody@example.com", true)
+		})
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("granting rights to nobody: %v", err)
+		}
+	})
+}

@@ -1,0 +1,427 @@
+// Package server assembles attest: the database, the job queue and every
+// surface (API, portal, console) behind one HTTP handler.
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/attest-dev/attest/internal/api"
+	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/metrics"
+	"github.com/attest-dev/attest/internal/notify"
+	"github.com/attest-dev/attest/internal/portal"
+	"github.com/attest-dev/attest/internal/queue"
+	"github.com/attest-dev/attest/internal/relay"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
+)
+
+// Config is everything serve needs to know.
+type Config struct {
+	Store   store.Config
+	BaseURL string // how people reach this service, e.g. https://verify.example.com
+	SMTP    string // smtp:// or smtps:// URL; empty keeps mail in the dev mailbox
+	Log     *slog.Logger
+	Now     func() time.Time
+	// JobPoll is how often idle job workers look for work.
+	JobPoll time.Duration
+	// TrustProxy takes client addresses from X-Forwarded-For.
+	TrustProxy bool
+	Call       CallConfig
+	// SlotLength is how long a bookable call slot lasts (default 10 minutes).
+	SlotLength time.Duration
+	// MetricsToken, when set, is the bearer token Prometheus must send to
+	// read /metrics; empty serves /metrics to anyone.
+	MetricsToken string
+	// DocumentKey is the AES-256 key that seals uploaded documents, as 64
+	// hex digits or base64 (see evidence.ParseKey). Empty refuses documents.
+	DocumentKey string
+}
+
+// CallConfig shapes the live call.
+type CallConfig struct {
+	// TURNListen is where the embedded TURN server listens (UDP and TCP),
+	// e.g. 0.0.0.0:3478; port 0 picks a free port.
+	TURNListen string
+	// TURNRelayIP is the address browsers reach relayed media on.
+	TURNRelayIP net.IP
+	// TURNExternal, when set, replaces the embedded server with an external
+	// one (see relay.ParseExternal).
+	TURNExternal string
+	// RelayOnly sends all media through TURN, hiding each side's address from the other.
+	RelayOnly bool
+	// AgentCamera lets agents send video; off by default.
+	AgentCamera bool
+	// Hold is how long a freelancer who closed the queue page keeps their place.
+	Hold time.Duration
+	// Tick is how often queue positions and the floor are pushed.
+	Tick time.Duration
+	// HandleTime is the expected length of a call, for wait estimates.
+	HandleTime time.Duration
+}
+
+// Server is a running attest.
+type Server struct {
+	Store    *store.Store
+	Jobs     *jobs.Queue
+	Workflow *workflow.Workflow
+	Calls    *call.Service
+	TURN     *relay.Server // nil when an external TURN server is used
+	handler  http.Handler
+	log      *slog.Logger
+}
+
+// Open connects to the database, applies migrations and builds the handler.
+// It starts nothing: Run does.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st, err := Migrated(ctx, cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	s, err := build(ctx, st, cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrated opens the store and applies attest's and the job queue's migrations.
+func Migrated(ctx context.Context, cfg store.Config) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := jobs.Migrate(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
+	key, err := st.Secret(ctx, "portal_signing_key")
+	if err != nil {
+		return nil, err
+	}
+	signer, err := auth.NewPortalSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	var sender notify.Sender
+	if cfg.SMTP != "" {
+		if sender, err = notify.NewSMTPSender(cfg.SMTP); err != nil {
+			return nil, fmt.Errorf("--smtp: %w", err)
+		}
+	}
+	var sealer *evidence.Sealer
+	if cfg.DocumentKey != "" {
+		key, err := evidence.ParseKey(cfg.DocumentKey)
+		if err != nil {
+			return nil, fmt.Errorf("--document-key: %w", err)
+		}
+		if sealer, err = evidence.NewSealer(key); err != nil {
+			return nil, fmt.Errorf("--document-key: %w", err)
+		}
+	}
+	policy := verification.DefaultPolicy()
+	policy.SlotLength = orDefault(cfg.SlotLength, policy.SlotLength)
+	figures := metrics.New(st, cfg.Now)
+	wf := &workflow.Workflow{Store: st, Policy: policy, Portal: signer,
+		BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Now: cfg.Now, LinkLifetime: 30 * 24 * time.Hour,
+		Estimator: queue.Estimator{HandleTime: orDefault(cfg.Call.HandleTime, 4*time.Minute)},
+		OnTaken:   figures.QueueWait, OnDecision: figures.Decision, Evidence: sealer}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &notify.EmailWorker{Store: st, Sender: sender, Now: cfg.Now})
+	river.AddWorker(workers, &workflow.DeadlineWorker{Workflow: wf})
+	river.AddWorker(workers, &workflow.CallReminderWorker{Workflow: wf})
+	slots := &call.SlotWorker{} // its service is made below, before any job runs
+	river.AddWorker(workers, slots)
+	river.AddWorker(workers, &workflow.RetentionWorker{Workflow: wf, Retention: workflow.DefaultRetention})
+	queue, err := jobs.New(st, jobs.Config{Workers: workers, Logger: cfg.Log, PollInterval: cfg.JobPoll,
+		Periodic: []*river.PeriodicJob{workflow.RetentionJob()}})
+	if err != nil {
+		return nil, err
+	}
+	wf.Jobs = queue
+
+	calls, turn, err := newCalls(ctx, st, wf, cfg)
+	if err != nil {
+		return nil, err
+	}
+	slots.Service = calls
+
+	mux := http.NewServeMux()
+	apiServer := &api.Server{Workflow: wf, Store: st, Log: cfg.Log}
+	mux.Handle("/v1/", apiServer.Handler())
+	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(mux)
+	(&console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
+		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now),
+		Secure:  strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: sender == nil, TrustProxy: cfg.TrustProxy}).Register(mux)
+	mux.Handle("GET /static/", web.Static())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			writeStatus(w, http.StatusServiceUnavailable, "database unreachable")
+			return
+		}
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	// Without a token /metrics is open: it holds counts and timings by
+	// status and route, no personal data and no portal tokens.
+	mux.Handle("GET /metrics", bearer(cfg.MetricsToken, figures.Handler()))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	})
+	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn,
+		handler: measure(figures, mux, secure(mux)), log: cfg.Log}, nil
+}
+
+// bearer lets through requests carrying "Authorization: Bearer <token>" and
+// answers others 401; an empty token lets everyone through.
+func bearer(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	// Comparing digests in constant time reveals neither the token nor its length.
+	want := sha256.Sum256([]byte("Bearer " + token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// mux.Handler's answer for the redirects the mux makes itself (to a cleaned
+// path, or /tree to /tree/).
+var muxRedirect = reflect.TypeOf(http.RedirectHandler("/", http.StatusTemporaryRedirect))
+
+// measure times every request that next answers and records it by route:
+// the ServeMux pattern that serves it ("GET /v/{token}"), never the path,
+// which holds portal tokens and anything a client cares to send.
+//
+// The pattern is looked up with mux.Handler before serving rather than read
+// from r.Pattern afterwards: r.Pattern is documented on the request the mux
+// passes to its handler, and only an implementation detail makes it show on
+// ours; mux.Handler also returns the handler, which tells the mux's own
+// redirects apart. For those the "pattern" may be a path (for CONNECT it is
+// the request's path plus a slash), so they count as route="redirect".
+// Requests matching no pattern (404, 405) count as route="unmatched".
+func measure(m *metrics.Metrics, mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now() // the wall clock, not Config.Now: tests stop that one
+		h, route := mux.Handler(r)
+		switch {
+		case route == "":
+			route = "unmatched"
+		case reflect.TypeOf(h) == muxRedirect:
+			route = "redirect"
+		}
+		rec := &recorder{ResponseWriter: w}
+		rec.done = func() { m.Request(route, r.Method, rec.status(), time.Since(start)) }
+		next.ServeHTTP(rec, r)
+		if !rec.hijacked {
+			rec.done()
+		}
+	})
+}
+
+// recorder notes the status code a handler answers with. A connection taken
+// over (a WebSocket) is measured up to the switch, not for its lifetime.
+type recorder struct {
+	http.ResponseWriter
+	code     int
+	hijacked bool
+	done     func()
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) status() int {
+	if r.code == 0 {
+		return http.StatusOK
+	}
+	return r.code
+}
+
+// Flush passes flushes through, for handlers that stream.
+func (r *recorder) Flush() {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection over (WebSocket upgrades) and records the
+// request then.
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil && !r.hijacked {
+		r.hijacked = true
+		if r.code == 0 {
+			r.code = http.StatusSwitchingProtocols
+		}
+		r.done()
+	}
+	return conn, rw, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's other controls.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// newCalls sets up the live call: ICE servers (the embedded TURN server, or
+// an external one) and the signaling service.
+func newCalls(ctx context.Context, st *store.Store, wf *workflow.Workflow, cfg Config) (*call.Service, *relay.Server, error) {
+	cc := cfg.Call
+	svc := &call.Service{Store: st, Workflow: wf, Now: cfg.Now, Log: cfg.Log, RelayOnly: cc.RelayOnly, AgentCamera: cc.AgentCamera,
+		Hold: orDefault(cc.Hold, 15*time.Minute), Tick: orDefault(cc.Tick, 5*time.Second)}
+	if cc.TURNExternal != "" {
+		ext, err := relay.ParseExternal(cc.TURNExternal)
+		if err != nil {
+			return nil, nil, fmt.Errorf("external TURN: %w", err)
+		}
+		svc.ICE = ext
+		return svc, nil, nil
+	}
+	secret, err := st.Secret(ctx, "turn_secret")
+	if err != nil {
+		return nil, nil, err
+	}
+	ip := cc.TURNRelayIP
+	if ip == nil {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	turn, err := relay.Start(relay.Config{Listen: orDefault(cc.TURNListen, "127.0.0.1:0"), RelayIP: ip, Secret: secret,
+		Now: cfg.Now, Log: cfg.Log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("start TURN server: %w", err)
+	}
+	svc.ICE = turn
+	return svc, turn, nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func writeStatus(w http.ResponseWriter, code int, status string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "{\"status\":%q}\n", status)
+}
+
+// secure adds the headers every response carries and refuses cross-origin
+// form posts (CSRF) on every route. API clients send no browser headers and
+// pass; a browser on another site does not.
+func secure(next http.Handler) http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	protected := csrf.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+			"connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		// same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on
+		// form posts, and over plain http (no Sec-Fetch-Site) the CSRF check could not
+		// tell a same-origin sign-in from a forged one. Portal tokens still never
+		// leave for another site.
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		protected.ServeHTTP(w, r)
+	})
+}
+
+// Handler is the whole service as one handler, for tests and Run.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run starts the job workers and serves on ln until ctx ends, then drains
+// requests and jobs in flight before returning.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	if err := s.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	live, stopLive := context.WithCancel(ctx)
+	defer stopLive()
+	go s.Calls.Run(live)
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	stopLive()
+	err = errors.Join(err, srv.Shutdown(shutdown))
+	s.Calls.Shutdown() // signaling sockets are hijacked: Shutdown does not close them
+	return errors.Join(err, s.Jobs.Stop(shutdown))
+}
+
+// Close stops the TURN server and releases the database.
+func (s *Server) Close() error {
+	var err error
+	if s.TURN != nil {
+		err = s.TURN.Close()
+	}
+	return errors.Join(err, s.Store.Close())
+}

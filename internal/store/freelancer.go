@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/attest-dev/attest/internal/verification"
+)
+
+const freelancerColumns = "id, display_name, email, locale, timezone, claims, created_at, updated_at"
+
+func scanFreelancer(row interface{ Scan(...any) error }) (*verification.Freelancer, error) {
+	var f verification.Freelancer
+	var claims string
+	if err := row.Scan(&f.ID, &f.DisplayName, &f.Email, &f.Locale, &f.TimeZone, &claims,
+		timeCol{&f.CreatedAt}, timeCol{&f.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(claims), &f.Claims); err != nil {
+		return nil, fmt.Errorf("freelancer %s claims: %w", f.ID, err)
+	}
+	return &f, nil
+}
+
+// Freelancer returns a profile that has not been erased.
+func (c conn) Freelancer(ctx context.Context, id string) (*verification.Freelancer, error) {
+	row := c.queryRow(ctx, "SELECT "+freelancerColumns+" FROM freelancers WHERE id = ? AND erased_at IS NULL", id)
+	f, err := scanFreelancer(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get freelancer %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// PutFreelancer creates or replaces a profile; it reports whether it was new.
+// Putting an erased profile starts it afresh.
+func (t *Tx) PutFreelancer(ctx context.Context, f *verification.Freelancer, at time.Time) (created bool, err error) {
+	claims, err := json.Marshal(f.Claims)
+	if err != nil {
+		return false, fmt.Errorf("encode claims: %w", err)
+	}
+	var erased *time.Time
+	err = t.queryRow(ctx, "SELECT created_at, erased_at FROM freelancers WHERE id = ?", f.ID).
+		Scan(timeCol{&f.CreatedAt}, nullTimeCol{&erased})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		f.CreatedAt, f.UpdatedAt = at, at
+		_, err = t.exec(ctx, "INSERT INTO freelancers ("+freelancerColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			f.ID, f.DisplayName, f.Email, f.Locale, f.TimeZone, string(claims), t.t(at), t.t(at))
+		if err != nil {
+			return false, fmt.Errorf("insert freelancer %s: %w", f.ID, err)
+		}
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("read freelancer %s: %w", f.ID, err)
+	}
+	if erased != nil {
+		f.CreatedAt = at
+	}
+	f.UpdatedAt = at
+	_, err = t.exec(ctx, `UPDATE freelancers SET display_name = ?, email = ?, locale = ?, timezone = ?,
+		claims = ?, created_at = ?, updated_at = ?, erased_at = NULL WHERE id = ?`,
+		f.DisplayName, f.Email, f.Locale, f.TimeZone, string(claims), t.t(f.CreatedAt), t.t(at), f.ID)
+	if err != nil {
+		return false, fmt.Errorf("update freelancer %s: %w", f.ID, err)
+	}
+	return erased != nil, nil
+}
+
+// EraseFreelancer removes a freelancer's personal data: the profile's fields,
+// the reasons' free text, the emails and the portal links. What stays is what
+// aggregates need: ids, statuses, reason codes and times.
+func (t *Tx) EraseFreelancer(ctx context.Context, id string, at time.Time) error {
+	res, err := t.exec(ctx, `UPDATE freelancers SET display_name = '', email = '', locale = 'und',
+		timezone = 'UTC', claims = '[]', updated_at = ?, erased_at = ? WHERE id = ? AND erased_at IS NULL`,
+		t.t(at), t.t(at), id)
+	if err != nil {
+		return fmt.Errorf("erase freelancer %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	steps := []struct{ what, query string }{
+		{"reasons", "UPDATE verifications SET reason_explanation = '', accommodation_reason = '' WHERE freelancer_id = ?"},
+		{"emails", "DELETE FROM emails WHERE freelancer_id = ?"},
+		{"documents", "DELETE FROM documents WHERE freelancer_id = ?"},
+		{"portal links", "DELETE FROM portal_links WHERE freelancer_id = ?"},
+		{"hand-off codes", "DELETE FROM handoff_codes WHERE freelancer_id = ?"},
+	}
+	for _, s := range steps {
+		if _, err := t.exec(ctx, s.query, id); err != nil {
+			return fmt.Errorf("erase %s of %s: %w", s.what, id, err)
+		}
+	}
+	return t.redactEvents(ctx, id)
+}
+
+// redactEvents blanks the free text in the freelancer's event snapshots (the
+// reasons' explanations), keeping the events themselves so that the feed
+// stays gap-free. Webhooks already delivered are the marketplace's to erase.
+func (t *Tx) redactEvents(ctx context.Context, freelancerID string) error {
+	rows, err := t.query(ctx, "SELECT seq, data FROM events WHERE freelancer_id = ?", freelancerID)
+	if err != nil {
+		return fmt.Errorf("read events of %s: %w", freelancerID, err)
+	}
+	redacted := map[int64]string{}
+	for rows.Next() {
+		var seq int64
+		var data string
+		if err := rows.Scan(&seq, &data); err != nil {
+			rows.Close()
+			return fmt.Errorf("read events of %s: %w", freelancerID, err)
+		}
+		var snapshot map[string]any
+		if json.Unmarshal([]byte(data), &snapshot) != nil {
+			continue
+		}
+		if reason, ok := snapshot["reason"].(map[string]any); ok && reason["explanation"] != "" {
+			reason["explanation"] = ""
+			out, _ := json.Marshal(snapshot)
+			redacted[seq] = string(out)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read events of %s: %w", freelancerID, err)
+	}
+	for seq, data := range redacted {
+		if _, err := t.exec(ctx, "UPDATE events SET data = ? WHERE seq = ?", data, seq); err != nil {
+			return fmt.Errorf("redact event %d: %w", seq, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Role is what a staff member may do.
+type Role string
+
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAgent || r == RoleSupervisor || r == RoleAdmin }
+
+// Staff is a person who works in attest: an agent, a supervisor or an admin.
+type Staff struct {
+	ID           string
+	Email        string
+	Name         string
+	Role         Role
+	PasswordHash string
+	CreatedAt    time.Time
+	DisabledAt   *time.Time
+	// CanReview grants an agent the second review of negative decisions.
+	CanReview bool
+}
+
+// Reviews reports whether s may give the second review of a negative
+// decision: supervisors and admins may, and agents granted review rights.
+func (s *Staff) Reviews() bool {
+	return s.Role == RoleSupervisor || s.Role == RoleAdmin || s.CanReview
+}
+
+const staffColumns = "id, email, name, role, password_hash, created_at, disabled_at, can_review"
+
+func scanStaff(row interface{ Scan(...any) error }) (*Staff, error) {
+	var s Staff
+	err := row.Scan(&s.ID, &s.Email, &s.Name, &s.Role, &s.PasswordHash, timeCol{&s.CreatedAt}, nullTimeCol{&s.DisabledAt}, &s.CanReview)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &s, err
+}
+
+// PutStaff creates a staff member, or updates the role, name and password of
+// the one with the same email.
+func (t *Tx) PutStaff(ctx context.Context, s *Staff) (created bool, err error) {
+	existing, err := scanStaff(t.queryRow(ctx, "SELECT "+staffColumns+" FROM staff WHERE email = ?", s.Email))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		_, err = t.exec(ctx, "INSERT INTO staff ("+staffColumns+") VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+			s.ID, s.Email, s.Name, string(s.Role), s.PasswordHash, t.t(s.CreatedAt), s.CanReview)
+		if err != nil {
+			return false, fmt.Errorf("insert staff %s: %w", s.Email, err)
+		}
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("read staff %s: %w", s.Email, err)
+	}
+	// Review rights are granted on their own (SetReviewRights), so that
+	// resetting a password does not take them away.
+	s.ID, s.CreatedAt, s.CanReview = existing.ID, existing.CreatedAt, existing.CanReview
+	_, err = t.exec(ctx, "UPDATE staff SET name = ?, role = ?, password_hash = ?, disabled_at = NULL WHERE id = ?",
+		s.Name, string(s.Role), s.PasswordHash, s.ID)
+	if err != nil {
+		return false, fmt.Errorf("update staff %s: %w", s.Email, err)
+	}
+	return false, nil
+}
+
+// SetReviewRights grants or withdraws an active staff member's review rights.
+func (t *Tx) SetReviewRights(ctx context.Context, email string, on bool) (*Staff, error) {
+	s, err := scanStaff(t.queryRow(ctx, "SELECT "+staffColumns+" FROM staff WHERE email = ? AND disabled_at IS NULL", email))
+	if err != nil {
+		return nil, fmt.Errorf("read staff %s: %w", email, err)
+	}
+	if _, err := t.exec(ctx, "UPDATE staff SET can_review = ? WHERE id = ?", on, s.ID); err != nil {
+		return nil, fmt.Errorf("set review rights of %s: %w", email, err)
+	}
+	s.CanReview = on
+	return s, nil
+}
+
+// StaffByEmail finds an active staff member by email.
+func (c conn) StaffByEmail(ctx context.Context, email string) (*Staff, error) {
+	s, err := scanStaff(c.queryRow(ctx, "SELECT "+staffColumns+" FROM staff WHERE email = ? AND disabled_at IS NULL", email))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("find staff %s: %w", email, err)
+	}
+	return s, err
+}
+
+// Session is a signed-in staff member's browser session. The cookie holds a
+// token; the database holds only its hash.
+type Session struct {
+	TokenHash  string
+	StaffID    string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// InsertSession stores a new session.
+func (t *Tx) InsertSession(ctx context.Context, s *Session) error {
+	_, err := t.exec(ctx, `INSERT INTO sessions (token_hash, staff_id, created_at, expires_at, last_seen_at, ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.TokenHash, s.StaffID, t.t(s.CreatedAt), t.t(s.ExpiresAt), t.t(s.LastSeenAt), s.IP, s.UserAgent)
+	if err != nil {
+		return fmt.Errorf("insert session: %w", err)
+	}
+	return nil
+}
+
+// SessionStaff returns the active staff member behind an unexpired session.
+func (c conn) SessionStaff(ctx context.Context, tokenHash string, now time.Time) (*Staff, error) {
+	row := c.queryRow(ctx, `SELECT s.id, s.email, s.name, s.role, s.password_hash, s.created_at, s.disabled_at, s.can_review
+		FROM sessions AS x JOIN staff AS s ON s.id = x.staff_id
+		WHERE x.token_hash = ? AND x.expires_at > ? AND s.disabled_at IS NULL`, tokenHash, c.t(now))
+	st, err := scanStaff(row)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("read session: %w", err)
+	}
+	return st, err
+}
+
+// DeleteSession ends a session.
+func (t *Tx) DeleteSession(ctx context.Context, tokenHash string) error {
+	if _, err := t.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+// Package verification is the case at the heart of attest: its statuses and
+// the transitions between them, deadlines, and the standing a marketplace
+// reads. It is pure: no clock, no I/O; callers pass the time in.
+package verification
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Status is where a verification stands. The values are part of the public API.
+type Status string
+
+const (
+	AwaitingFreelancer Status = "awaiting_freelancer"
+	Scheduled          Status = "scheduled"
+	InQueue            Status = "in_queue"
+	InCall             Status = "in_call"
+	InReview           Status = "in_review"
+	Verified           Status = "verified"
+	NotVerified        Status = "not_verified"
+	Canceled           Status = "canceled"
+)
+
+// Statuses lists every status in the order a case usually moves through them.
+var Statuses = []Status{AwaitingFreelancer, Scheduled, InQueue, InCall, InReview, Verified, NotVerified, Canceled}
+
+// transitions is the only place that says which status may follow which.
+//
+// A missed appointment, a freelancer who leaves the queue and a call that ends
+// with "needs documents" all return the case to awaiting_freelancer. Document
+// review goes straight from awaiting_freelancer to in_review. A negative
+// decision always passes through in_review: nobody is restricted on one
+// person's word.
+var transitions = map[Status][]Status{
+	AwaitingFreelancer: {Scheduled, InQueue, InReview, Canceled},
+	Scheduled:          {AwaitingFreelancer, InQueue, InCall, Canceled},
+	InQueue:            {AwaitingFreelancer, InCall, Canceled},
+	InCall:             {AwaitingFreelancer, InReview, Verified, Canceled},
+	InReview:           {Verified, NotVerified, Canceled},
+}
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Open reports whether a case in status s is still in progress.
+func (s Status) Open() bool {
+	_, ok := transitions[s]
+	return ok
+}
+
+// AwaitsFreelancer reports whether a case in status s waits for the
+// freelancer to act: to book, to come to the call, or to be taken from the
+// queue they joined.
+func (s Status) AwaitsFreelancer() bool {
+	return s == AwaitingFreelancer || s == Scheduled || s == InQueue
+}
+
+// Decided reports whether s is a final decision about the freelancer.
+func (s Status) Decided() bool { return s == Verified || s == NotVerified }
+
+// CanBecome reports whether a case in status s may move to next.
+func (s Status) CanBecome(next Status) bool {
+	return slices.Contains(transitions[s], next)
+}
+
+// OpenStatuses lists the statuses of a case still in progress.
+func OpenStatuses() []Status {
+	var open []Status
+	for _, s := range Statuses {
+		if s.Open() {
+			open = append(open, s)
+		}
+	}
+	return open
+}
+
+// IllegalTransitionError says that a case cannot move from one status to another.
+type IllegalTransitionError struct {
+	From, To Status
+}
+
+func (e *IllegalTransitionError) Error() string {
+	if !e.From.Open() {
+		return fmt.Sprintf("verification is %s and can no longer change", e.From)
+	}
+	return fmt.Sprintf("verification cannot go from %s to %s", e.From, e.To)
+}
+
+// CheckTransition returns an *IllegalTransitionError unless from may become to.
+func CheckTransition(from, to Status) error {
+	if !from.CanBecome(to) {
+		return &IllegalTransitionError{From: from, To: to}
+	}
+	return nil
+}

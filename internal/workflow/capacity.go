@@ -1,0 +1,108 @@
+package workflow
+
+import (
+	"context"
+	"time"
+
+	"github.com/attest-dev/attest/internal/schedule"
+)
+
+// AgentFreshness is how recently an online agent's console must have been
+// seen for the agent to count as online.
+const AgentFreshness = 30 * time.Second
+
+// slotHorizon is how far ahead attest looks for a free slot.
+const slotHorizon = 60 * 24 * time.Hour
+
+// Capacity is what the team can take on: GET /v1/capacity.
+type Capacity struct {
+	AgentsOnline         int        `json:"agents_online"`
+	QueueLength          int        `json:"queue_length"`
+	EstimatedWaitSeconds *int       `json:"estimated_wait_seconds"`
+	NextFreeSlot         *time.Time `json:"next_free_slot"`
+	BookedShareNext7Days float64    `json:"booked_share_next_7_days"`
+}
+
+// availabilityReader reads agents' hours and bookings, in or out of a transaction.
+type availabilityReader interface {
+	Availabilities(ctx context.Context, since time.Time) ([]schedule.Availability, error)
+	BookedSlots(ctx context.Context, from, to time.Time) (map[string][]schedule.Interval, error)
+}
+
+// Capacity reports the live queue and the bookable time ahead.
+func (w *Workflow) Capacity(ctx context.Context) (Capacity, error) {
+	now := w.now()
+	outlook, err := w.Outlook(ctx)
+	if err != nil {
+		return Capacity{}, err
+	}
+	entries, err := w.Store.Queue(ctx)
+	if err != nil {
+		return Capacity{}, err
+	}
+	c := Capacity{AgentsOnline: outlook.Online, QueueLength: len(entries)}
+	if wait, ok := outlook.Wait(len(entries) + 1); ok {
+		secs := int(wait.Seconds())
+		c.EstimatedWaitSeconds = &secs
+	}
+	all, err := w.Store.Availabilities(ctx, now)
+	if err != nil {
+		return Capacity{}, err
+	}
+	week := now.Add(7 * 24 * time.Hour)
+	booked, err := w.Store.BookedSlots(ctx, now, now.Add(slotHorizon))
+	if err != nil {
+		return Capacity{}, err
+	}
+	if slot := firstSlot(all, booked, now, w.Policy.SlotLength); !slot.IsZero() {
+		c.NextFreeSlot = &slot
+	}
+	c.BookedShareNext7Days = bookedShare(all, booked, now, week, w.Policy.SlotLength)
+	return c, nil
+}
+
+// firstFreeSlot is the start of the earliest slot any agent offers from now,
+// or zero when nobody has hours within the horizon.
+func (w *Workflow) firstFreeSlot(ctx context.Context, r availabilityReader, now time.Time) (time.Time, error) {
+	all, err := r.Availabilities(ctx, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	booked, err := r.BookedSlots(ctx, now, now.Add(slotHorizon))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return firstSlot(all, booked, now, w.Policy.SlotLength), nil
+}
+
+// firstSlot searches week by week, so that the usual answer (this week)
+// costs a week of arithmetic, not two months.
+func firstSlot(all []schedule.Availability, booked map[string][]schedule.Interval, from time.Time, length time.Duration) time.Time {
+	for start := from; start.Before(from.Add(slotHorizon)); start = start.Add(7 * 24 * time.Hour) {
+		var best time.Time
+		for _, a := range all {
+			slots := a.FreeSlots(start, start.Add(7*24*time.Hour), length, booked[a.StaffID])
+			if len(slots) > 0 && (best.IsZero() || slots[0].Start.Before(best)) {
+				best = slots[0].Start
+			}
+		}
+		if !best.IsZero() {
+			return best
+		}
+	}
+	return time.Time{}
+}
+
+// bookedShare is the part of the slot time between from and to that is
+// booked: how full the calendar is.
+func bookedShare(all []schedule.Availability, booked map[string][]schedule.Interval, from, to time.Time, length time.Duration) float64 {
+	var free, total int
+	for _, a := range all {
+		total += len(a.FreeSlots(from, to, length, nil))
+		free += len(a.FreeSlots(from, to, length, booked[a.StaffID]))
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(total-free) / float64(total)
+}

@@ -1,0 +1,210 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/notify"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+)
+
+// Opened is a new case with the link that was emailed to the freelancer.
+type Opened struct {
+	Verification *verification.Verification
+	Link         *PortalLink
+}
+
+// OpenVerification opens a case: it stores it, announces it, signs a portal
+// link and emails the freelancer, all in tx.
+func (w *Workflow) OpenVerification(ctx context.Context, tx *store.Tx, actor string, req verification.Request) (*Opened, error) {
+	f, err := tx.Freelancer(ctx, req.FreelancerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrUnknownFreelancer
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(f, w.Policy); err != nil {
+		return nil, err
+	}
+	watch, err := w.watchStanding(ctx, tx, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := w.now()
+	// The deadline is never earlier than the team can see the freelancer:
+	// the first free slot plus the margin, when that is later than the grace.
+	slot, err := w.firstFreeSlot(ctx, tx, now)
+	if err != nil {
+		return nil, err
+	}
+	v := req.Open(store.NewID("ver", now), f, w.Policy, now, slot)
+	if err := tx.InsertVerification(ctx, v); err != nil {
+		return nil, err
+	}
+	if _, err := tx.AppendEvent(ctx, verification.EventCreated, f.ID, v.ID, v, now); err != nil {
+		return nil, err
+	}
+	link, err := w.NewPortalLink(ctx, tx, actor, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.sendInvite(ctx, tx, f, v, link); err != nil {
+		return nil, err
+	}
+	if err := w.scheduleDeadline(ctx, tx, v); err != nil {
+		return nil, err
+	}
+	if err := watch.emit(ctx, w, tx); err != nil {
+		return nil, err
+	}
+	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: "verification.create", Target: v.ID,
+		Details: map[string]any{"freelancer_id": f.ID, "reason_code": v.Reason.Code, "claims": v.Claims}}, now)
+	if err != nil {
+		return nil, err
+	}
+	return &Opened{Verification: v, Link: link}, nil
+}
+
+func (w *Workflow) sendInvite(ctx context.Context, tx *store.Tx, f *verification.Freelancer, v *verification.Verification, link *PortalLink) error {
+	var claims []string
+	for _, key := range v.Claims {
+		if c, ok := f.Claim(key); ok {
+			claims = append(claims, claimLine(c))
+		}
+	}
+	msg, err := notify.InviteMessage(f.Email, notify.Invite{
+		FreelancerName: f.DisplayName, ReasonExplanation: v.Reason.Explanation, Claims: claims,
+		Deadline: v.Deadline, TimeZone: f.TimeZone, PortalURL: link.URL, Locale: f.Locale,
+	})
+	if err != nil {
+		return fmt.Errorf("compose invitation for %s: %w", v.ID, err)
+	}
+	return w.queueEmail(ctx, tx, &store.Email{FreelancerID: f.ID, VerificationID: v.ID, Kind: "invite"}, msg)
+}
+
+func claimLine(c verification.Claim) string {
+	if c.Value == "" {
+		return c.Label
+	}
+	return c.Label + ": " + c.Value
+}
+
+func (w *Workflow) queueEmail(ctx context.Context, tx *store.Tx, e *store.Email, msg notify.Message) error {
+	now := w.now()
+	e.ID = store.NewID("em", now)
+	e.To, e.Subject, e.Text, e.HTML, e.CreatedAt = msg.To, msg.Subject, msg.Text, msg.HTML, now
+	e.Calendar, e.CalendarMethod = msg.Calendar, msg.CalendarMethod
+	if err := tx.InsertEmail(ctx, e); err != nil {
+		return err
+	}
+	return w.Jobs.InsertTx(ctx, tx, notify.SendEmailArgs{EmailID: e.ID})
+}
+
+// Transition moves a case to another status through the domain's table,
+// with its event, any standing change and an audit entry.
+func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id string, to verification.Status) (*verification.Verification, error) {
+	v, err := tx.LockVerification(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	watch, err := w.watchStanding(ctx, tx, v.FreelancerID)
+	if err != nil {
+		return nil, err
+	}
+	now := w.now()
+	from := v.Status
+	if err := v.MoveTo(to, now); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateVerification(ctx, v); err != nil {
+		return nil, err
+	}
+	if from == verification.Scheduled && to != verification.Scheduled {
+		if err := w.settleBooking(ctx, tx, v, to); err != nil {
+			return nil, err
+		}
+	}
+	if typ, ok := verification.EventFor(to); ok {
+		if _, err := tx.AppendEvent(ctx, typ, v.FreelancerID, v.ID, v, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := watch.emit(ctx, w, tx); err != nil {
+		return nil, err
+	}
+	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: "verification." + string(to), Target: v.ID,
+		Details: map[string]string{"from": string(from), "to": string(to)}}, now)
+	if err != nil {
+		return nil, err
+	}
+	switch to {
+	case verification.Verified:
+		err = w.sendResult(ctx, tx, v, notify.ResultVerified)
+	case verification.NotVerified:
+		err = w.sendResult(ctx, tx, v, notify.ResultNotVerified)
+	}
+	return v, err
+}
+
+// sendResult emails the freelancer how their case or their appeal ended,
+// with a fresh link to their page.
+func (w *Workflow) sendResult(ctx context.Context, tx *store.Tx, v *verification.Verification, kind string) error {
+	f, err := tx.Freelancer(ctx, v.FreelancerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // erased
+	}
+	if err != nil {
+		return err
+	}
+	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
+	if err != nil {
+		return err
+	}
+	n := notify.ResultNotice{FreelancerName: f.DisplayName, PortalURL: link.URL, TimeZone: f.TimeZone}
+	if kind == notify.ResultNotVerified && v.ClosedAt != nil {
+		n.AppealUntil = v.ClosedAt.Add(verification.AppealWindow)
+	}
+	msg, err := notify.ResultMessage(kind, f.Email, n)
+	if err != nil {
+		return err
+	}
+	return w.queueEmail(ctx, tx, &store.Email{FreelancerID: f.ID, VerificationID: v.ID, Kind: kind}, msg)
+}
+
+// settleBooking closes the booking of a case leaving scheduled: attended
+// when its call starts, canceled otherwise, so that the agent's slot is
+// free again. A case canceled while booked sends the calendar cancellation.
+func (w *Workflow) settleBooking(ctx context.Context, tx *store.Tx, v *verification.Verification, to verification.Status) error {
+	b, err := tx.LiveBooking(ctx, v.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	b.Status, b.UpdatedAt = store.Canceled, w.now()
+	if to == verification.InCall {
+		b.Status = store.Attended
+	} else {
+		b.Sequence++
+	}
+	if err := tx.UpdateBooking(ctx, b); err != nil {
+		return err
+	}
+	if to == verification.InCall {
+		return nil
+	}
+	v.ScheduledFor = nil
+	if err := tx.SetScheduledFor(ctx, v.ID, nil); err != nil {
+		return err
+	}
+	if to == verification.Canceled {
+		return w.sendBookingEmail(ctx, tx, b, "booking_canceled",
+			notify.BookingNotice{Why: "The verification was called off, so no call is needed. Nothing on your account changes."})
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/attest-dev/attest/internal/notify"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+)
+
+// ReminderLeads are how long before a deadline the freelancer is reminded.
+var ReminderLeads = []time.Duration{72 * time.Hour, 24 * time.Hour}
+
+// DeadlineArgs is a job about one deadline of one case: a reminder before it
+// (Before > 0) or the deadline itself. It carries the deadline it was
+// scheduled for: when the deadline has moved since, the job does nothing, so
+// moving a deadline never needs to find and cancel jobs.
+type DeadlineArgs struct {
+	VerificationID string        `json:"verification_id"`
+	Deadline       time.Time     `json:"deadline"`
+	Before         time.Duration `json:"before"`
+}
+
+// Kind names the job for the queue.
+func (DeadlineArgs) Kind() string { return "deadline" }
+
+// scheduleDeadline queues the reminders and the deadline's own job for a
+// case, in the transaction that set the deadline.
+func (w *Workflow) scheduleDeadline(ctx context.Context, tx *store.Tx, v *verification.Verification) error {
+	now := w.now()
+	for _, lead := range ReminderLeads {
+		if at := v.Deadline.Add(-lead); at.After(now) {
+			if err := w.Jobs.InsertAtTx(ctx, tx, DeadlineArgs{VerificationID: v.ID, Deadline: v.Deadline, Before: lead}, at); err != nil {
+				return err
+			}
+		}
+	}
+	return w.Jobs.InsertAtTx(ctx, tx, DeadlineArgs{VerificationID: v.ID, Deadline: v.Deadline}, v.Deadline)
+}
+
+// DeadlineWorker works deadline jobs.
+type DeadlineWorker struct {
+	river.WorkerDefaults[DeadlineArgs]
+	Workflow *Workflow
+}
+
+// Work reminds or announces, in one transaction.
+func (d *DeadlineWorker) Work(ctx context.Context, job *river.Job[DeadlineArgs]) error {
+	return d.Workflow.Store.InTx(ctx, func(tx *store.Tx) error {
+		return d.Workflow.SeeDeadline(ctx, tx, job.Args)
+	})
+}
+
+// SeeDeadline acts on a deadline job: a reminder email while the case is
+// open and waiting on the freelancer; at the deadline, verification.overdue,
+// standing.changed and an email, once. Stale jobs (the case closed, or its
+// deadline moved) do nothing.
+func (w *Workflow) SeeDeadline(ctx context.Context, tx *store.Tx, a DeadlineArgs) error {
+	v, err := tx.LockVerification(ctx, a.VerificationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !v.Status.Open() || !v.Deadline.Equal(a.Deadline) {
+		return nil
+	}
+	now := w.now()
+	if a.Before > 0 {
+		if v.Status == verification.InReview || v.Status == verification.InCall || !now.Before(v.Deadline) {
+			return nil // nothing left for the freelancer to do, or too late to remind
+		}
+		return w.sendDeadlineEmail(ctx, tx, v, "deadline_reminder", notify.DeadlineReminderMessage)
+	}
+	if !v.Overdue(now) {
+		return nil // early (River ran it before the clock says so), or the case is in a call or review
+	}
+	if moved, err := w.giveBackOutage(ctx, tx, v); err != nil || moved {
+		return err
+	}
+	first, err := tx.MarkOverdueAnnounced(ctx, v.ID, now)
+	if err != nil || !first {
+		return err
+	}
+	if _, err := tx.AppendEvent(ctx, verification.EventOverdue, v.FreelancerID, v.ID, v, now); err != nil {
+		return err
+	}
+	cases, err := tx.StandingCases(ctx, v.FreelancerID)
+	if err != nil {
+		return err
+	}
+	standing := w.Policy.ComputeStanding(v.FreelancerID, cases, now)
+	if _, err := tx.AppendEvent(ctx, verification.EventStandingChange, v.FreelancerID, "", standing, now); err != nil {
+		return err
+	}
+	return w.sendDeadlineEmail(ctx, tx, v, "overdue", notify.OverdueMessage)
+}
+
+func (w *Workflow) sendDeadlineEmail(ctx context.Context, tx *store.Tx, v *verification.Verification, kind string,
+	compose func(string, notify.DeadlineNotice) (notify.Message, error)) error {
+	f, err := tx.Freelancer(ctx, v.FreelancerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // erased
+	}
+	if err != nil {
+		return err
+	}
+	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
+	if err != nil {
+		return err
+	}
+	msg, err := compose(f.Email, notify.DeadlineNotice{FreelancerName: f.DisplayName, PortalURL: link.URL,
+		Deadline: v.Deadline, TimeZone: f.TimeZone, Now: w.now()})
+	if err != nil {
+		return err
+	}
+	return w.queueEmail(ctx, tx, &store.Email{FreelancerID: f.ID, VerificationID: v.ID, Kind: kind}, msg)
+}
+
+// OutageWindow is how far back before a deadline time lost to an outage is
+// given back, and OutageMinimum the least that is worth a moved deadline.
+const (
+	OutageWindow  = 7 * 24 * time.Hour
+	OutageMinimum = 10 * time.Minute
+)
+
+// giveBackOutage moves a deadline that is passing by the time attest was
+// down in the case's last week, when that was OutageMinimum or more: a
+// freelancer could not verify while nothing answered. Minutes are known
+// only since the service began recording them; before that nothing is
+// assumed.
+func (w *Workflow) giveBackOutage(ctx context.Context, tx *store.Tx, v *verification.Verification) (bool, error) {
+	from := v.Deadline.Add(-OutageWindow)
+	if v.CreatedAt.After(from) {
+		from = v.CreatedAt
+	}
+	up, since, err := tx.Uptime(ctx, from, v.Deadline)
+	if err != nil || since.IsZero() {
+		return false, err
+	}
+	if since.After(from) {
+		from = since
+	}
+	down := v.Deadline.Sub(from).Truncate(time.Minute) - time.Duration(up)*time.Minute
+	if down < OutageMinimum {
+		return false, nil
+	}
+	next := v.Deadline.Add(down)
+	if hour := next.Truncate(time.Hour); hour.Before(next) {
+		next = hour.Add(time.Hour)
+	}
+	why := fmt.Sprintf("Our verification service was unavailable for about %s before your deadline.", roundedDuration(down))
+	moved, err := w.moveDeadlineTo(ctx, tx, v, next, why)
+	if err != nil {
+		return false, err
+	}
+	return true, w.sendDeadlineEmail(ctx, tx, moved, "deadline_moved", func(to string, n notify.DeadlineNotice) (notify.Message, error) {
+		n.Why = why
+		return notify.DeadlineMovedMessage(to, n)
+	})
+}
+
+// roundedDuration says a duration in hours or minutes, as people do.
+func roundedDuration(d time.Duration) string {
+	if d >= 2*time.Hour {
+		return fmt.Sprintf("%d hours", int(d.Round(time.Hour).Hours()))
+	}
+	return fmt.Sprintf("%d minutes", int(d.Round(time.Minute).Minutes()))
+}

@@ -1,0 +1,207 @@
+// @ts-check
+/**
+ * One side of the call: an RTCPeerConnection driven by the signaling
+ * connection. The agent always makes the offer; the freelancer answers. A
+ * network blip is healed by an ICE restart on the same connection; a
+ * reloaded page on the other side (a new session) gets a fresh connection.
+ */
+
+/** @typedef {import('./signal.js').Signal} Signal */
+/** @typedef {'good' | 'fair' | 'poor'} Quality */
+
+export class Call extends EventTarget {
+  /**
+   * @param {{signal: Signal, role: 'agent' | 'freelancer', iceServers: RTCIceServer[],
+   *   relayOnly: boolean, local: MediaStream, remoteVideo: HTMLVideoElement}} opts
+   */
+  constructor(opts) {
+    super();
+    this.signal = opts.signal;
+    this.role = opts.role;
+    this.iceServers = opts.iceServers;
+    this.relayOnly = opts.relayOnly;
+    this.local = opts.local;
+    this.remoteVideo = opts.remoteVideo;
+    /** @type {RTCPeerConnection | null} */
+    this.pc = null;
+    /** @type {RTCIceCandidateInit[]} */
+    this.pending = [];
+    /** @type {string | null} */
+    this.peerSession = null;
+    /** When the first remote video frame was shown (epoch ms), for measuring. @type {number | null} */
+    this.firstFrameAt = null;
+    this.restarting = 0;
+    /** ICE restarts made so far, for the connection indicator and tests. */
+    this.iceRestarts = 0;
+    this.signal.on('offer', (m) => this.onOffer(m.sdp).catch((e) => this.fail(e)));
+    this.signal.on('answer', (m) => this.onAnswer(m.sdp).catch((e) => this.fail(e)));
+    this.signal.on('candidate', (m) => this.onCandidate(m.candidate));
+    this.signal.on('peer', (m) => this.onPeer(m));
+    setInterval(() => this.measure(), 2000);
+  }
+
+  /** @param {unknown} e */
+  fail(e) {
+    console.error('call:', e);
+    this.dispatchEvent(new CustomEvent('problem', { detail: String(e) }));
+  }
+
+  newPeer() {
+    this.pc?.close();
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.relayOnly ? 'relay' : 'all' });
+    for (const track of this.local.getTracks()) pc.addTrack(track, this.local);
+    // Receive video even when sending none (an agent without a camera).
+    if (this.local.getVideoTracks().length === 0) pc.addTransceiver('video', { direction: 'recvonly' });
+    if (this.local.getAudioTracks().length === 0) pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.onicecandidate = (e) => {
+      if (e.candidate) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
+    };
+    pc.ontrack = (e) => {
+      const stream = e.streams[0] ?? new MediaStream([e.track]);
+      if (e.track.kind === 'video' && this.firstFrameAt === null && 'requestVideoFrameCallback' in this.remoteVideo) {
+        this.remoteVideo.requestVideoFrameCallback(() => { this.firstFrameAt ??= Date.now(); });
+      }
+      if (this.remoteVideo.srcObject !== stream) this.remoteVideo.srcObject = stream;
+      // Only a refusal means the browser wants a gesture first; an "interrupted"
+      // play() just means the second track arrived.
+      this.remoteVideo.play().catch((e) => {
+        if (e.name === 'NotAllowedError') this.dispatchEvent(new Event('autoplay-blocked'));
+      });
+    };
+    pc.onconnectionstatechange = () => {
+      this.dispatchEvent(new CustomEvent('state', { detail: pc.connectionState }));
+      if (pc.connectionState === 'connected') this.restarting = 0;
+    };
+    pc.oniceconnectionstatechange = () => this.onIceState(pc);
+    this.pc = pc;
+    this.pending = [];
+    return pc;
+  }
+
+  /** The agent offers: afresh, or as an ICE restart on the same connection. */
+  async offer(restart = false) {
+    const pc = restart && this.pc ? this.pc : this.newPeer();
+    if (restart) this.iceRestarts++;
+    const offer = await pc.createOffer({ iceRestart: restart });
+    await pc.setLocalDescription(offer);
+    this.signal.send('offer', { sdp: { type: 'offer', sdp: offer.sdp } });
+  }
+
+  /** @param {RTCSessionDescriptionInit} sdp */
+  async onOffer(sdp) {
+    const pc = this.pc && this.pc.connectionState !== 'closed' ? this.pc : this.newPeer();
+    await pc.setRemoteDescription(sdp);
+    await this.flush();
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    this.signal.send('answer', { sdp: { type: 'answer', sdp: answer.sdp } });
+  }
+
+  /** @param {RTCSessionDescriptionInit} sdp */
+  async onAnswer(sdp) {
+    if (!this.pc || this.pc.signalingState !== 'have-local-offer') return;
+    await this.pc.setRemoteDescription(sdp);
+    await this.flush();
+  }
+
+  /** @param {RTCIceCandidateInit} c */
+  onCandidate(c) {
+    if (!c.candidate) return;
+    if (!this.pc || !this.pc.remoteDescription) {
+      this.pending.push(c);
+      return;
+    }
+    this.pc.addIceCandidate(c).catch((e) => this.fail(e));
+  }
+
+  async flush() {
+    const list = this.pending;
+    this.pending = [];
+    for (const c of list) await this.pc?.addIceCandidate(c).catch((e) => this.fail(e));
+  }
+
+  /**
+   * The other side connected (or reconnected). A new session means a fresh
+   * page there: start over. The same session after a blip keeps the media,
+   * or restarts ICE if it was lost meanwhile.
+   * @param {{present: boolean, session?: string}} m
+   */
+  onPeer(m) {
+    this.dispatchEvent(new CustomEvent('peer', { detail: m.present }));
+    if (!m.present) return;
+    const fresh = m.session !== this.peerSession;
+    this.peerSession = m.session ?? null;
+    if (this.role === 'freelancer') {
+      if (fresh && this.pc) {
+        this.pc.close();
+        this.pc = null;
+      }
+      return;
+    }
+    const state = this.pc?.iceConnectionState;
+    if (fresh || !this.pc || state === 'closed') this.offer().catch((e) => this.fail(e));
+    else if (state === 'failed' || state === 'disconnected') this.offer(true).catch((e) => this.fail(e));
+  }
+
+  /** The agent heals a lost path with an ICE restart, retrying while it stays lost. @param {RTCPeerConnection} pc */
+  onIceState(pc) {
+    if (this.role !== 'agent' || pc !== this.pc) return;
+    const state = pc.iceConnectionState;
+    if (state !== 'disconnected' && state !== 'failed') return;
+    const attempt = ++this.restarting;
+    setTimeout(() => {
+      if (pc !== this.pc || attempt !== this.restarting) return;
+      const now = pc.iceConnectionState;
+      if (now === 'disconnected' || now === 'failed') {
+        this.offer(true).catch((e) => this.fail(e));
+        this.onIceState(pc);
+      }
+    }, state === 'failed' ? 500 : 2000);
+  }
+
+  /** Measures the path every two seconds and shares the result with the other side. */
+  async measure() {
+    if (!this.pc || this.pc.connectionState !== 'connected') return;
+    const stats = await this.pc.getStats();
+    let rtt = 0, lost = 0, received = 0;
+    stats.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') rtt = s.currentRoundTripTime ?? 0;
+      if (s.type === 'inbound-rtp') { lost += s.packetsLost ?? 0; received += s.packetsReceived ?? 0; }
+    });
+    const lossDelta = lost - (this.lastLost ?? 0), recvDelta = received - (this.lastReceived ?? 0);
+    this.lastLost = lost; this.lastReceived = received;
+    const loss = recvDelta + lossDelta > 0 ? lossDelta / (recvDelta + lossDelta) : 0;
+    /** @type {Quality} */
+    const level = rtt > 0.4 || loss > 0.08 ? 'poor' : rtt > 0.2 || loss > 0.02 ? 'fair' : 'good';
+    this.dispatchEvent(new CustomEvent('quality', { detail: level }));
+    this.signal.send('quality', { level });
+  }
+
+  /** Frames of remote video decoded so far: the proof that media flows. */
+  async framesDecoded() {
+    if (!this.pc) return 0;
+    let frames = 0;
+    (await this.pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
+    });
+    return frames;
+  }
+
+  /** The type of the path in use: host, srflx, prflx or relay. */
+  async pathType() {
+    if (!this.pc) return '';
+    const stats = await this.pc.getStats();
+    let type = '';
+    stats.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+        type = stats.get(s.localCandidateId)?.candidateType ?? '';
+      }
+    });
+    return type;
+  }
+
+  hangUp() {
+    this.pc?.close();
+    this.pc = null;
+  }
+}

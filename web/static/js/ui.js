@@ -1,0 +1,87 @@
+// @ts-check
+/** Small pieces both the portal and the console use. */
+
+/** @typedef {import('./signal.js').Signal} Signal */
+
+/**
+ * The chat beside the video: for the hard of hearing, or when audio breaks.
+ * Nothing typed here is stored.
+ * @param {Signal} signal
+ * @param {HTMLElement} root
+ */
+export function setUpChat(signal, root) {
+  const log = /** @type {HTMLElement} */ (root.querySelector('#chat-log'));
+  const form = /** @type {HTMLFormElement} */ (root.querySelector('#chat-form'));
+  const input = /** @type {HTMLInputElement} */ (root.querySelector('#chat-input'));
+  /** @param {string} who @param {string} text */
+  const add = (who, text) => {
+    const li = document.createElement('li');
+    const strong = document.createElement('strong');
+    strong.textContent = `${who}: `;
+    li.append(strong, text);
+    log.append(li);
+    log.scrollTop = log.scrollHeight;
+  };
+  // The server relays only the other side's messages; one's own are shown on sending.
+  signal.on('chat', (m) => add(label(m.from), m.text));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    if (signal.send('chat', { text })) {
+      add('You', text);
+      input.value = '';
+    } else {
+      add('Note', 'Not sent: reconnecting. Try again in a moment.');
+    }
+  });
+}
+
+/** @param {string} role */
+function label(role) {
+  return role === 'agent' ? 'Verifier' : 'Freelancer';
+}
+
+/**
+ * Shows minutes and seconds since a start time.
+ * @param {HTMLElement} el
+ * @param {Date} start
+ */
+export function startTimer(el, start) {
+  const tick = () => {
+    const s = Math.max(0, Math.floor((Date.now() - start.getTime()) / 1000));
+    el.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
+/**
+ * An honest wait in words; no number when there is none to give.
+ * @param {number | null | undefined} seconds
+ */
+export function describeWait(seconds) {
+  if (seconds == null) return 'we cannot say yet';
+  if (seconds < 60) return 'less than a minute';
+  const minutes = Math.round(seconds / 60);
+  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
+}
+
+/**
+ * A button that turns tracks off and on.
+ * @param {string} id
+ * @param {MediaStreamTrack[]} tracks
+ * @param {string} onLabel
+ * @param {string} offLabel
+ */
+export function toggle(id, tracks, onLabel, offLabel) {
+  const button = /** @type {HTMLButtonElement} */ (document.getElementById(id));
+  if (!button) return;
+  button.disabled = tracks.length === 0;
+  button.addEventListener('click', () => {
+    const off = button.getAttribute('aria-pressed') !== 'true';
+    tracks.forEach((t) => { t.enabled = !off; });
+    button.setAttribute('aria-pressed', String(off));
+    button.textContent = off ? offLabel : onLabel;
+  });
+}
