@@ -42,6 +42,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slot := f.str("slot-length", "10m", "how long a bookable call slot lasts, 5m to 60m")
 	documentKey := f.str("document-key", "", "AES-256 key sealing uploaded documents: 64 hex digits or base64, e.g. from `openssl rand -hex 32`; without it documents are refused")
 	metricsToken := f.str("metrics-token", "", "bearer token Prometheus must send to read /metrics; without it /metrics is open")
+	webhookPrivate := f.boolean("webhook-allow-private", false, "let webhook endpoints be private, loopback or link-local addresses and plain http (development only)")
 	call := callFlags(f)
 	cfg := storeFlags(f)
 	if err := f.parse(args); err != nil {
@@ -68,7 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.Open(ctx, server.Config{Store: storeCfg, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
 		Log: log, TrustProxy: *trustProxy, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
-		DocumentKey: *documentKey})
+		DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}})
 	if err != nil {
 		ln.Close()
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/webhook"
 	"github.com/attest-dev/attest/internal/workflow"
 )
 
@@ -24,6 +25,7 @@ import (
 type Server struct {
 	Workflow *workflow.Workflow
 	Store    *store.Store
+	Webhooks *webhook.Endpoints
 	Log      *slog.Logger
 	mux      *http.ServeMux
 	keys     keyCache
@@ -84,6 +86,10 @@ func (s *Server) Routes() []Route {
 		{"POST", "/v1/verifications/{id}/cancel", s.mutation(s.cancelVerification)},
 		{"GET", "/v1/events", s.read(s.listEvents, "after", "limit")},
 		{"GET", "/v1/capacity", s.read(s.getCapacity)},
+		{"POST", "/v1/webhook-endpoints", s.mutation(s.createEndpoint, s.checkEndpointTarget)},
+		{"GET", "/v1/webhook-endpoints", s.read(s.listEndpoints, "limit", "cursor")},
+		{"GET", "/v1/webhook-endpoints/{id}", s.read(s.getEndpoint)},
+		{"DELETE", "/v1/webhook-endpoints/{id}", s.mutation(s.deleteEndpoint)},
 		{"GET", "/v1/openapi.json", serveOpenAPI},
 	}
 }
@@ -173,10 +179,15 @@ func (s *Server) read(h readFunc, params ...string) http.HandlerFunc {
 // mutationFunc changes state inside tx and returns the status and body to send.
 type mutationFunc func(r *http.Request, tx *store.Tx, body []byte) (int, any, error)
 
+// checkFunc looks at a mutation's body before its transaction begins, for
+// checks that wait on the network.
+type checkFunc func(r *http.Request, body []byte) error
+
 // mutation wraps a handler that changes state: it reads the bounded body and
 // runs the change in one transaction, which also claims the Idempotency-Key
 // and stores the response, so a retried POST is answered as the first was.
-func (s *Server) mutation(h mutationFunc) http.HandlerFunc {
+// The checks run first, outside the transaction.
+func (s *Server) mutation(h mutationFunc, checks ...checkFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r, err := s.authenticate(r)
 		if err != nil {
@@ -197,6 +208,12 @@ func (s *Server) mutation(h mutationFunc) http.HandlerFunc {
 			s.writeError(w, r, badRequest("invalid_idempotency_key", "Idempotency-Key",
 				"Idempotency-Key must be 1 to 255 visible ASCII characters, on POST requests"))
 			return
+		}
+		for _, check := range checks {
+			if err := check(r, body); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		var status int
 		var out []byte

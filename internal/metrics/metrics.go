@@ -53,8 +53,7 @@ func New(st *store.Store, now func() time.Time) *Metrics {
 			Name: "attest_decisions_total",
 			Help: "Decisions on verifications, by stage (call: the agent ending a call; review: a second reviewer) and decision.",
 		}, []string{"stage", "decision"}),
-		// Webhooks do not exist yet: the webhook issue feeds this counter
-		// through WebhookDelivered, one count per delivery attempt.
+		// One count per delivery attempt, through WebhookDelivered.
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "attest_webhook_deliveries_total",
 			Help: "Webhook delivery attempts, by result.",
@@ -74,7 +73,7 @@ func New(st *store.Store, now func() time.Time) *Metrics {
 		m.decisions.WithLabelValues("review", string(d))
 	}
 	// A vector without series is left out of the exposition altogether, HELP
-	// and TYPE included; these two results start it off until webhooks come.
+	// and TYPE included; these two results start it off before the first delivery.
 	for _, result := range []string{"delivered", "failed"} {
 		m.webhooks.WithLabelValues(result)
 	}
@@ -102,7 +101,7 @@ func (m *Metrics) Decision(stage string, d verification.Decision) {
 }
 
 // WebhookDelivered counts one webhook delivery attempt by its result
-// ("delivered" or "failed"). Nothing calls it until webhooks exist.
+// ("delivered" or "failed"), as webhook.Worker.OnAttempt.
 func (m *Metrics) WebhookDelivered(result string) {
 	m.webhooks.WithLabelValues(result).Inc()
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -32,6 +33,7 @@ import (
 	"github.com/attest-dev/attest/internal/relay"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/webhook"
 	"github.com/attest-dev/attest/internal/workflow"
 	"github.com/attest-dev/attest/web"
 )
@@ -56,6 +58,20 @@ type Config struct {
 	// DocumentKey is the AES-256 key that seals uploaded documents, as 64
 	// hex digits or base64 (see evidence.ParseKey). Empty refuses documents.
 	DocumentKey string
+	Webhooks    WebhookConfig
+}
+
+// WebhookConfig shapes webhook delivery.
+type WebhookConfig struct {
+	// AllowPrivate lets endpoints be private, loopback or link-local
+	// addresses, and plain http: for development and tests only.
+	AllowPrivate bool
+	// RetryScale is the wait before the first retry (default 30 s); later
+	// waits double from it. Tests shrink it.
+	RetryScale time.Duration
+	// Poll is how often events committed by other nodes are looked for
+	// (default 1 s); this node's own go out at once.
+	Poll time.Duration
 }
 
 // CallConfig shapes the live call.
@@ -87,6 +103,8 @@ type Server struct {
 	Workflow *workflow.Workflow
 	Calls    *call.Service
 	TURN     *relay.Server // nil when an external TURN server is used
+	Webhooks *webhook.Endpoints
+	fanout   *webhook.Dispatcher
 	handler  http.Handler
 	log      *slog.Logger
 }
@@ -168,12 +186,24 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	slots := &call.SlotWorker{} // its service is made below, before any job runs
 	river.AddWorker(workers, slots)
 	river.AddWorker(workers, &workflow.RetentionWorker{Workflow: wf, Retention: workflow.DefaultRetention})
+	hooks, err := st.Secret(ctx, "webhook_signing_key")
+	if err != nil {
+		return nil, err
+	}
+	targets := webhook.Targets{AllowPrivate: cfg.Webhooks.AllowPrivate}
+	deliveries := &webhook.Worker{Store: st, Client: webhook.NewClient(targets), Key: hooks, Now: cfg.Now, Log: cfg.Log,
+		RetryScale: cfg.Webhooks.RetryScale, OnAttempt: figures.WebhookDelivered}
+	river.AddWorker(workers, deliveries)
 	queue, err := jobs.New(st, jobs.Config{Workers: workers, Logger: cfg.Log, PollInterval: cfg.JobPoll,
 		Periodic: []*river.PeriodicJob{workflow.RetentionJob()}})
 	if err != nil {
 		return nil, err
 	}
 	wf.Jobs = queue
+	deliveries.OnDisabled = webhook.EmailAdmins(queue, wf.BaseURL, cfg.Now)
+	endpoints := &webhook.Endpoints{Store: st, Jobs: queue, Targets: targets, Key: hooks, Now: cfg.Now}
+	fanout := webhook.NewDispatcher(st, queue, cfg.Now, orDefault(cfg.Webhooks.Poll, time.Second), cfg.Log)
+	st.OnEventCommitted(fanout.Nudge)
 
 	calls, turn, err := newCalls(ctx, st, wf, cfg)
 	if err != nil {
@@ -182,7 +212,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	slots.Service = calls
 
 	mux := http.NewServeMux()
-	apiServer := &api.Server{Workflow: wf, Store: st, Log: cfg.Log}
+	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log}
 	mux.Handle("/v1/", apiServer.Handler())
 	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(mux)
 	(&console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
@@ -207,7 +237,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	})
-	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn,
+	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
 		handler: measure(figures, mux, secure(mux)), log: cfg.Log}, nil
 }
 
@@ -389,19 +419,34 @@ func secure(next http.Handler) http.Handler {
 // Handler is the whole service as one handler, for tests and Run.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Run starts the job workers and serves on ln until ctx ends, then drains
-// requests and jobs in flight before returning.
-func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+// Start begins the work that runs beside requests: the job workers, the
+// live floor's ticks and the webhook fan-out. The returned stop ends it,
+// letting running jobs finish until its context ends.
+func (s *Server) Start(ctx context.Context) (stop func(context.Context) error, err error) {
 	if err := s.Jobs.Start(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	live, stopLive := context.WithCancel(ctx)
-	defer stopLive()
-	go s.Calls.Run(live)
+	var wg sync.WaitGroup
+	wg.Go(func() { s.Calls.Run(live) })
+	wg.Go(func() { s.fanout.Run(live) })
+	return func(shutdown context.Context) error {
+		stopLive()
+		wg.Wait()
+		return s.Jobs.Stop(shutdown)
+	}, nil
+}
+
+// Run starts the background work and serves on ln until ctx ends, then
+// drains requests and jobs in flight before returning.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	stopWork, err := s.Start(ctx)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	var err error
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -411,10 +456,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	stopLive()
 	err = errors.Join(err, srv.Shutdown(shutdown))
 	s.Calls.Shutdown() // signaling sockets are hijacked: Shutdown does not close them
-	return errors.Join(err, s.Jobs.Stop(shutdown))
+	return errors.Join(err, stopWork(shutdown))
 }
 
 // Close stops the TURN server and releases the database.

@@ -39,6 +39,10 @@ func (t *Tx) AppendEvent(ctx context.Context, typ verification.EventType, freela
 	if err != nil {
 		return nil, fmt.Errorf("insert %s event: %w", typ, err)
 	}
+	if t.onEvent != nil && !t.sawEvent {
+		t.sawEvent = true
+		t.AfterCommit(t.onEvent)
+	}
 	return e, nil
 }
 

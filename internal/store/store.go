@@ -43,7 +43,14 @@ type Store struct {
 	conn
 	write *sql.DB
 	read  *sql.DB
+	// onEvent runs after a transaction that appended events commits.
+	onEvent func()
 }
+
+// OnEventCommitted sets fn to run after every transaction that appends
+// events commits, so that their webhooks go out without waiting for a poll.
+// Set it before the store is used.
+func (s *Store) OnEventCommitted(fn func()) { s.onEvent = fn }
 
 // Open connects to the database described by cfg. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
@@ -129,6 +136,8 @@ type Tx struct {
 	conn
 	sql         *sql.Tx
 	afterCommit []func()
+	onEvent     func()
+	sawEvent    bool
 }
 
 // AfterCommit runs fn once the transaction has committed, and never if it
@@ -146,7 +155,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &Tx{conn: conn{q: tx, pg: s.pg}, sql: tx}
+	t := &Tx{conn: conn{q: tx, pg: s.pg}, sql: tx, onEvent: s.onEvent}
 	if err := fn(t); err != nil {
 		return errors.Join(err, ignoreDone(tx.Rollback()))
 	}

@@ -1,0 +1,108 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"time"
+
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/webhook"
+)
+
+// endpointView is a webhook endpoint as the API shows it. Secret is set
+// only in the answer to its creation.
+type endpointView struct {
+	ID             string    `json:"id"`
+	URL            string    `json:"url"`
+	Events         []string  `json:"events"`
+	Description    string    `json:"description"`
+	Status         string    `json:"status"`
+	DisabledReason *string   `json:"disabled_reason"`
+	CreatedAt      time.Time `json:"created_at"`
+	Secret         string    `json:"secret,omitempty"`
+}
+
+func viewEndpoint(ep *store.WebhookEndpoint) endpointView {
+	v := endpointView{ID: ep.ID, URL: ep.URL, Events: ep.Events, Description: ep.Description, Status: ep.Status,
+		CreatedAt: ep.CreatedAt}
+	if ep.Status == store.EndpointDisabled {
+		v.DisabledReason = &ep.DisabledReason
+	}
+	return v
+}
+
+// checkEndpointTarget resolves the new endpoint's host before the
+// transaction: a DNS lookup must not hold the database's write lock.
+func (s *Server) checkEndpointTarget(r *http.Request, body []byte) error {
+	var in webhook.NewEndpoint
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(s.Webhooks.Targets); err != nil {
+		return err
+	}
+	_, err := s.Webhooks.Targets.Check(r.Context(), in.URL)
+	return err
+}
+
+func (s *Server) createEndpoint(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
+	var in webhook.NewEndpoint
+	if err := decodeStrict(body, &in); err != nil {
+		return 0, nil, err
+	}
+	ep, secret, err := s.Webhooks.Create(r.Context(), tx, actor(r.Context()), in)
+	if err != nil {
+		return 0, nil, err
+	}
+	v := viewEndpoint(ep)
+	v.Secret = secret
+	return http.StatusCreated, v, nil
+}
+
+func (s *Server) listEndpoints(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	limit, err := limitParam(q, 20, webhook.MaxEndpoints)
+	if err != nil {
+		return nil, err
+	}
+	var after string
+	if c := q.Get("cursor"); c != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(c)
+		if err != nil || len(raw) == 0 || len(raw) > 64 {
+			return nil, badRequest("invalid", "cursor", "cursor must be a next_cursor from an earlier page")
+		}
+		after = string(raw)
+	}
+	list, err := s.Store.WebhookEndpoints(r.Context(), after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	out := page[endpointView]{Data: []endpointView{}}
+	for i, ep := range list {
+		if i == limit {
+			next := base64.RawURLEncoding.EncodeToString([]byte(list[limit-1].ID))
+			out.NextCursor = &next
+			break
+		}
+		out.Data = append(out.Data, viewEndpoint(ep))
+	}
+	return out, nil
+}
+
+func (s *Server) getEndpoint(r *http.Request) (any, error) {
+	ep, err := s.Store.WebhookEndpoint(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return viewEndpoint(ep), nil
+}
+
+func (s *Server) deleteEndpoint(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
+	if err := noBody(body); err != nil {
+		return 0, nil, err
+	}
+	if err := s.Webhooks.Delete(r.Context(), tx, actor(r.Context()), r.PathValue("id")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}

@@ -1,0 +1,385 @@
+package api_test
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/store/storetest"
+)
+
+// receiver is the marketplace's webhook endpoint: a real HTTP server that
+// checks every request with the Standard Webhooks reference library.
+type receiver struct {
+	t    *testing.T
+	http *httptest.Server
+	mu   sync.Mutex
+	// fail answers this many requests with 503 before accepting.
+	fail     int
+	secret   string
+	got      []received
+	attempts int
+}
+
+type received struct {
+	ID, Type string
+	Seq      int64
+	Data     json.RawMessage
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{t: t}
+	rc.http = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(rc.http.Close)
+	return rc
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.attempts++
+	if rc.fail > 0 {
+		rc.fail--
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	wh, err := standardwebhooks.NewWebhook(rc.secret)
+	if err != nil {
+		rc.t.Errorf("secret %q: %v", rc.secret, err)
+		return
+	}
+	// The test's clock is stopped in March 2026, so the timestamp is
+	// checked against it below rather than against the wall clock.
+	if err := wh.VerifyIgnoringTimestamp(body, r.Header); err != nil {
+		rc.t.Errorf("signature refused by the reference library: %v", err)
+		http.Error(w, "bad signature", http.StatusBadRequest)
+		return
+	}
+	if ts := r.Header.Get("webhook-timestamp"); ts != "1774605600" { // t0
+		rc.t.Errorf("webhook-timestamp %s, want the clock's time", ts)
+	}
+	var p struct {
+		ID, Type string
+		Seq      int64
+		Data     json.RawMessage
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.ID != r.Header.Get("webhook-id") {
+		rc.t.Errorf("payload %s with webhook-id %s: %v", body, r.Header.Get("webhook-id"), err)
+	}
+	rc.got = append(rc.got, received{ID: p.ID, Type: p.Type, Seq: p.Seq, Data: p.Data})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// types lists what arrived in the events' order: deliveries run in
+// parallel and may arrive in any order, and seq tells which came first.
+func (rc *receiver) types() []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	got := slices.Clone(rc.got)
+	slices.SortFunc(got, func(a, b received) int { return cmp.Compare(a.Seq, b.Seq) })
+	var out []string
+	for _, g := range got {
+		out = append(out, g.Type)
+	}
+	return out
+}
+
+// waitFor polls until cond holds, for work done by the job queue.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 15s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// newHookEnv is an attest whose background work runs, with webhooks allowed
+// to reach this machine and retries a thousand times faster than real.
+func newHookEnv(t *testing.T, cfg store.Config) *env {
+	return newHookEnvScaled(t, cfg, 10*time.Millisecond)
+}
+
+// newHookEnvScaled waits scale before the first retry (30 s in production).
+func newHookEnvScaled(t *testing.T, cfg store.Config, scale time.Duration) *env {
+	e := newEnvWith(t, server.Config{Store: cfg, Webhooks: server.WebhookConfig{AllowPrivate: true,
+		RetryScale: scale, Poll: 50 * time.Millisecond}})
+	stop, err := e.srv.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stop(ctx)
+	})
+	return e
+}
+
+// deliveryMetrics reads attest_webhook_deliveries_total from /metrics with
+// Prometheus's own parser.
+func deliveryMetrics(t *testing.T, e *env) (delivered, failed float64) {
+	t.Helper()
+	res, err := http.Get(e.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(res.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	for _, m := range families["attest_webhook_deliveries_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			switch {
+			case l.GetName() == "result" && l.GetValue() == "delivered":
+				delivered = m.GetCounter().GetValue()
+			case l.GetName() == "result" && l.GetValue() == "failed":
+				failed = m.GetCounter().GetValue()
+			}
+		}
+	}
+	return delivered, failed
+}
+
+type endpointJSON struct {
+	ID             string   `json:"id"`
+	URL            string   `json:"url"`
+	Events         []string `json:"events"`
+	Status         string   `json:"status"`
+	DisabledReason *string  `json:"disabled_reason"`
+	Secret         string   `json:"secret"`
+}
+
+func TestWebhooksDeliverSignedEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		e := newHookEnv(t, cfg)
+		rc := newReceiver(t)
+		var ep endpointJSON
+		e.must(201, e.call("POST", "/v1/webhook-endpoints", map[string]any{"url": rc.http.URL + "/hooks",
+			"events": []string{"verification.created", "verification.canceled", "standing.changed"}, "description": "backend"})).decode(t, &ep)
+		if !strings.HasPrefix(ep.Secret, "whsec_") || ep.Status != "enabled" || ep.DisabledReason != nil {
+			t.Fatalf("created endpoint %+v", ep)
+		}
+		rc.mu.Lock()
+		rc.secret = ep.Secret
+		rc.mu.Unlock()
+
+		// The secret is shown once: never in reads.
+		got := e.must(200, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil))
+		if strings.Contains(string(got.Body), "whsec_") || strings.Contains(string(got.Body), "secret") {
+			t.Fatalf("the secret shows again: %s", got.Body)
+		}
+		list := e.must(200, e.call("GET", "/v1/webhook-endpoints", nil))
+		if strings.Contains(string(list.Body), "whsec_") || !strings.Contains(string(list.Body), ep.ID) {
+			t.Fatalf("list: %s", list.Body)
+		}
+
+		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
+		var v struct{ ID string }
+		e.must(201, e.call("POST", "/v1/verifications", openCase())).decode(t, &v)
+		e.must(200, e.call("POST", "/v1/verifications/"+v.ID+"/cancel", nil))
+		waitFor(t, "the created and canceled webhooks", func() bool { return len(rc.types()) >= 2 })
+		if types := strings.Join(rc.types(), ","); types != "verification.created,verification.canceled" {
+			t.Fatalf("received %s; want only the subscribed types", types)
+		}
+		// The events match the feed's, number for number.
+		var feed struct {
+			Data []struct {
+				ID, Type string
+				Seq      int64
+			}
+		}
+		e.must(200, e.call("GET", "/v1/events?after=0", nil)).decode(t, &feed)
+		for _, g := range rc.got {
+			found := false
+			for _, f := range feed.Data {
+				found = found || (f.ID == g.ID && f.Seq == g.Seq && f.Type == g.Type)
+			}
+			if !found {
+				t.Fatalf("webhook %+v is not in the feed", g)
+			}
+		}
+
+		// Deleted: nothing more is sent.
+		e.must(204, e.call("DELETE", "/v1/webhook-endpoints/"+ep.ID, nil))
+		e.must(404, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil))
+		e.must(404, e.call("DELETE", "/v1/webhook-endpoints/"+ep.ID, nil))
+		e.must(201, e.call("POST", "/v1/verifications", openCase()))
+		time.Sleep(300 * time.Millisecond)
+		if n := len(rc.types()); n != 2 {
+			t.Fatalf("%d webhooks after the endpoint was deleted", n)
+		}
+	})
+}
+
+// An endpoint down for a while gets its events once it is back, with the
+// same webhook-id on every attempt.
+func TestWebhooksRetryUntilDelivered(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		e := newHookEnv(t, cfg)
+		rc := newReceiver(t)
+		rc.fail = 3
+		var ep endpointJSON
+		e.must(201, e.call("POST", "/v1/webhook-endpoints", map[string]any{"url": rc.http.URL,
+			"events": []string{"verification.created"}})).decode(t, &ep)
+		rc.mu.Lock()
+		rc.secret = ep.Secret
+		rc.mu.Unlock()
+		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
+		e.must(201, e.call("POST", "/v1/verifications", openCase()))
+		waitFor(t, "delivery after three failures", func() bool { return len(rc.types()) == 1 })
+		rc.mu.Lock()
+		attempts := rc.attempts
+		rc.mu.Unlock()
+		if attempts != 4 {
+			t.Fatalf("%d attempts, want 4", attempts)
+		}
+		list, err := e.srv.Store.WebhookDeliveries(context.Background(), store.DeliveryFilter{EndpointID: ep.ID, Limit: 10})
+		if err != nil || len(list) != 1 || list[0].Status != store.DeliveryDelivered || list[0].Attempts != 4 {
+			t.Fatalf("delivery log %+v %v", list, err)
+		}
+		tries, _ := e.srv.Store.WebhookAttempts(context.Background(), list[0].ID)
+		if len(tries) != 4 || tries[0].StatusCode != 503 || !strings.Contains(tries[0].Response, "down for maintenance") || tries[3].StatusCode != 204 {
+			t.Fatalf("attempts %+v", tries)
+		}
+		if delivered, failed := deliveryMetrics(t, e); delivered != 1 || failed != 3 {
+			t.Fatalf("/metrics counts %v delivered and %v failed attempts, want 1 and 3", delivered, failed)
+		}
+	})
+}
+
+// An endpoint that never answers is disabled once a delivery has spent all
+// its retries, and every admin is emailed.
+func TestWebhooksDisablePersistentlyFailingEndpoint(t *testing.T) {
+	// Waits from 0.1 ms doubling to at most 144 ms: the whole schedule of
+	// 18 attempts, scaled down 300,000 times, in about a second.
+	e := newHookEnvScaled(t, storetest.SQLite(t), 100*time.Microsecond)
+	ctx := context.Background()
+	err := e.srv.Store.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.PutStaff(ctx, &store.Staff{ID: "stf_admin", Email: "admin@example.com", Name: "Ada", Role: store.RoleAdmin,
+			PasswordHash: "x", CreatedAt: t0})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := newReceiver(t)
+	rc.fail = 1 << 30
+	var ep endpointJSON
+	e.must(201, e.call("POST", "/v1/webhook-endpoints", map[string]any{"url": rc.http.URL,
+		"events": []string{"verification.created"}})).decode(t, &ep)
+	e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
+	e.must(201, e.call("POST", "/v1/verifications", openCase()))
+	waitFor(t, "the endpoint disabled", func() bool {
+		var got endpointJSON
+		e.must(200, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil)).decode(t, &got)
+		return got.Status == "disabled"
+	})
+	var got endpointJSON
+	e.must(200, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil)).decode(t, &got)
+	if got.DisabledReason == nil || !strings.Contains(*got.DisabledReason, "HTTP 503") {
+		t.Fatalf("disabled without a reason: %+v", got)
+	}
+	emails, _ := e.srv.Store.Emails(ctx, 50)
+	var notice *store.Email
+	for _, m := range emails {
+		if m.Kind == "webhook_disabled" {
+			notice = m
+		}
+	}
+	if notice == nil || notice.To != "admin@example.com" || !strings.Contains(notice.Text, rc.http.URL) ||
+		!strings.Contains(notice.Text, "/admin/webhooks/"+ep.ID) {
+		t.Fatalf("admin email %+v", notice)
+	}
+	rc.mu.Lock()
+	attempts := rc.attempts
+	rc.mu.Unlock()
+	if attempts != 18 {
+		t.Fatalf("%d attempts before disabling, want 18", attempts)
+	}
+}
+
+func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t)) // private targets are not allowed here
+	for _, tc := range []struct {
+		name        string
+		body        string
+		status      int
+		code, field string
+	}{
+		{"loopback address", `{"url": "https://127.0.0.1/hooks", "events": ["verification.created"]}`, 422, "private_target", "url"},
+		{"name resolving to loopback", `{"url": "https://localhost/hooks", "events": ["verification.created"]}`, 422, "private_target", "url"},
+		{"link-local metadata", `{"url": "https://169.254.169.254/latest", "events": ["verification.created"]}`, 422, "private_target", "url"},
+		{"private network", `{"url": "https://10.0.0.8/hooks", "events": ["verification.created"]}`, 422, "private_target", "url"},
+		{"plain http", `{"url": "http://93.184.215.14/hooks", "events": ["verification.created"]}`, 400, "insecure", "url"},
+		{"no url", `{"events": ["verification.created"]}`, 400, "required", "url"},
+		{"no events", `{"url": "https://93.184.215.14/hooks", "events": []}`, 400, "required", "events"},
+		{"unknown event", `{"url": "https://93.184.215.14/hooks", "events": ["verification.created", "user.deleted"]}`, 400, "invalid", "events[1]"},
+		{"repeated event", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed", "standing.changed"]}`, 400, "duplicate", "events[1]"},
+		{"unknown field", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed"], "secret": "mine"}`, 400, "unknown_field", "secret"},
+		{"events not a list", `{"url": "https://93.184.215.14/hooks", "events": "standing.changed"}`, 400, "wrong_type", "events"},
+		{"long description", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed"], "description": "` + strings.Repeat("x", 201) + `"}`, 400, "too_long", "description"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.call("POST", "/v1/webhook-endpoints", tc.body)
+			if res.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tc.status, res.Body)
+			}
+			if code, field := res.errorCode(t); code != tc.code || field != tc.field {
+				t.Fatalf("error %s on %q, want %s on %q", code, field, tc.code, tc.field)
+			}
+		})
+	}
+	var list struct{ Data []endpointJSON }
+	e.must(200, e.call("GET", "/v1/webhook-endpoints", nil)).decode(t, &list)
+	if len(list.Data) != 0 {
+		t.Fatalf("refused endpoints were stored: %+v", list.Data)
+	}
+	// A public address is accepted without any network check but the name's.
+	e.must(201, e.call("POST", "/v1/webhook-endpoints", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed"]}`))
+}
+
+func TestWebhookEndpointsPage(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t))
+	for range 3 {
+		e.must(201, e.call("POST", "/v1/webhook-endpoints", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed"]}`))
+	}
+	var first struct {
+		Data       []endpointJSON
+		NextCursor *string `json:"next_cursor"`
+	}
+	e.must(200, e.call("GET", "/v1/webhook-endpoints?limit=2", nil)).decode(t, &first)
+	if len(first.Data) != 2 || first.NextCursor == nil {
+		t.Fatalf("first page %+v", first)
+	}
+	var second struct {
+		Data       []endpointJSON
+		NextCursor *string `json:"next_cursor"`
+	}
+	e.must(200, e.call("GET", "/v1/webhook-endpoints?limit=2&cursor="+*first.NextCursor, nil)).decode(t, &second)
+	if len(second.Data) != 1 || second.NextCursor != nil || second.Data[0].ID == first.Data[1].ID {
+		t.Fatalf("second page %+v", second)
+	}
+	if code, field := e.must(400, e.call("GET", "/v1/webhook-endpoints?limit=21", nil)).errorCode(t); code != "out_of_range" || field != "limit" {
+		t.Fatalf("limit 21: %s %s", code, field)
+	}
+}

@@ -1,0 +1,411 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Webhook endpoint statuses.
+const (
+	EndpointEnabled  = "enabled"
+	EndpointDisabled = "disabled"
+)
+
+// Webhook delivery statuses. A delivery is pending until it is delivered,
+// fails for good (its retries are spent), or is canceled (its endpoint was
+// disabled or deleted first).
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+	DeliveryCanceled  = "canceled"
+)
+
+// WebhookEndpoint is a URL of the marketplace that receives events.
+type WebhookEndpoint struct {
+	ID             string
+	URL            string
+	Events         []string
+	Description    string
+	Salt           string
+	Status         string
+	DisabledReason string
+	// AfterSeq is the last event numbered before the endpoint was created:
+	// it receives only later ones.
+	AfterSeq     int64
+	FailingSince *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Wants reports whether the endpoint subscribed to an event type.
+func (e *WebhookEndpoint) Wants(eventType string) bool {
+	for _, t := range e.Events {
+		if t == eventType {
+			return true
+		}
+	}
+	return false
+}
+
+const endpointColumns = `id, url, events, description, salt, status, disabled_reason, after_seq, failing_since, created_at, updated_at`
+
+func scanEndpoint(row interface{ Scan(...any) error }) (*WebhookEndpoint, error) {
+	var e WebhookEndpoint
+	var events string
+	err := row.Scan(&e.ID, &e.URL, &events, &e.Description, &e.Salt, &e.Status, &e.DisabledReason, &e.AfterSeq,
+		nullTimeCol{&e.FailingSince}, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read webhook endpoint: %w", err)
+	}
+	if err := json.Unmarshal([]byte(events), &e.Events); err != nil {
+		return nil, fmt.Errorf("read webhook endpoint %s events: %w", e.ID, err)
+	}
+	return &e, nil
+}
+
+// InsertWebhookEndpoint stores a new endpoint, which receives the events
+// numbered after those that exist now.
+func (t *Tx) InsertWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error {
+	if err := t.queryRow(ctx, "SELECT value FROM counters WHERE name = 'events'").Scan(&e.AfterSeq); err != nil {
+		return fmt.Errorf("read event counter: %w", err)
+	}
+	events, _ := json.Marshal(e.Events)
+	_, err := t.exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+		e.ID, e.URL, string(events), e.Description, e.Salt, e.Status, e.DisabledReason, e.AfterSeq, t.t(e.CreatedAt), t.t(e.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("insert webhook endpoint: %w", err)
+	}
+	return nil
+}
+
+// WebhookEndpoint returns an endpoint that has not been deleted.
+func (c conn) WebhookEndpoint(ctx context.Context, id string) (*WebhookEndpoint, error) {
+	return scanEndpoint(c.queryRow(ctx, "SELECT "+endpointColumns+" FROM webhook_endpoints WHERE id = ? AND deleted_at IS NULL", id))
+}
+
+// WebhookEndpoints lists endpoints that have not been deleted, oldest
+// first, after the endpoint id given (empty for the first page).
+func (c conn) WebhookEndpoints(ctx context.Context, after string, limit int) ([]*WebhookEndpoint, error) {
+	rows, err := c.query(ctx, "SELECT "+endpointColumns+` FROM webhook_endpoints
+		WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list webhook endpoints: %w", err)
+	}
+	defer rows.Close()
+	list := []*WebhookEndpoint{}
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// CountWebhookEndpoints counts endpoints that have not been deleted.
+func (c conn) CountWebhookEndpoints(ctx context.Context) (int, error) {
+	var n int
+	if err := c.queryRow(ctx, "SELECT COUNT(*) FROM webhook_endpoints WHERE deleted_at IS NULL").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count webhook endpoints: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteWebhookEndpoint removes an endpoint from use. Its row and its
+// deliveries stay, for the delivery log, and its pending deliveries are
+// canceled.
+func (t *Tx) DeleteWebhookEndpoint(ctx context.Context, id string, at time.Time) error {
+	res, err := t.exec(ctx, "UPDATE webhook_endpoints SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+		t.t(at), t.t(at), id)
+	if err != nil {
+		return fmt.Errorf("delete webhook endpoint %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return t.cancelPendingDeliveries(ctx, id)
+}
+
+// SetWebhookEndpointStatus enables or disables an endpoint. Disabling
+// cancels its pending deliveries; enabling clears its failure record.
+func (t *Tx) SetWebhookEndpointStatus(ctx context.Context, id, status, reason string, at time.Time) error {
+	res, err := t.exec(ctx, `UPDATE webhook_endpoints SET status = ?, disabled_reason = ?, failing_since = NULL, updated_at = ?
+		WHERE id = ? AND deleted_at IS NULL`, status, reason, t.t(at), id)
+	if err != nil {
+		return fmt.Errorf("set webhook endpoint %s %s: %w", id, status, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if status == EndpointDisabled {
+		return t.cancelPendingDeliveries(ctx, id)
+	}
+	return nil
+}
+
+func (t *Tx) cancelPendingDeliveries(ctx context.Context, endpointID string) error {
+	_, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE endpoint_id = ? AND status = ?",
+		DeliveryCanceled, endpointID, DeliveryPending)
+	if err != nil {
+		return fmt.Errorf("cancel deliveries of %s: %w", endpointID, err)
+	}
+	return nil
+}
+
+// MarkEndpointFailing records when an endpoint's run of failures began.
+func (t *Tx) MarkEndpointFailing(ctx context.Context, id string, at time.Time) error {
+	_, err := t.exec(ctx, "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?", t.t(at), id)
+	if err != nil {
+		return fmt.Errorf("mark webhook endpoint %s failing: %w", id, err)
+	}
+	return nil
+}
+
+// MarkEndpointHealthy ends an endpoint's run of failures.
+func (t *Tx) MarkEndpointHealthy(ctx context.Context, id string) error {
+	_, err := t.exec(ctx, "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", id)
+	if err != nil {
+		return fmt.Errorf("mark webhook endpoint %s healthy: %w", id, err)
+	}
+	return nil
+}
+
+// LockFanoutCursor returns the last event for which deliveries exist,
+// holding the cursor's row until the transaction ends, so that nodes
+// fanning out at once take turns instead of creating deliveries twice.
+func (t *Tx) LockFanoutCursor(ctx context.Context) (int64, error) {
+	var seq int64
+	err := t.queryRow(ctx, "UPDATE counters SET value = value WHERE name = 'webhook_fanout' RETURNING value").Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("lock webhook fan-out cursor: %w", err)
+	}
+	return seq, nil
+}
+
+// AdvanceFanoutCursor records that deliveries exist up to event seq.
+func (t *Tx) AdvanceFanoutCursor(ctx context.Context, seq int64) error {
+	if _, err := t.exec(ctx, "UPDATE counters SET value = ? WHERE name = 'webhook_fanout'", seq); err != nil {
+		return fmt.Errorf("advance webhook fan-out cursor: %w", err)
+	}
+	return nil
+}
+
+// FanoutBacklog counts events not yet fanned out to webhook endpoints.
+func (c conn) FanoutBacklog(ctx context.Context) (int64, error) {
+	var events, cursor int64
+	err := c.queryRow(ctx, `SELECT (SELECT value FROM counters WHERE name = 'events'),
+		(SELECT value FROM counters WHERE name = 'webhook_fanout')`).Scan(&events, &cursor)
+	if err != nil {
+		return 0, fmt.Errorf("read webhook fan-out backlog: %w", err)
+	}
+	return events - cursor, nil
+}
+
+// Event returns one event by number.
+func (c conn) Event(ctx context.Context, seq int64) (*Event, error) {
+	list, err := c.Events(ctx, seq-1, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 || list[0].Seq != seq {
+		return nil, ErrNotFound
+	}
+	return &list[0], nil
+}
+
+// WebhookDelivery is one event on its way to one endpoint.
+type WebhookDelivery struct {
+	ID            string
+	EndpointID    string
+	EventSeq      int64
+	EventID       string
+	EventType     string
+	Status        string
+	Attempts      int
+	LastStatus    int
+	LastError     string
+	LastAttemptAt *time.Time
+	CreatedAt     time.Time
+	DeliveredAt   *time.Time
+}
+
+const deliveryColumns = `id, endpoint_id, event_seq, event_id, event_type, status, attempts, last_status, last_error,
+	last_attempt_at, created_at, delivered_at`
+
+func scanDelivery(row interface{ Scan(...any) error }) (*WebhookDelivery, error) {
+	var d WebhookDelivery
+	err := row.Scan(&d.ID, &d.EndpointID, &d.EventSeq, &d.EventID, &d.EventType, &d.Status, &d.Attempts, &d.LastStatus,
+		&d.LastError, nullTimeCol{&d.LastAttemptAt}, timeCol{&d.CreatedAt}, nullTimeCol{&d.DeliveredAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read webhook delivery: %w", err)
+	}
+	return &d, nil
+}
+
+// InsertWebhookDelivery stores a pending delivery.
+func (t *Tx) InsertWebhookDelivery(ctx context.Context, d *WebhookDelivery) error {
+	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, NULL)`,
+		d.ID, d.EndpointID, d.EventSeq, d.EventID, d.EventType, d.Status, t.t(d.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert webhook delivery: %w", err)
+	}
+	return nil
+}
+
+// WebhookDelivery returns one delivery.
+func (c conn) WebhookDelivery(ctx context.Context, id string) (*WebhookDelivery, error) {
+	return scanDelivery(c.queryRow(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE id = ?", id))
+}
+
+// DeliveryFilter selects deliveries for the log, newest first.
+type DeliveryFilter struct {
+	EndpointID string
+	Status     string
+	Before     string // a delivery id: list older ones
+	Limit      int
+}
+
+// WebhookDeliveries lists deliveries, newest first.
+func (c conn) WebhookDeliveries(ctx context.Context, f DeliveryFilter) ([]*WebhookDelivery, error) {
+	var where []string
+	var args []any
+	if f.EndpointID != "" {
+		where, args = append(where, "endpoint_id = ?"), append(args, f.EndpointID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, f.Status)
+	}
+	if f.Before != "" {
+		where, args = append(where, "id < ?"), append(args, f.Before)
+	}
+	query := "SELECT " + deliveryColumns + " FROM webhook_deliveries"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := c.query(ctx, query+" ORDER BY id DESC LIMIT ?", append(args, f.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list webhook deliveries: %w", err)
+	}
+	defer rows.Close()
+	list := []*WebhookDelivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+// WebhookAttempt is one HTTP request of a delivery.
+type WebhookAttempt struct {
+	DeliveryID string
+	N          int
+	At         time.Time
+	StatusCode int // 0 when no response came
+	Error      string
+	Response   string // the start of the response body
+	Duration   time.Duration
+}
+
+// RecordWebhookAttempt stores an attempt and what it means for its
+// delivery: the delivery's new status comes in d.
+func (t *Tx) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt) error {
+	_, err := t.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, n, at, status_code, error, response, duration_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.N, t.t(a.At), a.StatusCode, a.Error, a.Response, a.Duration.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("record webhook attempt: %w", err)
+	}
+	_, err = t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?,
+		last_attempt_at = ?, delivered_at = ? WHERE id = ?`,
+		d.Status, d.Attempts, d.LastStatus, d.LastError, t.nt(d.LastAttemptAt), t.nt(d.DeliveredAt), d.ID)
+	if err != nil {
+		return fmt.Errorf("update webhook delivery %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// SetDeliveryStatus changes a delivery's status (a replay makes it pending
+// again; a disabled endpoint cancels it).
+func (t *Tx) SetDeliveryStatus(ctx context.Context, id, status string) error {
+	res, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE id = ?", status, id)
+	if err != nil {
+		return fmt.Errorf("set webhook delivery %s %s: %w", id, status, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// WebhookAttempts lists a delivery's attempts, first first.
+func (c conn) WebhookAttempts(ctx context.Context, deliveryID string) ([]*WebhookAttempt, error) {
+	rows, err := c.query(ctx, `SELECT delivery_id, n, at, status_code, error, response, duration_ms
+		FROM webhook_attempts WHERE delivery_id = ? ORDER BY n`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("list webhook attempts: %w", err)
+	}
+	defer rows.Close()
+	list := []*WebhookAttempt{}
+	for rows.Next() {
+		var a WebhookAttempt
+		var ms int64
+		if err := rows.Scan(&a.DeliveryID, &a.N, timeCol{&a.At}, &a.StatusCode, &a.Error, &a.Response, &ms); err != nil {
+			return nil, fmt.Errorf("list webhook attempts: %w", err)
+		}
+		a.Duration = time.Duration(ms) * time.Millisecond
+		list = append(list, &a)
+	}
+	return list, rows.Err()
+}
+
+// WebhookDeliveryCounts counts deliveries by status.
+func (c conn) WebhookDeliveryCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := c.query(ctx, "SELECT status, COUNT(*) FROM webhook_deliveries GROUP BY status")
+	if err != nil {
+		return nil, fmt.Errorf("count webhook deliveries: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("count webhook deliveries: %w", err)
+		}
+		counts[status] = n
+	}
+	return counts, rows.Err()
+}
+
+// StaffWithRole lists the staff of one role who are not disabled.
+func (c conn) StaffWithRole(ctx context.Context, role Role) ([]*Staff, error) {
+	rows, err := c.query(ctx, "SELECT "+staffColumns+" FROM staff WHERE role = ? AND disabled_at IS NULL ORDER BY email", string(role))
+	if err != nil {
+		return nil, fmt.Errorf("list %s staff: %w", role, err)
+	}
+	defer rows.Close()
+	var list []*Staff
+	for rows.Next() {
+		s, err := scanStaff(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list %s staff: %w", role, err)
+		}
+		list = append(list, s)
+	}
+	return list, rows.Err()
+}

@@ -1,0 +1,107 @@
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/store"
+)
+
+// fanoutBatch is how many events one fan-out transaction takes.
+const fanoutBatch = 200
+
+// Dispatcher turns events from the outbox into deliveries: one per event
+// and endpoint that wants it, each with its job, in one transaction that
+// also moves the fan-out cursor. Events are numbered gap-free in commit
+// order (store.AppendEvent), so "every event after the cursor" misses none.
+type Dispatcher struct {
+	Store *store.Store
+	Jobs  *jobs.Queue
+	Now   func() time.Time
+	Log   *slog.Logger
+	// Poll is how often the dispatcher looks for events when not nudged:
+	// it catches events committed by other nodes.
+	Poll  time.Duration
+	nudge chan struct{}
+}
+
+// NewDispatcher builds a dispatcher; Run starts it.
+func NewDispatcher(st *store.Store, q *jobs.Queue, now func() time.Time, poll time.Duration, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{Store: st, Jobs: q, Now: now, Poll: poll, Log: log, nudge: make(chan struct{}, 1)}
+}
+
+// Nudge tells the dispatcher that events were committed.
+func (d *Dispatcher) Nudge() {
+	select {
+	case d.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// Run fans out events until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) {
+	tick := time.NewTicker(d.Poll)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := d.Fanout(ctx)
+			if err != nil && ctx.Err() == nil {
+				d.Log.ErrorContext(ctx, "webhook fan-out", slog.Any("err", err))
+			}
+			if err != nil || n < fanoutBatch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-d.nudge:
+		}
+	}
+}
+
+// Fanout creates the deliveries of the next batch of events and returns how
+// many events it took.
+func (d *Dispatcher) Fanout(ctx context.Context) (int, error) {
+	var taken int
+	err := d.Store.InTx(ctx, func(tx *store.Tx) error {
+		cursor, err := tx.LockFanoutCursor(ctx)
+		if err != nil {
+			return err
+		}
+		events, err := tx.Events(ctx, cursor, fanoutBatch)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		endpoints, err := tx.WebhookEndpoints(ctx, "", MaxEndpoints)
+		if err != nil {
+			return err
+		}
+		now := d.Now()
+		for _, ev := range events {
+			for _, ep := range endpoints {
+				if ep.Status != store.EndpointEnabled || ev.Seq <= ep.AfterSeq || !ep.Wants(string(ev.Type)) {
+					continue
+				}
+				if err := d.deliver(ctx, tx, ep, &ev, now); err != nil {
+					return err
+				}
+			}
+		}
+		taken = len(events)
+		return tx.AdvanceFanoutCursor(ctx, events[len(events)-1].Seq)
+	})
+	return taken, err
+}
+
+func (d *Dispatcher) deliver(ctx context.Context, tx *store.Tx, ep *store.WebhookEndpoint, ev *store.Event, now time.Time) error {
+	dl := &store.WebhookDelivery{ID: store.NewID("whd", now), EndpointID: ep.ID, EventSeq: ev.Seq, EventID: ev.ID,
+		EventType: string(ev.Type), Status: store.DeliveryPending, CreatedAt: now}
+	if err := tx.InsertWebhookDelivery(ctx, dl); err != nil {
+		return err
+	}
+	return d.Jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: dl.ID})
+}

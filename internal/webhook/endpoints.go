@@ -1,0 +1,168 @@
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+)
+
+const (
+	// MaxEndpoints bounds how many endpoints one attest sends to.
+	MaxEndpoints = 20
+	// MaxDescription bounds an endpoint's description.
+	MaxDescription = 200
+)
+
+// Endpoints manages the marketplace's webhook endpoints.
+type Endpoints struct {
+	Store   *store.Store
+	Jobs    *jobs.Queue
+	Targets Targets
+	Key     []byte
+	Now     func() time.Time
+}
+
+// NewEndpoint is what the marketplace asks for.
+type NewEndpoint struct {
+	URL         string   `json:"url"`
+	Events      []string `json:"events"`
+	Description string   `json:"description,omitempty"`
+}
+
+// Validate checks the form of everything but the URL's address, which
+// Check resolves.
+func (n *NewEndpoint) Validate(t Targets) error {
+	if _, err := t.Parse(n.URL); err != nil {
+		return err
+	}
+	if len(n.Events) == 0 {
+		return &verification.FieldError{Field: "events", Code: "required",
+			Message: "events must list the event types to send, for example [\"verification.verified\"]"}
+	}
+	if len(n.Events) > len(verification.EventTypes) {
+		return &verification.FieldError{Field: "events", Code: "too_many", Message: "events lists more types than exist"}
+	}
+	for i, e := range n.Events {
+		field := fmt.Sprintf("events[%d]", i)
+		if !slices.Contains(verification.EventTypes, verification.EventType(e)) {
+			return &verification.FieldError{Field: field, Code: "invalid", Message: fmt.Sprintf("%q is not an event type", e)}
+		}
+		if slices.Contains(n.Events[:i], e) {
+			return &verification.FieldError{Field: field, Code: "duplicate", Message: fmt.Sprintf("%q is listed twice", e)}
+		}
+	}
+	if utf8.RuneCountInString(n.Description) > MaxDescription || !utf8.ValidString(n.Description) {
+		return &verification.FieldError{Field: "description", Code: "too_long",
+			Message: fmt.Sprintf("description may be at most %d characters", MaxDescription)}
+	}
+	return nil
+}
+
+// Create stores an endpoint and returns it with its signing secret, which
+// is shown this once.
+func (s *Endpoints) Create(ctx context.Context, tx *store.Tx, actor string, n NewEndpoint) (*store.WebhookEndpoint, string, error) {
+	if err := n.Validate(s.Targets); err != nil {
+		return nil, "", err
+	}
+	count, err := tx.CountWebhookEndpoints(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if count >= MaxEndpoints {
+		return nil, "", &verification.RuleError{Field: "url", Code: "too_many_endpoints",
+			Message: fmt.Sprintf("at most %d webhook endpoints may exist; delete one first", MaxEndpoints)}
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, "", fmt.Errorf("webhook secret salt: %w", err)
+	}
+	now := s.Now()
+	ep := &store.WebhookEndpoint{ID: store.NewID("we", now), URL: n.URL, Events: n.Events, Description: n.Description,
+		Salt: hex.EncodeToString(salt), Status: store.EndpointEnabled, CreatedAt: now, UpdatedAt: now}
+	if err := tx.InsertWebhookEndpoint(ctx, ep); err != nil {
+		return nil, "", err
+	}
+	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_endpoint.create", Target: ep.ID,
+		Details: map[string]any{"url": ep.URL, "events": ep.Events}}, now)
+	return ep, Secret(s.Key, ep.ID, ep.Salt), err
+}
+
+// Delete removes an endpoint; its pending deliveries are canceled.
+func (s *Endpoints) Delete(ctx context.Context, tx *store.Tx, actor, id string) error {
+	now := s.Now()
+	if err := tx.DeleteWebhookEndpoint(ctx, id, now); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_endpoint.delete", Target: id}, now)
+}
+
+// SetEnabled enables or disables an endpoint by hand.
+func (s *Endpoints) SetEnabled(ctx context.Context, tx *store.Tx, actor, id string, enabled bool) error {
+	now := s.Now()
+	status, reason, action := store.EndpointEnabled, "", "webhook_endpoint.enable"
+	if !enabled {
+		status, reason, action = store.EndpointDisabled, "disabled by "+actor, "webhook_endpoint.disable"
+	}
+	if err := tx.SetWebhookEndpointStatus(ctx, id, status, reason, now); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: action, Target: id}, now)
+}
+
+// ErrEndpointDisabled refuses a replay to a disabled endpoint.
+var ErrEndpointDisabled = &verification.RuleError{Field: "endpoint", Code: "endpoint_disabled",
+	Message: "the endpoint is disabled: enable it before replaying"}
+
+// Replay sends a delivery again, whatever became of it, with a fresh
+// schedule of retries. The receiver sees the same webhook-id, so it can
+// tell a replay from a new event.
+func (s *Endpoints) Replay(ctx context.Context, tx *store.Tx, actor, deliveryID string) error {
+	d, err := tx.WebhookDelivery(ctx, deliveryID)
+	if err != nil {
+		return err
+	}
+	ep, err := tx.WebhookEndpoint(ctx, d.EndpointID)
+	if err != nil {
+		return err
+	}
+	if ep.Status != store.EndpointEnabled {
+		return ErrEndpointDisabled
+	}
+	if err := tx.SetDeliveryStatus(ctx, d.ID, store.DeliveryPending); err != nil {
+		return err
+	}
+	if err := s.Jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: d.ID}); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_delivery.replay", Target: d.ID,
+		Details: map[string]string{"endpoint_id": ep.ID, "event_id": d.EventID}}, s.Now())
+}
+
+// ReplayUndelivered replays every failed or canceled delivery of an
+// endpoint, oldest first: what it missed while down or disabled.
+func (s *Endpoints) ReplayUndelivered(ctx context.Context, tx *store.Tx, actor, endpointID string) (int, error) {
+	var missed []*store.WebhookDelivery
+	for _, status := range []string{store.DeliveryFailed, store.DeliveryCanceled} {
+		list, err := tx.WebhookDeliveries(ctx, store.DeliveryFilter{EndpointID: endpointID, Status: status, Limit: 10000})
+		if err != nil {
+			return 0, err
+		}
+		missed = append(missed, list...)
+	}
+	slices.SortFunc(missed, func(a, b *store.WebhookDelivery) int { return int(a.EventSeq - b.EventSeq) })
+	for _, d := range missed {
+		if err := s.Replay(ctx, tx, actor, d.ID); err != nil {
+			return 0, err
+		}
+	}
+	return len(missed), nil
+}
