@@ -31,13 +31,7 @@ var funcs = template.FuncMap{
 	"date": date,
 	// percent shows a share as people read it: 0.8537 is "85.4 %".
 	"percent": func(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) },
-	// minutes is a wait in whole minutes, for staff pages.
-	"minutes": func(d time.Duration) string {
-		if d < time.Minute {
-			return "under a minute"
-		}
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	},
+	"minutes": Minutes,
 	// bytes is a file size as people read it: "840 KB", "2.4 MB".
 	"bytes": func(n int64) string {
 		switch {
@@ -49,6 +43,14 @@ var funcs = template.FuncMap{
 			return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 		}
 	},
+}
+
+// Minutes is a wait in whole minutes, for staff pages.
+func Minutes(d time.Duration) string {
+	if d < time.Minute {
+		return "under a minute"
+	}
+	return fmt.Sprintf("%d min", int(d.Minutes()))
 }
 
 // zoneName is the zone's abbreviation, or UTC±h where the database has only numbers.

@@ -20,6 +20,7 @@ import (
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/webhook"
 	"github.com/attest-dev/attest/internal/workflow"
 	"github.com/attest-dev/attest/web"
 )
@@ -43,6 +44,10 @@ type Console struct {
 	Rand    io.Reader
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
+	Webhooks   *webhook.Endpoints
+	// WaitTarget is the live-queue wait the floor counts breaches of
+	// (default DefaultWaitTarget).
+	WaitTarget time.Duration
 }
 
 // Register adds the console's routes to mux.
@@ -74,6 +79,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.Handle("POST /agent/hours", c.require(c.saveHours, staff...))
 	mux.Handle("POST /agent/hours/leave", c.require(c.addLeave, staff...))
 	mux.Handle("POST /agent/hours/leave/{id}/delete", c.require(c.deleteLeave, staff...))
+	c.registerAdmin(mux)
 	if c.Mailbox {
 		mux.Handle("GET /dev/mailbox", c.require(c.mailbox, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin))
 		mux.Handle("GET /dev/mailbox/{id}", c.require(c.mail, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin))

@@ -217,7 +217,8 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(mux)
 	(&console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
 		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now),
-		Secure:  strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: sender == nil, TrustProxy: cfg.TrustProxy}).Register(mux)
+		Secure:  strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: sender == nil, TrustProxy: cfg.TrustProxy,
+		Webhooks: endpoints}).Register(mux)
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")

@@ -41,3 +41,33 @@ func (c conn) APIKeyByHash(ctx context.Context, hash string) (*APIKey, error) {
 	}
 	return &k, nil
 }
+
+// APIKeys lists every key, revoked ones included, newest first.
+func (c conn) APIKeys(ctx context.Context) ([]*APIKey, error) {
+	rows, err := c.query(ctx, "SELECT id, name, prefix, created_at, revoked_at FROM api_keys ORDER BY id DESC")
+	if err != nil {
+		return nil, fmt.Errorf("list api keys: %w", err)
+	}
+	defer rows.Close()
+	var list []*APIKey
+	for rows.Next() {
+		var k APIKey
+		if err := rows.Scan(&k.ID, &k.Name, &k.Prefix, timeCol{&k.CreatedAt}, nullTimeCol{&k.RevokedAt}); err != nil {
+			return nil, fmt.Errorf("list api keys: %w", err)
+		}
+		list = append(list, &k)
+	}
+	return list, rows.Err()
+}
+
+// RevokeAPIKey stops a key from working.
+func (t *Tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	res, err := t.exec(ctx, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", t.t(at), id)
+	if err != nil {
+		return fmt.Errorf("revoke api key %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

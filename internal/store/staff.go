@@ -139,3 +139,51 @@ func (t *Tx) DeleteSession(ctx context.Context, tokenHash string) error {
 	}
 	return nil
 }
+
+// AllStaff lists every staff member, disabled ones included, by email.
+func (c conn) AllStaff(ctx context.Context) ([]*Staff, error) {
+	rows, err := c.query(ctx, "SELECT "+staffColumns+" FROM staff ORDER BY email")
+	if err != nil {
+		return nil, fmt.Errorf("list staff: %w", err)
+	}
+	defer rows.Close()
+	var list []*Staff
+	for rows.Next() {
+		s, err := scanStaff(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list staff: %w", err)
+		}
+		list = append(list, s)
+	}
+	return list, rows.Err()
+}
+
+// SetStaffDisabled disables a staff member, ending their sessions, or
+// enables them again.
+func (t *Tx) SetStaffDisabled(ctx context.Context, id string, disabled bool, at time.Time) error {
+	var err error
+	if disabled {
+		_, err = t.exec(ctx, "UPDATE staff SET disabled_at = ? WHERE id = ?", t.t(at), id)
+		if err == nil {
+			_, err = t.exec(ctx, "DELETE FROM sessions WHERE staff_id = ?", id)
+		}
+	} else {
+		_, err = t.exec(ctx, "UPDATE staff SET disabled_at = NULL WHERE id = ?", id)
+	}
+	if err != nil {
+		return fmt.Errorf("set staff %s disabled=%v: %w", id, disabled, err)
+	}
+	return nil
+}
+
+// SetStaffRole changes a staff member's role.
+func (t *Tx) SetStaffRole(ctx context.Context, id string, role Role) error {
+	res, err := t.exec(ctx, "UPDATE staff SET role = ? WHERE id = ?", string(role), id)
+	if err != nil {
+		return fmt.Errorf("set role of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -99,8 +99,11 @@ func (w *Workflow) TakeNext(ctx context.Context, tx *store.Tx, agentID string) (
 	if err != nil {
 		return nil, err
 	}
+	waited := taken.Call.StartedAt.Sub(entry.JoinedAt)
+	if err := tx.SetQueueWait(ctx, taken.Call.ID, waited); err != nil {
+		return nil, err
+	}
 	if w.OnTaken != nil {
-		waited := taken.Call.StartedAt.Sub(entry.JoinedAt)
 		tx.AfterCommit(func() { w.OnTaken(waited) })
 	}
 	return taken, nil

@@ -1,0 +1,127 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/floor"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/web"
+)
+
+// DefaultWaitTarget is the live-queue wait a freelancer should not exceed.
+const DefaultWaitTarget = 10 * time.Minute
+
+// historyDays is how far back the floor's charts look.
+const historyDays = 30
+
+type floorPage struct {
+	Staff   *store.Staff
+	Mailbox bool
+	Now     floor.Now
+	Charts  []floor.Chart
+	Days    []floor.Day
+}
+
+// floorNow reads the live floor.
+func (c *Console) floorNow(ctx context.Context) (floor.Now, error) {
+	now := c.Now()
+	n := floor.Now{At: now, WaitTarget: c.waitTarget()}
+	entries, err := c.Store.Queue(ctx)
+	if err != nil {
+		return n, err
+	}
+	n.Queue = len(entries)
+	waiting := make([]time.Duration, 0, len(entries))
+	for _, e := range entries {
+		waiting = append(waiting, now.Sub(e.JoinedAt))
+		n.LongestWait = max(n.LongestWait, now.Sub(e.JoinedAt))
+	}
+	seen := now.Add(-call.AgentFreshness)
+	if n.AgentsOnline, err = c.Store.AgentsOnline(ctx, seen); err != nil {
+		return n, err
+	}
+	if n.AgentsBusy, err = c.Store.AgentsBusy(ctx, seen); err != nil {
+		return n, err
+	}
+	if n.Calls, err = c.Store.CallsInProgress(ctx); err != nil {
+		return n, err
+	}
+	if n.Overdue, err = c.Store.OverdueCount(ctx, now); err != nil {
+		return n, err
+	}
+	today, err := c.Store.ActivitySince(ctx, floor.StartOfDay(now))
+	if err != nil {
+		return n, err
+	}
+	n.WaitFigures(today.Waits, waiting)
+	return n, nil
+}
+
+func (c *Console) waitTarget() time.Duration {
+	if c.WaitTarget > 0 {
+		return c.WaitTarget
+	}
+	return DefaultWaitTarget
+}
+
+// floorView is the live floor with its history.
+func (c *Console) floorView(w http.ResponseWriter, r *http.Request) {
+	n, err := c.floorNow(r.Context())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	activity, err := c.Store.ActivitySince(r.Context(), floor.StartOfDay(n.At).AddDate(0, 0, -(historyDays-1)))
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	days := floor.History(activity, n.At, historyDays)
+	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
+		Days: days, Charts: historyCharts(days)})
+}
+
+// floorJSON is the live floor for the page's periodic refresh.
+func (c *Console) floorJSON(w http.ResponseWriter, r *http.Request) {
+	n, err := c.floorNow(r.Context())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(map[string]string{
+		"agents_online": fmt.Sprint(n.AgentsOnline), "agents_busy": fmt.Sprint(n.AgentsBusy),
+		"queue": fmt.Sprint(n.Queue), "longest_wait": web.Minutes(n.LongestWait),
+		"wait_p50": web.Minutes(n.WaitP50), "wait_p95": web.Minutes(n.WaitP95), "waits_today": fmt.Sprint(n.WaitsToday),
+		"calls": fmt.Sprint(n.Calls), "overdue": fmt.Sprint(n.Overdue), "breaches": fmt.Sprint(n.Breaches),
+		"at": n.At.UTC().Format("15:04:05 UTC"),
+	})
+}
+
+func historyCharts(days []floor.Day) []floor.Chart {
+	labels := make([]string, len(days))
+	opened, verified, negative, waits := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
+	for i, d := range days {
+		labels[i] = d.Date.Format("2 Jan")
+		opened[i], verified[i], negative[i] = float64(d.Opened), float64(d.Verified), float64(d.NotVerified)
+		waits[i] = d.WaitP50.Minutes()
+	}
+	return []floor.Chart{
+		{ID: "chart-opened", Title: "Verifications opened per day", Labels: labels,
+			Desc:   "One bar per day for the last 30 days (UTC), the number of verifications the marketplace opened.",
+			Series: []floor.Series{{Name: "opened", Color: "#2f5d8a", Values: opened}}},
+		{ID: "chart-decisions", Title: "Decisions per day", Labels: labels,
+			Desc: "One bar per day: verified below, not verified (after second review) stacked above.",
+			Series: []floor.Series{{Name: "verified", Color: "#2e7d4f", Values: verified},
+				{Name: "not verified", Color: "#b3541e", Values: negative}}},
+		{ID: "chart-waits", Title: "Median live-queue wait per day, in minutes", Labels: labels, Unit: "%.1f min",
+			Desc:   "One bar per day: the median wait of freelancers taken from the live queue that day.",
+			Series: []floor.Series{{Name: "median wait", Color: "#6b4e9b", Values: waits}}},
+	}
+}

@@ -1,0 +1,243 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/webhook"
+	"github.com/attest-dev/attest/web"
+)
+
+// The admin's view of webhooks: endpoints, the delivery log with every
+// attempt, and the controls to enable, disable and replay.
+
+type webhooksPage struct {
+	Staff      *store.Staff
+	Mailbox    bool
+	Notice     string
+	Error      string
+	Endpoints  []*store.WebhookEndpoint
+	Recent     []*store.WebhookDelivery
+	EventTypes []verification.EventType
+	Form       webhook.NewEndpoint
+	// Created is set once, on the page after an endpoint is added: the
+	// only time its secret is shown.
+	Created *createdEndpoint
+}
+
+type createdEndpoint struct {
+	Endpoint *store.WebhookEndpoint
+	Secret   string
+}
+
+var webhookNotices = map[string]string{
+	"enabled":  "The endpoint is enabled: new events go to it again.",
+	"disabled": "The endpoint is disabled: nothing is sent to it until it is enabled.",
+	"replayed": "The delivery is on its way again.",
+	"deleted":  "The endpoint is deleted.",
+}
+
+func (c *Console) webhooks(w http.ResponseWriter, r *http.Request) {
+	c.renderWebhooks(w, r, http.StatusOK, webhooksPage{Notice: webhookNotices[r.URL.Query().Get("notice")]})
+}
+
+func (c *Console) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, page webhooksPage) {
+	var err error
+	page.Staff, page.Mailbox, page.EventTypes = signedIn(r.Context()), c.Mailbox, verification.EventTypes
+	if page.Endpoints, err = c.Store.WebhookEndpoints(r.Context(), "", webhook.MaxEndpoints); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if page.Recent, err = c.Store.WebhookDeliveries(r.Context(), store.DeliveryFilter{
+		Status: r.URL.Query().Get("status"), Limit: 50}); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	web.Render(w, status, "admin_webhooks", page)
+}
+
+// addWebhook adds an endpoint from the admin area, as the API does.
+func (c *Console) addWebhook(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Error: "The form could not be read. Please try again."})
+		return
+	}
+	form := webhook.NewEndpoint{URL: r.PostForm.Get("url"), Events: r.PostForm["events"], Description: r.PostForm.Get("description")}
+	fail := func(err error) {
+		var field *verification.FieldError
+		var rule *verification.RuleError
+		switch {
+		case errors.As(err, &field):
+			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form, Error: field.Message})
+		case errors.As(err, &rule):
+			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form, Error: rule.Message})
+		default:
+			c.serverError(w, r, err)
+		}
+	}
+	if err := form.Validate(c.Webhooks.Targets); err != nil {
+		fail(err)
+		return
+	}
+	if _, err := c.Webhooks.Targets.Check(r.Context(), form.URL); err != nil {
+		fail(err)
+		return
+	}
+	var created createdEndpoint
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		created.Endpoint, created.Secret, err = c.Webhooks.Create(r.Context(), tx, staffActor(r), form)
+		return err
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store") // the page holds the secret
+	c.renderWebhooks(w, r, http.StatusCreated, webhooksPage{Created: &created})
+}
+
+type endpointPage struct {
+	Staff      *store.Staff
+	Mailbox    bool
+	Notice     string
+	Endpoint   *store.WebhookEndpoint
+	Deliveries []*store.WebhookDelivery
+	Counts     map[string]int
+	Undone     int
+}
+
+func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
+	ep, err := c.Store.WebhookEndpoint(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page := endpointPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Endpoint: ep, Counts: map[string]int{},
+		Notice: webhookNotices[r.URL.Query().Get("notice")]}
+	if n := r.URL.Query().Get("replayed"); n != "" {
+		if count, err := strconv.Atoi(n); err == nil {
+			page.Notice = strconv.Itoa(count) + " deliveries are on their way again."
+		}
+	}
+	page.Deliveries, err = c.Store.WebhookDeliveries(r.Context(), store.DeliveryFilter{EndpointID: ep.ID, Limit: 100})
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	for _, d := range page.Deliveries {
+		page.Counts[d.Status]++
+		if d.Status == store.DeliveryFailed || d.Status == store.DeliveryCanceled {
+			page.Undone++
+		}
+	}
+	web.Render(w, http.StatusOK, "admin_webhook", page)
+}
+
+// endpointAction enables, disables, deletes or replays an endpoint.
+func (c *Console) endpointAction(w http.ResponseWriter, r *http.Request) {
+	id, action := r.PathValue("id"), r.PathValue("action")
+	redirect := "/admin/webhooks/" + id + "?notice=" + action + "d"
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		switch action {
+		case "enable":
+			return c.Webhooks.SetEnabled(r.Context(), tx, staffActor(r), id, true)
+		case "disable":
+			return c.Webhooks.SetEnabled(r.Context(), tx, staffActor(r), id, false)
+		case "delete":
+			redirect = "/admin/webhooks?notice=deleted"
+			return c.Webhooks.Delete(r.Context(), tx, staffActor(r), id)
+		case "replay":
+			n, err := c.Webhooks.ReplayUndelivered(r.Context(), tx, staffActor(r), id)
+			redirect = "/admin/webhooks/" + id + "?replayed=" + strconv.Itoa(n)
+			return err
+		}
+		return store.ErrNotFound
+	})
+	c.afterAction(w, r, err, redirect)
+}
+
+type deliveryPage struct {
+	Staff    *store.Staff
+	Mailbox  bool
+	Notice   string
+	Delivery *store.WebhookDelivery
+	Endpoint *store.WebhookEndpoint
+	Attempts []*store.WebhookAttempt
+	Event    *store.Event
+}
+
+func (c *Console) webhookDelivery(w http.ResponseWriter, r *http.Request) {
+	d, err := c.Store.WebhookDelivery(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page := deliveryPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Delivery: d,
+		Notice: webhookNotices[r.URL.Query().Get("notice")]}
+	if page.Endpoint, err = c.Store.WebhookEndpoint(r.Context(), d.EndpointID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.serverError(w, r, err)
+		return
+	}
+	if page.Attempts, err = c.Store.WebhookAttempts(r.Context(), d.ID); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if page.Event, err = c.Store.Event(r.Context(), d.EventSeq); err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.serverError(w, r, err)
+		return
+	}
+	web.Render(w, http.StatusOK, "admin_delivery", page)
+}
+
+func (c *Console) replayDelivery(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		return c.Webhooks.Replay(r.Context(), tx, staffActor(r), id)
+	})
+	c.afterAction(w, r, err, "/admin/webhooks/deliveries/"+id+"?notice=replayed")
+}
+
+// afterAction redirects after a successful admin action, or explains why
+// it could not be done.
+func (c *Console) afterAction(w http.ResponseWriter, r *http.Request, err error, redirect string) {
+	var rule *verification.RuleError
+	switch {
+	case err == nil:
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+	case errors.Is(err, store.ErrNotFound):
+		http.NotFound(w, r)
+	case errors.As(err, &rule):
+		http.Error(w, rule.Message, http.StatusConflict)
+	default:
+		c.serverError(w, r, err)
+	}
+}
+
+func staffActor(r *http.Request) string { return "staff:" + signedIn(r.Context()).ID }
+
+// Wants reports whether the add form has an event type ticked: all of them
+// on a fresh form, what was sent on a refused one.
+func (p webhooksPage) Wants(t verification.EventType) bool {
+	if p.Form.URL == "" && len(p.Form.Events) == 0 {
+		return true
+	}
+	for _, e := range p.Form.Events {
+		if e == string(t) {
+			return true
+		}
+	}
+	return false
+}
