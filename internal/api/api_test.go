@@ -291,6 +291,12 @@ func TestPortalLinks(t *testing.T) {
 		if r := get(t, link.URL); r.StatusCode == http.StatusOK {
 			t.Fatalf("revoked link still answers %d", r.StatusCode)
 		}
+		// Revoking ends the links there were; a link made afterwards works.
+		fresh, err := e.api.CreatePortalLink(ctx, "u-1")
+		ok(t, err)
+		if r := get(t, fresh.URL); r.StatusCode != http.StatusOK {
+			t.Fatalf("a link made after revoking answers %d", r.StatusCode)
+		}
 		_, err = e.api.CreatePortalLink(ctx, "u-404")
 		wantError(t, err, 404, "not_found", "")
 	})
