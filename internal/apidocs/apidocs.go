@@ -29,9 +29,6 @@ func New(openAPI []byte) (*Page, error) {
 	return &Page{ref: build(doc)}, nil
 }
 
-// Reference is what the page shows.
-func (p *Page) Reference() *Reference { return p.ref }
-
 // ServeHTTP renders the reference. It is public: it describes the API, not
 // anyone's data.
 func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"html"
 	"html/template"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -24,8 +25,8 @@ func markdown(src string, headingBase int) template.HTML {
 			i = codeBlock(&b, lines, i)
 		case strings.HasPrefix(line, "#"):
 			level := len(line) - len(strings.TrimLeft(line, "#"))
-			h := min(level+headingBase, 6)
-			b.WriteString("<h" + string(rune('0'+h)) + ">" + inline(strings.TrimSpace(line[level:])) + "</h" + string(rune('0'+h)) + ">\n")
+			h := strconv.Itoa(min(level+headingBase, 6))
+			b.WriteString("<h" + h + ">" + inline(strings.TrimSpace(line[level:])) + "</h" + h + ">\n")
 			i++
 		case isListItem(line):
 			i = list(&b, lines, i)
