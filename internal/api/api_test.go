@@ -3,103 +3,83 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attest-dev/attest/client"
 
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
 )
 
-type verificationJSON struct {
-	ID              string    `json:"id"`
-	FreelancerID    string    `json:"freelancer_id"`
-	Status          string    `json:"status"`
-	Deadline        time.Time `json:"deadline"`
-	Claims          []string  `json:"claims"`
-	PortalURL       string    `json:"portal_url"`
-	PortalExpiresAt time.Time `json:"portal_url_expires_at"`
-}
-
-type standingJSON struct {
-	FreelancerID     string   `json:"freelancer_id"`
-	Verified         bool     `json:"verified"`
-	Restrictions     []string `json:"restrictions"`
-	OpenVerification *struct {
-		ID       string    `json:"id"`
-		Status   string    `json:"status"`
-		Deadline time.Time `json:"deadline"`
-		Overdue  bool      `json:"overdue"`
-	} `json:"open_verification"`
-}
-
-type eventsJSON struct {
-	Data []struct {
-		Seq  int64  `json:"seq"`
-		Type string `json:"type"`
-	} `json:"data"`
-	NextAfter int64 `json:"next_after"`
-}
-
 func TestJourney(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newEnv(t, cfg)
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		e.must(200, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		var st standingJSON
-		e.must(200, e.call("GET", "/v1/freelancers/u-1/standing", nil)).decode(t, &st)
+		ctx := t.Context()
+		_, created, err := e.api.PutFreelancer(ctx, "u-1", ana())
+		if err != nil || !created {
+			t.Fatalf("first put: created %v, %v", created, err)
+		}
+		f, created, err := e.api.PutFreelancer(ctx, "u-1", ana())
+		if err != nil || created || f.ID != "u-1" || len(f.Claims) != 2 || !f.CreatedAt.Equal(t0) {
+			t.Fatalf("second put: %+v created %v, %v", f, created, err)
+		}
+		st, err := e.api.Standing(ctx, "u-1")
+		ok(t, err)
 		if st.Verified || len(st.Restrictions) != 0 || st.OpenVerification != nil {
 			t.Fatalf("fresh standing %+v", st)
 		}
 
-		var v verificationJSON
-		e.must(201, e.call("POST", "/v1/verifications", openCase())).decode(t, &v)
-		if v.Status != "awaiting_freelancer" || !v.Deadline.Equal(t0.AddDate(0, 0, 7)) || len(v.Claims) != 2 {
+		v, err := e.api.CreateVerification(ctx, newCase())
+		ok(t, err)
+		if v.Status != client.AwaitingFreelancer || !v.Deadline.Equal(t0.AddDate(0, 0, 7)) || len(v.Claims) != 2 {
 			t.Fatalf("created %+v", v)
 		}
-		if !strings.HasPrefix(v.PortalURL, e.http.URL+"/v/") || v.PortalExpiresAt.Before(v.Deadline) {
-			t.Fatalf("portal link %s until %v", v.PortalURL, v.PortalExpiresAt)
+		if !strings.HasPrefix(v.PortalURL, e.http.URL+"/v/") || v.PortalURLExpiresAt.Before(v.Deadline) {
+			t.Fatalf("portal link %s until %v", v.PortalURL, v.PortalURLExpiresAt)
 		}
-		code, field := e.must(409, e.call("POST", "/v1/verifications", openCase())).errorCode(t)
-		if code != "verification_open" || field != "freelancer_id" {
-			t.Fatalf("second open case: %s %s", code, field)
-		}
+		_, err = e.api.CreateVerification(ctx, newCase())
+		wantError(t, err, 409, "verification_open", "freelancer_id")
 
-		e.must(200, e.call("GET", "/v1/freelancers/u-1/standing", nil)).decode(t, &st)
+		st, err = e.api.Standing(ctx, "u-1")
+		ok(t, err)
 		if st.OpenVerification == nil || st.OpenVerification.ID != v.ID || st.OpenVerification.Overdue || len(st.Restrictions) != 0 {
 			t.Fatalf("standing with open case %+v", st)
 		}
-		e.must(200, e.call("GET", "/v1/verifications/"+v.ID, nil))
-		var list struct {
-			Data []verificationJSON `json:"data"`
+		got, err := e.api.GetVerification(ctx, v.ID)
+		if err != nil || got.ID != v.ID || got.Reason.Code != "new_account_review" || got.ClosedAt != nil {
+			t.Fatalf("get: %+v, %v", got, err)
 		}
-		e.must(200, e.call("GET", "/v1/verifications?freelancer_id=u-1&status=awaiting_freelancer", nil)).decode(t, &list)
-		if len(list.Data) != 1 || list.Data[0].ID != v.ID {
-			t.Fatalf("list %+v", list)
-		}
-
-		var canceled verificationJSON
-		e.must(200, e.call("POST", "/v1/verifications/"+v.ID+"/cancel", nil)).decode(t, &canceled)
-		if canceled.Status != "canceled" {
-			t.Fatalf("cancel gave %s", canceled.Status)
-		}
-		code, _ = e.must(409, e.call("POST", "/v1/verifications/"+v.ID+"/cancel", nil)).errorCode(t)
-		if code != "illegal_transition" {
-			t.Fatalf("second cancel: %s", code)
+		list, err := e.api.ListVerifications(ctx, client.VerificationFilter{FreelancerID: "u-1", Status: client.AwaitingFreelancer}, "")
+		if err != nil || len(list.Data) != 1 || list.Data[0].ID != v.ID || list.NextCursor != nil {
+			t.Fatalf("list %+v, %v", list, err)
 		}
 
-		var events eventsJSON
-		e.must(200, e.call("GET", "/v1/events?after=0", nil)).decode(t, &events)
+		canceled, err := e.api.CancelVerification(ctx, v.ID)
+		if err != nil || canceled.Status != client.Canceled || canceled.ClosedAt == nil {
+			t.Fatalf("cancel gave %+v, %v", canceled, err)
+		}
+		_, err = e.api.CancelVerification(ctx, v.ID)
+		wantError(t, err, 409, "illegal_transition", "status")
+
+		events, err := e.api.Events(ctx, 0, 0)
+		ok(t, err)
 		var types []string
 		for _, ev := range events.Data {
-			types = append(types, ev.Type)
+			types = append(types, string(ev.Type))
 		}
 		if got := strings.Join(types, ","); got != "verification.created,verification.canceled" {
 			t.Fatalf("events %s", got)
 		}
-		e.must(200, e.call("GET", fmt.Sprintf("/v1/events?after=%d", events.NextAfter), nil)).decode(t, &events)
-		if len(events.Data) != 0 {
-			t.Fatalf("events after the last: %+v", events)
+		if subject, err := events.Data[1].Verification(); err != nil || subject.Status != client.Canceled {
+			t.Fatalf("the cancel event carries %+v, %v", subject, err)
+		}
+		events, err = e.api.Events(ctx, events.NextAfter, 0)
+		if err != nil || len(events.Data) != 0 {
+			t.Fatalf("events after the last: %+v, %v", events, err)
 		}
 		if n, err := e.srv.Store.VerifyAudit(t.Context()); err != nil || n < 5 {
 			t.Fatalf("audit after the journey: %d entries, %v", n, err)
@@ -107,33 +87,72 @@ func TestJourney(t *testing.T) {
 	})
 }
 
+// Listing pages with the cursor, and the client's iterator walks the pages.
+func TestListVerificationsPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		e := newEnv(t, cfg)
+		ctx := t.Context()
+		var opened []string
+		for i := range 5 {
+			id := fmt.Sprintf("u-%d", i)
+			_, _, err := e.api.PutFreelancer(ctx, id, ana())
+			ok(t, err)
+			c := newCase()
+			c.FreelancerID = id
+			v, err := e.api.CreateVerification(ctx, c)
+			ok(t, err)
+			opened = append(opened, v.ID)
+			e.clock.Advance(time.Second)
+		}
+		first, err := e.api.ListVerifications(ctx, client.VerificationFilter{Limit: 2}, "")
+		if err != nil || len(first.Data) != 2 || first.NextCursor == nil {
+			t.Fatalf("first page %+v, %v", first, err)
+		}
+		var seen []string
+		for v, err := range e.api.Verifications(ctx, client.VerificationFilter{Limit: 2}) {
+			ok(t, err)
+			seen = append(seen, v.ID)
+		}
+		slices.Reverse(opened)
+		if !slices.Equal(seen, opened) {
+			t.Fatalf("iterated %v, want the opened cases newest first %v", seen, opened)
+		}
+	})
+}
+
 func TestOverdueRestrictsAndAnnounces(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newEnv(t, cfg)
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		var v verificationJSON
-		e.must(201, e.call("POST", "/v1/verifications", openCase())).decode(t, &v)
+		ctx := t.Context()
+		_, _, err := e.api.PutFreelancer(ctx, "u-1", ana())
+		ok(t, err)
+		v, err := e.api.CreateVerification(ctx, newCase())
+		ok(t, err)
 		e.clock.Advance(7*24*time.Hour - time.Second)
-		var st standingJSON
-		e.must(200, e.call("GET", "/v1/freelancers/u-1/standing", nil)).decode(t, &st)
-		if len(st.Restrictions) != 0 {
-			t.Fatalf("restricted before the deadline: %+v", st)
+		st, err := e.api.Standing(ctx, "u-1")
+		if err != nil || len(st.Restrictions) != 0 {
+			t.Fatalf("restricted before the deadline: %+v, %v", st, err)
 		}
 		e.clock.Advance(2 * time.Second)
-		e.must(200, e.call("GET", "/v1/freelancers/u-1/standing", nil)).decode(t, &st)
-		if !st.OpenVerification.Overdue || len(st.Restrictions) != 1 || st.Restrictions[0] != "submit_proposals" {
-			t.Fatalf("after the deadline: %+v", st)
+		st, err = e.api.Standing(ctx, "u-1")
+		if err != nil || !st.OpenVerification.Overdue || len(st.Restrictions) != 1 || st.Restrictions[0] != "submit_proposals" {
+			t.Fatalf("after the deadline: %+v, %v", st, err)
 		}
 		// Canceling an overdue case lifts the restriction and says so.
-		e.must(200, e.call("POST", "/v1/verifications/"+v.ID+"/cancel", nil))
-		e.must(200, e.call("GET", "/v1/freelancers/u-1/standing", nil)).decode(t, &st)
-		if len(st.Restrictions) != 0 {
-			t.Fatalf("after cancel: %+v", st)
+		_, err = e.api.CancelVerification(ctx, v.ID)
+		ok(t, err)
+		st, err = e.api.Standing(ctx, "u-1")
+		if err != nil || len(st.Restrictions) != 0 {
+			t.Fatalf("after cancel: %+v, %v", st, err)
 		}
-		var events eventsJSON
-		e.must(200, e.call("GET", "/v1/events", nil)).decode(t, &events)
-		if last := events.Data[len(events.Data)-1].Type; last != "standing.changed" {
-			t.Fatalf("last event %s, want standing.changed", last)
+		events, err := e.api.Events(ctx, 0, 0)
+		ok(t, err)
+		last := events.Data[len(events.Data)-1]
+		if last.Type != client.EventStandingChanged {
+			t.Fatalf("last event %s, want standing.changed", last.Type)
+		}
+		if st, err := last.Standing(); err != nil || st.FreelancerID != "u-1" || len(st.Restrictions) != 0 {
+			t.Fatalf("standing.changed carries %+v, %v", st, err)
 		}
 	})
 }
@@ -141,14 +160,16 @@ func TestOverdueRestrictsAndAnnounces(t *testing.T) {
 func TestGraceDaysAndClaimSubset(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newEnv(t, cfg)
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		body := openCase()
-		body["claims"] = []string{"skill.go"}
-		body["grace_days"] = 14
-		body["methods"] = []string{"document_review"}
-		var v verificationJSON
-		e.must(201, e.call("POST", "/v1/verifications", body)).decode(t, &v)
-		if !v.Deadline.Equal(t0.AddDate(0, 0, 14)) || len(v.Claims) != 1 || v.Claims[0] != "skill.go" {
+		_, _, err := e.api.PutFreelancer(t.Context(), "u-1", ana())
+		ok(t, err)
+		c := newCase()
+		c.Claims = []string{"skill.go"}
+		c.GraceDays = 14
+		c.Methods = []client.Method{client.DocumentReview}
+		v, err := e.api.CreateVerification(t.Context(), c)
+		ok(t, err)
+		if !v.Deadline.Equal(t0.AddDate(0, 0, 14)) || len(v.Claims) != 1 || v.Claims[0] != "skill.go" ||
+			len(v.Methods) != 1 || v.Methods[0] != client.DocumentReview {
 			t.Fatalf("created %+v", v)
 		}
 	})
@@ -157,26 +178,26 @@ func TestGraceDaysAndClaimSubset(t *testing.T) {
 func TestIdempotentPost(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newEnv(t, cfg)
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		first := e.must(201, e.call("POST", "/v1/verifications", openCase(), "Idempotency-Key", "open-u-1-a"))
-		again := e.must(201, e.call("POST", "/v1/verifications", openCase(), "Idempotency-Key", "open-u-1-a"))
-		if string(first.Body) != string(again.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
-			t.Fatalf("replay differs:\n%s\n%s", first.Body, again.Body)
+		ctx := t.Context()
+		_, _, err := e.api.PutFreelancer(ctx, "u-1", ana())
+		ok(t, err)
+		var firstHeader, againHeader http.Header
+		first, err := e.api.CreateVerification(ctx, newCase(), client.WithIdempotencyKey("open-u-1-a"), client.WithResponseHeader(&firstHeader))
+		ok(t, err)
+		again, err := e.api.CreateVerification(ctx, newCase(), client.WithIdempotencyKey("open-u-1-a"), client.WithResponseHeader(&againHeader))
+		ok(t, err)
+		if !reflect.DeepEqual(first, again) || firstHeader.Get("Idempotent-Replayed") != "" || againHeader.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("replay differs:\n%+v\n%+v", first, again)
 		}
-		other := openCase()
-		other["grace_days"] = 10
-		code, field := e.must(422, e.call("POST", "/v1/verifications", other, "Idempotency-Key", "open-u-1-a")).errorCode(t)
-		if code != "idempotency_key_reused" || field != "Idempotency-Key" {
-			t.Fatalf("reused key: %s %s", code, field)
-		}
-		code, _ = e.must(400, e.call("POST", "/v1/verifications", openCase(), "Idempotency-Key", "has space")).errorCode(t)
-		if code != "invalid_idempotency_key" {
-			t.Fatalf("bad key: %s", code)
-		}
-		var events eventsJSON
-		e.must(200, e.call("GET", "/v1/events", nil)).decode(t, &events)
-		if len(events.Data) != 1 {
-			t.Fatalf("%d events after a replayed POST, want 1", len(events.Data))
+		other := newCase()
+		other.GraceDays = 10
+		_, err = e.api.CreateVerification(ctx, other, client.WithIdempotencyKey("open-u-1-a"))
+		wantError(t, err, 422, "idempotency_key_reused", "Idempotency-Key")
+		_, err = e.api.CreateVerification(ctx, newCase(), client.WithIdempotencyKey("has space"))
+		wantError(t, err, 400, "invalid_idempotency_key", "Idempotency-Key")
+		events, err := e.api.Events(ctx, 0, 0)
+		if err != nil || len(events.Data) != 1 {
+			t.Fatalf("%d events after a replayed POST, want 1 (%v)", len(events.Data), err)
 		}
 	})
 }
@@ -200,27 +221,37 @@ func TestAuthentication(t *testing.T) {
 		})
 	}
 	e.must(200, e.call("GET", "/v1/openapi.json", nil, "Authorization", ""))
+	_, err := client.New(e.http.URL, "atk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").Standing(t.Context(), "u-1")
+	wantError(t, err, 401, "unauthorized", "")
 }
 
 func TestErasure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newEnv(t, cfg)
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		var v verificationJSON
-		e.must(201, e.call("POST", "/v1/verifications", openCase())).decode(t, &v)
-		e.must(204, e.call("DELETE", "/v1/freelancers/u-1", nil))
-		e.must(404, e.call("GET", "/v1/freelancers/u-1", nil))
-		e.must(404, e.call("DELETE", "/v1/freelancers/u-1", nil))
-		var got verificationJSON
-		e.must(200, e.call("GET", "/v1/verifications/"+v.ID, nil)).decode(t, &got)
-		if got.Status != "canceled" {
-			t.Fatalf("open case after erasure is %s, want canceled", got.Status)
+		ctx := t.Context()
+		_, _, err := e.api.PutFreelancer(ctx, "u-1", ana())
+		ok(t, err)
+		v, err := e.api.CreateVerification(ctx, newCase())
+		ok(t, err)
+		ok(t, e.api.EraseFreelancer(ctx, "u-1"))
+		_, err = e.api.GetFreelancer(ctx, "u-1")
+		wantError(t, err, 404, "not_found", "")
+		if err := e.api.EraseFreelancer(ctx, "u-1"); !client.IsNotFound(err) {
+			t.Fatalf("second erasure: %v, want 404", err)
 		}
-		var feed eventsJSON
-		raw := e.must(200, e.call("GET", "/v1/events", nil))
-		raw.decode(t, &feed)
-		if len(feed.Data) < 2 || strings.Contains(string(raw.Body), "checked once") {
-			t.Fatalf("events after erasure still hold the reason's text, or vanished: %s", raw.Body)
+		got, err := e.api.GetVerification(ctx, v.ID)
+		if err != nil || got.Status != client.Canceled || got.Reason.Explanation != "" {
+			t.Fatalf("open case after erasure is %+v (%v), want canceled without the explanation", got, err)
+		}
+		feed, err := e.api.Events(ctx, 0, 0)
+		ok(t, err)
+		if len(feed.Data) < 2 {
+			t.Fatalf("events after erasure vanished: %+v", feed)
+		}
+		for _, ev := range feed.Data {
+			if strings.Contains(string(ev.Data), "checked once") {
+				t.Fatalf("event %s still holds the reason's text: %s", ev.Type, ev.Data)
+			}
 		}
 		emails, err := e.srv.Store.Emails(t.Context(), 10)
 		if err != nil || len(emails) != 0 {
@@ -234,7 +265,40 @@ func TestErasure(t *testing.T) {
 			t.Fatalf("last audit entry %+v", entries[0])
 		}
 		// A new profile under the same id starts afresh.
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
+		if _, created, err := e.api.PutFreelancer(ctx, "u-1", ana()); err != nil || !created {
+			t.Fatalf("put after erasure: created %v, %v", created, err)
+		}
+	})
+}
+
+func TestPortalLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		e := newEnv(t, cfg)
+		ctx := t.Context()
+		_, _, err := e.api.PutFreelancer(ctx, "u-1", ana())
+		ok(t, err)
+		link, err := e.api.CreatePortalLink(ctx, "u-1", client.WithIdempotencyKey("link-u-1"))
+		if err != nil || !strings.HasPrefix(link.URL, e.http.URL+"/v/") || !link.ExpiresAt.After(t0) {
+			t.Fatalf("link %+v, %v", link, err)
+		}
+		if r := get(t, link.URL); r.StatusCode != http.StatusOK {
+			t.Fatalf("fresh link answers %d", r.StatusCode)
+		}
+		n, err := e.api.RevokePortalLinks(ctx, "u-1")
+		if err != nil || n != 1 {
+			t.Fatalf("revoked %d, %v; want 1", n, err)
+		}
+		if r := get(t, link.URL); r.StatusCode == http.StatusOK {
+			t.Fatalf("revoked link still answers %d", r.StatusCode)
+		}
+		// Revoking ends the links there were; a link made afterwards works.
+		fresh, err := e.api.CreatePortalLink(ctx, "u-1")
+		ok(t, err)
+		if r := get(t, fresh.URL); r.StatusCode != http.StatusOK {
+			t.Fatalf("a link made after revoking answers %d", r.StatusCode)
+		}
+		_, err = e.api.CreatePortalLink(ctx, "u-404")
+		wantError(t, err, 404, "not_found", "")
 	})
 }
 

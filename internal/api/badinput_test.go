@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -14,12 +16,14 @@ import (
 func TestBadInputIsRefusedAndHarmless(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newEnv(t, cfg)
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		empty := profile()
-		empty["claims"] = []any{}
-		e.must(201, e.call("PUT", "/v1/freelancers/u-empty", empty))
-		var v verificationJSON
-		e.must(201, e.call("POST", "/v1/verifications", openCase())).decode(t, &v)
+		_, _, err := e.api.PutFreelancer(t.Context(), "u-1", ana())
+		ok(t, err)
+		empty := ana()
+		empty.Claims = nil
+		_, _, err = e.api.PutFreelancer(t.Context(), "u-empty", empty)
+		ok(t, err)
+		v, err := e.api.CreateVerification(t.Context(), newCase())
+		ok(t, err)
 		before := snapshot(e, v.ID)
 
 		huge := `{"display_name":"` + strings.Repeat("a", 300<<10) + `"}`
@@ -121,7 +125,20 @@ func TestBadInputIsRefusedAndHarmless(t *testing.T) {
 // and the event feed.
 func snapshot(e *env, verificationID string) string {
 	e.t.Helper()
-	return string(e.must(200, e.call("GET", "/v1/freelancers/u-1", nil)).Body) +
-		string(e.must(200, e.call("GET", "/v1/verifications/"+verificationID, nil)).Body) +
-		string(e.must(200, e.call("GET", "/v1/events", nil)).Body)
+	f, err := e.api.GetFreelancer(e.t.Context(), "u-1")
+	ok(e.t, err)
+	v, err := e.api.GetVerification(e.t.Context(), verificationID)
+	ok(e.t, err)
+	events, err := e.api.Events(e.t.Context(), 0, 0)
+	ok(e.t, err)
+	return fmt.Sprintf("%s\n%s\n%s", mustJSON(e.t, f), mustJSON(e.t, v), mustJSON(e.t, events))
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

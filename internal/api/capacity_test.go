@@ -10,28 +10,20 @@ import (
 	"github.com/attest-dev/attest/internal/store/storetest"
 )
 
-type capacityJSON struct {
-	AgentsOnline         int        `json:"agents_online"`
-	QueueLength          int        `json:"queue_length"`
-	EstimatedWaitSeconds *int       `json:"estimated_wait_seconds"`
-	NextFreeSlot         *time.Time `json:"next_free_slot"`
-	BookedShare          float64    `json:"booked_share_next_7_days"`
-}
-
 // The deadline respects capacity: with the only agent on leave for twelve
 // days, a new case's deadline is the first free slot plus two days, not the
 // seven-day grace, and GET /v1/capacity shows that slot.
 func TestDeadlineRespectsCapacity(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newEnv(t, cfg)
-		var c capacityJSON
-		e.must(200, e.call("GET", "/v1/capacity", nil)).decode(t, &c)
+		ctx := context.Background()
+		c, err := e.api.Capacity(ctx)
+		ok(t, err)
 		if c.NextFreeSlot != nil || c.EstimatedWaitSeconds != nil || c.QueueLength != 0 || c.AgentsOnline != 0 {
 			t.Fatalf("capacity with nobody: %+v", c)
 		}
 
-		ctx := context.Background()
-		err := e.srv.Store.InTx(ctx, func(tx *store.Tx) error {
+		err = e.srv.Store.InTx(ctx, func(tx *store.Tx) error {
 			if _, err := e.srv.Workflow.PutStaff(ctx, tx, "test", "maria@example.com", "Maria", store.RoleAgent, "correct horse battery"); err != nil {
 				return err
 			}
@@ -52,13 +44,15 @@ func TestDeadlineRespectsCapacity(t *testing.T) {
 		// t0 is Friday 27 March 2026, 10:00 UTC; the leave ends on Wednesday
 		// 8 April at 12:00 in Berlin (10:00 UTC), inside working hours.
 		wantSlot := time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC)
-		e.must(200, e.call("GET", "/v1/capacity", nil)).decode(t, &c)
-		if c.NextFreeSlot == nil || !c.NextFreeSlot.Equal(wantSlot) || c.BookedShare != 0 {
+		c, err = e.api.Capacity(ctx)
+		ok(t, err)
+		if c.NextFreeSlot == nil || !c.NextFreeSlot.Equal(wantSlot) || c.BookedShareNext7Days != 0 {
 			t.Fatalf("capacity: %+v, want next free slot %v", c, wantSlot)
 		}
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		var v verificationJSON
-		e.must(201, e.call("POST", "/v1/verifications", openCase())).decode(t, &v)
+		_, _, err = e.api.PutFreelancer(ctx, "u-1", ana())
+		ok(t, err)
+		v, err := e.api.CreateVerification(ctx, newCase())
+		ok(t, err)
 		if want := wantSlot.Add(48 * time.Hour); !v.Deadline.Equal(want) {
 			t.Fatalf("deadline %v, want the first free slot plus two days, %v", v.Deadline, want)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attest-dev/attest/client"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 )
@@ -34,6 +36,10 @@ type env struct {
 	http  *httptest.Server
 	key   string
 	clock *clock
+	// api is the public Go client, with the test API key; every response it
+	// gets is held to the OpenAPI document, as call's are. Tests of normal
+	// behaviour use it; tests of input the client would never send use call.
+	api *client.Client
 }
 
 func newEnv(t *testing.T, cfg store.Config) *env {
@@ -64,7 +70,49 @@ func newEnvWith(t *testing.T, cfg server.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.api = client.New(e.http.URL, e.key, client.WithRetryPolicy(client.NoRetry),
+		client.WithHTTPClient(&http.Client{Transport: specTransport{t: t, next: http.DefaultTransport}}))
 	return e
+}
+
+// specTransport holds every response the client gets to openapi.json
+// before the client reads it.
+type specTransport struct {
+	t    testing.TB
+	next http.RoundTripper
+}
+
+func (s specTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	res, err := s.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	checkAgainstSpec(s.t, req.Method, req.URL.EscapedPath(), res.StatusCode, res.Header, body)
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	return res, nil
+}
+
+// wantError fails the test unless err is the API's error with this status,
+// code and field.
+func wantError(t testing.TB, err error, status int, code, field string) {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) || e.StatusCode != status || e.Code != code || e.Field != field {
+		t.Fatalf("got error %v, want %d %s on field %q", err, status, code, field)
+	}
+}
+
+// ok fails the test if err is not nil.
+func ok(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 type response struct {
@@ -160,7 +208,39 @@ func profile() map[string]any {
 	}
 }
 
+// ana is profile() for the client.
+func ana() client.FreelancerInput {
+	return client.FreelancerInput{DisplayName: "Ana Souza", Email: "ana@example.com", Locale: "pt-BR", TimeZone: "America/Sao_Paulo",
+		Claims: []client.Claim{
+			{Key: "location", Label: "Location", Value: "Recife, Brazil", Kind: client.KindLocation},
+			{Key: "skill.go", Label: "Go development", Value: "6 years", Kind: client.KindSkill},
+		}}
+}
+
+// newCase is openCase() for the client.
+func newCase() client.VerificationCreate {
+	return client.VerificationCreate{FreelancerID: "u-1", Reason: client.Reason{Code: "new_account_review",
+		Explanation: "New accounts with many invitations are checked once."}}
+}
+
 func openCase() map[string]any {
 	return map[string]any{"freelancer_id": "u-1", "reason": map[string]any{"code": "new_account_review",
 		"explanation": "New accounts with many invitations are checked once."}}
+}
+
+// The client's transport really holds responses to the document: a body
+// that breaks it is reported.
+func TestClientResponsesMeetTheSpecChecker(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"agents_online":"two"}`)
+	}))
+	defer fake.Close()
+	rec := &specRecorder{TB: t}
+	c := client.New(fake.URL, "atk_test", client.WithRetryPolicy(client.NoRetry),
+		client.WithHTTPClient(&http.Client{Transport: specTransport{t: rec, next: http.DefaultTransport}}))
+	c.Capacity(t.Context())
+	if len(rec.failures) == 0 {
+		t.Fatal("a capacity body without most fields passed the spec checker")
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/attest-dev/attest/internal/api"
+	"github.com/attest-dev/attest/internal/apidocs"
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/console"
@@ -211,9 +212,15 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	}
 	slots.Service = calls
 
+	reference, err := apidocs.New(api.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+
 	mux := http.NewServeMux()
 	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log}
 	mux.Handle("/v1/", apiServer.Handler())
+	mux.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
 	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(mux)
 	(&console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
 		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now),
