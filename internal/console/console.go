@@ -115,7 +115,9 @@ type sessionKey struct{}
 func signedIn(ctx context.Context) *store.Staff { return ctx.Value(staffKey{}).(*store.Staff) }
 
 // currentSession is the session of a request that passed require.
-func currentSession(ctx context.Context) *store.Session { return ctx.Value(sessionKey{}).(*store.Session) }
+func currentSession(ctx context.Context) *store.Session {
+	return ctx.Value(sessionKey{}).(*store.Session)
+}
 
 // require lets through only signed-in staff with one of the roles; others
 // are sent to sign in, or refused when signed in with another role. Staff
