@@ -151,7 +151,7 @@ func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Rol
 				return
 			}
 			if must {
-				http.Redirect(w, r, "/account/security?required=1", http.StatusSeeOther)
+				http.Redirect(w, r, "/account/security", http.StatusSeeOther)
 				return
 			}
 		}

@@ -62,10 +62,9 @@ type sessionRow struct {
 }
 
 var securityNotices = map[string]string{
-	"revoked":  "That session is signed out.",
-	"others":   "Every other session is signed out.",
-	"removed":  "Two-step sign-in is off.",
-	"required": "Your role must use two-step sign-in. Set it up to continue.",
+	"revoked": "That session is signed out.",
+	"others":  "Every other session is signed out.",
+	"removed": "Two-step sign-in is off.",
 }
 
 func (c *Console) securityPage(w http.ResponseWriter, r *http.Request) {
