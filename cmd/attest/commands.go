@@ -44,8 +44,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	metricsToken := f.str("metrics-token", "", "bearer token Prometheus must send to read /metrics; without it /metrics is open")
 	webhookPrivate := f.boolean("webhook-allow-private", false, "let webhook endpoints be private, loopback or link-local addresses and plain http (development only)")
 	call := callFlags(f)
+	security := staffSecurityFlags(f)
 	cfg := storeFlags(f)
 	if err := f.parse(args); err != nil {
+		return err
+	}
+	requireTOTP, oidc, err := security()
+	if err != nil {
 		return err
 	}
 	storeCfg, err := cfg()
@@ -69,7 +74,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.Open(ctx, server.Config{Store: storeCfg, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
 		Log: log, TrustProxy: *trustProxy, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
-		DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}})
+		DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc})
 	if err != nil {
 		ln.Close()
 		return err
@@ -77,6 +82,33 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.Close()
 	log.Info("attest is serving", slog.String("addr", ln.Addr().String()), slog.String("base_url", baseURLFor(*baseURL, ln)))
 	return srv.Run(ctx, ln)
+}
+
+// staffSecurityFlags are how staff sign in: the roles that must use a
+// second factor, and an OIDC provider.
+func staffSecurityFlags(f flags) func() ([]store.Role, server.OIDCConfig, error) {
+	requireTOTP := f.str("require-totp", "", "staff roles that must use a TOTP second factor, e.g. supervisor,admin")
+	issuer := f.str("oidc-issuer", "", "OpenID Connect issuer URL staff may sign in with, e.g. https://accounts.google.com")
+	clientID := f.str("oidc-client-id", "", "client id registered with the OIDC provider")
+	clientSecret := f.str("oidc-client-secret", "", "client secret registered with the OIDC provider")
+	name := f.str("oidc-name", "", "the OIDC provider's name on the sign-in button (default: the issuer's host)")
+	return func() ([]store.Role, server.OIDCConfig, error) {
+		var roles []store.Role
+		for _, r := range strings.Split(*requireTOTP, ",") {
+			if r = strings.TrimSpace(r); r == "" {
+				continue
+			}
+			if !store.Role(r).Valid() {
+				return nil, server.OIDCConfig{}, usageError{fmt.Sprintf("serve: --require-totp: %q is not a role (agent, supervisor, admin)", r)}
+			}
+			roles = append(roles, store.Role(r))
+		}
+		oidc := server.OIDCConfig{Issuer: *issuer, ClientID: *clientID, ClientSecret: *clientSecret, Name: *name}
+		if (*issuer == "") != (*clientID == "") {
+			return nil, oidc, usageError{"serve: --oidc-issuer and --oidc-client-id go together"}
+		}
+		return roles, oidc, nil
+	}
 }
 
 // callFlags are the live call's settings.

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/webhook"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -48,6 +51,16 @@ type Console struct {
 	// WaitTarget is the live-queue wait the floor counts breaches of
 	// (default DefaultWaitTarget).
 	WaitTarget time.Duration
+	// RequireTOTP lists the roles that must set up a TOTP second factor
+	// before they may open any page but their account's security page.
+	RequireTOTP []store.Role
+	// OIDC, when set, offers sign-in through an OpenID Connect provider.
+	OIDC *OIDC
+	// TicketKey signs the short-lived cookies that carry a sign-in between
+	// its steps (see ticket).
+	TicketKey []byte
+	// SecretSealer seals TOTP secrets before they are stored.
+	SecretSealer *evidence.Sealer
 }
 
 // Register adds the console's routes to mux.
@@ -55,6 +68,13 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", c.loginPage)
 	mux.HandleFunc("POST /login", c.login)
 	mux.HandleFunc("POST /logout", c.logout)
+	mux.HandleFunc("GET /login/code", c.codePage)
+	mux.HandleFunc("POST /login/code", c.code)
+	if c.OIDC != nil {
+		mux.HandleFunc("GET /login/oidc", c.oidcStart)
+		mux.HandleFunc("GET /login/oidc/callback", c.oidcCallback)
+	}
+	c.registerSecurity(mux)
 	staff := []store.Role{store.RoleAgent, store.RoleSupervisor, store.RoleAdmin}
 	mux.Handle("GET /agent", c.require(c.agentHome, staff...))
 	mux.Handle("POST /agent/presence", c.require(c.presence, staff...))
@@ -95,25 +115,54 @@ func (c *Console) cookieName() string {
 
 type staffKey struct{}
 
+type sessionKey struct{}
+
 // signedIn is the staff member behind a request that passed require.
 func signedIn(ctx context.Context) *store.Staff { return ctx.Value(staffKey{}).(*store.Staff) }
 
+// currentSession is the session of a request that passed require.
+func currentSession(ctx context.Context) *store.Session {
+	return ctx.Value(sessionKey{}).(*store.Session)
+}
+
 // require lets through only signed-in staff with one of the roles; others
-// are sent to sign in, or refused when signed in with another role.
+// are sent to sign in, or refused when signed in with another role. Staff
+// whose role must use a second factor and who have not set one up are sent
+// to set it up first.
 func (c *Console) require(h http.HandlerFunc, roles ...store.Role) http.Handler {
+	return c.guard(h, true, roles...)
+}
+
+// requireAccount lets through any signed-in staff member, set up a second
+// factor or not: it serves the pages where they set it up.
+func (c *Console) requireAccount(h http.HandlerFunc) http.Handler {
+	return c.guard(h, false, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin)
+}
+
+func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := c.session(r)
+		st, sess := c.session(r)
 		if st == nil {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		for _, role := range roles {
-			if st.Role == role {
-				h(w, r.WithContext(context.WithValue(r.Context(), staffKey{}, st)))
+		if !slices.Contains(roles, st.Role) {
+			http.Error(w, "Your role may not open this page.", http.StatusForbidden)
+			return
+		}
+		if enforceTOTP {
+			must, err := c.mustEnrol(r.Context(), st)
+			if err != nil {
+				c.serverError(w, r, err)
+				return
+			}
+			if must {
+				http.Redirect(w, r, "/account/security", http.StatusSeeOther)
 				return
 			}
 		}
-		http.Error(w, "Your role may not open this page.", http.StatusForbidden)
+		ctx := context.WithValue(context.WithValue(r.Context(), staffKey{}, st), sessionKey{}, sess)
+		h(w, r.WithContext(ctx))
 	})
 }
 
@@ -129,31 +178,56 @@ func (c *Console) requireReviewer(h http.HandlerFunc) http.Handler {
 	}, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin)
 }
 
-func (c *Console) session(r *http.Request) *store.Staff {
+// lastSeenEvery is how stale a session's last-seen time may get: writing
+// it on every request would make every page view a database write.
+const lastSeenEvery = time.Minute
+
+// session is the signed-in staff member and their session, or nils. A
+// revoked session is gone from the database, so revoking takes effect on
+// the next request.
+func (c *Console) session(r *http.Request) (*store.Staff, *store.Session) {
 	cookie, err := r.Cookie(c.cookieName())
 	if err != nil || len(cookie.Value) > 128 {
-		return nil
+		return nil, nil
 	}
-	st, err := c.Store.SessionStaff(r.Context(), auth.HashSessionToken(cookie.Value), c.Now())
+	now := c.Now()
+	st, sess, err := c.Store.StaffSession(r.Context(), auth.HashSessionToken(cookie.Value), now)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			c.Log.ErrorContext(r.Context(), "read session", slog.Any("err", err))
 		}
-		return nil
+		return nil, nil
 	}
-	return st
+	if now.Sub(sess.LastSeenAt) >= lastSeenEvery {
+		err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return tx.TouchSession(r.Context(), sess.ID, now) })
+		if err != nil {
+			c.Log.ErrorContext(r.Context(), "touch session", slog.Any("err", err))
+		}
+		sess.LastSeenAt = now
+	}
+	return st, sess
 }
 
 type loginForm struct {
 	Email, Error, Next string
+	// OIDCName names the OIDC provider on its sign-in button; "" hides it.
+	OIDCName string
+}
+
+func (c *Console) loginForm(next string) loginForm {
+	f := loginForm{Next: safeNext(next)}
+	if c.OIDC != nil {
+		f.OIDCName = c.OIDC.Name
+	}
+	return f
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
-	if c.session(r) != nil {
+	if st, _ := c.session(r); st != nil {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	web.Render(w, http.StatusOK, "login", loginForm{Next: safeNext(r.URL.Query().Get("next"))})
+	web.Render(w, http.StatusOK, "login", c.loginForm(r.URL.Query().Get("next")))
 }
 
 // safeNext keeps post-login redirects on this site.
@@ -174,7 +248,8 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	password := r.PostForm.Get("password")
-	form := loginForm{Email: email, Next: safeNext(r.PostForm.Get("next"))}
+	form := c.loginForm(r.PostForm.Get("next"))
+	form.Email = email
 	ip := c.clientIP(r)
 	for _, key := range []string{"email:" + email, "ip:" + ip} {
 		if ok, wait := c.Limiter.Allow(key); !ok {
@@ -194,16 +269,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.Limiter.Success("email:" + email)
-	token, err := c.startSession(r, st, ip)
-	if err != nil {
-		c.Log.ErrorContext(r.Context(), "start session", slog.Any("err", err))
-		form.Error = "Something went wrong on our side. Please try again."
-		web.Render(w, http.StatusInternalServerError, "login", form)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: c.Secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(SessionLifetime.Seconds())})
-	http.Redirect(w, r, form.Next, http.StatusSeeOther)
+	c.afterFirstFactor(w, r, st, "password", form.Next)
 }
 
 var errBadCredentials = errors.New("bad credentials")
@@ -227,27 +293,46 @@ func (c *Console) checkPassword(ctx context.Context, email, password string) (*s
 	return st, nil
 }
 
-func (c *Console) startSession(r *http.Request, st *store.Staff, ip string) (string, error) {
+// signInNow starts a session for st, sets its cookie and sends the browser
+// on to next. how says, for the audit log, how they proved who they are.
+func (c *Console) signInNow(w http.ResponseWriter, r *http.Request, st *store.Staff, how map[string]string, next string) {
+	token, err := c.startSession(r, st, how)
+	if err != nil {
+		c.Log.ErrorContext(r.Context(), "start session", slog.Any("err", err))
+		form := c.loginForm(next)
+		form.Error = "Something went wrong on our side. Please try again."
+		web.Render(w, http.StatusInternalServerError, "login", form)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: c.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(SessionLifetime.Seconds())})
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (c *Console) startSession(r *http.Request, st *store.Staff, how map[string]string) (string, error) {
 	token, err := auth.NewSessionToken(c.Rand)
 	if err != nil {
 		return "", err
 	}
 	now := c.Now().UTC()
-	s := &store.Session{TokenHash: auth.HashSessionToken(token), StaffID: st.ID, CreatedAt: now,
+	ip := c.clientIP(r)
+	s := &store.Session{ID: store.NewID("ses", now), TokenHash: auth.HashSessionToken(token), StaffID: st.ID, CreatedAt: now,
 		ExpiresAt: now.Add(SessionLifetime), LastSeenAt: now, IP: ip, UserAgent: truncate(r.UserAgent(), 256)}
+	details := map[string]string{"ip": ip, "session": s.ID}
+	maps.Copy(details, how)
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		if err := tx.InsertSession(r.Context(), s); err != nil {
 			return err
 		}
 		return tx.Audit(r.Context(), audit.Record{Actor: "staff:" + st.ID, Action: "staff.login", Target: st.ID,
-			Details: map[string]string{"ip": ip}}, now)
+			Details: details}, now)
 	})
 	return token, err
 }
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if cookie, err := r.Cookie(c.cookieName()); err == nil {
-		st := c.session(r)
+		st, _ := c.session(r)
 		err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 			if err := tx.DeleteSession(r.Context(), auth.HashSessionToken(cookie.Value)); err != nil {
 				return err

@@ -125,7 +125,7 @@ func seedBatchTx(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, run, 
 		if err != nil {
 			return nil, err
 		}
-		err = tx.InsertSession(ctx, &store.Session{TokenHash: auth.HashSessionToken(token), StaffID: agent.ID, CreatedAt: now,
+		err = tx.InsertSession(ctx, &store.Session{ID: store.NewID("ses", now), TokenHash: auth.HashSessionToken(token), StaffID: agent.ID, CreatedAt: now,
 			ExpiresAt: now.Add(console.SessionLifetime), LastSeenAt: now, IP: "127.0.0.1", UserAgent: "attest-load"})
 		if err != nil {
 			return nil, err

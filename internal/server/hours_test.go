@@ -69,7 +69,7 @@ func TestWorkingHoursInTheConsole(t *testing.T) {
 	})
 }
 
-func fetchWith(t *testing.T, c *http.Client, target string) (int, string) {
+func fetchWith(t testing.TB, c *http.Client, target string) (int, string) {
 	t.Helper()
 	res, err := c.Get(target)
 	if err != nil {

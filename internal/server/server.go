@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync"
@@ -60,6 +61,20 @@ type Config struct {
 	// hex digits or base64 (see evidence.ParseKey). Empty refuses documents.
 	DocumentKey string
 	Webhooks    WebhookConfig
+	// RequireTOTP lists the staff roles that must use a TOTP second factor.
+	RequireTOTP []store.Role
+	// OIDC, when its Issuer is set, offers staff sign-in through an OpenID
+	// Connect provider.
+	OIDC OIDCConfig
+}
+
+// OIDCConfig names an OpenID Connect provider staff may sign in with.
+type OIDCConfig struct {
+	Issuer, ClientID, ClientSecret string
+	// Name is shown on the sign-in button; the issuer's host by default.
+	Name string
+	// HTTPClient talks to the provider; nil is http.DefaultClient.
+	HTTPClient *http.Client
 }
 
 // WebhookConfig shapes webhook delivery.
@@ -216,16 +231,18 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	staffConsole, err := newConsole(ctx, st, wf, calls, cfg, sender == nil)
+	if err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log}
 	mux.Handle("/v1/", apiServer.Handler())
 	mux.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
 	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(mux)
-	(&console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
-		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now),
-		Secure:  strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: sender == nil, TrustProxy: cfg.TrustProxy,
-		Webhooks: endpoints}).Register(mux)
+	staffConsole.Webhooks = endpoints
+	staffConsole.Register(mux)
 	mux.Handle("GET /static/", web.Static())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
@@ -247,6 +264,37 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	})
 	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
 		handler: measure(figures, mux, secure(mux)), log: cfg.Log}, nil
+}
+
+// newConsole sets up the staff pages, with the keys that sign sign-in
+// tickets and seal TOTP secrets, and the OIDC provider if one is configured.
+func newConsole(ctx context.Context, st *store.Store, wf *workflow.Workflow, calls *call.Service, cfg Config, mailbox bool) (*console.Console, error) {
+	ticketKey, err := st.Secret(ctx, "staff_ticket_key")
+	if err != nil {
+		return nil, err
+	}
+	sealKey, err := st.Secret(ctx, "totp_seal_key")
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := evidence.NewSealer(sealKey)
+	if err != nil {
+		return nil, err
+	}
+	c := &console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
+		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now),
+		Secure:  strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: mailbox, TrustProxy: cfg.TrustProxy,
+		RequireTOTP: cfg.RequireTOTP, TicketKey: ticketKey, SecretSealer: sealer}
+	if o := cfg.OIDC; o.Issuer != "" {
+		issuer, err := url.Parse(o.Issuer)
+		if err != nil || issuer.Host == "" || o.ClientID == "" {
+			return nil, fmt.Errorf("OIDC: give an issuer URL and a client id")
+		}
+		c.OIDC = &console.OIDC{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			Name: orDefault(o.Name, issuer.Host), RedirectURL: strings.TrimRight(cfg.BaseURL, "/") + "/login/oidc/callback",
+			HTTPClient: o.HTTPClient}
+	}
+	return c, nil
 }
 
 // bearer lets through requests carrying "Authorization: Bearer <token>" and

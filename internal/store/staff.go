@@ -99,8 +99,10 @@ func (c conn) StaffByEmail(ctx context.Context, email string) (*Staff, error) {
 }
 
 // Session is a signed-in staff member's browser session. The cookie holds a
-// token; the database holds only its hash.
+// token; the database holds only its hash. ID names the session on pages
+// and in forms, where the hash has no business.
 type Session struct {
+	ID         string
 	TokenHash  string
 	StaffID    string
 	CreatedAt  time.Time
@@ -112,24 +114,72 @@ type Session struct {
 
 // InsertSession stores a new session.
 func (t *Tx) InsertSession(ctx context.Context, s *Session) error {
-	_, err := t.exec(ctx, `INSERT INTO sessions (token_hash, staff_id, created_at, expires_at, last_seen_at, ip, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.TokenHash, s.StaffID, t.t(s.CreatedAt), t.t(s.ExpiresAt), t.t(s.LastSeenAt), s.IP, s.UserAgent)
+	_, err := t.exec(ctx, `INSERT INTO sessions (id, token_hash, staff_id, created_at, expires_at, last_seen_at, ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.TokenHash, s.StaffID, t.t(s.CreatedAt), t.t(s.ExpiresAt), t.t(s.LastSeenAt), s.IP, s.UserAgent)
 	if err != nil {
 		return fmt.Errorf("insert session: %w", err)
 	}
 	return nil
 }
 
-// SessionStaff returns the active staff member behind an unexpired session.
-func (c conn) SessionStaff(ctx context.Context, tokenHash string, now time.Time) (*Staff, error) {
-	row := c.queryRow(ctx, `SELECT s.id, s.email, s.name, s.role, s.password_hash, s.created_at, s.disabled_at, s.can_review
+const sessionColumns = "x.id, x.token_hash, x.staff_id, x.created_at, x.expires_at, x.last_seen_at, x.ip, x.user_agent"
+
+func scanSession(row interface{ Scan(...any) error }, extra ...any) (*Session, error) {
+	var s Session
+	dest := append([]any{&s.ID, &s.TokenHash, &s.StaffID, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt}, timeCol{&s.LastSeenAt},
+		&s.IP, &s.UserAgent}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	return &s, nil
+}
+
+// StaffSession returns an unexpired session and the active staff member
+// behind it.
+func (c conn) StaffSession(ctx context.Context, tokenHash string, now time.Time) (*Staff, *Session, error) {
+	var st Staff
+	row := c.queryRow(ctx, `SELECT `+sessionColumns+`, s.id, s.email, s.name, s.role, s.password_hash, s.created_at, s.disabled_at, s.can_review
 		FROM sessions AS x JOIN staff AS s ON s.id = x.staff_id
 		WHERE x.token_hash = ? AND x.expires_at > ? AND s.disabled_at IS NULL`, tokenHash, c.t(now))
-	st, err := scanStaff(row)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("read session: %w", err)
+	sess, err := scanSession(row, &st.ID, &st.Email, &st.Name, &st.Role, &st.PasswordHash, timeCol{&st.CreatedAt},
+		nullTimeCol{&st.DisabledAt}, &st.CanReview)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, err
 	}
-	return st, err
+	if err != nil {
+		return nil, nil, fmt.Errorf("read session: %w", err)
+	}
+	return &st, sess, nil
+}
+
+// Sessions lists a staff member's unexpired sessions, the latest seen first.
+func (c conn) Sessions(ctx context.Context, staffID string, now time.Time) ([]*Session, error) {
+	rows, err := c.query(ctx, `SELECT `+sessionColumns+` FROM sessions AS x
+		WHERE x.staff_id = ? AND x.expires_at > ? ORDER BY x.last_seen_at DESC, x.id`, staffID, c.t(now))
+	if err != nil {
+		return nil, fmt.Errorf("list sessions of %s: %w", staffID, err)
+	}
+	defer rows.Close()
+	var list []*Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sessions of %s: %w", staffID, err)
+		}
+		list = append(list, s)
+	}
+	return list, rows.Err()
+}
+
+// TouchSession records that a session was used at now.
+func (t *Tx) TouchSession(ctx context.Context, id string, now time.Time) error {
+	if _, err := t.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", t.t(now), id); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
 }
 
 // DeleteSession ends a session.
@@ -186,4 +236,24 @@ func (t *Tx) SetStaffRole(ctx context.Context, id string, role Role) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// RevokeSession ends one of a staff member's sessions by its id, and
+// reports whether there was such a session.
+func (t *Tx) RevokeSession(ctx context.Context, staffID, id string) (bool, error) {
+	res, err := t.exec(ctx, "DELETE FROM sessions WHERE staff_id = ? AND id = ?", staffID, id)
+	if err != nil {
+		return false, fmt.Errorf("revoke session of %s: %w", staffID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RevokeSessions ends every session of a staff member and says how many.
+func (t *Tx) RevokeSessions(ctx context.Context, staffID string) (int64, error) {
+	res, err := t.exec(ctx, "DELETE FROM sessions WHERE staff_id = ?", staffID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke sessions of %s: %w", staffID, err)
+	}
+	return res.RowsAffected()
 }

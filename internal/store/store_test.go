@@ -276,19 +276,113 @@ func TestSessionsAndStaff(t *testing.T) {
 			if _, err := tx.PutStaff(ctx, st); err != nil {
 				return err
 			}
-			return tx.InsertSession(ctx, &store.Session{TokenHash: "th", StaffID: "stf_1", CreatedAt: t0,
-				ExpiresAt: t0.Add(time.Hour), LastSeenAt: t0, IP: "127.0.0.1", UserAgent: "test"})
+			for _, id := range []string{"ses_1", "ses_2"} {
+				err := tx.InsertSession(ctx, &store.Session{ID: id, TokenHash: "th-" + id, StaffID: "stf_1", CreatedAt: t0,
+					ExpiresAt: t0.Add(time.Hour), LastSeenAt: t0, IP: "127.0.0.1", UserAgent: "test"})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
 		})
-		got, err := s.SessionStaff(ctx, "th", t0.Add(30*time.Minute))
-		if err != nil || got.Email != "maria@example.com" || got.Role != store.RoleAgent {
-			t.Fatalf("live session: %+v %v", got, err)
+		got, sess, err := s.StaffSession(ctx, "th-ses_1", t0.Add(30*time.Minute))
+		if err != nil || got.Email != "maria@example.com" || got.Role != store.RoleAgent || sess.ID != "ses_1" {
+			t.Fatalf("live session: %+v %+v %v", got, sess, err)
 		}
-		if _, err := s.SessionStaff(ctx, "th", t0.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.StaffSession(ctx, "th-ses_1", t0.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("expired session: %v", err)
 		}
-		mustTx(t, s, func(tx *store.Tx) error { return tx.DeleteSession(ctx, "th") })
-		if _, err := s.SessionStaff(ctx, "th", t0); !errors.Is(err, store.ErrNotFound) {
+		mustTx(t, s, func(tx *store.Tx) error { return tx.TouchSession(ctx, "ses_2", t0.Add(time.Minute)) })
+		list, err := s.Sessions(ctx, "stf_1", t0)
+		if err != nil || len(list) != 2 || list[0].ID != "ses_2" || !list[0].LastSeenAt.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("sessions, latest seen first: %+v %v", list, err)
+		}
+		mustTx(t, s, func(tx *store.Tx) error { return tx.DeleteSession(ctx, "th-ses_1") })
+		if _, _, err := s.StaffSession(ctx, "th-ses_1", t0); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("deleted session: %v", err)
+		}
+		mustTx(t, s, func(tx *store.Tx) error {
+			if ok, err := tx.RevokeSession(ctx, "stf_other", "ses_2"); ok || err != nil {
+				t.Errorf("revoked another staff member's session: %v %v", ok, err)
+			}
+			if ok, err := tx.RevokeSession(ctx, "stf_1", "ses_2"); !ok || err != nil {
+				t.Errorf("revoke own session: %v %v", ok, err)
+			}
+			return nil
+		})
+		if list, _ := s.Sessions(ctx, "stf_1", t0); len(list) != 0 {
+			t.Fatalf("sessions left: %+v", list)
+		}
+	})
+}
+
+func TestTOTPAndRecoveryCodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s := open(t, cfg)
+		ctx := context.Background()
+		mustTx(t, s, func(tx *store.Tx) error {
+			_, err := tx.PutStaff(ctx, &store.Staff{ID: "stf_1", Email: "maria@example.com", Role: store.RoleAgent, PasswordHash: "h", CreatedAt: t0})
+			return err
+		})
+		mustTx(t, s, func(tx *store.Tx) error {
+			return tx.PutPendingTOTP(ctx, &store.TOTP{StaffID: "stf_1", Nonce: []byte("n1"), Sealed: []byte("s1"), CreatedAt: t0})
+		})
+		mustTx(t, s, func(tx *store.Tx) error {
+			return tx.PutPendingTOTP(ctx, &store.TOTP{StaffID: "stf_1", Nonce: []byte("n2"), Sealed: []byte("s2"), CreatedAt: t0})
+		})
+		got, err := s.TOTP(ctx, "stf_1")
+		if err != nil || got.Enabled() || string(got.Sealed) != "s2" {
+			t.Fatalf("pending: %+v %v", got, err)
+		}
+		mustTx(t, s, func(tx *store.Tx) error { return tx.ConfirmTOTP(ctx, "stf_1", 100, []string{"h1", "h2"}, t0) })
+		// A confirmed secret is not replaced by a new enrolment.
+		mustTx(t, s, func(tx *store.Tx) error {
+			return tx.PutPendingTOTP(ctx, &store.TOTP{StaffID: "stf_1", Nonce: []byte("n3"), Sealed: []byte("s3"), CreatedAt: t0})
+		})
+		got, err = s.TOTP(ctx, "stf_1")
+		if err != nil || !got.Enabled() || string(got.Sealed) != "s2" || got.LastStep != 100 {
+			t.Fatalf("confirmed: %+v %v", got, err)
+		}
+		mustTx(t, s, func(tx *store.Tx) error {
+			for _, tc := range []struct {
+				step int64
+				ok   bool
+			}{{100, false}, {99, false}, {101, true}, {101, false}} {
+				if ok, err := tx.UseTOTPStep(ctx, "stf_1", tc.step); ok != tc.ok || err != nil {
+					t.Errorf("step %d: got %v %v, want %v", tc.step, ok, err, tc.ok)
+				}
+			}
+			for _, tc := range []struct {
+				hash string
+				ok   bool
+			}{{"h1", true}, {"h1", false}, {"nope", false}} {
+				if ok, err := tx.UseRecoveryCode(ctx, "stf_1", tc.hash, t0); ok != tc.ok || err != nil {
+					t.Errorf("recovery code %s: got %v %v, want %v", tc.hash, ok, err, tc.ok)
+				}
+			}
+			return nil
+		})
+		if n, err := s.RecoveryCodesLeft(ctx, "stf_1"); n != 1 || err != nil {
+			t.Fatalf("codes left: %d %v", n, err)
+		}
+		mustTx(t, s, func(tx *store.Tx) error {
+			if removed, err := tx.DeleteTOTP(ctx, "stf_1"); !removed || err != nil {
+				t.Errorf("delete: %v %v", removed, err)
+			}
+			return nil
+		})
+		if _, err := s.TOTP(ctx, "stf_1"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("after delete: %v", err)
+		}
+		mustTx(t, s, func(tx *store.Tx) error { return tx.SetOIDCSubject(ctx, "stf_1", "sub-1") })
+		mustTx(t, s, func(tx *store.Tx) error {
+			if err := tx.SetOIDCSubject(ctx, "stf_1", "sub-2"); !errors.Is(err, store.ErrConflict) {
+				t.Errorf("second subject: %v", err)
+			}
+			return nil
+		})
+		if sub, err := s.OIDCSubject(ctx, "stf_1"); sub != "sub-1" || err != nil {
+			t.Fatalf("subject: %q %v", sub, err)
 		}
 	})
 }

@@ -1,0 +1,312 @@
+package console
+
+import (
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/qrcode"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/web"
+)
+
+// totpIssuer names attest in authenticator apps.
+const totpIssuer = "attest"
+
+// recoveryCodeCount is how many recovery codes an enrolment hands out.
+const recoveryCodeCount = 10
+
+func (c *Console) registerSecurity(mux *http.ServeMux) {
+	mux.Handle("GET /account/security", c.requireAccount(c.securityPage))
+	mux.Handle("POST /account/security/totp/start", c.requireAccount(c.startTOTP))
+	mux.Handle("POST /account/security/totp/confirm", c.requireAccount(c.confirmTOTP))
+	mux.Handle("POST /account/security/totp/remove", c.requireAccount(c.removeTOTP))
+	mux.Handle("POST /account/sessions/{id}/revoke", c.requireAccount(c.revokeOwnSession))
+	mux.Handle("POST /account/sessions/revoke-others", c.requireAccount(c.revokeOtherSessions))
+	mux.Handle("GET /admin/staff/sessions", c.require(c.chooseStaffSessions, store.RoleAdmin))
+	mux.Handle("GET /admin/staff/{id}/sessions", c.require(c.staffSessions, store.RoleAdmin))
+	mux.Handle("POST /admin/staff/{id}/sessions/{session}/revoke", c.require(c.adminRevokeSession, store.RoleAdmin))
+	mux.Handle("POST /admin/staff/{id}/sessions/revoke-all", c.require(c.adminRevokeAll, store.RoleAdmin))
+	mux.Handle("POST /admin/staff/{id}/totp/remove", c.require(c.adminRemoveTOTP, store.RoleAdmin))
+}
+
+type securityPage struct {
+	Staff   *store.Staff
+	Mailbox bool
+	// Required: the role must use a second factor that is not set up yet.
+	Required bool
+	Enabled  bool
+	// Setup is an enrolment waiting for its first code.
+	Setup     *totpSetup
+	Recovery  []string // shown once, right after enrolment
+	CodesLeft int
+	Sessions  []sessionRow
+	Notice    string
+	Error     string
+}
+
+type totpSetup struct {
+	Secret string // base32, in groups of four for reading aloud or typing
+	URI    string
+	QR     template.URL
+}
+
+type sessionRow struct {
+	*store.Session
+	Current   bool
+	RevokeURL string
+}
+
+var securityNotices = map[string]string{
+	"revoked": "That session is signed out.",
+	"others":  "Every other session is signed out.",
+	"removed": "Two-step sign-in is off.",
+}
+
+func (c *Console) securityPage(w http.ResponseWriter, r *http.Request) {
+	page := securityPage{Notice: securityNotices[r.URL.Query().Get("notice")]}
+	c.renderSecurity(w, r, page, http.StatusOK)
+}
+
+// renderSecurity fills in the staff member's second factor and sessions
+// and shows the page.
+func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page securityPage, status int) {
+	ctx := r.Context()
+	me := signedIn(ctx)
+	page.Staff, page.Mailbox = me, c.Mailbox
+	t, err := c.Store.TOTP(ctx, me.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.serverError(w, r, err)
+		return
+	}
+	page.Enabled = t.Enabled()
+	if page.Required, err = c.mustEnrol(ctx, me); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if t != nil && !t.Enabled() {
+		if page.Setup, err = c.setupOf(t, me); err != nil {
+			c.serverError(w, r, err)
+			return
+		}
+	}
+	if page.Enabled {
+		if page.CodesLeft, err = c.Store.RecoveryCodesLeft(ctx, me.ID); err != nil {
+			c.serverError(w, r, err)
+			return
+		}
+	}
+	page.Sessions, err = c.sessionRows(r, me.ID, func(id string) string { return "/account/sessions/" + id + "/revoke" })
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	web.Render(w, status, "security", page)
+}
+
+// setupOf shows a pending secret as text, as an otpauth:// URI and as a QR
+// code of that URI.
+func (c *Console) setupOf(t *store.TOTP, me *store.Staff) (*totpSetup, error) {
+	secret, err := c.openSecret(t)
+	if err != nil {
+		return nil, err
+	}
+	encoded := auth.TOTPSecretEncoding.EncodeToString(secret)
+	var groups []string
+	for i := 0; i < len(encoded); i += 4 {
+		groups = append(groups, encoded[i:min(i+4, len(encoded))])
+	}
+	uri := auth.TOTPURI(totpIssuer, me.Email, secret)
+	svg, err := qrcode.SVG(uri, "QR code to scan with your authenticator app", 240)
+	if err != nil {
+		return nil, err
+	}
+	return &totpSetup{Secret: strings.Join(groups, " "), URI: uri,
+		QR: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))}, nil
+}
+
+// startTOTP makes a new secret for the signed-in staff member to scan. It
+// is not asked for at sign-in until a first code confirms it.
+func (c *Console) startTOTP(w http.ResponseWriter, r *http.Request) {
+	me := signedIn(r.Context())
+	secret, err := auth.NewTOTPSecret(c.Rand)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	nonce, sealed, err := c.SecretSealer.Seal(sealID(me.ID), secret)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		return tx.PutPendingTOTP(r.Context(), &store.TOTP{StaffID: me.ID, Nonce: nonce, Sealed: sealed, CreatedAt: c.Now()})
+	})
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account/security#two-step", http.StatusSeeOther)
+}
+
+// confirmTOTP turns the pending secret on once the staff member proves
+// their app makes its codes, and shows their recovery codes, once.
+func (c *Console) confirmTOTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := signedIn(ctx)
+	t, err := c.Store.TOTP(ctx, me.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Enabled()) {
+		http.Redirect(w, r, "/account/security", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	secret, err := c.openSecret(t)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	now := c.Now()
+	step, ok := auth.CheckTOTP(secret, r.PostFormValue("code"), now, 0)
+	if !ok {
+		c.renderSecurity(w, r, securityPage{Error: "That code does not match. Check the time on your phone and type the code your app shows now."},
+			http.StatusUnprocessableEntity)
+		return
+	}
+	codes, hashes, err := c.newRecoveryCodes()
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	err = c.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.ConfirmTOTP(ctx, me.ID, step, hashes, now); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Actor: "staff:" + me.ID, Action: "staff.totp_enrolled", Target: me.ID}, now)
+	})
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	c.renderSecurity(w, r, securityPage{Recovery: codes}, http.StatusOK)
+}
+
+func (c *Console) newRecoveryCodes() (codes, hashes []string, err error) {
+	for range recoveryCodeCount {
+		code, err := auth.NewRecoveryCode(c.Rand)
+		if err != nil {
+			return nil, nil, err
+		}
+		codes, hashes = append(codes, code), append(hashes, auth.HashRecoveryCode(code))
+	}
+	return codes, hashes, nil
+}
+
+// removeTOTP turns the second factor off. It asks for a current code (or a
+// recovery code) so that a browser left signed in is not enough.
+func (c *Console) removeTOTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := signedIn(ctx)
+	ip := c.clientIP(r)
+	for _, key := range []string{"code:" + me.ID, "ip:" + ip} {
+		if ok, wait := c.Limiter.Allow(key); !ok {
+			w.Header().Set("Retry-After", retryAfter(wait))
+			c.renderSecurity(w, r, securityPage{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."},
+				http.StatusTooManyRequests)
+			return
+		}
+	}
+	_, _, err := c.checkSecondFactor(ctx, me.ID, strings.TrimSpace(r.PostFormValue("code")))
+	if errors.Is(err, errBadCredentials) {
+		c.Limiter.Failure("code:" + me.ID)
+		c.Limiter.Failure("ip:" + ip)
+		c.renderSecurity(w, r, securityPage{Error: "That code is not right. Type the code your app shows now to turn two-step sign-in off."},
+			http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if err := c.deleteTOTP(r, me.ID, "staff:"+me.ID); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account/security?notice=removed", http.StatusSeeOther)
+}
+
+func (c *Console) deleteTOTP(r *http.Request, staffID, actor string) error {
+	ctx := r.Context()
+	return c.Store.InTx(ctx, func(tx *store.Tx) error {
+		removed, err := tx.DeleteTOTP(ctx, staffID)
+		if err != nil || !removed {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Actor: actor, Action: "staff.totp_removed", Target: staffID}, c.Now())
+	})
+}
+
+// sessionRows lists a staff member's sessions for a page; revokeAt is
+// where a session's sign-out button posts, by session id.
+func (c *Console) sessionRows(r *http.Request, staffID string, revokeAt func(id string) string) ([]sessionRow, error) {
+	list, err := c.Store.Sessions(r.Context(), staffID, c.Now())
+	if err != nil {
+		return nil, err
+	}
+	current := currentSession(r.Context())
+	rows := make([]sessionRow, len(list))
+	for i, s := range list {
+		rows[i] = sessionRow{Session: s, Current: s.ID == current.ID, RevokeURL: revokeAt(s.ID)}
+	}
+	return rows, nil
+}
+
+func (c *Console) revokeOwnSession(w http.ResponseWriter, r *http.Request) {
+	me := signedIn(r.Context())
+	if err := c.revoke(r, me.ID, r.PathValue("id"), "staff:"+me.ID); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account/security?notice=revoked#sessions", http.StatusSeeOther)
+}
+
+// revokeOtherSessions signs the staff member out everywhere but here: what
+// to do after signing in on a shared computer, or losing a laptop.
+func (c *Console) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
+	me := signedIn(r.Context())
+	list, err := c.Store.Sessions(r.Context(), me.ID, c.Now())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	for _, s := range list {
+		if s.ID == currentSession(r.Context()).ID {
+			continue
+		}
+		if err := c.revoke(r, me.ID, s.ID, "staff:"+me.ID); err != nil {
+			c.serverError(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/account/security?notice=others#sessions", http.StatusSeeOther)
+}
+
+// revoke ends one session of a staff member. The session row is what
+// require looks up, so the next request with its cookie is signed out.
+func (c *Console) revoke(r *http.Request, staffID, sessionID, actor string) error {
+	ctx := r.Context()
+	return c.Store.InTx(ctx, func(tx *store.Tx) error {
+		revoked, err := tx.RevokeSession(ctx, staffID, sessionID)
+		if err != nil || !revoked {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Actor: actor, Action: "staff.session_revoked", Target: staffID,
+			Details: map[string]string{"session": sessionID}}, c.Now())
+	})
+}

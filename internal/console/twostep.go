@@ -1,0 +1,163 @@
+package console
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/web"
+)
+
+// pendingLifetime is how long a staff member has to type their code after
+// the password (or the OIDC provider) accepted them.
+const pendingLifetime = 5 * time.Minute
+
+// pendingSignIn is the ticket between the first factor and the code.
+type pendingSignIn struct {
+	StaffID string `json:"staff"`
+	Method  string `json:"method"`
+	Next    string `json:"next"`
+}
+
+// afterFirstFactor signs st in, or, when they use a TOTP second factor,
+// asks for their code first.
+func (c *Console) afterFirstFactor(w http.ResponseWriter, r *http.Request, st *store.Staff, method, next string) {
+	t, err := c.Store.TOTP(r.Context(), st.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.serverError(w, r, err)
+		return
+	}
+	if !t.Enabled() {
+		c.signInNow(w, r, st, map[string]string{"method": method}, next)
+		return
+	}
+	if err := setTicket(c, w, "2fa", pendingSignIn{StaffID: st.ID, Method: method, Next: safeNext(next)}, pendingLifetime); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login/code", http.StatusSeeOther)
+}
+
+type codeForm struct {
+	Error string
+}
+
+func (c *Console) codePage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := readTicket[pendingSignIn](c, r, "2fa"); !ok {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	web.Render(w, http.StatusOK, "login_code", codeForm{})
+}
+
+// code checks the second step of a sign-in: a code from the authenticator
+// app, or one of the recovery codes. It is rate-limited like passwords,
+// per staff member and per address.
+func (c *Console) code(w http.ResponseWriter, r *http.Request) {
+	pending, ok := readTicket[pendingSignIn](c, r, "2fa")
+	if !ok {
+		form := c.loginForm("")
+		form.Error = "Your sign-in took too long. Please start again."
+		web.Render(w, http.StatusUnauthorized, "login", form)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	ip := c.clientIP(r)
+	keys := []string{"code:" + pending.StaffID, "ip:" + ip}
+	for _, key := range keys {
+		if ok, wait := c.Limiter.Allow(key); !ok {
+			w.Header().Set("Retry-After", retryAfter(wait))
+			web.Render(w, http.StatusTooManyRequests, "login_code",
+				codeForm{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."})
+			return
+		}
+	}
+	st, how, err := c.checkSecondFactor(r.Context(), pending.StaffID, code)
+	if errors.Is(err, errBadCredentials) {
+		for _, key := range keys {
+			c.Limiter.Failure(key)
+		}
+		c.Log.InfoContext(r.Context(), "failed staff sign-in code", slog.String("ip", ip))
+		web.Render(w, http.StatusUnauthorized, "login_code",
+			codeForm{Error: "That code is not right, or was used already. Please try the next code from your app."})
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	c.Limiter.Success(keys[0])
+	c.clearTicket(w, "2fa")
+	c.signInNow(w, r, st, map[string]string{"method": pending.Method, "second_factor": how}, pending.Next)
+}
+
+// checkSecondFactor accepts a current TOTP code not used before, or an
+// unspent recovery code, and says which it was.
+func (c *Console) checkSecondFactor(ctx context.Context, staffID, code string) (*store.Staff, string, error) {
+	st, err := c.Store.StaffByID(ctx, staffID)
+	if err != nil || st.DisabledAt != nil {
+		return nil, "", errBadCredentials
+	}
+	t, err := c.Store.TOTP(ctx, staffID)
+	if err != nil || !t.Enabled() || code == "" {
+		return nil, "", errBadCredentials
+	}
+	secret, err := c.openSecret(t)
+	if err != nil {
+		return nil, "", err
+	}
+	now := c.Now()
+	how := "totp"
+	err = c.Store.InTx(ctx, func(tx *store.Tx) error {
+		if step, ok := auth.CheckTOTP(secret, code, now, t.LastStep); ok {
+			if used, err := tx.UseTOTPStep(ctx, staffID, step); err != nil || !used {
+				return cmp.Or(err, errBadCredentials)
+			}
+			return nil
+		}
+		how = "recovery_code"
+		if used, err := tx.UseRecoveryCode(ctx, staffID, auth.HashRecoveryCode(code), now); err != nil || !used {
+			return cmp.Or(err, errBadCredentials)
+		}
+		return tx.Audit(ctx, audit.Record{Actor: "staff:" + staffID, Action: "staff.recovery_code_used", Target: staffID}, now)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return st, how, nil
+}
+
+// sealID binds a sealed TOTP secret to its owner: moved to another staff
+// member's row, it does not open.
+func sealID(staffID string) string { return "totp:" + staffID }
+
+func (c *Console) openSecret(t *store.TOTP) ([]byte, error) {
+	secret, err := c.SecretSealer.Open(sealID(t.StaffID), t.Nonce, t.Sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open TOTP secret of %s: %w", t.StaffID, err)
+	}
+	return secret, nil
+}
+
+// mustEnrol reports whether st's role requires a second factor they have
+// not set up yet.
+func (c *Console) mustEnrol(ctx context.Context, st *store.Staff) (bool, error) {
+	if !slices.Contains(c.RequireTOTP, st.Role) {
+		return false, nil
+	}
+	t, err := c.Store.TOTP(ctx, st.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	return !t.Enabled(), nil
+}
