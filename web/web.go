@@ -49,7 +49,7 @@ var funcs = template.FuncMap{
 }
 
 // zoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
-func zoneName(t time.Time) string {
+func ZoneName(t time.Time) string {
 	name, offset := t.Zone()
 	if name != "" && !strings.ContainsAny(name[:1], "+-0123456789") {
 		return name
@@ -74,7 +74,7 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		// when formats a time in a zone for people: "Wednesday 2 December 2026, 14:30 (UTC-3)".
 		"when": func(t time.Time, loc *time.Location) string {
 			t = t.In(loc)
-			return c.Date("date.long", t, zoneName(t))
+			return c.Date("date.long", t, ZoneName(t))
 		},
 		"lang":     func() string { return c.Tag },
 		"pagetext": func() map[string]any { return PageText(c) },

@@ -88,18 +88,13 @@ type problem struct {
 	Title, Message, Next string
 }
 
-// problemKeys names a problem's keys after its prefix in the catalog.
-func problemKeys(prefix string) problem {
-	return problem{prefix + ".title", prefix + ".message", prefix + ".next"}
-}
-
 var (
-	linkExpired = problemKeys("problem.expired")
-	linkInvalid = problemKeys("problem.invalid")
-	linkRevoked = problemKeys("problem.revoked")
-	openFailed  = problemKeys("problem.open_failed")
-	doFailed    = problemKeys("problem.do_failed")
-	codeSpent   = problemKeys("problem.code_spent")
+	linkExpired = problem{"problem.expired.title", "problem.expired.message", "problem.expired.next"}
+	linkInvalid = problem{"problem.invalid.title", "problem.invalid.message", "problem.invalid.next"}
+	linkRevoked = problem{"problem.revoked.title", "problem.revoked.message", "problem.revoked.next"}
+	openFailed  = problem{"problem.open_failed.title", "problem.open_failed.message", "problem.open_failed.next"}
+	doFailed    = problem{"problem.do_failed.title", "problem.do_failed.message", "problem.do_failed.next"}
+	codeSpent   = problem{"problem.code_spent.title", "problem.code_spent.message", "problem.code_spent.next"}
 )
 
 // catalog is the language a request's pages are shown in: the
@@ -198,7 +193,7 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		if o.ScheduledFor != nil {
 			at := o.ScheduledFor.In(loc)
 			pg.BookedAt = o.ScheduledFor.UTC().Format(time.RFC3339)
-			pg.BookedFor = c.Date("date.long", at, zoneLabel(at))
+			pg.BookedFor = c.Date("date.long", at, web.ZoneName(at))
 		}
 	}
 	if o := pg.Open; o != nil && p.Workflow.Evidence != nil {
@@ -216,13 +211,4 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	web.RenderIn(w, http.StatusOK, c, "portal", pg)
-}
-
-// zoneLabel is a zone's abbreviation, or its offset where it has none.
-func zoneLabel(t time.Time) string {
-	name, _ := t.Zone()
-	if name != "" && name[0] != '+' && name[0] != '-' {
-		return name
-	}
-	return "UTC" + t.Format("-07:00")
 }
