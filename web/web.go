@@ -48,7 +48,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-// zoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
+// ZoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
 func ZoneName(t time.Time) string {
 	name, offset := t.Zone()
 	if name != "" && !strings.ContainsAny(name[:1], "+-0123456789") {

@@ -58,7 +58,9 @@ func TestEmailsInBrazilianPortuguese(t *testing.T) {
 		{"call reminder", func() (Message, error) { return CallReminderMessage("ana@example.com", b) },
 			"Lembrete: sua chamada de verificação começa daqui a 24 horas",
 			[]string{"sábado, 31 de outubro de 2026, às 12:00 (UTC-3)"}},
-		{"result", func() (Message, error) { return ResultMessage(ResultVerified, "ana@example.com", ResultNotice{PortalURL: b.PortalURL, Locale: "pt"}) },
+		{"result", func() (Message, error) {
+			return ResultMessage(ResultVerified, "ana@example.com", ResultNotice{PortalURL: b.PortalURL, Locale: "pt"})
+		},
 			"Seu perfil está verificado",
 			[]string{"Olá,\n", "Obrigado pelo seu tempo"}},
 	}

@@ -56,7 +56,7 @@ func TestPortalAndEmailsFollowLocale(t *testing.T) {
 		"Olá, Ana Souza, por favor verifique seu perfil",
 		"Nada na sua conta será restrito antes de sábado, 31 de outubro de 2026, às 19:00 (UTC-3).",
 		"Testar minha câmera e meu microfone",
-		"seg, 26 out",                          // the booking days
+		"seg, 26 out",                               // the booking days
 		`"js.queue.next":"você é a próxima pessoa"`, // the scripts' words
 	} {
 		if !strings.Contains(page, want) {
