@@ -108,7 +108,31 @@ func All() []*Catalog {
 // "pt-PT" read Brazilian Portuguese until a catalog of their own exists),
 // else English.
 func Match(locale string) *Catalog {
+	if c := match(locale); c != nil {
+		return c
+	}
+	return English
+}
+
+// Negotiate chooses the catalog for a browser's Accept-Language header,
+// for pages that cannot tell whose they are (a broken link): the first
+// language listed that attest speaks, else English.
+func Negotiate(acceptLanguage string) *Catalog {
+	for _, part := range strings.Split(acceptLanguage, ",") {
+		tag, _, _ := strings.Cut(part, ";")
+		if c := match(tag); c != nil {
+			return c
+		}
+	}
+	return English
+}
+
+// match is Match without the English fallback: nil when no catalog fits.
+func match(locale string) *Catalog {
 	want := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(locale), "_", "-"))
+	if want == "" {
+		return nil
+	}
 	var sameLanguage *Catalog
 	for _, c := range All() {
 		tag := strings.ToLower(c.Tag)
@@ -119,10 +143,7 @@ func Match(locale string) *Catalog {
 			sameLanguage = c
 		}
 	}
-	if sameLanguage != nil {
-		return sameLanguage
-	}
-	return English
+	return sameLanguage
 }
 
 // language is the primary subtag of a tag: "pt" of "pt-BR".

@@ -86,6 +86,21 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+func TestNegotiate(t *testing.T) {
+	tests := []struct{ header, want string }{
+		{"pt-BR,pt;q=0.9,en-US;q=0.8", "pt-BR"},
+		{"de-DE, pt;q=0.5", "pt-BR"},
+		{"en-GB,en;q=0.9", "en"},
+		{"fr, de", "en"},
+		{"", "en"},
+	}
+	for _, tt := range tests {
+		if got := Negotiate(tt.header).Tag; got != tt.want {
+			t.Errorf("Negotiate(%q) = %s, want %s", tt.header, got, tt.want)
+		}
+	}
+}
+
 func TestPlurals(t *testing.T) {
 	pt := Match("pt-BR")
 	tests := []struct {

@@ -100,14 +100,15 @@ func (p *Portal) checked(w http.ResponseWriter, r *http.Request) (*verification.
 		return nil, false
 	}
 	if prob != nil {
-		web.Render(w, status, "portal_error", prob)
+		web.RenderIn(w, status, browserCatalog(r), "portal_error", prob)
 		return nil, false
 	}
 	return f, true
 }
 
-// serverError says sorry, in English: the page may not know whose it is.
+// serverError says sorry in the browser's language: the page may not know
+// whose it is.
 func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	p.Log.ErrorContext(r.Context(), "portal", slog.String("path", r.URL.Path), slog.Any("err", err))
-	web.Render(w, http.StatusInternalServerError, "portal_error", doFailed)
+	web.RenderIn(w, http.StatusInternalServerError, browserCatalog(r), "portal_error", doFailed)
 }

@@ -67,7 +67,7 @@ func (p *Portal) phoneQR(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) useHandoff(w http.ResponseWriter, r *http.Request) {
 	code := strings.ToUpper(strings.TrimSpace(r.PathValue("code")))
 	if !handoffCode.MatchString(code) {
-		web.Render(w, http.StatusNotFound, "portal_error", codeSpent)
+		web.RenderIn(w, http.StatusNotFound, browserCatalog(r), "portal_error", codeSpent)
 		return
 	}
 	var link *workflow.PortalLink
@@ -78,9 +78,9 @@ func (p *Portal) useHandoff(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		web.Render(w, http.StatusNotFound, "portal_error", codeSpent)
+		web.RenderIn(w, http.StatusNotFound, browserCatalog(r), "portal_error", codeSpent)
 	case errors.Is(err, store.ErrHandoffSpent):
-		web.Render(w, http.StatusGone, "portal_error", codeSpent)
+		web.RenderIn(w, http.StatusGone, browserCatalog(r), "portal_error", codeSpent)
 	case err != nil:
 		p.serverError(w, r, err)
 	default:

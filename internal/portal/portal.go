@@ -97,14 +97,16 @@ var (
 	codeSpent   = problem{"problem.code_spent.title", "problem.code_spent.message", "problem.code_spent.next"}
 )
 
-// catalog is the language a request's pages are shown in: the
-// freelancer's, or English when the link does not say whose it is (an
-// expired or broken link cannot be trusted to name anyone).
+// catalog is the language a freelancer's pages are shown in.
 func catalog(f *verification.Freelancer) *i18n.Catalog {
-	if f == nil {
-		return i18n.English
-	}
 	return i18n.Match(f.Locale)
+}
+
+// browserCatalog is the language of a page that cannot tell whose it is
+// (an expired or broken link names nobody it can be trusted about): the
+// browser's.
+func browserCatalog(r *http.Request) *i18n.Catalog {
+	return i18n.Negotiate(r.Header.Get("Accept-Language"))
 }
 
 // freelancer checks a token against its signature, expiry and revocation.
@@ -141,11 +143,11 @@ func (p *Portal) freelancer(r *http.Request) (*verification.Freelancer, *problem
 func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 	f, prob, status := p.freelancer(r)
 	if status == http.StatusInternalServerError {
-		web.Render(w, status, "portal_error", openFailed)
+		web.RenderIn(w, status, browserCatalog(r), "portal_error", openFailed)
 		return
 	}
 	if prob != nil {
-		web.Render(w, status, "portal_error", prob)
+		web.RenderIn(w, status, browserCatalog(r), "portal_error", prob)
 		return
 	}
 	c := catalog(f)

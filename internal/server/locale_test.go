@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -88,6 +89,19 @@ func TestPortalAndEmailsFollowLocale(t *testing.T) {
 	}
 	if got, want := subjects["booked"], "Sua chamada de verificação está marcada para segunda-feira, 26 de outubro, às 09:00 (UTC-3)"; got != want {
 		t.Errorf("booking subject %q, want %q", got, want)
+	}
+
+	// A broken link names nobody; the browser's language is the best guess.
+	req, _ := http.NewRequest("GET", opened.Link.URL+"x", nil)
+	req.Header.Set("Accept-Language", "pt-BR,pt;q=0.9,en;q=0.8")
+	broken, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(broken.Body)
+	broken.Body.Close()
+	if !strings.Contains(string(body), "Este link não funciona") {
+		t.Errorf("a broken link, asked for in Portuguese, answers %d:\n%s", broken.StatusCode, body)
 	}
 
 	other := seedCaseIn(t, s, "u-301", "de-DE", "Europe/Berlin")
