@@ -77,14 +77,14 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 			return c.Date("date.long", t, ZoneName(t))
 		},
 		"lang":     func() string { return c.Tag },
-		"pagetext": func() map[string]any { return PageText(c) },
+		"pagetext": func() map[string]any { return pageText(c) },
 	}
 }
 
-// PageText is what the pages' scripts say, from the catalog's js.* keys:
+// pageText is what the pages' scripts say, from the catalog's js.* keys:
 // a text, or plural forms by name for the script to choose with
 // Intl.PluralRules.
-func PageText(c *i18n.Catalog) map[string]any {
+func pageText(c *i18n.Catalog) map[string]any {
 	text := map[string]any{}
 	for _, key := range i18n.English.Keys() {
 		if !strings.HasPrefix(key, "js.") {

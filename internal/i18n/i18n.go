@@ -262,8 +262,8 @@ func fill(s string, args []any, show func(any) string) string {
 	return strings.NewReplacer(pairs...).Replace(s)
 }
 
-// Placeholders are the {names} a text uses, in order of appearance.
-func Placeholders(s string) []string {
+// placeholders are the {names} a text uses, in order of appearance.
+func placeholders(s string) []string {
 	var names []string
 	for {
 		open := strings.IndexByte(s, '{')

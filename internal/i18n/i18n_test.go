@@ -53,7 +53,7 @@ func compareMessage(t *testing.T, c *Catalog, key string) {
 // language may leave unsaid ("One person is…").
 func placeholderSet(s string) []string {
 	var names []string
-	for _, p := range Placeholders(s) {
+	for _, p := range placeholders(s) {
 		if p != "count" && !slices.Contains(names, p) {
 			names = append(names, p)
 		}
