@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/attest-dev/attest/internal/i18n"
 )
 
 //go:embed templates static
@@ -23,11 +25,6 @@ func Static() http.Handler {
 }
 
 var funcs = template.FuncMap{
-	// when formats a time in a zone for people: "Wednesday 2 December 2026, 14:30 (UTC-3)".
-	"when": func(t time.Time, loc *time.Location) string {
-		t = t.In(loc)
-		return t.Format("Monday 2 January 2006, 15:04") + " (" + zoneName(t) + ")"
-	},
 	"date": date,
 	// percent shows a share as people read it: 0.8537 is "85.4 %".
 	"percent": func(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) },
@@ -53,8 +50,8 @@ func Minutes(d time.Duration) string {
 	return fmt.Sprintf("%d min", int(d.Minutes()))
 }
 
-// zoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
-func zoneName(t time.Time) string {
+// ZoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
+func ZoneName(t time.Time) string {
 	name, offset := t.Zone()
 	if name != "" && !strings.ContainsAny(name[:1], "+-0123456789") {
 		return name
@@ -69,24 +66,81 @@ func zoneName(t time.Time) string {
 	return fmt.Sprintf("UTC%+d", h)
 }
 
-var pages = map[string]*template.Template{}
+// localFuncs are the functions whose words depend on the reader's language.
+func localFuncs(c *i18n.Catalog) template.FuncMap {
+	return template.FuncMap{
+		// t is a message of the catalog; args come in pairs, name then value.
+		"t": c.HTML,
+		// tn is a plural message for a count.
+		"tn": c.NHTML,
+		// when formats a time in a zone for people: "Wednesday 2 December 2026, 14:30 (UTC-3)".
+		"when": func(t time.Time, loc *time.Location) string {
+			t = t.In(loc)
+			return c.Date("date.long", t, ZoneName(t))
+		},
+		"lang":     func() string { return c.Tag },
+		"pagetext": func() map[string]any { return pageText(c) },
+	}
+}
+
+// pageText is what the pages' scripts say, from the catalog's js.* keys:
+// a text, or plural forms by name for the script to choose with
+// Intl.PluralRules.
+func pageText(c *i18n.Catalog) map[string]any {
+	text := map[string]any{}
+	for _, key := range i18n.English.Keys() {
+		if !strings.HasPrefix(key, "js.") {
+			continue
+		}
+		if c.Plural(key) || i18n.English.Plural(key) {
+			text[key] = c.Forms(key)
+		} else {
+			text[key] = c.Text(key)
+		}
+	}
+	return text
+}
+
+// pages holds every page once per catalog: the functions of a template are
+// fixed when it is prepared, so each language has its own copy.
+var pages = map[*i18n.Catalog]map[string]*template.Template{}
 
 func init() {
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html"))
+	master := map[string]*template.Template{}
+	all := template.FuncMap{}
+	for k, v := range funcs {
+		all[k] = v
+	}
+	for k, v := range localFuncs(i18n.English) {
+		all[k] = v
+	}
+	layout := template.Must(template.New("layout.html").Funcs(all).ParseFS(files, "templates/layout.html"))
 	names, _ := fs.Glob(files, "templates/*.html")
 	for _, name := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
 		if base == "layout" {
 			continue
 		}
-		pages[base] = template.Must(template.Must(layout.Clone()).ParseFS(files, name))
+		master[base] = template.Must(template.Must(layout.Clone()).ParseFS(files, name))
+	}
+	for _, c := range i18n.All() {
+		pages[c] = map[string]*template.Template{}
+		for base, t := range master {
+			pages[c][base] = template.Must(t.Clone()).Funcs(localFuncs(c))
+		}
 	}
 }
 
-// Render writes a page with the layout, or a plain 500 if it cannot render.
-// Rendering to a buffer first means a template error never sends half a page.
+// Render writes a page in English (the staff's pages), or a plain 500 if it cannot render.
 func Render(w http.ResponseWriter, status int, page string, data any) {
-	t, ok := pages[page]
+	RenderIn(w, status, i18n.English, page, data)
+}
+
+// RenderIn writes a page with the layout in the catalog's language, or a
+// plain 500 if it cannot render. Rendering to a buffer first means a
+// template error never sends half a page.
+func RenderIn(w http.ResponseWriter, status int, c *i18n.Catalog, page string, data any) {
+	t, ok := pages[c][page]
 	var buf bytes.Buffer
 	if !ok {
 		http.Error(w, "page "+page+" does not exist", http.StatusInternalServerError)

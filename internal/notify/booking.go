@@ -2,6 +2,8 @@ package notify
 
 import (
 	"fmt"
+
+	"github.com/attest-dev/attest/internal/i18n"
 	"strings"
 	"time"
 )
@@ -12,10 +14,13 @@ type BookingNotice struct {
 	PortalURL      string
 	Start          time.Time
 	TimeZone       string
-	// Changed marks a moved booking; Why explains a cancellation.
-	Changed bool
-	Why     string
-	Now     time.Time
+	Locale         string
+	// Changed marks a moved booking; Why explains a cancellation or a
+	// missed call, naming Deadline where it needs to.
+	Changed  bool
+	Why      Why
+	Deadline time.Time
+	Now      time.Time
 	// Invitation is attached to confirmations and cancellations.
 	Invitation *Invitation
 }
@@ -25,19 +30,22 @@ type bookingView struct {
 	Changed                                  bool
 }
 
-func (n BookingNotice) view() bookingView {
-	at := n.Start.In(location(n.TimeZone))
-	in := "in " + timeLeft(n.Start.Sub(n.Now))
+func (n BookingNotice) view(c *i18n.Catalog) bookingView {
+	loc := location(n.TimeZone)
+	at := n.Start.In(loc)
+	in := c.Text("duration.in", "duration", c.Duration(n.Start.Sub(n.Now)))
 	if n.Start.Sub(n.Now) < 90*time.Minute {
-		in = "in about an hour"
+		in = c.Text("duration.in_about_an_hour")
 	}
-	return bookingView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL, Changed: n.Changed, Why: n.Why,
-		When:     at.Format("Monday 2 January, 15:04") + " " + zoneLabel(at),
-		WhenLong: at.Format("Monday, 2 January 2006, at 15:04") + " " + zoneLabel(at), In: in}
+	return bookingView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL, Changed: n.Changed,
+		Why:      n.Why.text(c, n.Deadline.In(loc), 0),
+		When:     c.Date("date.short_email", at, zoneLabel(at)),
+		WhenLong: c.Date("date.at_email", at, zoneLabel(at)), In: in}
 }
 
 func (n BookingNotice) compose(name, to string) (Message, error) {
-	m, err := render(name, to, n.view())
+	c := i18n.Match(n.Locale)
+	m, err := render(c, name, to, n.view(c))
 	if err != nil {
 		return Message{}, fmt.Errorf("%s: %w", name, err)
 	}

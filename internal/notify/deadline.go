@@ -2,6 +2,8 @@ package notify
 
 import (
 	"fmt"
+
+	"github.com/attest-dev/attest/internal/i18n"
 	"strings"
 	"time"
 )
@@ -14,37 +16,32 @@ type DeadlineNotice struct {
 	Deadline       time.Time
 	TimeZone       string
 	// Now is when the email is composed, for "in 3 days".
-	Now time.Time
-	// Why explains a moved deadline.
-	Why string
+	Now    time.Time
+	Locale string
+	// Why explains a moved deadline; Outage is the time it gave back.
+	Why    Why
+	Outage time.Duration
 }
 
 type deadlineView struct {
 	Name, PortalURL, Deadline, DeadlineDate, Left, Why string
 }
 
-func (n DeadlineNotice) view() deadlineView {
+func (n DeadlineNotice) view(c *i18n.Catalog) deadlineView {
 	d := n.Deadline.In(location(n.TimeZone))
 	return deadlineView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL,
-		Deadline:     d.Format("Monday, 2 January 2006, 15:04") + " " + zoneLabel(d),
-		DeadlineDate: d.Format("2 January"), Left: timeLeft(n.Deadline.Sub(n.Now)), Why: n.Why}
+		Deadline: longDate(c, d), DeadlineDate: dayMonth(c, d), Left: c.Duration(n.Deadline.Sub(n.Now)),
+		Why: n.Why.text(c, d, n.Outage)}
 }
 
-// timeLeft says a duration as people do: "3 days", "24 hours".
-func timeLeft(d time.Duration) string {
-	switch hours := int(d.Round(time.Hour).Hours()); {
-	case hours >= 48:
-		return fmt.Sprintf("%d days", (hours+12)/24)
-	case hours > 1:
-		return fmt.Sprintf("%d hours", hours)
-	default:
-		return "less than an hour"
-	}
+func (n DeadlineNotice) compose(name, to string) (Message, error) {
+	c := i18n.Match(n.Locale)
+	return render(c, name, to, n.view(c))
 }
 
 // DeadlineReminderMessage reminds a freelancer of a deadline ahead.
 func DeadlineReminderMessage(to string, n DeadlineNotice) (Message, error) {
-	m, err := render("deadline_reminder", to, n.view())
+	m, err := n.compose("deadline_reminder", to)
 	if err != nil {
 		return Message{}, fmt.Errorf("deadline reminder: %w", err)
 	}
@@ -53,7 +50,7 @@ func DeadlineReminderMessage(to string, n DeadlineNotice) (Message, error) {
 
 // OverdueMessage tells a freelancer their deadline passed and how to finish.
 func OverdueMessage(to string, n DeadlineNotice) (Message, error) {
-	m, err := render("overdue", to, n.view())
+	m, err := n.compose("overdue", to)
 	if err != nil {
 		return Message{}, fmt.Errorf("overdue notice: %w", err)
 	}
@@ -62,7 +59,7 @@ func OverdueMessage(to string, n DeadlineNotice) (Message, error) {
 
 // DeadlineMovedMessage tells a freelancer their deadline moved, and why.
 func DeadlineMovedMessage(to string, n DeadlineNotice) (Message, error) {
-	m, err := render("deadline_moved", to, n.view())
+	m, err := n.compose("deadline_moved", to)
 	if err != nil {
 		return Message{}, fmt.Errorf("deadline moved: %w", err)
 	}

@@ -2,6 +2,8 @@ package notify
 
 import (
 	"fmt"
+
+	"github.com/attest-dev/attest/internal/i18n"
 	"strings"
 	"time"
 )
@@ -12,6 +14,7 @@ type ResultNotice struct {
 	FreelancerName string
 	PortalURL      string
 	TimeZone       string
+	Locale         string
 	// AppealUntil is the end of the appeal window after a confirmed negative.
 	AppealUntil time.Time
 }
@@ -20,11 +23,10 @@ type resultView struct {
 	Name, PortalURL, AppealUntil string
 }
 
-func (n ResultNotice) view() resultView {
+func (n ResultNotice) view(c *i18n.Catalog) resultView {
 	v := resultView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL}
 	if !n.AppealUntil.IsZero() {
-		d := n.AppealUntil.In(location(n.TimeZone))
-		v.AppealUntil = d.Format("Monday, 2 January 2006, 15:04") + " " + zoneLabel(d)
+		v.AppealUntil = longDate(c, n.AppealUntil.In(location(n.TimeZone)))
 	}
 	return v
 }
@@ -39,7 +41,8 @@ const (
 
 // ResultMessage composes the email of one result kind.
 func ResultMessage(kind, to string, n ResultNotice) (Message, error) {
-	m, err := render(kind, to, n.view())
+	c := i18n.Match(n.Locale)
+	m, err := render(c, kind, to, n.view(c))
 	if err != nil {
 		return Message{}, fmt.Errorf("%s email: %w", kind, err)
 	}

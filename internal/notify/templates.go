@@ -11,23 +11,52 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/attest-dev/attest/internal/i18n"
+
 	// Deadlines must be shown in the freelancer's own time zone even when
 	// the service runs in a container without /usr/share/zoneinfo.
 	_ "time/tzdata"
 )
 
-// The wording lives in templates, not in Go code, so translations can be
-// added as more files later without touching the logic.
+// The templates hold the emails' shape; their words come from the
+// catalogs of internal/i18n, through t (a message) and tn (a plural one),
+// so a language is added without touching the templates or the logic.
 //
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var (
-	textTemplates = texttemplate.Must(texttemplate.New("").Option("missingkey=error").ParseFS(templateFS,
-		"templates/*.subject.tmpl", "templates/*.txt.tmpl"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Option("missingkey=error").ParseFS(templateFS,
-		"templates/*.html.tmpl"))
-)
+// templateSet is every email's templates in one language.
+type templateSet struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// templates holds a set per catalog: a template's functions are fixed when
+// it is prepared, so each language has its own copy.
+var templates = func() map[*i18n.Catalog]templateSet {
+	master := templateSet{
+		text: texttemplate.Must(texttemplate.New("").Option("missingkey=error").Funcs(textFuncs(i18n.English)).ParseFS(templateFS,
+			"templates/*.subject.tmpl", "templates/*.txt.tmpl")),
+		html: htmltemplate.Must(htmltemplate.New("").Option("missingkey=error").Funcs(htmlFuncs(i18n.English)).ParseFS(templateFS,
+			"templates/*.html.tmpl")),
+	}
+	sets := map[*i18n.Catalog]templateSet{}
+	for _, c := range i18n.All() {
+		sets[c] = templateSet{
+			text: texttemplate.Must(master.text.Clone()).Funcs(textFuncs(c)),
+			html: htmltemplate.Must(master.html.Clone()).Funcs(htmlFuncs(c)),
+		}
+	}
+	return sets
+}()
+
+func textFuncs(c *i18n.Catalog) texttemplate.FuncMap {
+	return texttemplate.FuncMap{"t": c.Text, "tn": c.N, "lang": func() string { return c.Tag }}
+}
+
+func htmlFuncs(c *i18n.Catalog) htmltemplate.FuncMap {
+	return htmltemplate.FuncMap{"t": c.HTML, "tn": c.NHTML, "lang": func() string { return c.Tag }}
+}
 
 // Invite is what a freelancer is told when a verification is opened.
 type Invite struct {
@@ -42,8 +71,8 @@ type Invite struct {
 	// or unknown falls back to UTC.
 	TimeZone  string
 	PortalURL string
-	// Locale is accepted for the future; only English exists for now and
-	// it is ignored.
+	// Locale is the freelancer's BCP 47 locale; it chooses the language
+	// (i18n.Match), English when attest does not speak it.
 	Locale string
 }
 
@@ -63,33 +92,36 @@ func InviteMessage(to string, inv Invite) (Message, error) {
 	if err := inv.validate(); err != nil {
 		return Message{}, fmt.Errorf("invite: %w", err)
 	}
+	c := i18n.Match(inv.Locale)
 	deadline := inv.Deadline.In(location(inv.TimeZone))
 	view := inviteView{
 		Name:         strings.TrimSpace(inv.FreelancerName),
 		Reason:       strings.TrimSpace(inv.ReasonExplanation),
 		Claims:       inv.Claims,
-		DeadlineDate: deadline.Format("2 January"),
-		Deadline:     deadline.Format("Monday, 2 January 2006, 15:04") + " " + zoneLabel(deadline),
+		DeadlineDate: dayMonth(c, deadline),
+		Deadline:     longDate(c, deadline),
 		PortalURL:    inv.PortalURL,
 	}
 
-	m, err := render("invite", to, view)
+	m, err := render(c, "invite", to, view)
 	if err != nil {
 		return Message{}, fmt.Errorf("invite: %w", err)
 	}
 	return m, nil
 }
 
-// render fills the subject, text and HTML templates named name.* with view.
-func render(name, to string, view any) (Message, error) {
+// render fills the subject, text and HTML templates named name.* with view,
+// in the catalog's language.
+func render(c *i18n.Catalog, name, to string, view any) (Message, error) {
 	var subject, text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&subject, name+".subject.tmpl", view); err != nil {
+	set := templates[c]
+	if err := set.text.ExecuteTemplate(&subject, name+".subject.tmpl", view); err != nil {
 		return Message{}, fmt.Errorf("subject: %w", err)
 	}
-	if err := textTemplates.ExecuteTemplate(&text, name+".txt.tmpl", view); err != nil {
+	if err := set.text.ExecuteTemplate(&text, name+".txt.tmpl", view); err != nil {
 		return Message{}, fmt.Errorf("text: %w", err)
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, name+".html.tmpl", view); err != nil {
+	if err := set.html.ExecuteTemplate(&html, name+".html.tmpl", view); err != nil {
 		return Message{}, fmt.Errorf("html: %w", err)
 	}
 	m := Message{To: to, Subject: strings.TrimSpace(subject.String()), Text: text.String(), HTML: html.String()}
@@ -102,13 +134,15 @@ type TurnNear struct {
 	PortalURL      string
 	HoldUntil      time.Time
 	TimeZone       string
+	Locale         string
 }
 
 // TurnNearMessage composes the "it is almost your turn" email.
 func TurnNearMessage(to string, n TurnNear) (Message, error) {
+	c := i18n.Match(n.Locale)
 	until := n.HoldUntil.In(location(n.TimeZone))
-	m, err := render("turn_near", to, struct{ Name, PortalURL, HoldUntil string }{
-		strings.TrimSpace(n.FreelancerName), n.PortalURL, until.Format("15:04") + " " + zoneLabel(until)})
+	m, err := render(c, "turn_near", to, struct{ Name, PortalURL, HoldUntil string }{
+		strings.TrimSpace(n.FreelancerName), n.PortalURL, c.Date("date.time", until, zoneLabel(until))})
 	if err != nil {
 		return Message{}, fmt.Errorf("turn near: %w", err)
 	}
@@ -149,6 +183,17 @@ func location(name string) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// longDate is a moment as the emails write it, in t's zone:
+// "Wednesday, 2 December 2026, 17:00 UTC-3".
+func longDate(c *i18n.Catalog, t time.Time) string {
+	return c.Date("date.long_email", t, zoneLabel(t))
+}
+
+// dayMonth is a date as short as a subject wants it: "2 December".
+func dayMonth(c *i18n.Catalog, t time.Time) string {
+	return c.Date("date.day_month", t, "")
 }
 
 // zoneLabel names t's zone the way people read it. The tz database has no

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/i18n"
+	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -32,7 +34,7 @@ const maxBookingDays = 7
 // one start per half hour: a short list is easier to choose from than every
 // ten-minute slot of every agent. The day named by selected (or the first)
 // is marked.
-func bookingDays(starts []time.Time, loc *time.Location, selected string) []Day {
+func bookingDays(c *i18n.Catalog, starts []time.Time, loc *time.Location, selected string) []Day {
 	var days []Day
 	var lastBlock time.Time
 	for _, s := range starts {
@@ -42,7 +44,7 @@ func bookingDays(starts []time.Time, loc *time.Location, selected string) []Day 
 			if n == maxBookingDays {
 				break
 			}
-			days = append(days, Day{Key: key, Label: local.Format("Monday 2 January"), Short: local.Format("Mon 2 Jan")})
+			days = append(days, Day{Key: key, Label: c.Date("date.day", local, ""), Short: c.Date("date.day_short", local, "")})
 		}
 		block := local.Truncate(30 * time.Minute)
 		if block.Equal(lastBlock) {
@@ -116,8 +118,7 @@ func (p *Portal) cancelBooking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := p.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return p.Workflow.CancelBooking(r.Context(), tx, "freelancer:"+f.ID, f.ID,
-			"You canceled your verification call. Nothing on your account changes because of this.")
+		return p.Workflow.CancelBooking(r.Context(), tx, "freelancer:"+f.ID, f.ID, notify.WhyFreelancerCanceled)
 	})
 	var rule *verification.RuleError
 	if err != nil && !errors.As(err, &rule) {

@@ -10,34 +10,35 @@ import (
 	"github.com/attest-dev/attest/web"
 )
 
-// noticeText are the short messages a redirect can ask the page to show.
+// noticeText are the catalog keys of the short messages a redirect can ask
+// the page to show.
 var noticeText = map[string]string{
-	"left":                   "You left the queue. Nothing is lost: join again whenever you are ready.",
-	"no-agents":              "Nobody is free to take a call right now, so you were not added to the queue.",
-	"not-open":               "There is no verification waiting for you.",
-	"booked":                 "Your call is booked. We emailed you the details and a calendar invitation.",
-	"slot-taken":             "Someone took that time a moment before you. Please pick another.",
-	"pick-slot":              "Please pick a time first.",
-	"booking-canceled":       "Your booked call is canceled. You can book another time or join the queue.",
-	"appealed":               "Your appeal is sent. A supervisor who had no part in the decision will look at it, and we will email you.",
-	"appeal-empty":           "Please say, in a few words, why you think the decision is wrong.",
-	"appeal-closed":          "This decision can no longer be appealed.",
-	"audio-only":             "Noted: your call will be audio only. The person you talk to sees this before the call.",
-	"video-call":             "Noted: a video call it is.",
-	"accommodation-refused":  "That could not be arranged for this verification.",
-	"accommodation-too-long": "Please keep the note to the agent under 500 characters.",
-	"document-added":         "Your document is saved, encrypted. Only the people working on your verification can open it.",
-	"document-removed":       "The document is removed.",
-	"document-gone":          "That document was already removed.",
-	"document-missing":       "Please choose a file first.",
-	"document-empty":         "That file is empty. Please choose another.",
-	"document-too-large":     "That file is larger than 10 MB. A photo or scan at a lower resolution will do.",
-	"document-type":          "Only PDF, JPEG and PNG files can be accepted. Other files, even renamed, are refused.",
-	"document-claim":         "Please pick one of the listed items, or leave the choice empty.",
-	"document-too-many":      "You have given 10 documents, the most one verification takes. Remove one to add another.",
-	"documents-off":          "Documents cannot be accepted here.",
-	"documents-sent":         "Your documents are sent for review. We email you the result.",
-	"documents-not-now":      "Please leave the queue or cancel your booked call first; then your documents can be reviewed instead.",
+	"left":                   "notice.left",
+	"no-agents":              "notice.no_agents",
+	"not-open":               "notice.not_open",
+	"booked":                 "notice.booked",
+	"slot-taken":             "notice.slot_taken",
+	"pick-slot":              "notice.pick_slot",
+	"booking-canceled":       "notice.booking_canceled",
+	"appealed":               "notice.appealed",
+	"appeal-empty":           "notice.appeal_empty",
+	"appeal-closed":          "notice.appeal_closed",
+	"audio-only":             "notice.audio_only",
+	"video-call":             "notice.video_call",
+	"accommodation-refused":  "notice.accommodation_refused",
+	"accommodation-too-long": "notice.accommodation_too_long",
+	"document-added":         "notice.document_added",
+	"document-removed":       "notice.document_removed",
+	"document-gone":          "notice.document_gone",
+	"document-missing":       "notice.document_missing",
+	"document-empty":         "notice.document_empty",
+	"document-too-large":     "notice.document_too_large",
+	"document-type":          "notice.document_type",
+	"document-claim":         "notice.document_claim",
+	"document-too-many":      "notice.document_too_many",
+	"documents-off":          "notice.documents_off",
+	"documents-sent":         "notice.documents_sent",
+	"documents-not-now":      "notice.documents_not_now",
 }
 
 // joinQueue puts the freelancer in the live queue. It is a plain form post,
@@ -99,14 +100,15 @@ func (p *Portal) checked(w http.ResponseWriter, r *http.Request) (*verification.
 		return nil, false
 	}
 	if prob != nil {
-		web.Render(w, status, "portal_error", prob)
+		web.RenderIn(w, status, browserCatalog(r), "portal_error", prob)
 		return nil, false
 	}
 	return f, true
 }
 
+// serverError says sorry in the browser's language: the page may not know
+// whose it is.
 func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	p.Log.ErrorContext(r.Context(), "portal", slog.String("path", r.URL.Path), slog.Any("err", err))
-	web.Render(w, http.StatusInternalServerError, "portal_error", problem{"Something went wrong on our side",
-		"We could not do that just now.", "Please try again in a few minutes. Nothing on your account has changed."})
+	web.RenderIn(w, http.StatusInternalServerError, browserCatalog(r), "portal_error", doFailed)
 }

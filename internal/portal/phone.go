@@ -16,8 +16,8 @@ import (
 var handoffCode = regexp.MustCompile(`^[ABCDEFGHJKMNPQRSTVWXYZ2-9]{8}$`)
 
 type phonePage struct {
-	Lang, Base, Code, ShortURL string
-	Minutes                    int
+	Base, Code, ShortURL string
+	Minutes              int
 }
 
 // phone shows a QR code and a short link that open this freelancer's
@@ -37,13 +37,14 @@ func (p *Portal) phone(w http.ResponseWriter, r *http.Request) {
 		p.serverError(w, r, err)
 		return
 	}
-	web.Render(w, http.StatusOK, "phone", phonePage{Lang: f.Locale, Base: "/v/" + r.PathValue("token"), Code: h.Code,
+	web.RenderIn(w, http.StatusOK, catalog(f), "phone", phonePage{Base: "/v/" + r.PathValue("token"), Code: h.Code,
 		ShortURL: p.Workflow.BaseURL + "/p/" + h.Code, Minutes: int(workflow.HandoffLifetime.Minutes())})
 }
 
 // phoneQR draws the short link of a code as an SVG image.
 func (p *Portal) phoneQR(w http.ResponseWriter, r *http.Request) {
-	if _, ok := p.checked(w, r); !ok {
+	f, ok := p.checked(w, r)
+	if !ok {
 		return
 	}
 	code := strings.TrimSuffix(r.PathValue("file"), ".svg")
@@ -51,7 +52,7 @@ func (p *Portal) phoneQR(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	svg, err := qrcode.SVG(p.Workflow.BaseURL+"/p/"+code, "QR code that opens your verification on a phone", 296)
+	svg, err := qrcode.SVG(p.Workflow.BaseURL+"/p/"+code, catalog(f).Text("phone.qr"), 296)
 	if err != nil {
 		p.serverError(w, r, err)
 		return
@@ -61,16 +62,12 @@ func (p *Portal) phoneQR(w http.ResponseWriter, r *http.Request) {
 	w.Write(svg)
 }
 
-var codeSpent = problem{"This code no longer works",
-	"Codes for the phone work once, for a few minutes.",
-	"Please ask for a new one on your computer: press “Use my phone instead” again."}
-
 // useHandoff is the short link a phone opens: it spends the code and goes
 // on to a fresh portal link.
 func (p *Portal) useHandoff(w http.ResponseWriter, r *http.Request) {
 	code := strings.ToUpper(strings.TrimSpace(r.PathValue("code")))
 	if !handoffCode.MatchString(code) {
-		web.Render(w, http.StatusNotFound, "portal_error", codeSpent)
+		web.RenderIn(w, http.StatusNotFound, browserCatalog(r), "portal_error", codeSpent)
 		return
 	}
 	var link *workflow.PortalLink
@@ -81,9 +78,9 @@ func (p *Portal) useHandoff(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		web.Render(w, http.StatusNotFound, "portal_error", codeSpent)
+		web.RenderIn(w, http.StatusNotFound, browserCatalog(r), "portal_error", codeSpent)
 	case errors.Is(err, store.ErrHandoffSpent):
-		web.Render(w, http.StatusGone, "portal_error", codeSpent)
+		web.RenderIn(w, http.StatusGone, browserCatalog(r), "portal_error", codeSpent)
 	case err != nil:
 		p.serverError(w, r, err)
 	default:

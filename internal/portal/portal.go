@@ -11,6 +11,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -47,7 +48,6 @@ func (p *Portal) Register(mux *http.ServeMux) {
 }
 
 type page struct {
-	Lang         string
 	Name         string
 	Loc          *time.Location
 	Base         string // /v/{token}
@@ -83,21 +83,31 @@ func (pg page) ClaimLabel(key string) string {
 	return key
 }
 
+// problem is why a portal page cannot be shown, as three catalog keys.
 type problem struct {
 	Title, Message, Next string
 }
 
 var (
-	linkExpired = problem{"This link has expired",
-		"Links stop working after a while to keep your account safe.",
-		"Please use the link in the newest email we sent you, or ask for a new one on the marketplace."}
-	linkInvalid = problem{"This link does not work",
-		"It may have been copied only in part, or changed.",
-		"Please open the link from the email again, or copy the whole of it."}
-	linkRevoked = problem{"This link is no longer active",
-		"A newer link replaced it.",
-		"Please use the link in the newest email we sent you."}
+	linkExpired = problem{"problem.expired.title", "problem.expired.message", "problem.expired.next"}
+	linkInvalid = problem{"problem.invalid.title", "problem.invalid.message", "problem.invalid.next"}
+	linkRevoked = problem{"problem.revoked.title", "problem.revoked.message", "problem.revoked.next"}
+	openFailed  = problem{"problem.open_failed.title", "problem.open_failed.message", "problem.open_failed.next"}
+	doFailed    = problem{"problem.do_failed.title", "problem.do_failed.message", "problem.do_failed.next"}
+	codeSpent   = problem{"problem.code_spent.title", "problem.code_spent.message", "problem.code_spent.next"}
 )
+
+// catalog is the language a freelancer's pages are shown in.
+func catalog(f *verification.Freelancer) *i18n.Catalog {
+	return i18n.Match(f.Locale)
+}
+
+// browserCatalog is the language of a page that cannot tell whose it is
+// (an expired or broken link names nobody it can be trusted about): the
+// browser's.
+func browserCatalog(r *http.Request) *i18n.Catalog {
+	return i18n.Negotiate(r.Header.Get("Accept-Language"))
+}
 
 // freelancer checks a token against its signature, expiry and revocation.
 func (p *Portal) freelancer(r *http.Request) (*verification.Freelancer, *problem, int) {
@@ -133,22 +143,21 @@ func (p *Portal) freelancer(r *http.Request) (*verification.Freelancer, *problem
 func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 	f, prob, status := p.freelancer(r)
 	if status == http.StatusInternalServerError {
-		web.Render(w, status, "portal_error", problem{"Something went wrong on our side",
-			"We could not open your page just now.", "Please try again in a few minutes."})
+		web.RenderIn(w, status, browserCatalog(r), "portal_error", openFailed)
 		return
 	}
 	if prob != nil {
-		web.Render(w, status, "portal_error", prob)
+		web.RenderIn(w, status, browserCatalog(r), "portal_error", prob)
 		return
 	}
+	c := catalog(f)
 	cases, err := p.Store.StandingCases(r.Context(), f.ID)
 	if err != nil {
 		p.Log.ErrorContext(r.Context(), "portal standing", slog.Any("err", err))
-		web.Render(w, http.StatusInternalServerError, "portal_error", problem{"Something went wrong on our side",
-			"We could not open your page just now.", "Please try again in a few minutes."})
+		web.RenderIn(w, http.StatusInternalServerError, c, "portal_error", openFailed)
 		return
 	}
-	pg := page{Lang: f.Locale, Name: f.DisplayName, Loc: f.Location(), Latest: cases.LatestDecided,
+	pg := page{Name: f.DisplayName, Loc: f.Location(), Latest: cases.LatestDecided,
 		Base: "/v/" + r.PathValue("token"), HoldMinutes: int(p.Calls.Hold.Minutes()), Notice: noticeText[r.URL.Query().Get("notice")]}
 	if pg.AgentsOnline, err = p.Store.AgentsOnline(r.Context(), p.Now().Add(-call.AgentFreshness)); err != nil {
 		p.Log.ErrorContext(r.Context(), "portal agents online", slog.Any("err", err))
@@ -157,8 +166,7 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		// The standing read only the case's status; the page shows all of it.
 		if pg.Open, err = p.Store.Verification(r.Context(), cases.Open.ID); err != nil {
 			p.Log.ErrorContext(r.Context(), "portal case", slog.Any("err", err))
-			web.Render(w, http.StatusInternalServerError, "portal_error", problem{"Something went wrong on our side",
-				"We could not open your page just now.", "Please try again in a few minutes."})
+			web.RenderIn(w, http.StatusInternalServerError, c, "portal_error", openFailed)
 			return
 		}
 	}
@@ -183,10 +191,11 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			p.Log.ErrorContext(r.Context(), "portal slots", slog.Any("err", err))
 		}
-		pg.Days = bookingDays(starts, loc, r.URL.Query().Get("day"))
+		pg.Days = bookingDays(c, starts, loc, r.URL.Query().Get("day"))
 		if o.ScheduledFor != nil {
+			at := o.ScheduledFor.In(loc)
 			pg.BookedAt = o.ScheduledFor.UTC().Format(time.RFC3339)
-			pg.BookedFor = o.ScheduledFor.In(loc).Format("Monday 2 January 2006, 15:04") + " (" + zoneLabel(o.ScheduledFor.In(loc)) + ")"
+			pg.BookedFor = c.Date("date.long", at, web.ZoneName(at))
 		}
 	}
 	if o := pg.Open; o != nil && p.Workflow.Evidence != nil {
@@ -203,14 +212,5 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	web.Render(w, http.StatusOK, "portal", pg)
-}
-
-// zoneLabel is a zone's abbreviation, or its offset where it has none.
-func zoneLabel(t time.Time) string {
-	name, _ := t.Zone()
-	if name != "" && name[0] != '+' && name[0] != '-' {
-		return name
-	}
-	return "UTC" + t.Format("-07:00")
+	web.RenderIn(w, http.StatusOK, c, "portal", pg)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/schedule"
 	"github.com/attest-dev/attest/internal/store"
@@ -154,7 +155,7 @@ func (w *Workflow) Book(ctx context.Context, tx *store.Tx, freelancerID string, 
 
 // CancelBooking calls off the freelancer's booked call, with why for the
 // email; the case goes back to awaiting the freelancer.
-func (w *Workflow) CancelBooking(ctx context.Context, tx *store.Tx, actor, freelancerID, why string) error {
+func (w *Workflow) CancelBooking(ctx context.Context, tx *store.Tx, actor, freelancerID string, why notify.Why) error {
 	v, err := tx.OpenVerification(ctx, freelancerID)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNoOpenCase
@@ -204,12 +205,13 @@ func (w *Workflow) sendBookingEmail(ctx context.Context, tx *store.Tx, b *store.
 	if err != nil {
 		return err
 	}
-	n.FreelancerName, n.PortalURL, n.Start, n.TimeZone, n.Now = f.DisplayName, link.URL, b.Start, f.TimeZone, w.now()
+	n.FreelancerName, n.PortalURL, n.Start, n.TimeZone, n.Locale, n.Now = f.DisplayName, link.URL, b.Start, f.TimeZone, f.Locale, w.now()
 	compose := notify.CallReminderMessage
 	if kind != "call_reminder" {
+		words := i18n.Match(f.Locale)
 		n.Invitation = &notify.Invitation{UID: b.ID + "@" + w.host(), Sequence: b.Sequence, Canceled: b.Status == store.Canceled,
-			Start: b.Start, End: b.End, Stamp: w.now(), Summary: "Profile verification call",
-			Description: "A short live video call, about three minutes; a phone works too. Nothing is recorded. Open your verification: " + link.URL,
+			Start: b.Start, End: b.End, Stamp: w.now(), Summary: words.Text("calendar.summary"),
+			Description: words.Text("calendar.description", "url", link.URL),
 			URL:         link.URL, Organizer: "noreply@" + w.host(), Attendee: f.Email}
 		compose = notify.BookedMessage
 		if kind == "booking_canceled" {

@@ -223,7 +223,7 @@ func (w *Workflow) NotifyTurnNear(ctx context.Context, tx *store.Tx, e queue.Ent
 		return err
 	}
 	msg, err := notify.TurnNearMessage(f.Email, notify.TurnNear{FreelancerName: f.DisplayName, PortalURL: link.URL,
-		HoldUntil: holdUntil, TimeZone: f.TimeZone})
+		HoldUntil: holdUntil, TimeZone: f.TimeZone, Locale: f.Locale})
 	if err != nil {
 		return err
 	}

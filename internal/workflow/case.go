@@ -164,7 +164,7 @@ func (w *Workflow) sendResult(ctx context.Context, tx *store.Tx, v *verification
 	if err != nil {
 		return err
 	}
-	n := notify.ResultNotice{FreelancerName: f.DisplayName, PortalURL: link.URL, TimeZone: f.TimeZone}
+	n := notify.ResultNotice{FreelancerName: f.DisplayName, PortalURL: link.URL, TimeZone: f.TimeZone, Locale: f.Locale}
 	if kind == notify.ResultNotVerified && v.ClosedAt != nil {
 		n.AppealUntil = v.ClosedAt.Add(verification.AppealWindow)
 	}
@@ -204,7 +204,7 @@ func (w *Workflow) settleBooking(ctx context.Context, tx *store.Tx, v *verificat
 	}
 	if to == verification.Canceled {
 		return w.sendBookingEmail(ctx, tx, b, "booking_canceled",
-			notify.BookingNotice{Why: "The verification was called off, so no call is needed. Nothing on your account changes."})
+			notify.BookingNotice{Why: notify.WhyCaseCanceled})
 	}
 	return nil
 }

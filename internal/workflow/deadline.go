@@ -3,11 +3,11 @@ package workflow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -116,7 +116,7 @@ func (w *Workflow) sendDeadlineEmail(ctx context.Context, tx *store.Tx, v *verif
 		return err
 	}
 	msg, err := compose(f.Email, notify.DeadlineNotice{FreelancerName: f.DisplayName, PortalURL: link.URL,
-		Deadline: v.Deadline, TimeZone: f.TimeZone, Now: w.now()})
+		Deadline: v.Deadline, TimeZone: f.TimeZone, Locale: f.Locale, Now: w.now()})
 	if err != nil {
 		return err
 	}
@@ -155,21 +155,15 @@ func (w *Workflow) giveBackOutage(ctx context.Context, tx *store.Tx, v *verifica
 	if hour := next.Truncate(time.Hour); hour.Before(next) {
 		next = hour.Add(time.Hour)
 	}
-	why := fmt.Sprintf("Our verification service was unavailable for about %s before your deadline.", roundedDuration(down))
+	// The audit keeps the reason in English for staff; the email words it
+	// in the freelancer's language.
+	why := i18n.English.Text(string(notify.WhyOutage), "duration", i18n.English.Minutes(down))
 	moved, err := w.moveDeadlineTo(ctx, tx, v, next, why)
 	if err != nil {
 		return false, err
 	}
 	return true, w.sendDeadlineEmail(ctx, tx, moved, "deadline_moved", func(to string, n notify.DeadlineNotice) (notify.Message, error) {
-		n.Why = why
+		n.Why, n.Outage = notify.WhyOutage, down
 		return notify.DeadlineMovedMessage(to, n)
 	})
-}
-
-// roundedDuration says a duration in hours or minutes, as people do.
-func roundedDuration(d time.Duration) string {
-	if d >= 2*time.Hour {
-		return fmt.Sprintf("%d hours", int(d.Round(time.Hour).Hours()))
-	}
-	return fmt.Sprintf("%d minutes", int(d.Round(time.Minute).Minutes()))
 }

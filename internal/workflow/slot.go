@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
@@ -78,8 +77,8 @@ func (w *Workflow) MissedByFreelancer(ctx context.Context, tx *store.Tx, b *stor
 	if err != nil {
 		return err
 	}
-	why := fmt.Sprintf("Nothing on your account changes because of this; the deadline is still %s.", v.Deadline.UTC().Format("2 January 2006, 15:04 UTC"))
-	if err := w.sendBookingEmail(ctx, tx, b, "call_missed", notify.BookingNotice{Why: why}); err != nil {
+	n := notify.BookingNotice{Why: notify.WhyFreelancerMissed, Deadline: v.Deadline}
+	if err := w.sendBookingEmail(ctx, tx, b, "call_missed", n); err != nil {
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Actor: "system", Action: "booking.missed_by_freelancer", Target: b.VerificationID,
@@ -109,10 +108,8 @@ func (w *Workflow) MissedByTeam(ctx context.Context, tx *store.Tx, b *store.Book
 	if err != nil {
 		return err
 	}
-	why := "We are sorry: nobody from our team was free at the time you booked. That was our fault, not yours. " +
-		"Your deadline has moved to " + moved.Deadline.UTC().Format("Monday 2 January 2006, 15:04 UTC") +
-		", and nothing on your account is restricted before then. Please book another time."
-	if err := w.sendBookingEmail(ctx, tx, b, "booking_canceled", notify.BookingNotice{Why: why}); err != nil {
+	n := notify.BookingNotice{Why: notify.WhyTeamMissed, Deadline: moved.Deadline}
+	if err := w.sendBookingEmail(ctx, tx, b, "booking_canceled", n); err != nil {
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Actor: "system", Action: "booking.missed_by_team", Target: b.VerificationID,

@@ -3,6 +3,7 @@
  * The device check: a private preview of the camera and a microphone level,
  * with plain help when permission is refused or there is no camera.
  */
+import { t } from './text.js';
 
 /**
  * Asks for camera and microphone, falling back to the microphone alone.
@@ -29,12 +30,13 @@ export async function openDevices() {
   }
 }
 
+/** The help for each problem openDevices reports, by catalog key. */
 const help = {
-  denied: 'Your browser is not letting this page use the camera and microphone. Click the camera icon in the address bar, choose "Allow", then press the button again. On a phone, check the browser\'s permissions in your settings.',
-  'no-camera': 'We found a microphone but no camera. That is fine: you can move the call to your phone, or ask for an audio-only call with documents instead.',
-  'no-devices': 'We could not find a camera or a microphone. You can move the call to your phone, or ask to verify with documents instead.',
-  insecure: 'This page was opened without a secure connection (https), so your browser will not let it use the camera or microphone. Please open the link exactly as we sent it, starting with https://.',
-  unsupported: 'This browser cannot make video calls. Please open this link in a recent Chrome, Firefox, Safari or Edge, or on your phone.',
+  denied: 'js.check.help.denied',
+  'no-camera': 'js.check.help.no_camera',
+  'no-devices': 'js.check.help.no_devices',
+  insecure: 'js.check.help.insecure',
+  unsupported: 'js.check.help.unsupported',
 };
 
 /**
@@ -49,10 +51,10 @@ export function setUpDeviceCheck(root) {
   const status = /** @type {HTMLElement} */ (root.querySelector('#check-status'));
   const helpBox = /** @type {HTMLElement} */ (root.querySelector('#check-help'));
   button.addEventListener('click', async () => {
-    status.textContent = 'Asking your browser…';
+    status.textContent = t('js.check.asking');
     const { stream, problem } = await openDevices();
     helpBox.hidden = !problem;
-    helpBox.textContent = problem ? help[/** @type {keyof typeof help} */ (problem)] : '';
+    helpBox.textContent = problem ? t(help[/** @type {keyof typeof help} */ (problem)]) : '';
     if (!stream) {
       status.textContent = '';
       return;
@@ -60,10 +62,10 @@ export function setUpDeviceCheck(root) {
     box.hidden = false;
     video.srcObject = stream;
     status.textContent = problem === 'no-camera'
-      ? 'Your microphone works. Speak and watch the bar move.'
-      : 'You should see yourself and the bar should move when you speak. All set.';
+      ? t('js.check.microphone_only')
+      : t('js.check.all_set');
     showLevel(stream, meter);
-    button.textContent = 'Check again';
+    button.textContent = t('js.check.again');
   });
 }
 

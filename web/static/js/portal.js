@@ -4,6 +4,7 @@ import { Signal } from './signal.js';
 import { Call } from './call.js';
 import { openDevices, setUpDeviceCheck } from './device-check.js';
 import { setUpChat, startTimer, describeWait, toggle } from './ui.js';
+import { t, tn } from './text.js';
 
 /** How early before a booked call the page connects, so that the server knows the freelancer is there. */
 const EARLY_MS = 15 * 60 * 1000;
@@ -31,7 +32,7 @@ function awaitBookedCall(base, at) {
   const status = /** @type {HTMLElement} */ (document.getElementById('booked-status'));
   const connect = () => {
     const signal = new Signal(`${base}/ws`);
-    status.textContent = 'You are here: your call starts on this page when it is time.';
+    status.textContent = t('js.booked.here');
     signal.on('call', () => location.reload());
     signal.on('welcome', (m) => { if (m.call) location.reload(); });
   };
@@ -48,9 +49,9 @@ function waitInQueue(base) {
   const agents = /** @type {HTMLElement} */ (document.getElementById('queue-agents'));
   signal.on('queue', (m) => {
     const q = m.queue;
-    position.textContent = q.position === 1 ? 'you are next' : `${q.position} (${q.position - 1} ahead of you)`;
+    position.textContent = q.position === 1 ? t('js.queue.next') : t('js.queue.position', { position: q.position, ahead: q.position - 1 });
     eta.textContent = describeWait(q.eta_seconds);
-    agents.textContent = q.agents_online === 1 ? 'One person is taking calls.' : `${q.agents_online} people are taking calls.`;
+    agents.textContent = tn('js.queue.agents', q.agents_online);
   });
   signal.on('call', () => location.reload());
   signal.on('welcome', (m) => { if (m.call) location.reload(); });
@@ -71,12 +72,12 @@ function offerNotification(signal) {
   button.addEventListener('click', async () => {
     wanted = (await Notification.requestPermission()) === 'granted';
     button.hidden = true;
-    status.textContent = wanted ? 'We will let you know.' : 'Notifications are off; keep this page in sight.';
+    status.textContent = wanted ? t('js.notify.on') : t('js.notify.off');
   });
   let told = false;
   signal.on('queue', (m) => {
     if (wanted && !told && document.hidden && m.queue.position <= 2) {
-      new Notification('It is almost your turn', { body: 'Come back to your verification page: the call starts there.' });
+      new Notification(t('js.notify.title'), { body: t('js.notify.body') });
       told = true;
     }
   });
@@ -96,7 +97,7 @@ async function joinCall(base, root) {
     : await openDevices();
   const local = stream ?? new MediaStream();
   localVideo.srcObject = local;
-  if (problem) status.textContent = 'We could not use your camera; the call continues with what works.';
+  if (problem) status.textContent = t('js.call.no_camera');
   const signal = new Signal(`${base}/ws`);
   signal.on('welcome', (m) => {
     if (!m.call) { location.reload(); return; }
@@ -104,8 +105,8 @@ async function joinCall(base, root) {
     const call = new Call({ signal, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo });
     window.attest = { call, signal };
     /** @type {HTMLElement} */ (document.getElementById('agent-label')).textContent =
-      m.call.agent_camera ? m.call.agent_name : `${m.call.agent_name} (audio only)`;
-    status.textContent = `You are talking with ${m.call.agent_name}.`;
+      m.call.agent_camera ? m.call.agent_name : t('js.call.audio_only', { name: m.call.agent_name });
+    status.textContent = t('js.call.talking', { name: m.call.agent_name });
     startTimer(/** @type {HTMLElement} */ (document.getElementById('timer')), new Date(m.call.started_at));
     wireControls(call, local);
   });
@@ -114,7 +115,7 @@ async function joinCall(base, root) {
     local.getTracks().forEach((t) => t.stop());
     window.attest?.call?.hangUp();
     signal.stop();
-    status.textContent = 'The call continues on your other device. You can close this page.';
+    status.textContent = t('js.call.replaced');
   });
   setUpChat(signal, root);
 }
@@ -125,14 +126,16 @@ async function joinCall(base, root) {
  */
 function wireControls(call, local) {
   const quality = /** @type {HTMLElement} */ (document.getElementById('quality'));
-  call.addEventListener('quality', (e) => { quality.textContent = `Connection: ${/** @type {CustomEvent} */ (e).detail}`; });
+  call.addEventListener('quality', (e) => {
+    quality.textContent = t('js.call.quality', { level: t(`js.quality.${/** @type {CustomEvent} */ (e).detail}`) });
+  });
   call.addEventListener('state', (e) => {
     const s = /** @type {CustomEvent} */ (e).detail;
-    if (s === 'disconnected' || s === 'failed') quality.textContent = 'Connection: reconnecting…';
+    if (s === 'disconnected' || s === 'failed') quality.textContent = t('js.call.reconnecting');
   });
   const play = /** @type {HTMLButtonElement} */ (document.getElementById('play-audio'));
   call.addEventListener('autoplay-blocked', () => { play.hidden = false; });
   play.addEventListener('click', () => { call.remoteVideo.play(); play.hidden = true; });
-  toggle('mute', local.getAudioTracks(), 'Mute microphone', 'Unmute microphone');
-  toggle('camera', local.getVideoTracks(), 'Turn camera off', 'Turn camera on');
+  toggle('mute', local.getAudioTracks(), t('js.call.mute'), t('js.call.unmute'));
+  toggle('camera', local.getVideoTracks(), t('js.call.camera_off'), t('js.call.camera_on'));
 }

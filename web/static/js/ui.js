@@ -1,6 +1,8 @@
 // @ts-check
 /** Small pieces both the portal and the console use. */
 
+import { t, tn } from './text.js';
+
 /** @typedef {import('./signal.js').Signal} Signal */
 
 /**
@@ -29,17 +31,17 @@ export function setUpChat(signal, root) {
     const text = input.value.trim();
     if (!text) return;
     if (signal.send('chat', { text })) {
-      add('You', text);
+      add(t('js.chat.you'), text);
       input.value = '';
     } else {
-      add('Note', 'Not sent: reconnecting. Try again in a moment.');
+      add(t('js.chat.note'), t('js.chat.not_sent'));
     }
   });
 }
 
 /** @param {string} role */
 function label(role) {
-  return role === 'agent' ? 'Verifier' : 'Freelancer';
+  return role === 'agent' ? t('js.chat.verifier') : t('js.chat.freelancer');
 }
 
 /**
@@ -61,10 +63,9 @@ export function startTimer(el, start) {
  * @param {number | null | undefined} seconds
  */
 export function describeWait(seconds) {
-  if (seconds == null) return 'we cannot say yet';
-  if (seconds < 60) return 'less than a minute';
-  const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
+  if (seconds == null) return t('js.wait.unknown');
+  if (seconds < 60) return t('js.wait.under_a_minute');
+  return tn('js.wait.minutes', Math.round(seconds / 60));
 }
 
 /**

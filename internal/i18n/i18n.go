@@ -1,0 +1,296 @@
+// Package i18n holds the freelancer's words in each language attest speaks:
+// message catalogs embedded from catalogs/*.json, the choice of a catalog
+// for a profile's locale, plural forms and dates with localized weekday and
+// month names.
+//
+// A message is looked up by key and may name arguments in braces:
+// "Hello {name}". The only markup a message may carry is <strong>…</strong>;
+// Text drops it, HTML keeps it and escapes everything else.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+//go:embed catalogs/*.json
+var catalogFS embed.FS
+
+// Catalog is one language's messages.
+type Catalog struct {
+	// Tag is the BCP 47 tag the catalog is written in, e.g. "pt-BR": what
+	// a page's lang attribute says.
+	Tag      string
+	messages map[string]message
+	plural   func(n int) string
+}
+
+// message is one entry: a plain text, or one text per plural form.
+type message struct {
+	text  string
+	forms map[string]string // "one", "other"
+}
+
+var (
+	catalogs = load()
+	// English is the catalog every other falls back to.
+	English = catalogs["en"]
+)
+
+// load reads every embedded catalog. A broken catalog stops the program at
+// start: it is part of the binary, so the tests find it first.
+func load() map[string]*Catalog {
+	names, err := fs.Glob(catalogFS, "catalogs/*.json")
+	if err != nil {
+		panic(err)
+	}
+	all := map[string]*Catalog{}
+	for _, name := range names {
+		c, err := parse(name)
+		if err != nil {
+			panic(err)
+		}
+		all[c.Tag] = c
+	}
+	if all["en"] == nil {
+		panic("i18n: no English catalog")
+	}
+	return all
+}
+
+func parse(name string) (*Catalog, error) {
+	b, err := catalogFS.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog %s: %w", name, err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", name, err)
+	}
+	tag := strings.TrimSuffix(path.Base(name), ".json")
+	c := &Catalog{Tag: tag, messages: make(map[string]message, len(raw)), plural: pluralRule(language(tag))}
+	for key, v := range raw {
+		var m message
+		if err := json.Unmarshal(v, &m.text); err != nil {
+			if err := json.Unmarshal(v, &m.forms); err != nil || m.forms["other"] == "" {
+				return nil, fmt.Errorf("catalog %s: %q is neither a text nor plural forms with \"other\"", name, key)
+			}
+		}
+		c.messages[key] = m
+	}
+	return c, nil
+}
+
+// All is every catalog, English first, then by tag.
+func All() []*Catalog {
+	list := make([]*Catalog, 0, len(catalogs))
+	for _, c := range catalogs {
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if (list[i] == English) != (list[j] == English) {
+			return list[i] == English
+		}
+		return list[i].Tag < list[j].Tag
+	})
+	return list
+}
+
+// Match chooses the catalog for a profile's locale: the catalog of that
+// exact tag (case does not matter, "_" reads as "-"), else one of the same
+// language (the one named after the language alone first, so "pt" and
+// "pt-PT" read Brazilian Portuguese until a catalog of their own exists),
+// else English.
+func Match(locale string) *Catalog {
+	if c := match(locale); c != nil {
+		return c
+	}
+	return English
+}
+
+// Negotiate chooses the catalog for a browser's Accept-Language header,
+// for pages that cannot tell whose they are (a broken link): the first
+// language listed that attest speaks, else English.
+func Negotiate(acceptLanguage string) *Catalog {
+	for _, part := range strings.Split(acceptLanguage, ",") {
+		tag, _, _ := strings.Cut(part, ";")
+		if c := match(tag); c != nil {
+			return c
+		}
+	}
+	return English
+}
+
+// match is Match without the English fallback: nil when no catalog fits.
+func match(locale string) *Catalog {
+	want := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(locale), "_", "-"))
+	if want == "" {
+		return nil
+	}
+	var sameLanguage *Catalog
+	for _, c := range All() {
+		tag := strings.ToLower(c.Tag)
+		switch {
+		case tag == want:
+			return c
+		case language(tag) == language(want) && (sameLanguage == nil || tag == language(tag)):
+			sameLanguage = c
+		}
+	}
+	return sameLanguage
+}
+
+// language is the primary subtag of a tag: "pt" of "pt-BR".
+func language(tag string) string {
+	lang, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	return lang
+}
+
+// Keys are the catalog's message keys, sorted.
+func (c *Catalog) Keys() []string {
+	keys := make([]string, 0, len(c.messages))
+	for k := range c.messages {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Has reports whether the catalog itself defines key.
+func (c *Catalog) Has(key string) bool {
+	_, ok := c.messages[key]
+	return ok
+}
+
+// Plural reports whether key has plural forms.
+func (c *Catalog) Plural(key string) bool { return c.messages[key].forms != nil }
+
+// Raw is a message as written, with its markup and placeholders; a plural
+// message gives its "other" form. It falls back to English, then to the
+// key itself, so a gap shows on the page instead of breaking it.
+func (c *Catalog) Raw(key string) string {
+	return c.lookup(key).pick("other")
+}
+
+// Forms is a message's plural forms by name ("one", "other"), for the
+// page's scripts, which choose with Intl.PluralRules.
+func (c *Catalog) Forms(key string) map[string]string {
+	m := c.lookup(key)
+	if m.forms == nil {
+		return map[string]string{"other": m.text}
+	}
+	return m.forms
+}
+
+func (c *Catalog) lookup(key string) message {
+	if m, ok := c.messages[key]; ok {
+		return m
+	}
+	if m, ok := English.messages[key]; ok {
+		return m
+	}
+	return message{text: key}
+}
+
+func (m message) pick(form string) string {
+	if m.forms == nil {
+		return m.text
+	}
+	if s, ok := m.forms[form]; ok {
+		return s
+	}
+	return m.forms["other"]
+}
+
+// Text is a message as plain text, its markup dropped and args filled in.
+// Args come in pairs, name then value: Text("greeting", "name", "Ana").
+func (c *Catalog) Text(key string, args ...any) string {
+	return fill(plain(c.Raw(key)), args, show)
+}
+
+// N is the plain text of a plural message for n, which also fills {count}.
+func (c *Catalog) N(key string, n int, args ...any) string {
+	return fill(plain(c.lookup(key).pick(c.plural(n))), append([]any{"count", n}, args...), show)
+}
+
+// HTML is a message for an HTML page or email: the message and the
+// arguments are escaped, and only the message's own <strong> markup is kept.
+func (c *Catalog) HTML(key string, args ...any) template.HTML {
+	return markup(c.Raw(key), args)
+}
+
+// NHTML is HTML for a plural message.
+func (c *Catalog) NHTML(key string, n int, args ...any) template.HTML {
+	return markup(c.lookup(key).pick(c.plural(n)), append([]any{"count", n}, args...))
+}
+
+var strongTags = strings.NewReplacer("&lt;strong&gt;", "<strong>", "&lt;/strong&gt;", "</strong>")
+
+// escapeText escapes what could open markup in the catalog's own text.
+// Quotes stay, so "don't" reads as written; where a message lands in an
+// attribute, html/template escapes them there. Arguments, which may come
+// from anyone, are escaped fully.
+var escapeText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func markup(raw string, args []any) template.HTML {
+	escaped := strongTags.Replace(escapeText.Replace(raw))
+	return template.HTML(fill(escaped, args, func(v any) string { return template.HTMLEscapeString(fmt.Sprint(v)) }))
+}
+
+func show(v any) string { return fmt.Sprint(v) }
+
+var tagDropper = strings.NewReplacer("<strong>", "", "</strong>", "")
+
+func plain(s string) string { return tagDropper.Replace(s) }
+
+// fill replaces each {name} with its argument, shown by show. A name with no
+// argument stays as written, which the catalog tests catch.
+func fill(s string, args []any, show func(any) string) string {
+	if len(args) == 0 || !strings.Contains(s, "{") {
+		return s
+	}
+	pairs := make([]string, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", show(args[i+1]))
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// placeholders are the {names} a text uses, in order of appearance.
+func placeholders(s string) []string {
+	var names []string
+	for {
+		open := strings.IndexByte(s, '{')
+		if open < 0 {
+			return names
+		}
+		end := strings.IndexByte(s[open:], '}')
+		if end < 0 {
+			return names
+		}
+		names = append(names, s[open+1:open+end])
+		s = s[open+end+1:]
+	}
+}
+
+// pluralRule is a language's choice between "one" and "other", after the
+// CLDR rules for whole numbers: English says "1 day" and "0 days";
+// Portuguese treats 0 and 1 alike.
+func pluralRule(lang string) func(n int) string {
+	one := func(n int) bool { return n == 1 }
+	if lang == "pt" {
+		one = func(n int) bool { return n == 0 || n == 1 }
+	}
+	return func(n int) string {
+		if one(n) {
+			return "one"
+		}
+		return "other"
+	}
+}
