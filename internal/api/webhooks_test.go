@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/model"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/attest-dev/attest/client"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -172,12 +173,13 @@ type endpointJSON struct {
 func TestWebhooksDeliverSignedEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		e := newHookEnv(t, cfg)
+		ctx := context.Background()
 		rc := newReceiver(t)
-		var ep endpointJSON
-		e.must(201, e.call("POST", "/v1/webhook-endpoints", map[string]any{"url": rc.http.URL + "/hooks",
-			"events": []string{"verification.created", "verification.canceled", "standing.changed"}, "description": "backend"})).decode(t, &ep)
-		if !strings.HasPrefix(ep.Secret, "whsec_") || ep.Status != "enabled" || ep.DisabledReason != nil {
-			t.Fatalf("created endpoint %+v", ep)
+		ep, err := e.api.CreateWebhookEndpoint(ctx, client.WebhookEndpointCreate{URL: rc.http.URL + "/hooks",
+			Events:      []client.EventType{"verification.created", "verification.canceled", "standing.changed"},
+			Description: "backend"})
+		if err != nil || !strings.HasPrefix(ep.Secret, "whsec_") || ep.Status != "enabled" || ep.DisabledReason != nil {
+			t.Fatalf("created endpoint %+v: %v", ep, err)
 		}
 		rc.mu.Lock()
 		rc.secret = ep.Secret
@@ -188,31 +190,40 @@ func TestWebhooksDeliverSignedEvents(t *testing.T) {
 		if strings.Contains(string(got.Body), "whsec_") || strings.Contains(string(got.Body), "secret") {
 			t.Fatalf("the secret shows again: %s", got.Body)
 		}
-		list := e.must(200, e.call("GET", "/v1/webhook-endpoints", nil))
-		if strings.Contains(string(list.Body), "whsec_") || !strings.Contains(string(list.Body), ep.ID) {
-			t.Fatalf("list: %s", list.Body)
+		var listed []string
+		for found, err := range e.api.WebhookEndpoints(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed = append(listed, found.ID+" "+found.Description)
+		}
+		if strings.Join(listed, ",") != ep.ID+" backend" {
+			t.Fatalf("listed %v", listed)
 		}
 
-		e.must(201, e.call("PUT", "/v1/freelancers/u-1", profile()))
-		var v struct{ ID string }
-		e.must(201, e.call("POST", "/v1/verifications", openCase())).decode(t, &v)
-		e.must(200, e.call("POST", "/v1/verifications/"+v.ID+"/cancel", nil))
+		if _, _, err := e.api.PutFreelancer(ctx, "u-1", ana()); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.api.CreateVerification(ctx, newCase())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.api.CancelVerification(ctx, v.ID); err != nil {
+			t.Fatal(err)
+		}
 		waitFor(t, "the created and canceled webhooks", func() bool { return len(rc.types()) >= 2 })
 		if types := strings.Join(rc.types(), ","); types != "verification.created,verification.canceled" {
 			t.Fatalf("received %s; want only the subscribed types", types)
 		}
 		// The events match the feed's, number for number.
-		var feed struct {
-			Data []struct {
-				ID, Type string
-				Seq      int64
-			}
+		feed, err := e.api.Events(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
 		}
-		e.must(200, e.call("GET", "/v1/events?after=0", nil)).decode(t, &feed)
 		for _, g := range rc.got {
 			found := false
 			for _, f := range feed.Data {
-				found = found || (f.ID == g.ID && f.Seq == g.Seq && f.Type == g.Type)
+				found = found || (f.ID == g.ID && f.Seq == g.Seq && string(f.Type) == g.Type)
 			}
 			if !found {
 				t.Fatalf("webhook %+v is not in the feed", g)
@@ -220,10 +231,18 @@ func TestWebhooksDeliverSignedEvents(t *testing.T) {
 		}
 
 		// Deleted: nothing more is sent.
-		e.must(204, e.call("DELETE", "/v1/webhook-endpoints/"+ep.ID, nil))
-		e.must(404, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil))
-		e.must(404, e.call("DELETE", "/v1/webhook-endpoints/"+ep.ID, nil))
-		e.must(201, e.call("POST", "/v1/verifications", openCase()))
+		if err := e.api.DeleteWebhookEndpoint(ctx, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.api.GetWebhookEndpoint(ctx, ep.ID); !client.IsNotFound(err) {
+			t.Fatalf("a deleted endpoint: %v", err)
+		}
+		if err := e.api.DeleteWebhookEndpoint(ctx, ep.ID); !client.IsNotFound(err) {
+			t.Fatalf("deleting twice: %v", err)
+		}
+		if _, err := e.api.CreateVerification(ctx, newCase()); err != nil {
+			t.Fatal(err)
+		}
 		time.Sleep(300 * time.Millisecond)
 		if n := len(rc.types()); n != 2 {
 			t.Fatalf("%d webhooks after the endpoint was deleted", n)
@@ -360,24 +379,20 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 
 func TestWebhookEndpointsPage(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t))
+	ctx := context.Background()
 	for range 3 {
-		e.must(201, e.call("POST", "/v1/webhook-endpoints", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed"]}`))
+		if _, err := e.api.CreateWebhookEndpoint(ctx, client.WebhookEndpointCreate{URL: "https://93.184.215.14/hooks",
+			Events: []client.EventType{"standing.changed"}}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	var first struct {
-		Data       []endpointJSON
-		NextCursor *string `json:"next_cursor"`
+	first, err := e.api.ListWebhookEndpoints(ctx, 2, "")
+	if err != nil || len(first.Data) != 2 || first.NextCursor == nil {
+		t.Fatalf("first page %+v %v", first, err)
 	}
-	e.must(200, e.call("GET", "/v1/webhook-endpoints?limit=2", nil)).decode(t, &first)
-	if len(first.Data) != 2 || first.NextCursor == nil {
-		t.Fatalf("first page %+v", first)
-	}
-	var second struct {
-		Data       []endpointJSON
-		NextCursor *string `json:"next_cursor"`
-	}
-	e.must(200, e.call("GET", "/v1/webhook-endpoints?limit=2&cursor="+*first.NextCursor, nil)).decode(t, &second)
-	if len(second.Data) != 1 || second.NextCursor != nil || second.Data[0].ID == first.Data[1].ID {
-		t.Fatalf("second page %+v", second)
+	second, err := e.api.ListWebhookEndpoints(ctx, 2, *first.NextCursor)
+	if err != nil || len(second.Data) != 1 || second.NextCursor != nil || second.Data[0].ID == first.Data[1].ID {
+		t.Fatalf("second page %+v %v", second, err)
 	}
 	if code, field := e.must(400, e.call("GET", "/v1/webhook-endpoints?limit=21", nil)).errorCode(t); code != "out_of_range" || field != "limit" {
 		t.Fatalf("limit 21: %s %s", code, field)

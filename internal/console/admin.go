@@ -1,14 +1,13 @@
 package console
 
 import (
-	"net/http"
-
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/web"
 )
 
 // registerAdmin adds the admin area: the live floor for supervisors and
 // admins; webhooks, API keys, staff and the audit log for admins.
-func (c *Console) registerAdmin(mux *http.ServeMux) {
+func (c *Console) registerAdmin(mux web.Router) {
 	admin := store.RoleAdmin
 	mux.Handle("GET /admin", c.require(c.floorView, store.RoleSupervisor, admin))
 	mux.Handle("GET /admin/floor.json", c.require(c.floorJSON, store.RoleSupervisor, admin))

@@ -95,10 +95,18 @@ func (c *Console) floorJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	longest, p50, p95 := "nobody waiting", "none yet", "none yet"
+	if n.Queue > 0 {
+		longest = web.Minutes(n.LongestWait)
+	}
+	if n.WaitsToday > 0 {
+		p50, p95 = web.Minutes(n.WaitP50), web.Minutes(n.WaitP95)
+	}
+	// The page shows these words as they are, so they match what it rendered.
 	json.NewEncoder(w).Encode(map[string]string{
 		"agents_online": fmt.Sprint(n.AgentsOnline), "agents_busy": fmt.Sprint(n.AgentsBusy),
-		"queue": fmt.Sprint(n.Queue), "longest_wait": web.Minutes(n.LongestWait),
-		"wait_p50": web.Minutes(n.WaitP50), "wait_p95": web.Minutes(n.WaitP95), "waits_today": fmt.Sprint(n.WaitsToday),
+		"queue": fmt.Sprint(n.Queue), "longest_wait": longest,
+		"wait_p50": p50, "wait_p95": p95, "waits_today": fmt.Sprint(n.WaitsToday),
 		"calls": fmt.Sprint(n.Calls), "overdue": fmt.Sprint(n.Overdue), "breaches": fmt.Sprint(n.Breaches),
 		"at": n.At.UTC().Format("15:04:05 UTC"),
 	})

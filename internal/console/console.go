@@ -64,7 +64,7 @@ type Console struct {
 }
 
 // Register adds the console's routes to mux.
-func (c *Console) Register(mux *http.ServeMux) {
+func (c *Console) Register(mux web.Router) {
 	mux.HandleFunc("GET /login", c.loginPage)
 	mux.HandleFunc("POST /login", c.login)
 	mux.HandleFunc("POST /logout", c.logout)

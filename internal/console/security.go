@@ -20,7 +20,7 @@ const totpIssuer = "attest"
 // recoveryCodeCount is how many recovery codes an enrolment hands out.
 const recoveryCodeCount = 10
 
-func (c *Console) registerSecurity(mux *http.ServeMux) {
+func (c *Console) registerSecurity(mux web.Router) {
 	mux.Handle("GET /account/security", c.requireAccount(c.securityPage))
 	mux.Handle("POST /account/security/totp/start", c.requireAccount(c.startTOTP))
 	mux.Handle("POST /account/security/totp/confirm", c.requireAccount(c.confirmTOTP))

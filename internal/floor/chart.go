@@ -31,7 +31,7 @@ type Chart struct {
 const (
 	chartWidth  = 720
 	chartHeight = 220
-	padLeft     = 44
+	padLeft     = 60
 	padRight    = 8
 	padTop      = 12
 	padBottom   = 28
@@ -54,8 +54,12 @@ func (c Chart) SVG() template.HTML {
 	for _, f := range []float64{0, 0.5, 1} { // grid lines with their values
 		y := padTop + plotH*(1-f)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d5dbe3"/>`, padLeft, chartWidth-padRight, y, y)
+		label := fmt.Sprintf(unit, top*f)
+		if f == 0.5 && (label == fmt.Sprintf(unit, 0.0) || label == fmt.Sprintf(unit, top)) {
+			continue // half of a small count rounds to a value already shown
+		}
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" font-size="11" fill="#4a5361">%s</text>`,
-			padLeft-6, y+4, esc(fmt.Sprintf(unit, top*f)))
+			padLeft-6, y+4, esc(label))
 	}
 	if n > 0 {
 		slot := plotW / float64(n)
@@ -78,7 +82,7 @@ func (c Chart) SVG() template.HTML {
 			// A transparent full-height target carries the bar's reading.
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%.1f" fill="transparent"><title>%s: %s</title></rect></g>`,
 				padLeft+slot*float64(i), padTop, slot, plotH, esc(label), esc(strings.Join(parts, ", ")))
-			if i%7 == 0 || i == n-1 {
+			if (n-1-i)%7 == 0 { // weekly, ending with the last day
 				fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#4a5361">%s</text>`,
 					x+barW/2, chartHeight-8, esc(label))
 			}

@@ -85,8 +85,14 @@ func (p *Portal) leaveQueue(w http.ResponseWriter, r *http.Request) {
 // signal is the freelancer's signaling WebSocket.
 func (p *Portal) signal(w http.ResponseWriter, r *http.Request) {
 	f, prob, status := p.freelancer(r)
-	if prob != nil || status != 0 {
-		http.Error(w, "this link does not open a call", max(status, http.StatusForbidden))
+	if status == http.StatusInternalServerError {
+		p.serverError(w, r, errors.New("portal link check failed"))
+		return
+	}
+	if prob != nil {
+		// A script cannot read why a socket was refused, and the page
+		// that opened it already said whether the link works.
+		http.Error(w, "this link does not open a call", http.StatusForbidden)
 		return
 	}
 	p.Calls.ServeFreelancer(w, r, f)

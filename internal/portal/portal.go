@@ -30,7 +30,7 @@ type Portal struct {
 }
 
 // Register adds the portal's routes to mux.
-func (p *Portal) Register(mux *http.ServeMux) {
+func (p *Portal) Register(mux web.Router) {
 	mux.HandleFunc("GET /v/{token}", p.home)
 	mux.HandleFunc("POST /v/{token}/queue", p.joinQueue)
 	mux.HandleFunc("POST /v/{token}/queue/leave", p.leaveQueue)

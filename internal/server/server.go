@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -121,6 +122,7 @@ type Server struct {
 	TURN     *relay.Server // nil when an external TURN server is used
 	Webhooks *webhook.Endpoints
 	fanout   *webhook.Dispatcher
+	routes   []Route
 	handler  http.Handler
 	log      *slog.Logger
 }
@@ -237,17 +239,18 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	}
 
 	mux := http.NewServeMux()
+	rt := &router{mux: mux}
 	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log}
-	mux.Handle("/v1/", apiServer.Handler())
-	mux.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
-	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(mux)
+	rt.Handle("/v1/", apiServer.Handler())
+	rt.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
+	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(rt)
 	staffConsole.Webhooks = endpoints
-	staffConsole.Register(mux)
-	mux.Handle("GET /static/", web.Static())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	staffConsole.Register(rt)
+	rt.Handle("GET /static/", web.Static())
+	rt.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	rt.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
@@ -258,12 +261,20 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	})
 	// Without a token /metrics is open: it holds counts and timings by
 	// status and route, no personal data and no portal tokens.
-	mux.Handle("GET /metrics", bearer(cfg.MetricsToken, figures.Handler()))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	rt.Handle("GET /metrics", bearer(cfg.MetricsToken, figures.Handler()))
+	rt.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	})
+	var operations []string
+	for _, op := range apiServer.Routes() {
+		operations = append(operations, op.Method+" "+op.Path)
+	}
+	served, err := routes(rt.patterns, operations)
+	if err != nil {
+		return nil, err
+	}
 	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
-		handler: measure(figures, mux, secure(mux)), log: cfg.Log}, nil
+		routes: served, handler: measure(figures, mux, secure(mux)), log: cfg.Log}, nil
 }
 
 // newConsole sets up the staff pages, with the keys that sign sign-in
@@ -471,6 +482,9 @@ func secure(next http.Handler) http.Handler {
 		protected.ServeHTTP(w, r)
 	})
 }
+
+// Routes lists every route with its authorization rule.
+func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
 
 // Handler is the whole service as one handler, for tests and Run.
 func (s *Server) Handler() http.Handler { return s.handler }
