@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/attest-dev/attest/internal/api"
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/server"
@@ -42,6 +45,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	slot := f.str("slot-length", "10m", "how long a bookable call slot lasts, 5m to 60m")
 	documentKey := f.str("document-key", "", "AES-256 key sealing uploaded documents: 64 hex digits or base64, e.g. from `openssl rand -hex 32`; without it documents are refused")
 	metricsToken := f.str("metrics-token", "", "bearer token Prometheus must send to read /metrics; without it /metrics is open")
+	apiRate := f.str("api-rate-limit", "500", "requests a second each API key may make on this node, with bursts of twice that; 0 turns the limit off")
 	webhookPrivate := f.boolean("webhook-allow-private", false, "let webhook endpoints be private, loopback or link-local addresses and plain http (development only)")
 	call := callFlags(f)
 	security := staffSecurityFlags(f)
@@ -72,7 +76,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return usageError{"serve: --slot-length must be a duration from 5m to 60m"}
 	}
-	srv, err := server.Open(ctx, server.Config{Store: storeCfg, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
+	rateLimit, err := parseRateLimit(*apiRate)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := server.Open(ctx, server.Config{Store: storeCfg, APIRateLimit: rateLimit, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
 		Log: log, TrustProxy: *trustProxy, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
 		DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc})
 	if err != nil {
@@ -348,4 +357,16 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d entries\n", n)
 	return nil
+}
+
+// parseRateLimit reads --api-rate-limit: requests a second, 0 for none.
+func parseRateLimit(v string) (api.RateLimit, error) {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+		return api.RateLimit{}, usageError{"serve: --api-rate-limit must be a number of requests a second, 0 for no limit"}
+	}
+	if n == 0 {
+		return api.RateLimit{PerSecond: -1}, nil
+	}
+	return api.RateLimit{PerSecond: n, Burst: int(math.Ceil(2 * n))}, nil
 }

@@ -65,9 +65,12 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
                   password %s
   Freelancer      %s
                   (Ana Souza's portal: why she was asked, what is checked, her deadline)
+  Admin area      %s/admin   (admin@demo.example, same password: the floor,
+                  webhooks, API keys, staff, audit log; supervisor@demo.example
+                  sees the floor, second reviews and fairness)
   Dev mailbox     %s/dev/mailbox   (sign in first; invitations land here)
   API key         %s
-  API reference   %s/v1/openapi.json
+  API reference   %s/docs
 
 Try a call (it works on this machine with one browser and a private window):
   1. open the agent console, sign in, press "Go online";
@@ -81,7 +84,7 @@ Try the API:
     %s/v1/verifications
 
 Press Ctrl+C to stop.
-`, *data, base, seeded.agentEmail, seeded.agentPassword, seeded.portalURL, base, seeded.apiKey, base,
+`, *data, base, seeded.agentEmail, seeded.agentPassword, seeded.portalURL, base, base, seeded.apiKey, base,
 		seeded.apiKey, base, seeded.apiKey, base)
 	return srv.Run(ctx, ln)
 }
@@ -105,6 +108,9 @@ func seedDemo(ctx context.Context, srv *server.Server) (*demoSeed, error) {
 			return err
 		}
 		if _, err := wf.PutStaff(ctx, tx, "system:demo", "supervisor@demo.example", "Sam", store.RoleSupervisor, seed.agentPassword); err != nil {
+			return err
+		}
+		if _, err := wf.PutStaff(ctx, tx, "system:demo", "admin@demo.example", "Ada", store.RoleAdmin, seed.agentPassword); err != nil {
 			return err
 		}
 		var err error

@@ -27,8 +27,12 @@ type Server struct {
 	Store    *store.Store
 	Webhooks *webhook.Endpoints
 	Log      *slog.Logger
-	mux      *http.ServeMux
-	keys     keyCache
+	// Limit bounds each key's request rate (DefaultRateLimit when zero;
+	// a negative PerSecond turns it off).
+	Limit  RateLimit
+	limits limiters
+	mux    *http.ServeMux
+	keys   keyCache
 }
 
 // keyCacheTTL is how long a key found in the database is trusted without
@@ -152,17 +156,34 @@ func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
 	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, k)), nil
 }
 
+// admit authenticates a request and holds its key to the rate limit.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+	r, err := s.authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	limit := s.Limit
+	if limit == (RateLimit{}) {
+		limit = DefaultRateLimit
+	}
+	if wait := s.limits.wait(limit, caller(r.Context()).ID, s.Workflow.Now()); wait > 0 {
+		return nil, tooManyRequests(w, wait)
+	}
+	return r, nil
+}
+
 type readFunc func(r *http.Request) (any, error)
 
 // read wraps a handler that changes nothing and takes the named query
 // parameters, and no others.
 func (s *Server) read(h readFunc, params ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r, err := s.authenticate(r)
+		authed, err := s.admit(w, r)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.writeError(w, r, err) // r, not authed: a failed check has no request to log
 			return
 		}
+		r = authed
 		if err := onlyParams(r.URL.Query(), params...); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -189,11 +210,12 @@ type checkFunc func(r *http.Request, body []byte) error
 // The checks run first, outside the transaction.
 func (s *Server) mutation(h mutationFunc, checks ...checkFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		r, err := s.authenticate(r)
+		authed, err := s.admit(w, r)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.writeError(w, r, err) // r, not authed: a failed check has no request to log
 			return
 		}
+		r = authed
 		if err := onlyParams(r.URL.Query()); err != nil {
 			s.writeError(w, r, err)
 			return

@@ -272,17 +272,23 @@ func TestWebhooksRetryUntilDelivered(t *testing.T) {
 		if attempts != 4 {
 			t.Fatalf("%d attempts, want 4", attempts)
 		}
-		list, err := e.srv.Store.WebhookDeliveries(context.Background(), store.DeliveryFilter{EndpointID: ep.ID, Limit: 10})
-		if err != nil || len(list) != 1 || list[0].Status != store.DeliveryDelivered || list[0].Attempts != 4 {
-			t.Fatalf("delivery log %+v %v", list, err)
+		// The receiver has answered; the worker records the answer just after.
+		var list []*store.WebhookDelivery
+		waitFor(t, "the delivery recorded", func() bool {
+			list, _ = e.srv.Store.WebhookDeliveries(context.Background(), store.DeliveryFilter{EndpointID: ep.ID, Limit: 10})
+			return len(list) == 1 && list[0].Status == store.DeliveryDelivered
+		})
+		if list[0].Attempts != 4 {
+			t.Fatalf("delivery log %+v", list[0])
 		}
 		tries, _ := e.srv.Store.WebhookAttempts(context.Background(), list[0].ID)
 		if len(tries) != 4 || tries[0].StatusCode != 503 || !strings.Contains(tries[0].Response, "down for maintenance") || tries[3].StatusCode != 204 {
 			t.Fatalf("attempts %+v", tries)
 		}
-		if delivered, failed := deliveryMetrics(t, e); delivered != 1 || failed != 3 {
-			t.Fatalf("/metrics counts %v delivered and %v failed attempts, want 1 and 3", delivered, failed)
-		}
+		waitFor(t, "/metrics to count 1 delivered and 3 failed attempts", func() bool {
+			delivered, failed := deliveryMetrics(t, e)
+			return delivered == 1 && failed == 3
+		})
 	})
 }
 

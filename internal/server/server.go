@@ -62,6 +62,9 @@ type Config struct {
 	// hex digits or base64 (see evidence.ParseKey). Empty refuses documents.
 	DocumentKey string
 	Webhooks    WebhookConfig
+	// APIRateLimit bounds each API key's requests on this node
+	// (api.DefaultRateLimit when zero; a negative rate turns it off).
+	APIRateLimit api.RateLimit
 	// RequireTOTP lists the staff roles that must use a TOTP second factor.
 	RequireTOTP []store.Role
 	// OIDC, when its Issuer is set, offers staff sign-in through an OpenID
@@ -240,7 +243,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 
 	mux := http.NewServeMux()
 	rt := &router{mux: mux}
-	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log}
+	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log, Limit: cfg.APIRateLimit}
 	rt.Handle("/v1/", apiServer.Handler())
 	rt.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
 	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(rt)
