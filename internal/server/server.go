@@ -215,8 +215,9 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	deliveries := &webhook.Worker{Store: st, Client: webhook.NewClient(targets), Key: hooks, Now: cfg.Now, Log: cfg.Log,
 		RetryScale: cfg.Webhooks.RetryScale, OnAttempt: figures.WebhookDelivered}
 	river.AddWorker(workers, deliveries)
+	river.AddWorker(workers, &webhook.PruneWorker{Store: st, Now: cfg.Now})
 	queue, err := jobs.New(st, jobs.Config{Workers: workers, Logger: cfg.Log, PollInterval: cfg.JobPoll,
-		Periodic: []*river.PeriodicJob{workflow.RetentionJob()}})
+		Periodic: []*river.PeriodicJob{workflow.RetentionJob(), webhook.PruneJob()}})
 	if err != nil {
 		return nil, err
 	}

@@ -409,3 +409,24 @@ func (c conn) StaffWithRole(ctx context.Context, role Role) ([]*Staff, error) {
 	}
 	return list, rows.Err()
 }
+
+// PruneWebhookDeliveries deletes deliveries that ended (delivered, failed
+// or canceled) before a time, with their attempts, and endpoints deleted
+// before it that have no deliveries left. It returns how many deliveries went.
+func (t *Tx) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	ended := `SELECT id FROM webhook_deliveries WHERE status <> ? AND created_at < ?`
+	if _, err := t.exec(ctx, "DELETE FROM webhook_attempts WHERE delivery_id IN ("+ended+")", DeliveryPending, t.t(before)); err != nil {
+		return 0, fmt.Errorf("prune webhook attempts: %w", err)
+	}
+	res, err := t.exec(ctx, "DELETE FROM webhook_deliveries WHERE status <> ? AND created_at < ?", DeliveryPending, t.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook deliveries: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	_, err = t.exec(ctx, `DELETE FROM webhook_endpoints WHERE deleted_at < ?
+		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.endpoint_id = webhook_endpoints.id)`, t.t(before))
+	if err != nil {
+		return n, fmt.Errorf("prune deleted webhook endpoints: %w", err)
+	}
+	return n, nil
+}
