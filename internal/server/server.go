@@ -193,7 +193,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	policy := verification.DefaultPolicy()
 	policy.SlotLength = orDefault(cfg.SlotLength, policy.SlotLength)
 	figures := metrics.New(st, cfg.Now)
-	wf := &workflow.Workflow{Store: st, Policy: policy, Portal: signer,
+	wf := &workflow.Workflow{Store: st, Policy: policy, PolicyCache: new(workflow.PolicyCache), Portal: signer,
 		BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Now: cfg.Now, LinkLifetime: 30 * 24 * time.Hour,
 		Estimator: queue.Estimator{HandleTime: orDefault(cfg.Call.HandleTime, 4*time.Minute)},
 		OnTaken:   figures.QueueWait, OnDecision: figures.Decision, Evidence: sealer}

@@ -18,16 +18,20 @@ import (
 // deployment within this time.
 const policyTTL = 10 * time.Second
 
-// policyCache keeps the policy last read, so that the standing's hot path
-// does not read it from the database on every request.
-type policyCache struct {
+// PolicyCache keeps the policy last read, so that the standing's hot path
+// does not read it from the database on every request. Its zero value is
+// ready to use; a nil *PolicyCache caches nothing.
+type PolicyCache struct {
 	mu     sync.Mutex
 	policy verification.Policy
 	readAt time.Time
 	fresh  bool
 }
 
-func (c *policyCache) get(now time.Time) (verification.Policy, bool) {
+func (c *PolicyCache) get(now time.Time) (verification.Policy, bool) {
+	if c == nil {
+		return verification.Policy{}, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// A clock that went back (tests move it freely) also means read again.
@@ -37,13 +41,19 @@ func (c *policyCache) get(now time.Time) (verification.Policy, bool) {
 	return c.policy, true
 }
 
-func (c *policyCache) put(p verification.Policy, now time.Time) {
+func (c *PolicyCache) put(p verification.Policy, now time.Time) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.policy, c.readAt, c.fresh = p, now, true
 }
 
-func (c *policyCache) forget() {
+func (c *PolicyCache) forget() {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.fresh = false
@@ -55,14 +65,14 @@ func (c *policyCache) forget() {
 // or retention run on every node.
 func (w *Workflow) CurrentPolicy(ctx context.Context) (verification.Policy, error) {
 	now := w.Now()
-	if p, ok := w.policy.get(now); ok {
+	if p, ok := w.PolicyCache.get(now); ok {
 		return p, nil
 	}
 	stored, err := w.Store.Policy(ctx, w.Policy)
 	if err != nil {
 		return verification.Policy{}, err
 	}
-	w.policy.put(stored.Policy, now)
+	w.PolicyCache.put(stored.Policy, now)
 	return stored.Policy, nil
 }
 
@@ -102,7 +112,7 @@ func (w *Workflow) SetPolicy(ctx context.Context, tx *store.Tx, actor string, p 
 	if err := tx.PutPolicy(ctx, p, actor, now); err != nil {
 		return err
 	}
-	tx.AfterCommit(w.policy.forget)
+	tx.AfterCommit(w.PolicyCache.forget)
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "policy.update", Target: "policy", Details: changes}, now)
 }
 

@@ -52,8 +52,9 @@ type Workflow struct {
 	// Evidence seals the documents freelancers upload; nil when no document
 	// key is configured, and then documents are refused.
 	Evidence *evidence.Sealer
-
-	policy policyCache
+	// PolicyCache, when set, keeps the policy in force between reads; it
+	// is a pointer so that copies of a Workflow share it.
+	PolicyCache *PolicyCache
 }
 
 // decided reports a committed decision to OnDecision.
