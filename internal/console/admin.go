@@ -18,6 +18,8 @@ func (c *Console) registerAdmin(mux web.Router) {
 	mux.Handle("POST /admin/staff", c.require(c.addStaff, admin))
 	mux.Handle("POST /admin/staff/{id}/{action}", c.require(c.staffAction, admin))
 	mux.Handle("GET /admin/audit", c.require(c.auditLog, admin))
+	mux.Handle("GET /admin/policy", c.require(c.policy, admin))
+	mux.Handle("POST /admin/policy", c.require(c.savePolicy, admin))
 	mux.Handle("GET /admin/webhooks", c.require(c.webhooks, admin))
 	mux.Handle("POST /admin/webhooks", c.require(c.addWebhook, admin))
 	mux.Handle("GET /admin/webhooks/{id}", c.require(c.webhookEndpoint, admin))

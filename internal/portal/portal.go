@@ -22,7 +22,6 @@ import (
 type Portal struct {
 	Store    *store.Store
 	Signer   *auth.PortalSigner
-	Policy   verification.Policy
 	Workflow *workflow.Workflow
 	Calls    *call.Service
 	Now      func() time.Time
@@ -178,11 +177,15 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			p.Log.ErrorContext(r.Context(), "portal appeal", slog.Any("err", err))
 		}
-		pg.Appealable = pg.Appeal == nil && d.Appealable(p.Now())
-		pg.TakesDocuments = p.Workflow.Evidence != nil
-		if d.ClosedAt != nil {
-			pg.AppealUntil = d.ClosedAt.Add(verification.AppealWindow)
+		// The standing knows the case only in part: the appeal deadline the
+		// decision kept is on the case itself.
+		if decided, err := p.Store.Verification(r.Context(), d.ID); err != nil {
+			p.Log.ErrorContext(r.Context(), "portal decided case", slog.Any("err", err))
+		} else {
+			pg.Appealable = pg.Appeal == nil && decided.Appealable(p.Now())
+			pg.AppealUntil = decided.AppealDeadline()
 		}
+		pg.TakesDocuments = p.Workflow.Evidence != nil
 	}
 	if o := pg.Open; o != nil && (o.Status == verification.AwaitingFreelancer || o.Status == verification.Scheduled) {
 		loc := zoneFor(r, f)

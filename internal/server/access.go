@@ -110,6 +110,8 @@ var access = map[string]Access{
 	"POST /admin/staff/{id}/sessions/revoke-all":       Admin,
 	"POST /admin/staff/{id}/totp/remove":               Admin,
 	"GET /admin/audit":                                 Admin,
+	"GET /admin/policy":                                Admin,
+	"POST /admin/policy":                               Admin,
 	"GET /admin/webhooks":                              Admin,
 	"POST /admin/webhooks":                             Admin,
 	"GET /admin/webhooks/{id}":                         Admin,

@@ -314,7 +314,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	screenshot(t, ctx, "admin-2-webhooks")
 	audit(t, ctx, "webhooks with a new secret")
 	for _, p := range []struct{ path, name string }{
-		{"/admin/api-keys", "API keys"}, {"/admin/staff", "staff"}, {"/admin/audit?verify=1", "audit log"},
+		{"/admin/api-keys", "API keys"}, {"/admin/staff", "staff"}, {"/admin/policy", "policy"}, {"/admin/audit?verify=1", "audit log"},
 	} {
 		do(t, ctx, chromedp.Navigate(base+p.path))
 		waitFor(t, ctx, p.name, `document.readyState === 'complete'`)

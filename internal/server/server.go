@@ -196,7 +196,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	policy := verification.DefaultPolicy()
 	policy.SlotLength = orDefault(cfg.SlotLength, policy.SlotLength)
 	figures := metrics.New(st, cfg.Now)
-	wf := &workflow.Workflow{Store: st, Policy: policy, Portal: signer,
+	wf := &workflow.Workflow{Store: st, Policy: policy, PolicyCache: new(workflow.PolicyCache), Portal: signer,
 		BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Now: cfg.Now, LinkLifetime: 30 * 24 * time.Hour,
 		Estimator: queue.Estimator{HandleTime: orDefault(cfg.Call.HandleTime, 4*time.Minute)},
 		OnTaken:   figures.QueueWait, OnDecision: figures.Decision, Evidence: sealer}
@@ -206,7 +206,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	river.AddWorker(workers, &workflow.CallReminderWorker{Workflow: wf})
 	slots := &call.SlotWorker{} // its service is made below, before any job runs
 	river.AddWorker(workers, slots)
-	river.AddWorker(workers, &workflow.RetentionWorker{Workflow: wf, Retention: workflow.DefaultRetention})
+	river.AddWorker(workers, &workflow.RetentionWorker{Workflow: wf})
 	hooks, err := st.Secret(ctx, "webhook_signing_key")
 	if err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log, Limit: cfg.APIRateLimit}
 	rt.Handle("/v1/", apiServer.Handler())
 	rt.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
-	(&portal.Portal{Store: st, Signer: signer, Policy: policy, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(rt)
+	(&portal.Portal{Store: st, Signer: signer, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(rt)
 	staffConsole.Webhooks = endpoints
 	staffConsole.Register(rt)
 	rt.Handle("GET /static/", web.Static())

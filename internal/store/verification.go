@@ -13,7 +13,7 @@ import (
 )
 
 const verificationColumns = `id, freelancer_id, reason_code, reason_explanation, claims, methods,
-	status, deadline, created_at, updated_at, closed_at, scheduled_for, appeal_upheld_at, accommodation, accommodation_reason`
+	status, deadline, created_at, updated_at, closed_at, scheduled_for, appeal_upheld_at, accommodation, accommodation_reason, appeal_until`
 
 // openStatusSQL is the SQL list of open statuses, from the domain's table.
 var openStatusSQL = func() string {
@@ -29,7 +29,7 @@ func scanVerification(row interface{ Scan(...any) error }) (*verification.Verifi
 	var claims, methods string
 	err := row.Scan(&v.ID, &v.FreelancerID, &v.Reason.Code, &v.Reason.Explanation, &claims, &methods,
 		&v.Status, timeCol{&v.Deadline}, timeCol{&v.CreatedAt}, timeCol{&v.UpdatedAt}, nullTimeCol{&v.ClosedAt}, nullTimeCol{&v.ScheduledFor}, nullTimeCol{&v.AppealUpheldAt},
-		&v.Accommodation, &v.AccommodationReason)
+		&v.Accommodation, &v.AccommodationReason, nullTimeCol{&v.AppealUntil})
 	if err != nil {
 		return nil, err
 	}
@@ -225,10 +225,10 @@ var ErrOpenExists = errors.New("the freelancer already has an open verification"
 func (t *Tx) InsertVerification(ctx context.Context, v *verification.Verification) error {
 	claims, _ := json.Marshal(v.Claims)
 	methods, _ := json.Marshal(v.Methods)
-	_, err := t.exec(ctx, "INSERT INTO verifications ("+verificationColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := t.exec(ctx, "INSERT INTO verifications ("+verificationColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		v.ID, v.FreelancerID, v.Reason.Code, v.Reason.Explanation, string(claims), string(methods),
 		string(v.Status), t.t(v.Deadline), t.t(v.CreatedAt), t.t(v.UpdatedAt), t.nt(v.ClosedAt), t.nt(v.ScheduledFor), t.nt(v.AppealUpheldAt),
-		string(v.Accommodation), v.AccommodationReason)
+		string(v.Accommodation), v.AccommodationReason, t.nt(v.AppealUntil))
 	if isUniqueViolation(err) {
 		return ErrOpenExists
 	}
@@ -258,8 +258,8 @@ func (t *Tx) LockVerification(ctx context.Context, id string) (*verification.Ver
 
 // UpdateVerification writes a case's status, deadline and times back.
 func (t *Tx) UpdateVerification(ctx context.Context, v *verification.Verification) error {
-	_, err := t.exec(ctx, `UPDATE verifications SET status = ?, deadline = ?, updated_at = ?, closed_at = ?, appeal_upheld_at = ? WHERE id = ?`,
-		string(v.Status), t.t(v.Deadline), t.t(v.UpdatedAt), t.nt(v.ClosedAt), t.nt(v.AppealUpheldAt), v.ID)
+	_, err := t.exec(ctx, `UPDATE verifications SET status = ?, deadline = ?, updated_at = ?, closed_at = ?, appeal_upheld_at = ?, appeal_until = ? WHERE id = ?`,
+		string(v.Status), t.t(v.Deadline), t.t(v.UpdatedAt), t.nt(v.ClosedAt), t.nt(v.AppealUpheldAt), t.nt(v.AppealUntil), v.ID)
 	if err != nil {
 		return fmt.Errorf("update verification %s: %w", v.ID, err)
 	}

@@ -189,6 +189,10 @@ func (r *Request) Validate(f *Freelancer, p Policy) error {
 		if !slices.Contains(Methods, m) {
 			return fieldErr(fmt.Sprintf("methods[%d]", i), "invalid", "must be one of video_call, audio_call, document_review")
 		}
+		if !slices.Contains(p.Methods, m) {
+			return &RuleError{Field: fmt.Sprintf("methods[%d]", i), Code: "method_not_allowed",
+				Message: fmt.Sprintf("the operator's policy does not allow %s", m)}
+		}
 	}
 	if r.GraceDays < 0 || r.GraceDays > p.MaxGraceDays {
 		return fieldErr("grace_days", "out_of_range", "must be between 1 and %d", p.MaxGraceDays)

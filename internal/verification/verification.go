@@ -94,6 +94,10 @@ type Verification struct {
 	// AppealUpheldAt is when an appeal overturned a confirmed not_verified:
 	// the status stays, and the restriction is lifted.
 	AppealUpheldAt *time.Time `json:"appeal_upheld_at"`
+	// AppealUntil is when appeals close, set by a confirmed not_verified
+	// from the appeal window of that moment. It stays out of the API for
+	// now: the contract (DESIGN section 5) does not name it.
+	AppealUntil *time.Time `json:"-"`
 	// Accommodation is what the freelancer asked for instead of a video
 	// call, if anything; the reason is theirs and stays out of the API.
 	Accommodation       Accommodation `json:"accommodation"`
@@ -124,13 +128,23 @@ func (v *Verification) OffersDocumentReview() bool {
 	return slices.Contains(v.Methods, MethodDocumentReview)
 }
 
-// AppealWindow is how long after a confirmed negative decision the
-// freelancer may appeal.
-const AppealWindow = 14 * 24 * time.Hour
+// AppealDeadline is when the freelancer's chance to appeal a confirmed
+// negative decision ends: the time kept with the decision, or, for
+// decisions made before attest kept one, the default window after closing.
+// Zero while the case is not closed.
+func (v *Verification) AppealDeadline() time.Time {
+	switch {
+	case v.AppealUntil != nil:
+		return *v.AppealUntil
+	case v.ClosedAt != nil:
+		return v.ClosedAt.Add(defaultAppealWindow)
+	}
+	return time.Time{}
+}
 
 // Appealable reports whether the freelancer may still appeal the case at now.
 func (v *Verification) Appealable(now time.Time) bool {
-	return v.Status == NotVerified && v.AppealUpheldAt == nil && v.ClosedAt != nil && now.Before(v.ClosedAt.Add(AppealWindow))
+	return v.Status == NotVerified && v.AppealUpheldAt == nil && v.ClosedAt != nil && now.Before(v.AppealDeadline())
 }
 
 // Overdue reports whether the case waits for the freelancer and is past its

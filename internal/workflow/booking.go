@@ -21,9 +21,6 @@ import (
 // open the link and check a camera.
 const BookingLead = 15 * time.Minute
 
-// CallReminderLeads are how long before a booked call the freelancer is reminded.
-var CallReminderLeads = []time.Duration{24 * time.Hour, time.Hour}
-
 // ErrNotBookable is returned for a time that is not a free slot.
 var ErrNotBookable = &verification.RuleError{Field: "slot", Code: "slot_not_free",
 	Message: "that time is not free any more; please pick another"}
@@ -244,9 +241,15 @@ type CallReminderArgs struct {
 // Kind names the job for the queue.
 func (CallReminderArgs) Kind() string { return "call_reminder" }
 
+// scheduleCallReminders queues the reminders of a booked call at the leads
+// the policy names now; a later change of policy leaves them as they are.
 func (w *Workflow) scheduleCallReminders(ctx context.Context, tx *store.Tx, b *store.Booking) error {
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return err
+	}
 	now := w.now()
-	for _, lead := range CallReminderLeads {
+	for _, lead := range p.CallReminders {
 		if at := b.Start.Add(-lead); at.After(now) {
 			if err := w.Jobs.InsertAtTx(ctx, tx, CallReminderArgs{BookingID: b.ID, Start: b.Start, Before: lead}, at); err != nil {
 				return err

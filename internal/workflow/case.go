@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/notify"
@@ -27,7 +28,11 @@ func (w *Workflow) OpenVerification(ctx context.Context, tx *store.Tx, actor str
 	if err != nil {
 		return nil, err
 	}
-	if err := req.Validate(f, w.Policy); err != nil {
+	policy, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(f, policy); err != nil {
 		return nil, err
 	}
 	watch, err := w.watchStanding(ctx, tx, f.ID)
@@ -41,7 +46,7 @@ func (w *Workflow) OpenVerification(ctx context.Context, tx *store.Tx, actor str
 	if err != nil {
 		return nil, err
 	}
-	v := req.Open(store.NewID("ver", now), f, w.Policy, now, slot)
+	v := req.Open(store.NewID("ver", now), f, policy, now, slot)
 	if err := tx.InsertVerification(ctx, v); err != nil {
 		return nil, err
 	}
@@ -120,6 +125,13 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 	if err := v.MoveTo(to, now); err != nil {
 		return nil, err
 	}
+	if to == verification.NotVerified {
+		// The decision keeps the appeal window in force now: a later
+		// change of policy neither shortens nor lengthens it.
+		if err := w.setAppealUntil(ctx, v, now); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.UpdateVerification(ctx, v); err != nil {
 		return nil, err
 	}
@@ -150,6 +162,16 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 	return v, err
 }
 
+func (w *Workflow) setAppealUntil(ctx context.Context, v *verification.Verification, now time.Time) error {
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	until := now.Add(p.AppealWindow)
+	v.AppealUntil = &until
+	return nil
+}
+
 // sendResult emails the freelancer how their case or their appeal ended,
 // with a fresh link to their page.
 func (w *Workflow) sendResult(ctx context.Context, tx *store.Tx, v *verification.Verification, kind string) error {
@@ -165,8 +187,8 @@ func (w *Workflow) sendResult(ctx context.Context, tx *store.Tx, v *verification
 		return err
 	}
 	n := notify.ResultNotice{FreelancerName: f.DisplayName, PortalURL: link.URL, TimeZone: f.TimeZone, Locale: f.Locale}
-	if kind == notify.ResultNotVerified && v.ClosedAt != nil {
-		n.AppealUntil = v.ClosedAt.Add(verification.AppealWindow)
+	if kind == notify.ResultNotVerified {
+		n.AppealUntil = v.AppealDeadline()
 	}
 	msg, err := notify.ResultMessage(kind, f.Email, n)
 	if err != nil {

@@ -13,9 +13,6 @@ import (
 	"github.com/attest-dev/attest/internal/verification"
 )
 
-// ReminderLeads are how long before a deadline the freelancer is reminded.
-var ReminderLeads = []time.Duration{72 * time.Hour, 24 * time.Hour}
-
 // DeadlineArgs is a job about one deadline of one case: a reminder before it
 // (Before > 0) or the deadline itself. It carries the deadline it was
 // scheduled for: when the deadline has moved since, the job does nothing, so
@@ -30,10 +27,15 @@ type DeadlineArgs struct {
 func (DeadlineArgs) Kind() string { return "deadline" }
 
 // scheduleDeadline queues the reminders and the deadline's own job for a
-// case, in the transaction that set the deadline.
+// case, in the transaction that set the deadline, at the leads the policy
+// names now.
 func (w *Workflow) scheduleDeadline(ctx context.Context, tx *store.Tx, v *verification.Verification) error {
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return err
+	}
 	now := w.now()
-	for _, lead := range ReminderLeads {
+	for _, lead := range p.DeadlineReminders {
 		if at := v.Deadline.Add(-lead); at.After(now) {
 			if err := w.Jobs.InsertAtTx(ctx, tx, DeadlineArgs{VerificationID: v.ID, Deadline: v.Deadline, Before: lead}, at); err != nil {
 				return err
@@ -95,7 +97,11 @@ func (w *Workflow) SeeDeadline(ctx context.Context, tx *store.Tx, a DeadlineArgs
 	if err != nil {
 		return err
 	}
-	standing := w.Policy.ComputeStanding(v.FreelancerID, cases, now)
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	standing := p.ComputeStanding(v.FreelancerID, cases, now)
 	if _, err := tx.AppendEvent(ctx, verification.EventStandingChange, v.FreelancerID, "", standing, now); err != nil {
 		return err
 	}

@@ -8,17 +8,23 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
 )
+
+// idempotencyKept is how long stored responses to retried POSTs are kept:
+// long enough for any client's retries, and not a policy admins set.
+const idempotencyKept = 7 * 24 * time.Hour
+
+// RetentionOf is the retention the policy p asks for.
+func RetentionOf(p verification.Policy) store.Retention {
+	return store.Retention{PersonalData: p.Retention.PersonalData, Audit: p.Retention.Audit,
+		Documents: p.Retention.Documents, Idempotency: idempotencyKept}
+}
 
 // DefaultRetention is DESIGN section 6: documents deleted thirty days after
 // the decision, personal data redacted a year after a case closes, the audit
 // kept two years.
-var DefaultRetention = store.Retention{
-	PersonalData: 365 * 24 * time.Hour,
-	Audit:        2 * 365 * 24 * time.Hour,
-	Documents:    30 * 24 * time.Hour,
-	Idempotency:  7 * 24 * time.Hour,
-}
+var DefaultRetention = RetentionOf(verification.DefaultPolicy())
 
 // RetentionArgs is the daily retention run.
 type RetentionArgs struct{}
@@ -45,17 +51,21 @@ func (w *Workflow) ApplyRetention(ctx context.Context, tx *store.Tx, r store.Ret
 		Details: p}, now)
 }
 
-// RetentionWorker works the daily retention run.
+// RetentionWorker works the daily retention run with the retention the
+// policy in force asks for.
 type RetentionWorker struct {
 	river.WorkerDefaults[RetentionArgs]
-	Workflow  *Workflow
-	Retention store.Retention
+	Workflow *Workflow
 }
 
 // Work applies retention in one transaction.
 func (rw *RetentionWorker) Work(ctx context.Context, job *river.Job[RetentionArgs]) error {
+	p, err := rw.Workflow.CurrentPolicy(ctx)
+	if err != nil {
+		return err
+	}
 	return rw.Workflow.Store.InTx(ctx, func(tx *store.Tx) error {
-		_, err := rw.Workflow.ApplyRetention(ctx, tx, rw.Retention)
+		_, err := rw.Workflow.ApplyRetention(ctx, tx, RetentionOf(p))
 		return err
 	})
 }

@@ -124,7 +124,11 @@ func (w *Workflow) MoveDeadline(ctx context.Context, tx *store.Tx, v *verificati
 	if err != nil {
 		return nil, err
 	}
-	return w.moveDeadlineTo(ctx, tx, v, w.Policy.Deadline(w.now(), 0, slot), why)
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return w.moveDeadlineTo(ctx, tx, v, p.Deadline(w.now(), 0, slot), why)
 }
 
 // moveDeadlineTo sets a later deadline, announces verification.deadline_moved

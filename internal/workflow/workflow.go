@@ -29,8 +29,10 @@ type Enqueuer interface {
 
 // Workflow holds what every change needs.
 type Workflow struct {
-	Store   *store.Store
-	Jobs    Enqueuer
+	Store *store.Store
+	Jobs  Enqueuer
+	// Policy is the base policy: the defaults and the settings that are
+	// not edited at /admin/policy. Use CurrentPolicy for the one in force.
 	Policy  verification.Policy
 	Portal  *auth.PortalSigner
 	BaseURL string
@@ -50,6 +52,9 @@ type Workflow struct {
 	// Evidence seals the documents freelancers upload; nil when no document
 	// key is configured, and then documents are refused.
 	Evidence *evidence.Sealer
+	// PolicyCache, when set, keeps the policy in force between reads; it
+	// is a pointer so that copies of a Workflow share it.
+	PolicyCache *PolicyCache
 }
 
 // decided reports a committed decision to OnDecision.
@@ -162,7 +167,11 @@ func (w *Workflow) Standing(ctx context.Context, freelancerID string) (verificat
 	if err != nil {
 		return verification.Standing{}, err
 	}
-	return w.Policy.ComputeStanding(freelancerID, cases, w.Now()), nil
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return verification.Standing{}, err
+	}
+	return p.ComputeStanding(freelancerID, cases, w.Now()), nil
 }
 
 // standingChange remembers a standing before a change, to tell the
@@ -177,7 +186,11 @@ func (w *Workflow) watchStanding(ctx context.Context, tx *store.Tx, freelancerID
 	if err != nil {
 		return nil, err
 	}
-	return &standingChange{freelancerID, w.Policy.ComputeStanding(freelancerID, cases, w.Now())}, nil
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &standingChange{freelancerID, p.ComputeStanding(freelancerID, cases, w.Now())}, nil
 }
 
 // emit writes standing.changed when verified or the restrictions differ.
@@ -186,8 +199,12 @@ func (c *standingChange) emit(ctx context.Context, w *Workflow, tx *store.Tx) er
 	if err != nil {
 		return err
 	}
+	p, err := w.CurrentPolicy(ctx)
+	if err != nil {
+		return err
+	}
 	now := w.now()
-	after := w.Policy.ComputeStanding(c.freelancerID, cases, now)
+	after := p.ComputeStanding(c.freelancerID, cases, now)
 	if after.Verified == c.before.Verified && slices.Equal(after.Restrictions, c.before.Restrictions) {
 		return nil
 	}
