@@ -110,11 +110,15 @@ func (q *Queue) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish, up to the context's deadline.
+// Stop lets running jobs finish, up to the context's deadline. Jobs still
+// running then are canceled, so that none outlives the database it writes
+// to; River works them again later.
 func (q *Queue) Stop(ctx context.Context) error {
 	err := q.client.Stop(ctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("job queue did not stop in time: %w", err)
+	if err == nil || ctx.Err() == nil {
+		return err
 	}
-	return err
+	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return errors.Join(fmt.Errorf("job queue did not stop in time: %w", err), q.client.StopAndCancel(hard))
 }

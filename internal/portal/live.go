@@ -113,8 +113,8 @@ func (p *Portal) checked(w http.ResponseWriter, r *http.Request) (*verification.
 }
 
 // serverError says sorry in the browser's language: the page may not know
-// whose it is.
+// whose it is. It logs the route, not the path: the path holds the token.
 func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	p.Log.ErrorContext(r.Context(), "portal", slog.String("path", r.URL.Path), slog.Any("err", err))
+	p.Log.ErrorContext(r.Context(), "portal", slog.String("route", r.Pattern), slog.Any("err", err))
 	web.RenderIn(w, http.StatusInternalServerError, browserCatalog(r), "portal_error", doFailed)
 }

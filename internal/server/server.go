@@ -139,6 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Log = withRequestIDs(cfg.Log)
 	st, err := Migrated(ctx, cfg.Store)
 	if err != nil {
 		return nil, err
@@ -278,7 +279,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
-		routes: served, handler: measure(figures, mux, secure(mux)), log: cfg.Log}, nil
+		routes: served, handler: withRequestID(rand.Reader, measure(figures, cfg.Log, mux, secure(mux))), log: cfg.Log}, nil
 }
 
 // newConsole sets up the staff pages, with the keys that sign sign-in
@@ -335,9 +336,11 @@ func bearer(token string, next http.Handler) http.Handler {
 // path, or /tree to /tree/).
 var muxRedirect = reflect.TypeOf(http.RedirectHandler("/", http.StatusTemporaryRedirect))
 
-// measure times every request that next answers and records it by route:
-// the ServeMux pattern that serves it ("GET /v/{token}"), never the path,
-// which holds portal tokens and anything a client cares to send.
+// measure times every request that next answers, records it by route in
+// the metrics and writes one access line for it to log: the ServeMux
+// pattern that serves it ("GET /v/{token}"), never the path, which holds
+// portal tokens and anything a client cares to send. Neither headers,
+// cookies nor bodies are logged.
 //
 // The pattern is looked up with mux.Handler before serving rather than read
 // from r.Pattern afterwards: r.Pattern is documented on the request the mux
@@ -346,7 +349,7 @@ var muxRedirect = reflect.TypeOf(http.RedirectHandler("/", http.StatusTemporaryR
 // redirects apart. For those the "pattern" may be a path (for CONNECT it is
 // the request's path plus a slash), so they count as route="redirect".
 // Requests matching no pattern (404, 405) count as route="unmatched".
-func measure(m *metrics.Metrics, mux *http.ServeMux, next http.Handler) http.Handler {
+func measure(m *metrics.Metrics, log *slog.Logger, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now() // the wall clock, not Config.Now: tests stop that one
 		h, route := mux.Handler(r)
@@ -357,7 +360,11 @@ func measure(m *metrics.Metrics, mux *http.ServeMux, next http.Handler) http.Han
 			route = "redirect"
 		}
 		rec := &recorder{ResponseWriter: w}
-		rec.done = func() { m.Request(route, r.Method, rec.status(), time.Since(start)) }
+		rec.done = func() {
+			took := time.Since(start)
+			m.Request(route, r.Method, rec.status(), took)
+			logAccess(log, r, route, rec, took)
+		}
 		next.ServeHTTP(rec, r)
 		if !rec.hijacked {
 			rec.done()
@@ -365,11 +372,21 @@ func measure(m *metrics.Metrics, mux *http.ServeMux, next http.Handler) http.Han
 	})
 }
 
-// recorder notes the status code a handler answers with. A connection taken
+// logAccess writes the access line of a request. Its context carries the
+// request id, which the log handler adds.
+func logAccess(log *slog.Logger, r *http.Request, route string, rec *recorder, took time.Duration) {
+	log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method), slog.String("route", route), slog.Int("status", rec.status()),
+		slog.Float64("duration_ms", float64(took.Microseconds())/1000), slog.Int64("bytes", rec.bytes))
+}
+
+// recorder notes the status code a handler answers with and how many body
+// bytes it wrote. A connection taken
 // over (a WebSocket) is measured up to the switch, not for its lifetime.
 type recorder struct {
 	http.ResponseWriter
 	code     int
+	bytes    int64
 	hijacked bool
 	done     func()
 }
@@ -385,7 +402,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 	if r.code == 0 {
 		r.code = http.StatusOK
 	}
-	return r.ResponseWriter.Write(b)
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
 }
 
 func (r *recorder) status() int {
@@ -496,7 +515,13 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Start begins the work that runs beside requests: the job workers, the
 // live floor's ticks and the webhook fan-out. The returned stop ends it,
 // letting running jobs finish until its context ends.
+//
+// Only stop ends the work: ctx's values are kept but its cancellation is
+// not, because the job queue cancels the jobs it is running when its
+// context ends, and a webhook or an email cut off mid-way is tried again
+// later rather than finished now.
 func (s *Server) Start(ctx context.Context) (stop func(context.Context) error, err error) {
+	ctx = context.WithoutCancel(ctx)
 	if err := s.Jobs.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -510,6 +535,11 @@ func (s *Server) Start(ctx context.Context) (stop func(context.Context) error, e
 		return s.Jobs.Stop(shutdown)
 	}, nil
 }
+
+// DrainTimeout is how long Run waits, once its context ends, for requests
+// and jobs in flight to finish. A supervisor (systemd, Docker) should wait
+// longer than this before it kills the process.
+const DrainTimeout = 20 * time.Second
 
 // Run starts the background work and serves on ln until ctx ends, then
 // drains requests and jobs in flight before returning.
@@ -525,7 +555,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	case err = <-done:
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), DrainTimeout)
 	defer cancel()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
