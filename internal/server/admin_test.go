@@ -53,6 +53,19 @@ func post(t *testing.T, c *http.Client, target string, form url.Values) (*http.R
 	return res, string(body)
 }
 
+// eventually waits up to 30 s for work done by the job queue, which a
+// loaded machine running browsers beside it can make slow.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // flaky is a webhook receiver that answers 503 until it is told to work.
 type flaky struct {
 	mu      sync.Mutex
@@ -111,7 +124,7 @@ func TestAdminWebhooks(t *testing.T) {
 		}
 
 		seedCase(t, s, "u-900")
-		waitUntil(t, "a failed attempt in the log", func() bool {
+		eventually(t, "a failed attempt in the log", func() bool {
 			list, _ := s.Store.WebhookDeliveries(context.Background(), store.DeliveryFilter{EndpointID: ep.ID, Limit: 5})
 			return len(list) == 1 && list[0].Attempts >= 2
 		})
@@ -121,7 +134,7 @@ func TestAdminWebhooks(t *testing.T) {
 		}
 		// Disabling cancels the pending delivery.
 		post(t, admin, base+"/admin/webhooks/"+ep.ID+"/disable", nil)
-		waitUntil(t, "the delivery canceled", func() bool {
+		eventually(t, "the delivery canceled", func() bool {
 			list, _ := s.Store.WebhookDeliveries(context.Background(), store.DeliveryFilter{EndpointID: ep.ID, Limit: 5})
 			return list[0].Status == store.DeliveryCanceled
 		})
@@ -140,10 +153,10 @@ func TestAdminWebhooks(t *testing.T) {
 		if !strings.Contains(body, "1 deliveries are on their way again") {
 			t.Fatalf("replay: %d %.600s", res.StatusCode, body)
 		}
-		waitUntil(t, "the replayed delivery", func() bool { return receiver.received() == 1 })
+		eventually(t, "the replayed delivery", func() bool { return receiver.received() == 1 })
 		// One delivery replayed by hand again arrives again.
 		post(t, admin, base+"/admin/webhooks/deliveries/"+list[0].ID+"/replay", nil)
-		waitUntil(t, "the second replay", func() bool { return receiver.received() == 2 })
+		eventually(t, "the second replay", func() bool { return receiver.received() == 2 })
 
 		entries, _ := s.Store.AuditEntries(context.Background(), 50)
 		var actions []string
