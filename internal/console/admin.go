@@ -6,7 +6,8 @@ import (
 )
 
 // registerAdmin adds the admin area: the live floor for supervisors and
-// admins; webhooks, API keys, staff and the audit log for admins.
+// admins; webhooks, API keys, staff, question templates and the audit log
+// for admins.
 func (c *Console) registerAdmin(mux web.Router) {
 	admin := store.RoleAdmin
 	mux.Handle("GET /admin", c.require(c.floorView, store.RoleSupervisor, admin))
@@ -20,6 +21,9 @@ func (c *Console) registerAdmin(mux web.Router) {
 	mux.Handle("GET /admin/audit", c.require(c.auditLog, admin))
 	mux.Handle("GET /admin/policy", c.require(c.policy, admin))
 	mux.Handle("POST /admin/policy", c.require(c.savePolicy, admin))
+	mux.Handle("GET /admin/questions", c.require(c.questions, admin))
+	mux.Handle("POST /admin/questions", c.require(c.addQuestion, admin))
+	mux.Handle("POST /admin/questions/{id}/{action}", c.require(c.questionAction, admin))
 	mux.Handle("GET /admin/webhooks", c.require(c.webhooks, admin))
 	mux.Handle("POST /admin/webhooks", c.require(c.addWebhook, admin))
 	mux.Handle("GET /admin/webhooks/{id}", c.require(c.webhookEndpoint, admin))

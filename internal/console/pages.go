@@ -118,6 +118,12 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		c.serverError(w, r, err)
 		return
 	}
+	questions, err := c.Store.QuestionTemplates(r.Context())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	byKind := questionsByKind(questions)
 	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Challenges: challengesFor(live.ID),
 		Reasons: verification.NegativeReasons, Script: string(live.Script), AgentCamera: c.Calls.AgentCamera}
 	for _, key := range v.Claims {
@@ -128,7 +134,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		if claim.Kind == verification.KindIdentity && claim.Value != "" {
 			page.LegalName = claim.Value
 		}
-		cc := callClaim{Claim: claim, Questions: questionsFor(claim.Kind)}
+		cc := callClaim{Claim: claim, Questions: questionsFor(byKind, claim.Kind)}
 		for _, o := range outcomes {
 			if o.Key == key {
 				cc.Outcome = o

@@ -5,48 +5,27 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 
+	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
 
-// Questions suggests what to ask about a claim, by its kind. They ask about
-// the work and the facts, never about the person.
-var Questions = map[verification.ClaimKind][]string{
-	verification.KindIdentity: {
-		"Please hold your ID document up to the camera so that I can read the name.",
-		"Is the name on your profile the one on your ID?",
-	},
-	verification.KindLocation: {
-		"Which city do you usually work from?",
-		"How long have you worked from there?",
-		"Roughly what time is it where you are now?",
-	},
-	verification.KindSkill: {
-		"Tell me about a recent project where you used this.",
-		"What was the hardest part of it, and how did you solve it?",
-		"Which tools do you use most for this work?",
-	},
-	verification.KindEducation: {
-		"Where and when did you study?",
-		"What was your main subject?",
-		"Could you upload the certificate after the call?",
-	},
-	verification.KindEmployment: {
-		"What was your role there?",
-		"What did a normal week of work look like?",
-		"What kind of team did you work in?",
-	},
-	verification.KindOther: {
-		"Could you tell me a little more about this part of your profile?",
-	},
+// questionsByKind groups the stored question templates by claim kind, in
+// their order, for a call script.
+func questionsByKind(list []*store.QuestionTemplate) map[verification.ClaimKind][]string {
+	byKind := map[verification.ClaimKind][]string{}
+	for _, q := range list {
+		byKind[q.Kind] = append(byKind[q.Kind], q.Text)
+	}
+	return byKind
 }
 
-// questionsFor returns the suggestions for a claim; a claim without a kind
-// gets the general one.
-func questionsFor(kind verification.ClaimKind) []string {
-	if q, ok := Questions[kind]; ok {
+// questionsFor returns the suggestions for a claim; a claim without a kind,
+// or of a kind with no questions, gets the general ones.
+func questionsFor(byKind map[verification.ClaimKind][]string, kind verification.ClaimKind) []string {
+	if q, ok := byKind[kind]; ok {
 		return q
 	}
-	return Questions[verification.KindOther]
+	return byKind[verification.KindOther]
 }
 
 // Challenge is a live check that replayed or synthetic video cannot pass easily.

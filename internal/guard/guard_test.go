@@ -26,6 +26,8 @@ func TestMatchingRules(t *testing.T) {
 		{"german umlaut", "Übergewichtig", []string{"Übergewichtig"}},
 		{"german sharp s", "Weißer Mann", []string{"Weißer", "Mann"}},
 		{"multi-word", "an old man", []string{"old man"}},
+		{"asking a person's age", "So, how old are you?", []string{"how old are you"}},
+		{"asking a thing's age", "How old is the company you worked for?", nil},
 		{"multi-word over punctuation", "good-looking", []string{"good-looking"}},
 		{"multi-word not across sentences", "It is old. Man pages were read.", nil},
 		{"longest match wins", "a stay-at-home mom", []string{"stay-at-home mom"}},

@@ -327,11 +327,20 @@ func TestBrowserAdminPages(t *testing.T) {
 	screenshot(t, ctx, "admin-2-webhooks")
 	audit(t, ctx, "webhooks with a new secret")
 	for _, p := range []struct{ path, name string }{
-		{"/admin/api-keys", "API keys"}, {"/admin/staff", "staff"}, {"/admin/policy", "policy"}, {"/admin/audit?verify=1", "audit log"},
+		{"/admin/api-keys", "API keys"}, {"/admin/staff", "staff"}, {"/admin/policy", "policy"}, {"/admin/questions", "questions"},
+		{"/admin/audit?verify=1", "audit log"},
 	} {
 		do(t, ctx, chromedp.Navigate(base+p.path))
 		waitFor(t, ctx, p.name, `document.readyState === 'complete'`)
 		audit(t, ctx, p.name)
 	}
 	screenshot(t, ctx, "admin-3-audit")
+
+	// A question about the person is refused on a page that passes too.
+	do(t, ctx, chromedp.Navigate(base+"/admin/questions"))
+	typeInto(t, ctx, "question-add-other", "How old are you?")
+	do(t, ctx, chromedp.Submit(byTest("question-add-other")))
+	waitFor(t, ctx, "the refusal", `!!document.querySelector('[data-test="question-error"]')`)
+	audit(t, ctx, "questions with a refusal")
+	screenshot(t, ctx, "admin-4-questions")
 }

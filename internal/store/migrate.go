@@ -88,7 +88,10 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			if done[m.Version] {
 				continue
 			}
-			if _, err := tx.exec(ctx, m.SQL); err != nil {
+			// A migration is written for its dialect and takes no parameters:
+			// it runs as written, not rebound, so that a question mark in
+			// seeded text (the question templates) stays one on PostgreSQL.
+			if _, err := tx.q.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 			}
 			if _, err := tx.exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.Version, m.Name); err != nil {

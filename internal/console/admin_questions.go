@@ -1,0 +1,165 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
+)
+
+// Question templates, for admins: what the call script suggests asking
+// about each kind of claim.
+
+type questionsPage struct {
+	Staff   *store.Staff
+	Mailbox bool
+	Kinds   []questionKind
+	Notice  string
+	// Error explains a refused change; the form it came from shows the
+	// wording that was sent (Form) again, to be rewritten.
+	Error string
+	Form  struct {
+		ID   string // the question edited; empty for a new one
+		Kind verification.ClaimKind
+		Text string
+	}
+}
+
+// questionKind is one section of the page: a kind and its questions in order.
+type questionKind struct {
+	Kind      verification.ClaimKind
+	Label     string
+	Questions []questionRow
+}
+
+// questionRow is a question with its place as the page counts it (from 1),
+// for labels and for which move buttons make sense.
+type questionRow struct {
+	*store.QuestionTemplate
+	N           int
+	First, Last bool
+}
+
+// kindLabels names the kinds for the page, in verification.ClaimKinds order.
+var kindLabels = map[verification.ClaimKind]string{
+	verification.KindIdentity:   "Identity",
+	verification.KindLocation:   "Location",
+	verification.KindSkill:      "Skill",
+	verification.KindEducation:  "Education",
+	verification.KindEmployment: "Employment",
+	verification.KindOther:      "Other, and claims without a kind",
+}
+
+var questionNotices = map[string]string{
+	"added":   "The question is added: agents see it in their next call.",
+	"edited":  "The question is saved.",
+	"moved":   "The order is saved.",
+	"deleted": "The question is deleted.",
+}
+
+func (c *Console) questions(w http.ResponseWriter, r *http.Request) {
+	c.renderQuestions(w, r, http.StatusOK, questionsPage{Notice: questionNotices[r.URL.Query().Get("notice")]})
+}
+
+func (c *Console) renderQuestions(w http.ResponseWriter, r *http.Request, status int, page questionsPage) {
+	page.Staff, page.Mailbox = signedIn(r.Context()), c.Mailbox
+	list, err := c.Store.QuestionTemplates(r.Context())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	byKind := map[verification.ClaimKind][]questionRow{}
+	for _, q := range list {
+		byKind[q.Kind] = append(byKind[q.Kind], questionRow{QuestionTemplate: q, N: len(byKind[q.Kind]) + 1, First: len(byKind[q.Kind]) == 0})
+	}
+	for _, k := range verification.ClaimKinds {
+		rows := byKind[k]
+		if len(rows) > 0 {
+			rows[len(rows)-1].Last = true
+		}
+		page.Kinds = append(page.Kinds, questionKind{Kind: k, Label: kindLabels[k], Questions: rows})
+	}
+	web.Render(w, status, "admin_questions", page)
+}
+
+func (c *Console) addQuestion(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	var page questionsPage
+	if err := r.ParseForm(); err != nil {
+		page.Error = "The form could not be read. Please try again."
+		c.renderQuestions(w, r, http.StatusBadRequest, page)
+		return
+	}
+	page.Form.Kind, page.Form.Text = verification.ClaimKind(r.PostForm.Get("kind")), r.PostForm.Get("text")
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		_, err := c.Workflow.AddQuestion(r.Context(), tx, signedIn(r.Context()).ID, page.Form.Kind, page.Form.Text)
+		return err
+	})
+	c.afterQuestion(w, r, err, page, "added")
+}
+
+// questionAction edits, moves or deletes one question.
+func (c *Console) questionAction(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	var page questionsPage
+	if err := r.ParseForm(); err != nil {
+		page.Error = "The form could not be read. Please try again."
+		c.renderQuestions(w, r, http.StatusBadRequest, page)
+		return
+	}
+	id, me := r.PathValue("id"), signedIn(r.Context()).ID
+	q, err := c.Store.QuestionTemplate(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page.Form.ID, page.Form.Kind, page.Form.Text = id, q.Kind, r.PostForm.Get("text")
+	var notice string
+	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		switch r.PathValue("action") {
+		case "edit":
+			notice = "edited"
+			_, err := c.Workflow.EditQuestion(r.Context(), tx, me, id, page.Form.Text)
+			return err
+		case "up", "down":
+			notice = "moved"
+			return c.Workflow.MoveQuestion(r.Context(), tx, me, id, r.PathValue("action") == "up")
+		case "delete":
+			notice = "deleted"
+			return c.Workflow.DeleteQuestion(r.Context(), tx, me, id)
+		}
+		return store.ErrNotFound
+	})
+	c.afterQuestion(w, r, err, page, notice)
+}
+
+// afterQuestion goes back to the list after a change, or shows the list
+// again with what was refused and why.
+func (c *Console) afterQuestion(w http.ResponseWriter, r *http.Request, err error, page questionsPage, notice string) {
+	var field *verification.FieldError
+	var rule *verification.RuleError
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/admin/questions?notice="+notice+"#kind-"+string(page.Form.Kind), http.StatusSeeOther)
+	case errors.Is(err, store.ErrNotFound):
+		http.NotFound(w, r)
+	case errors.As(err, &field):
+		page.Error = field.Message
+		c.renderQuestions(w, r, http.StatusBadRequest, page)
+	case errors.Is(err, workflow.ErrLastQuestion):
+		page.Error, page.Form.ID = workflow.ErrLastQuestion.Message, ""
+		c.renderQuestions(w, r, http.StatusConflict, page)
+	case errors.As(err, &rule):
+		page.Error = rule.Message
+		c.renderQuestions(w, r, http.StatusUnprocessableEntity, page)
+	default:
+		c.serverError(w, r, err)
+	}
+}
