@@ -127,20 +127,43 @@ func callFlags(f flags) func(baseURL string) (server.CallConfig, error) {
 	external := f.str("turn-external", "", "an external TURN server instead of the embedded one: 'turn:host:3478?transport=udp,…;secret=S[;ttl=10m]'")
 	relayOnly := f.boolean("relay-only", false, "send all media through TURN, so neither side learns the other's IP address")
 	agentCamera := f.boolean("agent-camera", false, "let agents send video (by default the freelancer hears the agent and sees their first name)")
+	ports := f.str("turn-ports", "", "UDP ports the embedded TURN server relays media on, as MIN-MAX, e.g. 49160-49200 for a firewall or container (default: any)")
 	hold := f.str("queue-hold", "15m", "how long a freelancer who closed the queue page keeps their place")
 	return func(baseURL string) (server.CallConfig, error) {
 		holdFor, err := time.ParseDuration(*hold)
 		if err != nil || holdFor < 0 {
 			return server.CallConfig{}, usageError{"serve: --queue-hold must be a duration such as 15m"}
 		}
+		portMin, portMax, err := portRange(*ports)
+		if err != nil {
+			return server.CallConfig{}, err
+		}
 		cc := server.CallConfig{TURNListen: *listen, TURNExternal: *external, RelayOnly: *relayOnly,
-			AgentCamera: *agentCamera, Hold: holdFor}
+			AgentCamera: *agentCamera, Hold: holdFor, TURNPortMin: portMin, TURNPortMax: portMax}
 		if *external != "" {
 			return cc, nil
 		}
 		cc.TURNRelayIP, err = relayIP(*ip, baseURL)
 		return cc, err
 	}
+}
+
+// portRange reads --turn-ports: empty for any port, else MIN-MAX.
+func portRange(v string) (uint16, uint16, error) {
+	if v == "" {
+		return 0, 0, nil
+	}
+	bad := usageError{fmt.Sprintf("serve: --turn-ports %q must be MIN-MAX, two ports from 1024 to 65535, e.g. 49160-49200", v)}
+	lo, hi, ok := strings.Cut(v, "-")
+	if !ok {
+		return 0, 0, bad
+	}
+	first, err1 := strconv.ParseUint(strings.TrimSpace(lo), 10, 16)
+	last, err2 := strconv.ParseUint(strings.TrimSpace(hi), 10, 16)
+	if err1 != nil || err2 != nil || first < 1024 || last < first {
+		return 0, 0, bad
+	}
+	return uint16(first), uint16(last), nil
 }
 
 // relayIP is the address browsers send relayed media to: the flag, or the

@@ -196,3 +196,26 @@ func TestRelayIP(t *testing.T) {
 		}
 	}
 }
+
+func TestPortRange(t *testing.T) {
+	tests := []struct {
+		in       string
+		min, max uint16
+		ok       bool
+	}{
+		{"", 0, 0, true},
+		{"49160-49200", 49160, 49200, true},
+		{"50000-50000", 50000, 50000, true},
+		{"49200-49160", 0, 0, false},
+		{"80-90", 0, 0, false},
+		{"49160", 0, 0, false},
+		{"49160-70000", 0, 0, false},
+		{"a-b", 0, 0, false},
+	}
+	for _, tt := range tests {
+		lo, hi, err := portRange(tt.in)
+		if (err == nil) != tt.ok || lo != tt.min || hi != tt.max {
+			t.Errorf("portRange(%q) = %d, %d, %v; want %d, %d ok=%v", tt.in, lo, hi, err, tt.min, tt.max, tt.ok)
+		}
+	}
+}

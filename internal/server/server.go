@@ -101,6 +101,9 @@ type CallConfig struct {
 	TURNListen string
 	// TURNRelayIP is the address browsers reach relayed media on.
 	TURNRelayIP net.IP
+	// TURNPortMin and TURNPortMax bound the UDP ports relayed media uses
+	// (both zero: any), for a firewall or a container's published ports.
+	TURNPortMin, TURNPortMax uint16
 	// TURNExternal, when set, replaces the embedded server with an external
 	// one (see relay.ParseExternal).
 	TURNExternal string
@@ -462,6 +465,7 @@ func newCalls(ctx context.Context, st *store.Store, wf *workflow.Workflow, cfg C
 		ip = net.IPv4(127, 0, 0, 1)
 	}
 	turn, err := relay.Start(relay.Config{Listen: orDefault(cc.TURNListen, "127.0.0.1:0"), RelayIP: ip, Secret: secret,
+		PortMin: cc.TURNPortMin, PortMax: cc.TURNPortMax,
 		Now: cfg.Now, Log: cfg.Log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start TURN server: %w", err)
