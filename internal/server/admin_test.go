@@ -260,6 +260,16 @@ func TestAdminStaff(t *testing.T) {
 	page(t, noor, base+"/agent", 200)
 	st, _ := s.Store.StaffByEmail(context.Background(), "new@example.com")
 
+	// A new password signs out whoever used the old one.
+	post(t, admin, base+"/admin/staff", url.Values{"email": {"new@example.com"}, "name": {"Noor"}, "role": {"agent"},
+		"password": {"another long passphrase"}})
+	if res, err := noor.Get(base + "/agent"); err != nil || res.Request.URL.Path != "/login" {
+		t.Fatalf("a session from before the password reset still works: %v", err)
+	} else {
+		res.Body.Close()
+	}
+	noor = &http.Client{Jar: signIn(t, base, "new@example.com", "another long passphrase")}
+
 	post(t, admin, base+"/admin/staff/"+st.ID+"/review", url.Values{"can_review": {"on"}})
 	if st, _ = s.Store.StaffByEmail(context.Background(), "new@example.com"); !st.CanReview {
 		t.Fatal("review rights not granted")

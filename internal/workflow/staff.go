@@ -57,8 +57,17 @@ func (w *Workflow) PutStaff(ctx context.Context, tx *store.Tx, actor, email, nam
 	if created, err = tx.PutStaff(ctx, s); err != nil {
 		return false, err
 	}
-	return created, tx.Audit(ctx, audit.Record{Actor: actor, Action: "staff.put", Target: s.ID,
-		Details: map[string]string{"role": string(role)}}, now)
+	details := map[string]any{"role": string(role)}
+	if !created {
+		// A new password is often set because the old one leaked: whoever
+		// signed in with it is signed out.
+		revoked, err := tx.RevokeSessions(ctx, s.ID)
+		if err != nil {
+			return false, err
+		}
+		details["sessions_revoked"] = revoked
+	}
+	return created, tx.Audit(ctx, audit.Record{Actor: actor, Action: "staff.put", Target: s.ID, Details: details}, now)
 }
 
 // SetReviewRights grants an agent the second review of negative decisions,
