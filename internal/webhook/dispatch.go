@@ -66,6 +66,11 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // Fanout creates the deliveries of the next batch of events and returns how
 // many events it took.
 func (d *Dispatcher) Fanout(ctx context.Context) (int, error) {
+	// Most polls find nothing new: a read says so without the write
+	// transaction that locking the cursor takes.
+	if backlog, err := d.Store.FanoutBacklog(ctx); err != nil || backlog == 0 {
+		return 0, err
+	}
 	var taken int
 	err := d.Store.InTx(ctx, func(tx *store.Tx) error {
 		cursor, err := tx.LockFanoutCursor(ctx)
