@@ -53,7 +53,7 @@ func (p policyPage) Field(name string) policyField {
 		f.Hint = fmt.Sprintf("The least time a freelancer has before anything is restricted: 1 to %d days. The deadline is later when the first free call slot is, and a request may ask for its own grace.", p.MaxGraceDays)
 	case "restrictions":
 		f.Label, f.Value = "Restriction names", p.Form.Restrictions
-		f.Hint = fmt.Sprintf("What the standing lists while a freelancer is restricted, for the marketplace to enforce: 1 to %d names separated by commas, each 1 to 64 of a-z, 0-9 and _ . : -. A change shows at once in the standing of everyone restricted, without a standing.changed event: tell the marketplace's engineers first.", verification.MaxRestrictions)
+		f.Hint = fmt.Sprintf("What the standing lists while a freelancer is restricted, for the marketplace to enforce: 1 to %d names separated by commas, each 1 to 64 of a-z, 0-9 and _ . : -. A change shows at once in the standing of everyone restricted, and each of them gets a standing.changed event with the new names: tell the marketplace's engineers first, so that they enforce the new names.", verification.MaxRestrictions)
 	case "deadline_reminders":
 		f.Label, f.Value = "Reminders before a deadline", p.Form.DeadlineReminders
 		f.Hint = fmt.Sprintf("How long before the deadline the freelancer is emailed, like 72h, 24h: at most %d, each from 1h to 336h (14 days); empty for none.", verification.MaxReminders)

@@ -88,6 +88,13 @@ func TestAdminPolicy(t *testing.T) {
 		if st := standingOver(t, base, key, "u-300"); !slices.Equal(st.Restrictions, []string{"submit_proposals", "message_clients"}) {
 			t.Fatalf("overdue standing after the change: %v", st.Restrictions)
 		}
+		// The marketplace hears of the new names from the feed and webhooks too.
+		events, _ := s.Store.Events(ctx, 0, 100)
+		last := events[len(events)-1]
+		if last.Type != verification.EventStandingChange || last.FreelancerID != "u-300" ||
+			!strings.Contains(string(last.Data), `"restrictions":["submit_proposals","message_clients"]`) {
+			t.Fatalf("no standing.changed with the new names; the last event: %s %s %s", last.Type, last.FreelancerID, last.Data)
+		}
 
 		opened := seedCase(t, s, "u-301").Verification
 		if want := (verification.Policy{GraceDays: 10}).Deadline(now, 0, time.Time{}); !opened.Deadline.Equal(want) {

@@ -292,3 +292,26 @@ func (t *Tx) SetAccommodation(ctx context.Context, id string, a verification.Acc
 	}
 	return nil
 }
+
+// MaybeRestricted lists the freelancers whose standing may carry
+// restrictions at now: an open case past its deadline, or a latest
+// decision that is a negative no appeal overturned. The policy decides.
+func (c conn) MaybeRestricted(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := c.query(ctx, `SELECT freelancer_id FROM standings
+		WHERE (open_id IS NOT NULL AND open_deadline < ?)
+		   OR (decided_status = 'not_verified' AND decided_upheld_at IS NULL)
+		ORDER BY freelancer_id`, c.t(now))
+	if err != nil {
+		return nil, fmt.Errorf("list restricted freelancers: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list restricted freelancers: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

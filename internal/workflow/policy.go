@@ -113,7 +113,36 @@ func (w *Workflow) SetPolicy(ctx context.Context, tx *store.Tx, actor string, p 
 		return err
 	}
 	tx.AfterCommit(w.PolicyCache.forget)
+	if !slices.Equal(before.Policy.Restrictions, p.Restrictions) {
+		if err := w.announceRenamedRestrictions(ctx, tx, p, now); err != nil {
+			return err
+		}
+	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "policy.update", Target: "policy", Details: changes}, now)
+}
+
+// announceRenamedRestrictions tells the marketplace, by standing.changed,
+// the new restriction names of every freelancer restricted now: a renamed
+// restriction changes their standing as surely as a decision does.
+func (w *Workflow) announceRenamedRestrictions(ctx context.Context, tx *store.Tx, p verification.Policy, now time.Time) error {
+	ids, err := tx.MaybeRestricted(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		cases, err := tx.StandingCases(ctx, id)
+		if err != nil {
+			return err
+		}
+		st := p.ComputeStanding(id, cases, now)
+		if len(st.Restrictions) == 0 {
+			continue
+		}
+		if _, err := tx.AppendEvent(ctx, verification.EventStandingChange, id, "", st, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Change is one setting's value before and after an edit.
