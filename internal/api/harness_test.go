@@ -31,7 +31,7 @@ var t0 = time.Date(2026, 3, 27, 10, 0, 0, 0, time.UTC)
 
 // env is a whole attest behind a real HTTP listener.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *server.Server
 	http  *httptest.Server
 	key   string
@@ -42,12 +42,12 @@ type env struct {
 	api *client.Client
 }
 
-func newEnv(t *testing.T, cfg store.Config) *env {
+func newEnv(t testing.TB, cfg store.Config) *env {
 	t.Helper()
 	return newEnvWith(t, server.Config{Store: cfg})
 }
 
-func newEnvWith(t *testing.T, cfg server.Config) *env {
+func newEnvWith(t testing.TB, cfg server.Config) *env {
 	t.Helper()
 	c := &clock{t: t0}
 	cfg.Now = c.Now

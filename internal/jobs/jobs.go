@@ -21,6 +21,9 @@ import (
 	"github.com/attest-dev/attest/internal/store"
 )
 
+// QueueWebhooks is the queue webhook deliveries run on.
+const QueueWebhooks = "webhooks"
+
 // Queue enqueues and, when started, works jobs.
 type Queue struct {
 	client *river.Client[*sql.Tx]
@@ -75,7 +78,10 @@ func New(s *store.Store, cfg Config) (*Queue, error) {
 	// River refuses a poll interval shorter than its fetch cooldown.
 	rc.FetchCooldown = min(rc.FetchPollInterval, 100*time.Millisecond)
 	if cfg.Workers != nil {
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}
+		// Webhook deliveries wait on other people's servers, so they get a
+		// queue of their own: a slow endpoint cannot hold up email or
+		// deadlines, and more of them may wait at once.
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}, QueueWebhooks: {MaxWorkers: 50}}
 		rc.PeriodicJobs = cfg.Periodic
 	}
 	client, err := river.NewClient(driver(s), rc)

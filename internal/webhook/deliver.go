@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/store"
 )
 
@@ -31,8 +32,10 @@ type DeliverArgs struct {
 // Kind names the job for the queue.
 func (DeliverArgs) Kind() string { return "webhook_delivery" }
 
-// InsertOpts gives deliveries their own number of attempts.
-func (DeliverArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
+// InsertOpts gives deliveries their own queue and number of attempts.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, Queue: jobs.QueueWebhooks}
+}
 
 // Payload is the body of every webhook: the event as the feed shows it,
 // with Standard Webhooks' "type", "timestamp" and "data".
