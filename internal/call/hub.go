@@ -2,6 +2,7 @@ package call
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 )
 
@@ -26,6 +27,9 @@ type client struct {
 	closed chan struct{}
 	once   sync.Once
 	room   string // verification id of the call the client is in
+	// id names the connection across nodes, so that a node can tell which
+	// of a side's connections an event is about.
+	id string
 }
 
 // deliver queues a message; a client too slow to keep up is dropped rather
@@ -49,9 +53,17 @@ func (c *client) deliverEncoded(data []byte) {
 
 func (c *client) close() { c.once.Do(func() { close(c.closed) }) }
 
-// room is a call in progress on this node: at most one live connection per side.
+// room is a call in progress on this node: at most one live connection per
+// side. A side connected to another node is known by its connection id and
+// session, learned from that node's events (nodes.go).
 type room struct {
 	agent, freelancer *client
+	elsewhere         map[string]remoteSide // by role
+}
+
+// remoteSide is one side of a call seated on another node.
+type remoteSide struct {
+	conn, session string
 }
 
 func (r *room) peerOf(c *client) *client {
@@ -61,16 +73,44 @@ func (r *room) peerOf(c *client) *client {
 	return r.agent
 }
 
+func (r *room) local(role string) *client {
+	if role == RoleAgent {
+		return r.agent
+	}
+	return r.freelancer
+}
+
+func (r *room) setLocal(role string, c *client) {
+	if role == RoleAgent {
+		r.agent = c
+	} else {
+		r.freelancer = c
+	}
+}
+
+func otherRole(role string) string {
+	if role == RoleAgent {
+		return RoleFreelancer
+	}
+	return RoleAgent
+}
+
 // hub tracks every connection on this node and the rooms they are in.
 type hub struct {
 	mu          sync.Mutex
 	rooms       map[string]*room
 	agents      map[string]map[*client]bool
 	freelancers map[string]map[*client]bool
+	// node names this node in its events; conns numbers its connections.
+	node  string
+	conns uint64
+	// publish tells the other nodes of an event; nil on a single node
+	// (SQLite), where the hub is all there is. It is called without mu held.
+	publish func(event) error
 }
 
-func newHub() *hub {
-	return &hub{rooms: map[string]*room{}, agents: map[string]map[*client]bool{}, freelancers: map[string]map[*client]bool{}}
+func newHub(node string) *hub {
+	return &hub{rooms: map[string]*room{}, agents: map[string]map[*client]bool{}, freelancers: map[string]map[*client]bool{}, node: node}
 }
 
 func (h *hub) byRole(role string) map[string]map[*client]bool {
@@ -80,10 +120,12 @@ func (h *hub) byRole(role string) map[string]map[*client]bool {
 	return h.freelancers
 }
 
-// add registers a connection.
+// add registers a connection and gives it an id unique across nodes.
 func (h *hub) add(c *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.conns++
+	c.id = fmt.Sprintf("%s-%d", h.node, h.conns)
 	set := h.byRole(c.role)[c.who]
 	if set == nil {
 		set = map[*client]bool{}
@@ -96,85 +138,96 @@ func (h *hub) add(c *client) {
 // reports whether the person has no connection left on this node.
 func (h *hub) remove(c *client) (last bool) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	set := h.byRole(c.role)[c.who]
 	delete(set, c)
 	if len(set) == 0 {
 		delete(h.byRole(c.role), c.who)
 		last = true
 	}
-	if r := h.rooms[c.room]; r != nil {
-		if r.agent == c {
-			r.agent = nil
-		}
-		if r.freelancer == c {
-			r.freelancer = nil
-		}
+	r := h.rooms[c.room]
+	left := r != nil && r.local(c.role) == c
+	if left {
+		r.setLocal(c.role, nil)
 		if peer := r.peerOf(c); peer != nil {
-			present := false
-			m := msg(TypePeer)
-			m.Present = &present
-			peer.deliver(m)
+			peer.deliver(peerMessage(false, ""))
 		}
-		if r.agent == nil && r.freelancer == nil {
-			delete(h.rooms, c.room) // the call lives on in the database
-		}
+		h.forgetIfEmpty(c.room, r)
+	}
+	h.mu.Unlock()
+	if left {
+		h.tell(event{Kind: eventLeft, Room: c.room, Role: c.role, Conn: c.id})
 	}
 	return last
 }
 
+// forgetIfEmpty drops a room no connection of this node sits in: the call
+// lives on in the database, and other nodes keep their own rooms.
+func (h *hub) forgetIfEmpty(id string, r *room) {
+	if r.agent == nil && r.freelancer == nil {
+		delete(h.rooms, id)
+	}
+}
+
+func peerMessage(present bool, session string) ServerMessage {
+	m := msg(TypePeer)
+	m.Present, m.Session = &present, session
+	return m
+}
+
 // seat puts a connection in a call's room, replacing an earlier connection
-// of the same side (another tab, or the phone the call moved to), and
-// returns the peer already there.
-func (h *hub) seat(verificationID string, c *client) (peer *client) {
+// of the same side (another tab, or the phone the call moved to) on this
+// node and, through the event, on the others. It returns the session of the
+// peer if it is connected here or elsewhere.
+func (h *hub) seat(verificationID string, c *client) (peerSession string, present bool) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	r := h.rooms[verificationID]
 	if r == nil {
-		r = &room{}
+		r = &room{elsewhere: map[string]remoteSide{}}
 		h.rooms[verificationID] = r
 	}
-	old := r.agent
-	if c.role == RoleFreelancer {
-		old = r.freelancer
-	}
-	if old != nil && old != c {
+	if old := r.local(c.role); old != nil && old != c {
 		old.room = ""
 		old.deliver(msg(TypeReplaced))
 	}
-	if c.role == RoleAgent {
-		r.agent = c
-	} else {
-		r.freelancer = c
-	}
+	r.setLocal(c.role, c)
+	delete(r.elsewhere, c.role) // the newest seat wins on every node
 	c.room = verificationID
-	peer = r.peerOf(c)
-	if peer != nil {
-		present := true
-		m := msg(TypePeer)
-		m.Present, m.Session = &present, c.session
-		peer.deliver(m)
+	if peer := r.peerOf(c); peer != nil {
+		peer.deliver(peerMessage(true, c.session))
+		peerSession, present = peer.session, true
+	} else if remote, ok := r.elsewhere[otherRole(c.role)]; ok {
+		peerSession, present = remote.session, true
 	}
-	return peer
+	h.mu.Unlock()
+	h.tell(event{Kind: eventSeated, Room: verificationID, Role: c.role, Conn: c.id, Session: c.session})
+	return peerSession, present
 }
 
-// relay passes a message to the other side of the sender's call.
+// relay passes a message to the other side of the sender's call: straight
+// to it when it is on this node, else through the database to the node it
+// is on.
 func (h *hub) relay(from *client, m ServerMessage) bool {
 	h.mu.Lock()
 	r := h.rooms[from.room]
 	var peer *client
+	remote := false
 	if r != nil {
 		peer = r.peerOf(from)
+		_, remote = r.elsewhere[otherRole(from.role)]
 	}
+	room := from.room
 	h.mu.Unlock()
-	if peer == nil {
+	if peer != nil {
+		peer.deliver(m)
+		return true
+	}
+	if !remote {
 		return false
 	}
-	peer.deliver(m)
-	return true
+	return h.tell(event{Kind: eventRelay, Room: room, Role: otherRole(from.role), Message: encode(m)}) == nil
 }
 
-// end closes a call's room, telling both sides how it ended.
+// end closes a call's room on this node, telling both sides how it ended.
 func (h *hub) end(verificationID, status string) {
 	h.mu.Lock()
 	r := h.rooms[verificationID]
@@ -194,6 +247,15 @@ func (h *hub) end(verificationID, status string) {
 	for _, c := range seated {
 		c.deliver(m)
 	}
+}
+
+// tell publishes an event to the other nodes, if there are any.
+func (h *hub) tell(e event) error {
+	if h.publish == nil {
+		return nil
+	}
+	e.Node = h.node
+	return h.publish(e)
 }
 
 // clientsOf returns the live connections of one person.

@@ -14,10 +14,19 @@ import (
 // freelancers their place and expected wait, sends agents the floor, marks
 // connected agents as seen, releases queue places held too long and tells
 // away freelancers when their turn is near. A Nudge sends places and the
-// floor at once, between ticks.
+// floor at once, between ticks, on every node. On PostgreSQL it also
+// listens for the other nodes' signaling.
 func (s *Service) Run(ctx context.Context) {
 	tick := time.NewTicker(s.Tick)
 	defer tick.Stop()
+	if s.Store.Postgres() {
+		listening := make(chan struct{})
+		go func() {
+			defer close(listening)
+			s.listen(ctx)
+		}()
+		defer func() { <-listening }()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -25,6 +34,9 @@ func (s *Service) Run(ctx context.Context) {
 		case <-tick.C:
 			s.update(ctx)
 		case <-s.nudges():
+			s.broadcast(ctx)
+			s.h().tell(event{Kind: eventNudge})
+		case <-s.remoteNudges():
 			s.broadcast(ctx)
 		}
 	}
@@ -40,9 +52,29 @@ func (s *Service) Nudge() {
 	}
 }
 
+// remoteNudge is a Nudge from another node: it is not passed on again.
+func (s *Service) remoteNudge() {
+	select {
+	case s.remoteNudges() <- struct{}{}:
+	default:
+	}
+}
+
 func (s *Service) nudges() chan struct{} {
-	s.nudgeOnce.Do(func() { s.nudge = make(chan struct{}, 1) })
+	s.makeNudges()
 	return s.nudge
+}
+
+func (s *Service) remoteNudges() chan struct{} {
+	s.makeNudges()
+	return s.nudged
+}
+
+func (s *Service) makeNudges() {
+	s.nudgeOnce.Do(func() {
+		s.nudge = make(chan struct{}, 1)
+		s.nudged = make(chan struct{}, 1)
+	})
 }
 
 // AgentFreshness is how recently an online agent's console must have been
@@ -55,6 +87,10 @@ func (s *Service) update(ctx context.Context) {
 		// One uptime record a minute: time lost to an outage is given back.
 		if err := s.Store.Beat(ctx, now); err != nil {
 			s.Log.ErrorContext(ctx, "record uptime", slog.Any("err", err))
+		}
+		// Large signals between nodes are read within moments of being written.
+		if err := s.Store.DeleteSignals(ctx, now.Add(-time.Minute)); err != nil {
+			s.Log.ErrorContext(ctx, "forget old signals", slog.Any("err", err))
 		}
 	}
 	agents := s.h().everyone(RoleAgent)

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -35,16 +36,28 @@ type Service struct {
 	// RelayOnly sends all media through TURN, so that neither side learns
 	// the other's IP address.
 	RelayOnly bool
+	// Node names this process in the signaling events nodes exchange on
+	// PostgreSQL (nodes.go); a random name when empty.
+	Node string
 
 	once      sync.Once
 	hub       *hub
 	nudgeOnce sync.Once
 	nudge     chan struct{}
-	lastBeat  atomic.Int64 // the unix minute of the last uptime record
+	nudged    chan struct{} // by another node
+	lastBeat  atomic.Int64  // the unix minute of the last uptime record
 }
 
 func (s *Service) h() *hub {
-	s.once.Do(func() { s.hub = newHub() })
+	s.once.Do(func() {
+		if s.Node == "" {
+			s.Node = rand.Text()[:10]
+		}
+		s.hub = newHub(s.Node)
+		if s.Store != nil && s.Store.Postgres() {
+			s.hub.publish = s.publish // SQLite is one node: nobody to tell
+		}
+	})
 	return s.hub
 }
 
@@ -178,11 +191,8 @@ func (s *Service) welcome(ctx context.Context, c *client) error {
 	}
 	c.deliver(m)
 	if call != nil {
-		if peer := s.h().seat(call.VerificationID, c); peer != nil {
-			present := true
-			pm := msg(TypePeer)
-			pm.Present, pm.Session = &present, peer.session
-			c.deliver(pm)
+		if session, present := s.h().seat(call.VerificationID, c); present {
+			c.deliver(peerMessage(true, session))
 		}
 		// The call may have been decided between reading it and seating
 		// this side: check again, so that nobody sits in an ended call.
@@ -244,9 +254,12 @@ func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken) {
 	}
 	m := msg(TypeCall)
 	m.Call = info
-	for _, c := range s.h().clientsOf(RoleFreelancer, taken.Verification.FreelancerID) {
-		c.deliver(m)
+	data := encode(m)
+	who := taken.Verification.FreelancerID
+	for _, c := range s.h().clientsOf(RoleFreelancer, who) {
+		c.deliverEncoded(data)
 	}
+	s.h().tell(event{Kind: eventCall, Who: who, Message: data}) // their pages may be on other nodes
 }
 
 // Shutdown closes every signaling connection. Calls are in the database and
@@ -257,6 +270,7 @@ func (s *Service) Shutdown() { s.h().closeAll() }
 // CallEnded tells both sides how the call ended and closes its room.
 func (s *Service) CallEnded(verificationID string, status verification.Status) {
 	s.h().end(verificationID, string(status))
+	s.h().tell(event{Kind: eventEnded, Room: verificationID, Status: string(status)})
 }
 
 // markAway holds or releases a queued freelancer's place as their pages close and open.

@@ -242,21 +242,26 @@ func TestLiveCallEndToEnd(t *testing.T) {
 // relayPeer applies what the other side sends through attest to a pion peer.
 func relayPeer(t testing.TB, sig *wsPeer, pc *webrtc.PeerConnection, answerer bool) {
 	for m := range sig.msgs {
-		switch m.Type {
-		case call.TypeOffer:
-			if !answerer {
-				continue
-			}
-			pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP.SDP})
-			answer, _ := pc.CreateAnswer(nil)
-			pc.SetLocalDescription(answer)
-			sig.send(map[string]any{"v": 1, "type": "answer", "sdp": map[string]string{"type": "answer", "sdp": answer.SDP}})
-		case call.TypeAnswer:
-			pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP.SDP})
-		case call.TypeCandidate:
-			pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid,
-				SDPMLineIndex: m.Candidate.SDPMLineIndex, UsernameFragment: m.Candidate.UsernameFragment})
+		applySignal(sig, pc, answerer, m)
+	}
+}
+
+// applySignal applies one message from the other side to a pion peer.
+func applySignal(sig *wsPeer, pc *webrtc.PeerConnection, answerer bool, m call.ServerMessage) {
+	switch m.Type {
+	case call.TypeOffer:
+		if !answerer {
+			return
 		}
+		pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP.SDP})
+		answer, _ := pc.CreateAnswer(nil)
+		pc.SetLocalDescription(answer)
+		sig.send(map[string]any{"v": 1, "type": "answer", "sdp": map[string]string{"type": "answer", "sdp": answer.SDP}})
+	case call.TypeAnswer:
+		pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP.SDP})
+	case call.TypeCandidate:
+		pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: m.Candidate.Candidate, SDPMid: m.Candidate.SDPMid,
+			SDPMLineIndex: m.Candidate.SDPMLineIndex, UsernameFragment: m.Candidate.UsernameFragment})
 	}
 }
 

@@ -45,6 +45,10 @@ type Store struct {
 	read  *sql.DB
 	// onEvent runs after a transaction that appended events commits.
 	onEvent func()
+	// url and signalChannel let a node listen for other nodes' signaling
+	// (PostgreSQL only): see signal.go.
+	url           string
+	signalChannel string
 }
 
 // OnEventCommitted sets fn to run after every transaction that appends
@@ -72,7 +76,12 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &Store{conn: conn{q: db, pg: true, stmts: new(sync.Map)}, write: db, read: db}, nil
+	channel, err := signalChannel(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{conn: conn{q: db, pg: true, stmts: new(sync.Map)}, write: db, read: db, url: url, signalChannel: channel}, nil
 }
 
 // openSQLite opens two pools on one WAL database: a single writer

@@ -1,0 +1,227 @@
+package call
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/attest-dev/attest/internal/store"
+)
+
+// Several nodes on one PostgreSQL database each hold the rooms of their own
+// connections; the two sides of a call may be on different nodes. A node
+// tells the others, through the database (store.PublishSignal), what they
+// need to know of a room, and applies what it hears from them to its own
+// rooms. A node never hears itself: its own connections are served by the
+// hub directly, so a call on one node costs no database round trip per
+// message.
+
+// Kinds of event between nodes.
+const (
+	// eventSeated: a side connected (Role, Conn, Session). The node holding
+	// the same side replaces its connection, as one node does for a second
+	// tab; the node holding the other side tells it the peer is present and
+	// introduces its own connection back.
+	eventSeated = "seated"
+	// eventPresent: a side is connected here (Role, Conn, Session), in answer
+	// to a seat or after a listener reconnected and may have missed events.
+	eventPresent = "present"
+	// eventLeft: a side's connection (Role, Conn) closed.
+	eventLeft = "left"
+	// eventRelay: a message for the side Role of the call Room.
+	eventRelay = "relay"
+	// eventEnded: the call Room was decided (Status).
+	eventEnded = "ended"
+	// eventCall: a freelancer's (Who) call has started: Message for their pages.
+	eventCall = "call"
+	// eventNudge: the queue moved: send places and the floor now.
+	eventNudge = "nudge"
+)
+
+// event is what one node tells the others.
+type event struct {
+	Node    string          `json:"node"`
+	Kind    string          `json:"kind"`
+	Room    string          `json:"room,omitempty"`
+	Role    string          `json:"role,omitempty"`
+	Conn    string          `json:"conn,omitempty"`
+	Session string          `json:"session,omitempty"`
+	Who     string          `json:"who,omitempty"`
+	Status  string          `json:"status,omitempty"`
+	Message json.RawMessage `json:"message,omitempty"` // an encoded ServerMessage
+}
+
+// apply acts on another node's event and returns the events to answer with.
+func (h *hub) apply(e event) []event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch e.Kind {
+	case eventSeated, eventPresent:
+		return h.applyPresent(e)
+	case eventLeft:
+		h.applyLeft(e)
+	case eventRelay:
+		if r := h.rooms[e.Room]; r != nil {
+			if c := r.local(e.Role); c != nil {
+				c.deliverEncoded(e.Message)
+			}
+		}
+	case eventCall:
+		for c := range h.freelancers[e.Who] {
+			c.deliverEncoded(e.Message)
+		}
+	}
+	return nil
+}
+
+// applyPresent learns that a side of a call is connected on another node.
+// Only rooms this node holds care; a room seated here later learns of the
+// peer from the answer to its own seat.
+func (h *hub) applyPresent(e event) []event {
+	r := h.rooms[e.Room]
+	if r == nil {
+		return nil
+	}
+	if old := r.local(e.Role); old != nil && e.Kind == eventSeated {
+		old.room = ""
+		old.deliver(msg(TypeReplaced))
+		r.setLocal(e.Role, nil)
+	}
+	known := r.elsewhere[e.Role].conn == e.Conn
+	r.elsewhere[e.Role] = remoteSide{conn: e.Conn, session: e.Session}
+	peer := r.local(otherRole(e.Role))
+	if peer == nil {
+		h.forgetIfEmpty(e.Room, r)
+		return nil
+	}
+	if known {
+		return nil // heard already: no second peer message, no endless introductions
+	}
+	peer.deliver(peerMessage(true, e.Session))
+	return []event{{Kind: eventPresent, Room: e.Room, Role: peer.role, Conn: peer.id, Session: peer.session}}
+}
+
+// applyLeft forgets a side that went away from another node, unless a newer
+// connection of that side has been seated since (events from different
+// nodes may cross).
+func (h *hub) applyLeft(e event) {
+	r := h.rooms[e.Room]
+	if r == nil || r.elsewhere[e.Role].conn != e.Conn {
+		return
+	}
+	delete(r.elsewhere, e.Role)
+	if peer := r.local(otherRole(e.Role)); peer != nil {
+		peer.deliver(peerMessage(false, ""))
+	}
+}
+
+// present lists this node's seated connections, to announce after a
+// listener reconnects.
+func (h *hub) present() []event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var list []event
+	for id, r := range h.rooms {
+		for _, c := range []*client{r.agent, r.freelancer} {
+			if c != nil {
+				list = append(list, event{Kind: eventPresent, Room: id, Role: c.role, Conn: c.id, Session: c.session})
+			}
+		}
+	}
+	return list
+}
+
+// publish sends an event to the other nodes through the database.
+func (s *Service) publish(e event) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", e.Kind, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Store.PublishSignal(ctx, data, s.Now()); err != nil {
+		s.Log.Error("signal another node", slog.String("kind", e.Kind), slog.Any("err", err))
+		return err
+	}
+	return nil
+}
+
+// Listener back-off: a lost database connection is retried quickly at
+// first, then every half minute at most.
+const (
+	listenRetryMin = 500 * time.Millisecond
+	listenRetryMax = 30 * time.Second
+)
+
+// listen applies other nodes' events until ctx ends, listening again with
+// back-off when the connection fails.
+func (s *Service) listen(ctx context.Context) {
+	wait := listenRetryMin
+	for ctx.Err() == nil {
+		heard, err := s.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.Log.ErrorContext(ctx, "listen for other nodes' signaling", slog.Any("err", err))
+		if heard {
+			wait = listenRetryMin
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, listenRetryMax)
+	}
+}
+
+// listenOnce listens on one connection until it fails, and reports whether
+// it heard anything (then the next failure starts the back-off afresh).
+func (s *Service) listenOnce(ctx context.Context) (heard bool, err error) {
+	l, err := s.Store.ListenSignals(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer l.Close(context.WithoutCancel(ctx))
+	// Events published while no listener ran are lost: say again who is
+	// seated here, so that the other nodes' rooms catch up.
+	for _, e := range s.h().present() {
+		s.h().tell(e)
+	}
+	for {
+		data, err := l.Next(ctx)
+		if errors.Is(err, store.ErrSignalMissed) {
+			s.Log.WarnContext(ctx, "signal from another node lost", slog.Any("err", err))
+			continue
+		}
+		if err != nil {
+			return heard, err
+		}
+		heard = true
+		s.receive(ctx, data)
+	}
+}
+
+// receive applies one event from another node.
+func (s *Service) receive(ctx context.Context, data []byte) {
+	var e event
+	if err := json.Unmarshal(data, &e); err != nil {
+		s.Log.WarnContext(ctx, "unreadable signal from another node", slog.Any("err", err))
+		return
+	}
+	if e.Node == s.h().node {
+		return
+	}
+	switch e.Kind {
+	case eventEnded:
+		s.h().end(e.Room, e.Status)
+	case eventNudge:
+		s.remoteNudge()
+	default:
+		for _, answer := range s.h().apply(e) {
+			s.h().tell(answer)
+		}
+	}
+}

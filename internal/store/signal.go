@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Signaling between nodes (PostgreSQL only): a node publishes a message for
+// the other nodes with NOTIFY, and every node LISTENs on a connection of its
+// own. A NOTIFY payload must stay under 8000 bytes and an SDP can be larger,
+// so a large message is written to the signals table and only its row id is
+// notified. Notifications reach listeners in commit order, which keeps one
+// sender's messages in the order it published them.
+
+// maxInlineSignal is the largest payload sent in the notification itself,
+// kept under PostgreSQL's 8000 bytes with room for the prefix.
+const maxInlineSignal = 7900
+
+// Notification payloads carry a prefix: the message itself, or the id of
+// the row that holds it.
+const (
+	inlinePrefix = "m:"
+	rowPrefix    = "r:"
+)
+
+// signalChannel names the NOTIFY channel after the schema, because channels
+// are per database: nodes on one schema hear each other, and nothing else
+// sharing the database (another deployment, parallel tests) crosses in.
+func signalChannel(ctx context.Context, db *sql.DB) (string, error) {
+	var schema string
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE(current_schema(), 'public')").Scan(&schema); err != nil {
+		return "", fmt.Errorf("read the current schema: %w", err)
+	}
+	channel := "attest_signal_" + schema
+	if len(channel) > 63 { // PostgreSQL truncates identifiers; pg_notify refuses long names
+		channel = channel[:63]
+	}
+	return channel, nil
+}
+
+// PublishSignal sends payload to every node listening on this database
+// schema, this one included.
+func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time) error {
+	if !s.pg {
+		return errors.New("publish signal: signaling crosses nodes on PostgreSQL only")
+	}
+	if len(payload) <= maxInlineSignal {
+		_, err := s.write.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.signalChannel, inlinePrefix+string(payload))
+		if err != nil {
+			return fmt.Errorf("publish signal: %w", err)
+		}
+		return nil
+	}
+	return s.InTx(ctx, func(t *Tx) error {
+		var id int64
+		err := t.queryRow(ctx, "INSERT INTO signals (payload, created_at) VALUES (?, ?) RETURNING id", string(payload), t.t(now)).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("store large signal: %w", err)
+		}
+		// Delivered at commit, when the row is visible to the listeners.
+		if _, err := t.exec(ctx, "SELECT pg_notify(?, ?)", s.signalChannel, rowPrefix+strconv.FormatInt(id, 10)); err != nil {
+			return fmt.Errorf("publish large signal %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// DeleteSignals forgets large signals written before cutoff: by then every
+// listener has read them or missed them.
+func (s *Store) DeleteSignals(ctx context.Context, cutoff time.Time) error {
+	if !s.pg {
+		return nil
+	}
+	if _, err := s.write.ExecContext(ctx, "DELETE FROM signals WHERE created_at < $1", cutoff.UTC()); err != nil {
+		return fmt.Errorf("delete old signals: %w", err)
+	}
+	return nil
+}
+
+// ErrSignalMissed is returned by Next for a notification whose message
+// cannot be read (its row already deleted): the listener is still usable.
+var ErrSignalMissed = errors.New("signal missed")
+
+// SignalListener receives what nodes publish, on a connection of its own
+// (LISTEN holds its connection, so it cannot come from the pool).
+type SignalListener struct {
+	conn *pgx.Conn
+}
+
+// ListenSignals connects and starts listening. The connection string is the
+// store's, so the listener sees the same schema (search_path) and channel.
+func (s *Store) ListenSignals(ctx context.Context) (*SignalListener, error) {
+	if !s.pg {
+		return nil, errors.New("listen for signals: signaling crosses nodes on PostgreSQL only")
+	}
+	conn, err := pgx.Connect(ctx, s.url)
+	if err != nil {
+		return nil, fmt.Errorf("connect the signal listener: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.signalChannel}.Sanitize()); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("listen on %s: %w", s.signalChannel, err)
+	}
+	return &SignalListener{conn: conn}, nil
+}
+
+// Next waits for the next published payload. An error other than
+// ErrSignalMissed means the connection is unusable: close the listener and
+// listen again.
+func (l *SignalListener) Next(ctx context.Context) ([]byte, error) {
+	n, err := l.conn.WaitForNotification(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wait for a signal: %w", err)
+	}
+	if payload, ok := strings.CutPrefix(n.Payload, inlinePrefix); ok {
+		return []byte(payload), nil
+	}
+	idText, ok := strings.CutPrefix(n.Payload, rowPrefix)
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if !ok || err != nil {
+		return nil, fmt.Errorf("%w: notification %.40q is neither a message nor a row id", ErrSignalMissed, n.Payload)
+	}
+	var payload string
+	err = l.conn.QueryRow(ctx, "SELECT payload FROM signals WHERE id = $1", id).Scan(&payload)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: large signal %d is gone", ErrSignalMissed, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read large signal %d: %w", id, err)
+	}
+	return []byte(payload), nil
+}
+
+// Close ends the listener's connection.
+func (l *SignalListener) Close(ctx context.Context) error { return l.conn.Close(ctx) }
