@@ -112,12 +112,7 @@ func (c *Console) questionAction(w http.ResponseWriter, r *http.Request) {
 	}
 	id, me := r.PathValue("id"), signedIn(r.Context()).ID
 	q, err := c.Store.QuestionTemplate(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	page.Form.ID, page.Form.Kind, page.Form.Text = id, q.Kind, r.PostForm.Get("text")

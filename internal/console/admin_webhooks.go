@@ -113,12 +113,7 @@ type endpointPage struct {
 
 func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 	ep, err := c.Store.WebhookEndpoint(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	page := endpointPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Endpoint: ep, Counts: map[string]int{},
@@ -177,12 +172,7 @@ type deliveryPage struct {
 
 func (c *Console) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 	d, err := c.Store.WebhookDelivery(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	page := deliveryPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Delivery: d,
@@ -217,12 +207,10 @@ func (c *Console) afterAction(w http.ResponseWriter, r *http.Request, err error,
 	switch {
 	case err == nil:
 		http.Redirect(w, r, redirect, http.StatusSeeOther)
-	case errors.Is(err, store.ErrNotFound):
-		http.NotFound(w, r)
 	case errors.As(err, &rule):
 		http.Error(w, rule.Message, http.StatusConflict)
 	default:
-		c.serverError(w, r, err)
+		c.found(w, r, err)
 	}
 }
 

@@ -86,12 +86,7 @@ func (c *Console) documentReview(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) renderDocumentReview(w http.ResponseWriter, r *http.Request, problem string, status int) {
 	v, err := c.Store.Verification(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	if v.Status != verification.InReview || v.Accommodation != verification.DocumentReview {
@@ -108,12 +103,7 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := c.Store.Verification(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	var outcomes []verification.ClaimOutcome

@@ -181,9 +181,5 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	c.serverError(w, r, err)
+	c.found(w, r, err)
 }

@@ -162,15 +162,24 @@ var firstLink = regexp.MustCompile(`https?://[^\s<>"]+/v/[A-Za-z0-9_.-]+`)
 
 func (c *Console) mail(w http.ResponseWriter, r *http.Request) {
 	e, err := c.Store.Email(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	web.Render(w, http.StatusOK, "mail", map[string]any{"Email": e, "Link": firstLink.FindString(e.Text)})
+}
+
+// found answers a failed read of what the path names: 404 when it does not
+// exist, 500 for anything else. It reports whether the handler may go on.
+func (c *Console) found(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrNotFound):
+		http.NotFound(w, r)
+	default:
+		c.serverError(w, r, err)
+	}
+	return false
 }
 
 func (c *Console) serverError(w http.ResponseWriter, r *http.Request, err error) {

@@ -88,12 +88,7 @@ func (c *Console) renderReview(w http.ResponseWriter, r *http.Request, problem s
 // renderCase shows a case's evidence on the review or the appeal page.
 func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string, appeal *store.Appeal, problem string, status int) {
 	rv, err := c.Workflow.ReviewOf(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	me := signedIn(r.Context())
@@ -175,12 +170,7 @@ func (c *Console) appealPage(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) renderAppeal(w http.ResponseWriter, r *http.Request, problem string, status int) {
 	a, err := c.Store.Appeal(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
+	if !c.found(w, r, err) {
 		return
 	}
 	r.SetPathValue("id", a.VerificationID)
