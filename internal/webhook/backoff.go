@@ -1,9 +1,6 @@
 package webhook
 
-import (
-	"math/rand/v2"
-	"time"
-)
+import "time"
 
 const (
 	// MaxAttempts is how often a delivery is tried before it fails for good.
@@ -33,7 +30,7 @@ func RetryDelay(attempt int, scale time.Duration) time.Duration {
 	return min(d, longest)
 }
 
-// withJitter adds up to jitter of d, drawn from r.
-func withJitter(d time.Duration, r *rand.Rand) time.Duration {
-	return d + time.Duration(r.Float64()*jitter*float64(d))
+// withJitter adds up to jitter of d: u, from [0, 1), says how much.
+func withJitter(d time.Duration, u float64) time.Duration {
+	return d + time.Duration(u*jitter*float64(d))
 }

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -70,10 +69,6 @@ type Worker struct {
 	// OnDisabled is told of an endpoint disabled for persistent failure, in
 	// the transaction that disables it (the admins' email).
 	OnDisabled func(ctx context.Context, tx *store.Tx, ep *store.WebhookEndpoint, lastError string) error
-
-	rngOnce sync.Once
-	rngMu   sync.Mutex
-	rng     *rand.Rand
 }
 
 // NewClient builds the HTTP client deliveries use: bounded in time, never
@@ -100,10 +95,7 @@ func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 30 * ti
 // NextRetry schedules the next attempt on the queue's own clock, which is
 // the wall clock whatever clock attest's domain runs on.
 func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
-	w.rngOnce.Do(func() { w.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) })
-	w.rngMu.Lock()
-	defer w.rngMu.Unlock()
-	return time.Now().Add(withJitter(RetryDelay(job.Attempt, w.RetryScale), w.rng))
+	return time.Now().Add(withJitter(RetryDelay(job.Attempt, w.RetryScale), rand.Float64()))
 }
 
 // Work makes one attempt. A failure is recorded and returned, so that the

@@ -213,7 +213,7 @@ func TestRetrySchedule(t *testing.T) {
 	t.Logf("%d attempts over %.1f days before jitter", MaxAttempts, total.Hours()/24)
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 1000 {
-		d := withJitter(time.Hour, r)
+		d := withJitter(time.Hour, r.Float64())
 		if d < time.Hour || d > time.Hour+15*time.Minute {
 			t.Fatalf("jittered hour %v", d)
 		}
