@@ -23,14 +23,17 @@ type floorPage struct {
 	Staff   *store.Staff
 	Mailbox bool
 	Now     floor.Now
+	// Figures are the live figures as the page shows them, the same words
+	// its refresh puts in place.
+	Figures map[string]string
 	Charts  []floor.Chart
 	Days    []floor.Day
 }
 
-// floorNow reads the live floor.
-func (c *Console) floorNow(ctx context.Context) (floor.Now, error) {
-	now := c.Now()
-	n := floor.Now{At: now, WaitTarget: c.waitTarget()}
+// floorAt reads the live floor at now. activity must reach back to the
+// start of now's day at least: today's waits are taken from it.
+func (c *Console) floorAt(ctx context.Context, now time.Time, activity *store.Activity) (floor.Now, error) {
+	n := floor.Now{At: now, WaitTarget: DefaultWaitTarget}
 	entries, err := c.Store.Queue(ctx)
 	if err != nil {
 		return n, err
@@ -54,47 +57,19 @@ func (c *Console) floorNow(ctx context.Context) (floor.Now, error) {
 	if n.Overdue, err = c.Store.OverdueCount(ctx, now); err != nil {
 		return n, err
 	}
-	today, err := c.Store.ActivitySince(ctx, floor.StartOfDay(now))
-	if err != nil {
-		return n, err
+	today := floor.StartOfDay(now)
+	var waits []store.QueueWait
+	for _, w := range activity.Waits {
+		if !w.At.Before(today) {
+			waits = append(waits, w)
+		}
 	}
-	n.WaitFigures(today.Waits, waiting)
+	n.WaitFigures(waits, waiting)
 	return n, nil
 }
 
-func (c *Console) waitTarget() time.Duration {
-	if c.WaitTarget > 0 {
-		return c.WaitTarget
-	}
-	return DefaultWaitTarget
-}
-
-// floorView is the live floor with its history.
-func (c *Console) floorView(w http.ResponseWriter, r *http.Request) {
-	n, err := c.floorNow(r.Context())
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	activity, err := c.Store.ActivitySince(r.Context(), floor.StartOfDay(n.At).AddDate(0, 0, -(historyDays-1)))
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	days := floor.History(activity, n.At, historyDays)
-	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
-		Days: days, Charts: historyCharts(days)})
-}
-
-// floorJSON is the live floor for the page's periodic refresh.
-func (c *Console) floorJSON(w http.ResponseWriter, r *http.Request) {
-	n, err := c.floorNow(r.Context())
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+// figures words the live floor for people.
+func figures(n floor.Now) map[string]string {
 	longest, p50, p95 := "nobody waiting", "none yet", "none yet"
 	if n.Queue > 0 {
 		longest = web.Minutes(n.LongestWait)
@@ -102,14 +77,50 @@ func (c *Console) floorJSON(w http.ResponseWriter, r *http.Request) {
 	if n.WaitsToday > 0 {
 		p50, p95 = web.Minutes(n.WaitP50), web.Minutes(n.WaitP95)
 	}
-	// The page shows these words as they are, so they match what it rendered.
-	json.NewEncoder(w).Encode(map[string]string{
+	return map[string]string{
 		"agents_online": fmt.Sprint(n.AgentsOnline), "agents_busy": fmt.Sprint(n.AgentsBusy),
 		"queue": fmt.Sprint(n.Queue), "longest_wait": longest,
 		"wait_p50": p50, "wait_p95": p95, "waits_today": fmt.Sprint(n.WaitsToday),
 		"calls": fmt.Sprint(n.Calls), "overdue": fmt.Sprint(n.Overdue), "breaches": fmt.Sprint(n.Breaches),
 		"at": n.At.UTC().Format("15:04:05 UTC"),
-	})
+	}
+}
+
+// floorView is the live floor with its history, from one read of the
+// last 30 days' activity.
+func (c *Console) floorView(w http.ResponseWriter, r *http.Request) {
+	now := c.Now()
+	activity, err := c.Store.ActivitySince(r.Context(), floor.StartOfDay(now).AddDate(0, 0, -(historyDays-1)))
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	n, err := c.floorAt(r.Context(), now, activity)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	days := floor.History(activity, now, historyDays)
+	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
+		Figures: figures(n), Days: days, Charts: historyCharts(days)})
+}
+
+// floorJSON is the live floor for the page's periodic refresh.
+func (c *Console) floorJSON(w http.ResponseWriter, r *http.Request) {
+	now := c.Now()
+	today, err := c.Store.ActivitySince(r.Context(), floor.StartOfDay(now))
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	n, err := c.floorAt(r.Context(), now, today)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(figures(n))
 }
 
 func historyCharts(days []floor.Day) []floor.Chart {

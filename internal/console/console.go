@@ -48,9 +48,6 @@ type Console struct {
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
 	Webhooks   *webhook.Endpoints
-	// WaitTarget is the live-queue wait the floor counts breaches of
-	// (default DefaultWaitTarget).
-	WaitTarget time.Duration
 	// RequireTOTP lists the roles that must set up a TOTP second factor
 	// before they may open any page but their account's security page.
 	RequireTOTP []store.Role

@@ -12,21 +12,21 @@ import (
 
 // Now is the floor at one moment.
 type Now struct {
-	At           time.Time     `json:"at"`
-	AgentsOnline int           `json:"agents_online"`
-	AgentsBusy   int           `json:"agents_busy"`
-	Queue        int           `json:"queue_length"`
-	LongestWait  time.Duration `json:"longest_wait_ns"`
+	At           time.Time
+	AgentsOnline int
+	AgentsBusy   int
+	Queue        int
+	LongestWait  time.Duration
 	// Waits today (UTC) of freelancers taken from the queue.
-	WaitsToday int           `json:"waits_today"`
-	WaitP50    time.Duration `json:"wait_p50_ns"`
-	WaitP95    time.Duration `json:"wait_p95_ns"`
-	Calls      int           `json:"calls_in_progress"`
-	Overdue    int           `json:"overdue"`
+	WaitsToday int
+	WaitP50    time.Duration
+	WaitP95    time.Duration
+	Calls      int
+	Overdue    int
 	// Breaches counts today's waits over the target, and those waiting
 	// longer than it right now.
-	Breaches   int           `json:"sla_breaches"`
-	WaitTarget time.Duration `json:"wait_target_ns"`
+	Breaches   int
+	WaitTarget time.Duration
 }
 
 // StartOfDay is midnight UTC of t's day.
