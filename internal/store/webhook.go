@@ -373,25 +373,6 @@ func (c conn) WebhookAttempts(ctx context.Context, deliveryID string) ([]*Webhoo
 	return list, rows.Err()
 }
 
-// WebhookDeliveryCounts counts deliveries by status.
-func (c conn) WebhookDeliveryCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := c.query(ctx, "SELECT status, COUNT(*) FROM webhook_deliveries GROUP BY status")
-	if err != nil {
-		return nil, fmt.Errorf("count webhook deliveries: %w", err)
-	}
-	defer rows.Close()
-	counts := map[string]int{}
-	for rows.Next() {
-		var status string
-		var n int
-		if err := rows.Scan(&status, &n); err != nil {
-			return nil, fmt.Errorf("count webhook deliveries: %w", err)
-		}
-		counts[status] = n
-	}
-	return counts, rows.Err()
-}
-
 // StaffWithRole lists the staff of one role who are not disabled.
 func (c conn) StaffWithRole(ctx context.Context, role Role) ([]*Staff, error) {
 	rows, err := c.query(ctx, "SELECT "+staffColumns+" FROM staff WHERE role = ? AND disabled_at IS NULL ORDER BY email", string(role))
