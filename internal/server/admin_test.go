@@ -57,13 +57,7 @@ func post(t *testing.T, c *http.Client, target string, form url.Values) (*http.R
 // loaded machine running browsers beside it can make slow.
 func eventually(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 30s for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitWithin(t, 30*time.Second, what, ok)
 }
 
 // flaky is a webhook receiver that answers 503 until it is told to work.

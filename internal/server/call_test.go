@@ -359,10 +359,16 @@ func TestHeldPlaceAndTurnNearEmail(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitWithin(t, 10*time.Second, what, ok)
+}
+
+// waitWithin polls ok until it holds, failing the test after limit.
+func waitWithin(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited 10s for %s", what)
+			t.Fatalf("waited %v for %s", limit, what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

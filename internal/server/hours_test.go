@@ -71,19 +71,6 @@ func TestWorkingHoursInTheConsole(t *testing.T) {
 
 func fetchWith(t testing.TB, c *http.Client, target string) (int, string) {
 	t.Helper()
-	res, err := c.Get(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := res.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return res.StatusCode, b.String()
+	status, _, body := fetchFull(t, c, target)
+	return status, body
 }

@@ -197,7 +197,9 @@ func oidcSignIn(t *testing.T, c *http.Client, base string) (int, string, string)
 	return fetchFull(t, c, base+"/login/oidc?next=/agent/hours")
 }
 
-func fetchFull(t *testing.T, c *http.Client, target string) (int, string, string) {
+// fetchFull gets target and returns the status, the path it ended on after
+// redirects, and the body.
+func fetchFull(t testing.TB, c *http.Client, target string) (int, string, string) {
 	t.Helper()
 	res, err := c.Get(target)
 	if err != nil {
