@@ -38,11 +38,7 @@ func (s *Server) checkEndpointTarget(r *http.Request, body []byte) error {
 	if err := decodeStrict(body, &in); err != nil {
 		return err
 	}
-	if err := in.Validate(s.Webhooks.Targets); err != nil {
-		return err
-	}
-	_, err := s.Webhooks.Targets.Check(r.Context(), in.URL)
-	return err
+	return s.Webhooks.Check(r.Context(), in)
 }
 
 func (s *Server) createEndpoint(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {

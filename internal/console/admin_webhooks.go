@@ -79,11 +79,7 @@ func (c *Console) addWebhook(w http.ResponseWriter, r *http.Request) {
 			c.serverError(w, r, err)
 		}
 	}
-	if err := form.Validate(c.Webhooks.Targets); err != nil {
-		fail(err)
-		return
-	}
-	if _, err := c.Webhooks.Targets.Check(r.Context(), form.URL); err != nil {
+	if err := c.Webhooks.Check(r.Context(), form); err != nil {
 		fail(err)
 		return
 	}

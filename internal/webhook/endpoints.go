@@ -67,6 +67,17 @@ func (n *NewEndpoint) Validate(t Targets) error {
 	return nil
 }
 
+// Check validates a new endpoint and resolves its URL's host (see
+// Targets.Check). It waits on DNS, so callers run it before their
+// transaction; Create checks the form again, not the address.
+func (s *Endpoints) Check(ctx context.Context, n NewEndpoint) error {
+	if err := n.Validate(s.Targets); err != nil {
+		return err
+	}
+	_, err := s.Targets.Check(ctx, n.URL)
+	return err
+}
+
 // Create stores an endpoint and returns it with its signing secret, which
 // is shown this once.
 func (s *Endpoints) Create(ctx context.Context, tx *store.Tx, actor string, n NewEndpoint) (*store.WebhookEndpoint, string, error) {
