@@ -164,18 +164,5 @@ func (t *Tx) DeleteException(ctx context.Context, staffID, id string) error {
 
 // ActiveStaff lists active staff, for supervisors choosing whose hours to edit.
 func (c conn) ActiveStaff(ctx context.Context) ([]*Staff, error) {
-	rows, err := c.query(ctx, "SELECT "+staffColumns+" FROM staff WHERE disabled_at IS NULL ORDER BY name, email")
-	if err != nil {
-		return nil, fmt.Errorf("list staff: %w", err)
-	}
-	defer rows.Close()
-	var list []*Staff
-	for rows.Next() {
-		s, err := scanStaff(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, s)
-	}
-	return list, rows.Err()
+	return c.staffList(ctx, "WHERE disabled_at IS NULL ORDER BY name, email")
 }

@@ -192,7 +192,18 @@ func (t *Tx) DeleteSession(ctx context.Context, tokenHash string) error {
 
 // AllStaff lists every staff member, disabled ones included, by email.
 func (c conn) AllStaff(ctx context.Context) ([]*Staff, error) {
-	rows, err := c.query(ctx, "SELECT "+staffColumns+" FROM staff ORDER BY email")
+	return c.staffList(ctx, "ORDER BY email")
+}
+
+// StaffWithRole lists the staff of one role who are not disabled.
+func (c conn) StaffWithRole(ctx context.Context, role Role) ([]*Staff, error) {
+	return c.staffList(ctx, "WHERE role = ? AND disabled_at IS NULL ORDER BY email", string(role))
+}
+
+// staffList reads the staff rows that the rest of a query (WHERE, ORDER
+// BY) selects.
+func (c conn) staffList(ctx context.Context, rest string, args ...any) ([]*Staff, error) {
+	rows, err := c.query(ctx, "SELECT "+staffColumns+" FROM staff "+rest, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", err)
 	}

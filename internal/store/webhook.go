@@ -373,24 +373,6 @@ func (c conn) WebhookAttempts(ctx context.Context, deliveryID string) ([]*Webhoo
 	return list, rows.Err()
 }
 
-// StaffWithRole lists the staff of one role who are not disabled.
-func (c conn) StaffWithRole(ctx context.Context, role Role) ([]*Staff, error) {
-	rows, err := c.query(ctx, "SELECT "+staffColumns+" FROM staff WHERE role = ? AND disabled_at IS NULL ORDER BY email", string(role))
-	if err != nil {
-		return nil, fmt.Errorf("list %s staff: %w", role, err)
-	}
-	defer rows.Close()
-	var list []*Staff
-	for rows.Next() {
-		s, err := scanStaff(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list %s staff: %w", role, err)
-		}
-		list = append(list, s)
-	}
-	return list, rows.Err()
-}
-
 // PruneWebhookDeliveries deletes deliveries that ended (delivered, failed
 // or canceled) before a time, with their attempts, and endpoints deleted
 // before it that have no deliveries left. It returns how many deliveries went.
