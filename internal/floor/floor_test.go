@@ -1,0 +1,80 @@
+package floor
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attest-dev/attest/internal/store"
+)
+
+func TestQuantileIsNearestRank(t *testing.T) {
+	waits := []time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 5}, {0.95, 10}, {0.9, 9}, {0, 1}, {1, 10}} {
+		if got := Quantile(waits, tc.q); got != tc.want {
+			t.Errorf("Quantile(%v) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+	if Quantile(nil, 0.5) != 0 {
+		t.Error("no waits should give 0")
+	}
+}
+
+// Today's waits and those still waiting both count against the target.
+func TestWaitFigures(t *testing.T) {
+	n := Now{WaitTarget: 10 * time.Minute}
+	n.WaitFigures([]store.QueueWait{{Waited: 2 * time.Minute}, {Waited: 12 * time.Minute}, {Waited: 4 * time.Minute}},
+		[]time.Duration{11 * time.Minute, time.Minute})
+	if n.WaitsToday != 3 || n.WaitP50 != 4*time.Minute || n.WaitP95 != 12*time.Minute || n.Breaches != 2 {
+		t.Fatalf("%+v", n)
+	}
+}
+
+// Days are UTC days; what falls outside the window is left out.
+func TestHistory(t *testing.T) {
+	today := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
+	a := &store.Activity{
+		Opened: []time.Time{today, today.Add(-2 * time.Hour), today.AddDate(0, 0, -40)},
+		Decisions: []store.DecidedAt{{At: today.AddDate(0, 0, -1), Status: "verified"},
+			{At: today.AddDate(0, 0, -1), Status: "not_verified"}},
+		Waits: []store.QueueWait{{At: today, Waited: time.Minute}, {At: today, Waited: 3 * time.Minute}},
+	}
+	days := History(a, today, 30)
+	last, before := days[29], days[28]
+	if len(days) != 30 || !last.Date.Equal(time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("days end %v", last.Date)
+	}
+	if last.Opened != 1 || before.Opened != 1 || before.Verified != 1 || before.NotVerified != 1 {
+		t.Fatalf("today %+v, yesterday %+v", last, before)
+	}
+	if last.Waits != 2 || last.WaitP50 != time.Minute {
+		t.Fatalf("today's waits %+v", last)
+	}
+	total := 0
+	for _, d := range days {
+		total += d.Opened
+	}
+	if total != 2 {
+		t.Fatalf("%d opened in the window, want 2 (one is 40 days old)", total)
+	}
+}
+
+// The chart escapes what it is given and reads round values on its grid.
+func TestChartSVG(t *testing.T) {
+	svg := string(Chart{ID: "c", Title: `<script>x</script>`, Desc: "d", Labels: []string{"1 Mar", "2 Mar"},
+		Series: []Series{{Name: "opened", Color: "#2f5d8a", Values: []float64{3, 7}}}}.SVG())
+	if strings.Contains(svg, "<script>") || !strings.Contains(svg, "&lt;script&gt;") {
+		t.Fatal("the title is not escaped")
+	}
+	if !strings.Contains(svg, "2 Mar: 7 opened") || !strings.Contains(svg, ">10</text>") {
+		t.Fatalf("bar reading or grid missing:\n%s", svg)
+	}
+	for _, tc := range []struct{ in, want float64 }{{0, 1}, {1, 1}, {3, 5}, {7, 10}, {12, 20}, {0.4, 0.5}} {
+		if got := niceMax(tc.in); got != tc.want {
+			t.Errorf("niceMax(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
