@@ -211,3 +211,32 @@ func TestVerificationsIterator(t *testing.T) {
 		t.Fatalf("a loop that stopped at once fetched %d pages", len(cursors))
 	}
 }
+
+// A restricted standing decodes with its statement of reasons, and a case
+// awaiting documents with the claims it awaits them for.
+func TestStatementDecodes(t *testing.T) {
+	c, _ := fake(t, [3]string{"200", `{"freelancer_id":"u-1","verified":false,"restrictions":["submit_proposals"],
+		"open_verification":null,
+		"statement":{"verification_id":"ver_1","basis":"decision","reason_code":"claim_not_supported",
+			"reason":"What was shown or said did not support one or more claims.",
+			"claims":[{"key":"skill.go","label":"Go development","outcome":"not_confirmed"}],
+			"restrictions":["submit_proposals"],"restricted_since":"2026-03-27T10:00:00Z",
+			"next_steps":[{"action":"appeal","until":"2026-04-10T10:00:00Z"}]}}`, ""})
+	st, err := c.Standing(context.Background(), "u-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := st.Statement
+	if s == nil || s.Basis != BasisDecision || s.ReasonCode != ReasonClaimNotSupported || len(s.Claims) != 1 ||
+		s.Claims[0].Outcome != OutcomeNotConfirmed || s.RestrictedSince == nil || len(s.NextSteps) != 1 ||
+		s.NextSteps[0].Action != ActionAppeal || s.NextSteps[0].Until == nil ||
+		!s.NextSteps[0].Until.Equal(time.Date(2026, 4, 10, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("statement %+v", s)
+	}
+
+	c, _ = fake(t, [3]string{"200", `{"id":"ver_1","status":"awaiting_documents","documents_for":["skill.go"]}`, ""})
+	v, err := c.GetVerification(context.Background(), "ver_1")
+	if err != nil || v.Status != AwaitingDocuments || len(v.DocumentsFor) != 1 || v.DocumentsFor[0] != "skill.go" || v.Statement != nil {
+		t.Fatalf("verification %+v, %v", v, err)
+	}
+}

@@ -9,18 +9,37 @@ import (
 // Status is where a verification stands.
 type Status string
 
-// The statuses. The first five are open; Verified, NotVerified and Canceled
-// are final. Overdue is not a status: an open case is overdue when the time
-// is past its deadline.
+// The statuses. The first six are open; Verified, NotVerified and Canceled
+// are final. A case moves:
+//
+//   - AwaitingFreelancer → Scheduled, InQueue, InReview (documents sent
+//     instead of a call) or Canceled;
+//   - Scheduled → AwaitingFreelancer (the booking was canceled or missed),
+//     InQueue, InCall or Canceled;
+//   - InQueue → AwaitingFreelancer (the freelancer left the queue), InCall
+//     or Canceled;
+//   - InCall → AwaitingDocuments, InReview, Verified or Canceled;
+//   - AwaitingDocuments → InReview (the documents were sent) or Canceled;
+//   - InReview → AwaitingFreelancer (a second reviewer sent the case back
+//     for a new call with another agent), Verified, NotVerified or Canceled.
+//
+// Every move has its event. Overdue is not a status: an open case is overdue
+// when the time is past its deadline while it waits on the freelancer, in
+// AwaitingFreelancer or AwaitingDocuments; nobody is overdue while in the
+// queue, booked, in a call or in review.
 const (
 	AwaitingFreelancer Status = "awaiting_freelancer"
 	Scheduled          Status = "scheduled"
 	InQueue            Status = "in_queue"
 	InCall             Status = "in_call"
-	InReview           Status = "in_review"
-	Verified           Status = "verified"
-	NotVerified        Status = "not_verified"
-	Canceled           Status = "canceled"
+	// AwaitingDocuments: the call asked the freelancer for documents for
+	// the claims in Verification.DocumentsFor.
+	AwaitingDocuments Status = "awaiting_documents"
+	InReview          Status = "in_review"
+	Verified          Status = "verified"
+	// NotVerified is a negative decision a second reviewer confirmed.
+	NotVerified Status = "not_verified"
+	Canceled    Status = "canceled"
 )
 
 // ClaimKind selects the questions and the evidence that fit a claim.
@@ -49,20 +68,39 @@ const (
 // EventType names a kind of change in the event feed and in webhooks.
 type EventType string
 
-// The event types.
+// The event types. verification.* events carry the verification after the
+// change ([Event.Verification]), and every status change has its event;
+// standing.changed carries the standing ([Event.Standing]); appeal.* carry
+// the appeal.
 const (
-	EventVerificationCreated       EventType = "verification.created"
-	EventVerificationScheduled     EventType = "verification.scheduled"
-	EventVerificationCallStarted   EventType = "verification.call_started"
-	EventVerificationInReview      EventType = "verification.in_review"
-	EventVerificationVerified      EventType = "verification.verified"
-	EventVerificationNotVerified   EventType = "verification.not_verified"
-	EventVerificationOverdue       EventType = "verification.overdue"
+	EventVerificationCreated     EventType = "verification.created"
+	EventVerificationScheduled   EventType = "verification.scheduled"
+	EventVerificationQueued      EventType = "verification.queued"
+	EventVerificationCallStarted EventType = "verification.call_started"
+	// EventVerificationDocumentsRequested: the call asked for documents for
+	// the claims in DocumentsFor; the case is AwaitingDocuments.
+	EventVerificationDocumentsRequested EventType = "verification.documents_requested"
+	// EventVerificationReturned: the case is back in AwaitingFreelancer: a
+	// booking was canceled or missed, the freelancer left the queue, or a
+	// second reviewer sent it back for a new call with another agent.
+	EventVerificationReturned EventType = "verification.returned"
+	EventVerificationInReview EventType = "verification.in_review"
+	EventVerificationVerified EventType = "verification.verified"
+	// EventVerificationNotVerified: a negative decision a second reviewer
+	// confirmed; the verification carries its Statement.
+	EventVerificationNotVerified EventType = "verification.not_verified"
+	// EventVerificationOverdue: the deadline of an open case passed while
+	// it waited on the freelancer; the verification carries its Statement.
+	EventVerificationOverdue EventType = "verification.overdue"
+	// EventVerificationDeadlineMoved: the deadline moved later because the
+	// team's capacity would not serve the case before it.
 	EventVerificationDeadlineMoved EventType = "verification.deadline_moved"
 	EventVerificationCanceled      EventType = "verification.canceled"
-	EventStandingChanged           EventType = "standing.changed"
-	EventAppealCreated             EventType = "appeal.created"
-	EventAppealResolved            EventType = "appeal.resolved"
+	// EventStandingChanged: the restrictions or the verified flag changed;
+	// the standing carries its Statement while it restricts.
+	EventStandingChanged EventType = "standing.changed"
+	EventAppealCreated   EventType = "appeal.created"
+	EventAppealResolved  EventType = "appeal.resolved"
 )
 
 // Claim is one statement on a profile that a verification can check.
@@ -97,12 +135,19 @@ type Freelancer struct {
 
 // Standing answers "may this freelancer act?". Enforce Restrictions: it is
 // non-empty only while an open verification is overdue, or after a
-// not_verified decision a second reviewer confirmed.
+// not_verified decision a second reviewer confirmed and no appeal overturned.
 type Standing struct {
-	FreelancerID     string            `json:"freelancer_id"`
-	Verified         bool              `json:"verified"`
-	Restrictions     []string          `json:"restrictions"`
+	FreelancerID string `json:"freelancer_id"`
+	// Verified is true only when the latest decision is verified. An
+	// upheld appeal lifts a restriction but does not make anyone verified:
+	// only confirmed claims do.
+	Verified     bool     `json:"verified"`
+	Restrictions []string `json:"restrictions"`
+	// OpenVerification is the open case, nil when there is none.
 	OpenVerification *OpenVerification `json:"open_verification"`
+	// Statement gives the reasons for the restrictions: non-nil exactly
+	// while Restrictions is non-empty.
+	Statement *Statement `json:"statement"`
 }
 
 // OpenVerification is the part of the open case the standing shows.
@@ -110,8 +155,94 @@ type OpenVerification struct {
 	ID       string    `json:"id"`
 	Status   Status    `json:"status"`
 	Deadline time.Time `json:"deadline"`
-	Overdue  bool      `json:"overdue"`
+	// Overdue is true while the time is past the deadline and the case
+	// waits on the freelancer (AwaitingFreelancer or AwaitingDocuments).
+	Overdue bool `json:"overdue"`
 }
+
+// Statement is the statement of reasons (EU Regulation 2019/1150, Art. 4)
+// of a negative decision or a restriction: which claims were not
+// confirmed, the reason in plain words, what is restricted since when, and
+// what the freelancer can do next and by when. The freelancer reads the same
+// facts in their language on their page and by email.
+type Statement struct {
+	VerificationID string `json:"verification_id"`
+	// Basis is what the restriction rests on: BasisDecision or BasisOverdue.
+	Basis Basis `json:"basis"`
+	// ReasonCode is the decision's reason code (ReasonIdentityNotMatched,
+	// ReasonClaimNotSupported, ReasonLiveCheckFailed, ReasonConsentRefused,
+	// ReasonLeftBeforeFinishing) or ReasonOverdue.
+	ReasonCode string `json:"reason_code"`
+	// Reason is the reason code in plain English words.
+	Reason string `json:"reason"`
+	// Claims are the case's claims that were not confirmed.
+	Claims []ClaimFinding `json:"claims"`
+	// Restrictions are those in force because of this case, empty when an
+	// upheld appeal lifted them; RestrictedSince is when they began, nil
+	// when lifted.
+	Restrictions    []string   `json:"restrictions"`
+	RestrictedSince *time.Time `json:"restricted_since"`
+	// NextSteps are what the freelancer can do about it, and by when.
+	NextSteps []NextStep `json:"next_steps"`
+}
+
+// Basis is what a restriction rests on.
+type Basis string
+
+// The bases of a statement.
+const (
+	// BasisDecision: a negative decision confirmed by a second reviewer.
+	BasisDecision Basis = "decision"
+	// BasisOverdue: the deadline passed while the case waited on the freelancer.
+	BasisOverdue Basis = "overdue"
+)
+
+// The reason codes of a statement.
+const (
+	ReasonIdentityNotMatched  = "identity_not_matched"  // the ID shown did not match the legal name
+	ReasonClaimNotSupported   = "claim_not_supported"   // what was shown or said did not support a claim
+	ReasonLiveCheckFailed     = "live_check_failed"     // the video could not be confirmed live
+	ReasonConsentRefused      = "consent_refused"       // the freelancer did not agree to the call
+	ReasonLeftBeforeFinishing = "left_before_finishing" // the call ended before the checks were done
+	ReasonOverdue             = "overdue"               // the deadline passed before the verification was done
+)
+
+// ClaimFinding is a claim that was not confirmed, and what was found.
+type ClaimFinding struct {
+	Key string `json:"key"`
+	// Label is the claim's label from the profile; the key when the
+	// profile was erased.
+	Label   string  `json:"label"`
+	Outcome Outcome `json:"outcome"`
+}
+
+// Outcome is what was found for a claim that was not confirmed.
+type Outcome string
+
+// The outcomes of a claim finding.
+const (
+	OutcomeNotConfirmed Outcome = "not_confirmed" // what was shown did not confirm it
+	OutcomeUnable       Outcome = "unable"        // it could not be checked
+	OutcomeNotChecked   Outcome = "not_checked"   // nobody recorded an outcome
+)
+
+// NextStep is something the freelancer can do about a restriction.
+type NextStep struct {
+	Action Action `json:"action"`
+	// Until is the last moment for it (the end of the appeal window); nil
+	// when it has none.
+	Until *time.Time `json:"until"`
+}
+
+// Action is a next step open to the freelancer.
+type Action string
+
+// The next steps.
+const (
+	ActionAppeal        Action = "appeal"         // appeal the confirmed negative decision
+	ActionBookCall      Action = "book_call"      // book a call or join the live queue
+	ActionSendDocuments Action = "send_documents" // send the documents the call asked for
+)
 
 // PortalLink is a signed link to the freelancer's portal.
 type PortalLink struct {
@@ -136,31 +267,53 @@ type VerificationCreate struct {
 	// Methods are the ways the case may be carried out; empty means the
 	// operator's default.
 	Methods []Method `json:"methods,omitempty"`
-	// GraceDays, when positive, is the days before anything may be
-	// restricted; zero means the operator's policy (7 days by default).
+	// GraceDays, when positive, is the days of notice before a passed
+	// deadline may restrict anything; zero means the operator's minimum
+	// notice (7 days by default). It may lengthen the minimum, never
+	// shorten it: less is an *Error 422 below_minimum_notice, more than the
+	// operator's maximum (90 days by default) a 400 out_of_range. The
+	// deadline is never earlier than the call slot the backlog ahead of the
+	// case leaves it plus 2 days.
 	GraceDays int `json:"grace_days,omitempty"`
 }
 
 // Verification is one verification case.
 type Verification struct {
-	ID           string    `json:"id"`
-	FreelancerID string    `json:"freelancer_id"`
-	Reason       Reason    `json:"reason"`
-	Claims       []string  `json:"claims"`
-	Methods      []Method  `json:"methods"`
-	Status       Status    `json:"status"`
-	Deadline     time.Time `json:"deadline"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string   `json:"id"`
+	FreelancerID string   `json:"freelancer_id"`
+	Reason       Reason   `json:"reason"`
+	Claims       []string `json:"claims"`
+	Methods      []Method `json:"methods"`
+	Status       Status   `json:"status"`
+	// Deadline is when the case, still waiting on the freelancer, may start
+	// to restrict: the later of the opening time plus the notice and the
+	// call slot the backlog ahead of it left it plus 2 days, on the hour.
+	// It moves later (verification.deadline_moved) when bookings or
+	// withdrawn agent hours would leave the case without a slot before it;
+	// it never moves earlier.
+	Deadline  time.Time `json:"deadline"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// ClosedAt is when the case reached a final status; nil while open.
 	ClosedAt *time.Time `json:"closed_at"`
 	// ScheduledFor is the booked call's time while one is booked.
 	ScheduledFor *time.Time `json:"scheduled_for"`
 	// AppealUpheldAt is when an appeal overturned a confirmed not_verified.
+	// The status stays NotVerified and the restriction is lifted, but the
+	// freelancer is not verified: that needs confirmed claims.
 	AppealUpheldAt *time.Time `json:"appeal_upheld_at"`
 	// Accommodation is what the freelancer asked for instead of a video
 	// call: "", "audio_only" or "document_review".
 	Accommodation string `json:"accommodation"`
+	// DocumentsFor are the keys of the claims a call asked documents for:
+	// what the freelancer must send while the case is AwaitingDocuments.
+	// Empty when none were asked for.
+	DocumentsFor []string `json:"documents_for"`
+	// Statement is the statement of reasons of a NotVerified case (kept
+	// after an upheld appeal, with no restrictions) or an overdue one. It
+	// is set by GetVerification and on the verification.not_verified and
+	// verification.overdue events; nil otherwise and in lists.
+	Statement *Statement `json:"statement,omitempty"`
 }
 
 // VerificationCreated is a new verification with the portal link that was
@@ -195,7 +348,9 @@ type Event struct {
 	FreelancerID   string    `json:"freelancer_id,omitempty"`
 	VerificationID string    `json:"verification_id,omitempty"`
 	// Data is the subject after the change: a Verification for
-	// verification.* events, a Standing for standing.changed.
+	// verification.* events (with its Statement on verification.not_verified
+	// and verification.overdue), a Standing for standing.changed (with its
+	// Statement while it restricts), the appeal for appeal.*.
 	Data json.RawMessage `json:"data"`
 }
 

@@ -132,7 +132,7 @@ func seedDemo(ctx context.Context, srv *server.Server) (*demoSeed, error) {
 			return err
 		}
 		seed.portalURL = opened.Link.URL
-		if err := demoVerified(ctx, tx, &past); err != nil {
+		if err := demoVerified(ctx, tx, &past, seed.agentEmail); err != nil {
 			return err
 		}
 		_, err = past.OpenVerification(ctx, tx, "system:demo", verification.Request{FreelancerID: "u-1004",
@@ -143,19 +143,42 @@ func seedDemo(ctx context.Context, srv *server.Server) (*demoSeed, error) {
 	return seed, err
 }
 
-// demoVerified takes Lena's case through a call to a verified decision.
-func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow) error {
+// demoVerified takes Lena's case through a call with Maria to a verified
+// decision, recording every step the decision needs, as the console does.
+func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, agentEmail string) error {
+	maria, err := tx.StaffByEmail(ctx, agentEmail)
+	if err != nil {
+		return err
+	}
 	opened, err := wf.OpenVerification(ctx, tx, "system:demo", verification.Request{FreelancerID: "u-1003",
 		Reason: verification.Reason{Code: "skill_badge", Explanation: "You asked for the verified-translator badge."}})
 	if err != nil {
 		return err
 	}
-	for _, next := range []verification.Status{verification.InQueue, verification.InCall, verification.Verified} {
-		if _, err := wf.Transition(ctx, tx, "system:demo", opened.Verification.ID, next); err != nil {
+	v := opened.Verification
+	if _, err := wf.JoinQueue(ctx, tx, v.FreelancerID); err != nil {
+		return err
+	}
+	taken, err := wf.TakeNext(ctx, tx, maria.ID)
+	if err != nil {
+		return err
+	}
+	steps := [][2]string{{verification.StepConsent, "given"}, {verification.StepIdentity, "matched"}}
+	for _, c := range verification.Challenges(verification.ModeVideo, taken.Call.ID) {
+		steps = append(steps, [2]string{"challenge_" + c.Key, "done"})
+	}
+	for _, s := range steps {
+		if _, err := wf.RecordStep(ctx, tx, maria.ID, v.ID, s[0], s[1]); err != nil {
 			return err
 		}
 	}
-	return nil
+	for _, key := range v.Claims {
+		if err := wf.RecordOutcome(ctx, tx, maria.ID, v.ID, verification.ClaimOutcome{Key: key, Outcome: verification.Confirmed}); err != nil {
+			return err
+		}
+	}
+	_, err = wf.DecideCall(ctx, tx, maria.ID, v.ID, workflow.CallDecision{Decision: verification.DecideVerified})
+	return err
 }
 
 func demoFreelancers() []*verification.Freelancer {

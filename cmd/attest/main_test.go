@@ -121,7 +121,7 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 func TestMigrate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		out, err := attest(t, "", append([]string{"migrate"}, storeArgs(cfg)...)...)
-		if err != nil || !strings.Contains(out, "applied 19 migration") {
+		if err != nil || !strings.Contains(out, "applied 20 migration") {
 			t.Fatalf("%v: %s", err, out)
 		}
 		out, err = attest(t, "", append([]string{"migrate"}, storeArgs(cfg)...)...)

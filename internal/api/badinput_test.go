@@ -72,6 +72,7 @@ func TestBadInputIsRefusedAndHarmless(t *testing.T) {
 			{"create: unknown claim", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["claims"] = []string{"age"} }), 422, "unknown_claim", "claims[0]"},
 			{"create: grace as text", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = "7" }), 400, "wrong_type", "grace_days"},
 			{"create: grace zero", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = 0 }), 400, "out_of_range", "grace_days"},
+			{"create: grace below the minimum notice", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = 3 }), 422, "below_minimum_notice", "grace_days"},
 			{"create: grace huge", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = 1000 }), 400, "out_of_range", "grace_days"},
 			{"create: grace fraction", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = 1.5 }), 400, "wrong_type", "grace_days"},
 			{"create: bad method", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["methods"] = []string{"fax"} }), 400, "invalid", "methods[0]"},

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/attest-dev/attest/internal/verification"
 )
 
 // openAPIMethods are the operation keys of an OpenAPI path item.
@@ -224,4 +226,57 @@ func resolvePointer(doc map[string]any, ref string) (any, error) {
 		}
 	}
 	return cur, nil
+}
+
+// TestOpenAPIEnumsMatchDomain holds the document's enums to the domain's
+// lists, in the same order, so that a status, an event type or a reason code
+// added to the code cannot be missing from the contract.
+func TestOpenAPIEnumsMatchDomain(t *testing.T) {
+	doc := loadOpenAPI(t)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	enum := func(path ...string) []string {
+		var cur any = schemas
+		for _, p := range path {
+			m, _ := cur.(map[string]any)
+			cur = m[p]
+		}
+		m, _ := cur.(map[string]any)
+		list, _ := m["enum"].([]any)
+		out := make([]string, len(list))
+		for i, e := range list {
+			out[i] = fmt.Sprint(e)
+		}
+		return out
+	}
+	strs := func(list ...string) []string { return list }
+	var statuses, events, methods, kinds []string
+	for _, s := range verification.Statuses {
+		statuses = append(statuses, string(s))
+	}
+	for _, e := range verification.EventTypes {
+		events = append(events, string(e))
+	}
+	for _, m := range verification.Methods {
+		methods = append(methods, string(m))
+	}
+	for _, k := range verification.ClaimKinds {
+		kinds = append(kinds, string(k))
+	}
+	tests := []struct {
+		name      string
+		got, want []string
+	}{
+		{"VerificationStatus", enum("VerificationStatus"), statuses},
+		{"EventType", enum("EventType"), events},
+		{"Method", enum("Method"), methods},
+		{"ClaimKind", enum("ClaimKind"), kinds},
+		{"Statement.basis", enum("Statement", "properties", "basis"), strs(verification.BasisDecision, verification.BasisOverdue)},
+		{"Statement.reason_code", enum("Statement", "properties", "reason_code"),
+			append(slices.Clone(verification.NegativeReasons), verification.ReasonOverdue)},
+	}
+	for _, tt := range tests {
+		if !slices.Equal(tt.got, tt.want) {
+			t.Errorf("openapi.json %s enum is %v; the domain has %v", tt.name, tt.got, tt.want)
+		}
+	}
 }

@@ -544,6 +544,14 @@ func (r *specRecorder) FailNow()                          { r.record("FailNow") 
 func (r *specRecorder) Failed() bool                      { return len(r.failures) > 0 }
 func (r *specRecorder) record(msg string)                 { r.failures = append(r.failures, msg) }
 
+// overdueStatement is the statement of reasons of an overdue case waiting
+// for documents, as the standing carries it.
+const overdueStatement = `{"verification_id":"ver_0abc","basis":"overdue","reason_code":"overdue",
+	"reason":"The deadline passed before the verification was done.",
+	"claims":[{"key":"skill.go","label":"Go development","outcome":"not_checked"}],
+	"restrictions":["submit_proposals"],"restricted_since":"2025-03-08T10:00:00Z",
+	"next_steps":[{"action":"send_documents","until":null}]}`
+
 func TestSpecCheckerCatchesDrift(t *testing.T) {
 	const standingPath = "/v1/freelancers/u-1/standing"
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
@@ -556,10 +564,11 @@ func TestSpecCheckerCatchesDrift(t *testing.T) {
 		wantFailure  string // a substring of the failure; empty means it passes
 	}{
 		{name: "correct standing without open verification", method: "GET", path: standingPath, status: 200, header: jsonHeader,
-			body: `{"freelancer_id":"u-1","verified":false,"restrictions":[],"open_verification":null}`},
+			body: `{"freelancer_id":"u-1","verified":false,"restrictions":[],"open_verification":null,"statement":null}`},
 		{name: "correct standing with open verification and a query string", method: "GET", path: standingPath + "?x=1", status: 200, header: jsonHeader,
 			body: `{"freelancer_id":"u-1","verified":false,"restrictions":["submit_proposals"],
-				"open_verification":{"id":"ver_0abc","status":"in_queue","deadline":"2025-03-08T09:30:00Z","overdue":true}}`},
+				"open_verification":{"id":"ver_0abc","status":"awaiting_documents","deadline":"2025-03-08T10:00:00Z","overdue":true},
+				"statement":` + overdueStatement + `}`},
 		{name: "correct error envelope", method: "GET", path: standingPath, status: 400, header: jsonHeader,
 			body: `{"error":{"code":"invalid","message":"must be 1 to 128 letters","field":"id"}}`},
 		{name: "correct 204 without body", method: "DELETE", path: "/v1/freelancers/u-1", status: 204},
@@ -570,19 +579,23 @@ func TestSpecCheckerCatchesDrift(t *testing.T) {
 		{name: "undocumented status", method: "GET", path: standingPath, status: 404, header: jsonHeader,
 			body: `{"error":{"code":"not_found","message":"no such resource"}}`, wantFailure: "does not list status 404"},
 		{name: "missing required property", method: "GET", path: standingPath, status: 200, header: jsonHeader,
-			body: `{"freelancer_id":"u-1","verified":false,"open_verification":null}`, wantFailure: `"restrictions" is missing`},
+			body: `{"freelancer_id":"u-1","verified":false,"open_verification":null,"statement":null}`, wantFailure: `"restrictions" is missing`},
 		{name: "extra property", method: "GET", path: standingPath, status: 200, header: jsonHeader,
-			body:        `{"freelancer_id":"u-1","verified":false,"restrictions":[],"open_verification":null,"photo":"x.jpg"}`,
+			body:        `{"freelancer_id":"u-1","verified":false,"restrictions":[],"open_verification":null,"statement":null,"photo":"x.jpg"}`,
 			wantFailure: `property "photo" is not in the schema`},
 		{name: "wrong enum value", method: "GET", path: standingPath, status: 200, header: jsonHeader,
 			body: `{"freelancer_id":"u-1","verified":false,"restrictions":[],
-				"open_verification":{"id":"ver_0abc","status":"overdue","deadline":"2025-03-08T09:30:00Z","overdue":true}}`,
+				"open_verification":{"id":"ver_0abc","status":"overdue","deadline":"2025-03-08T09:30:00Z","overdue":true},"statement":null}`,
 			wantFailure: `"overdue" is not one of`},
+		{name: "statement with an unknown reason code", method: "GET", path: standingPath, status: 200, header: jsonHeader,
+			body: `{"freelancer_id":"u-1","verified":false,"restrictions":["submit_proposals"],"open_verification":null,
+				"statement":` + strings.Replace(overdueStatement, `"reason_code":"overdue"`, `"reason_code":"looked_nervous"`, 1) + `}`,
+			wantFailure: `"looked_nervous" is not one of`},
 		{name: "wrong type", method: "GET", path: standingPath, status: 200, header: jsonHeader,
-			body: `{"freelancer_id":"u-1","verified":"yes","restrictions":[],"open_verification":null}`, wantFailure: "$.verified: is string"},
+			body: `{"freelancer_id":"u-1","verified":"yes","restrictions":[],"open_verification":null,"statement":null}`, wantFailure: "$.verified: is string"},
 		{name: "timestamp not UTC", method: "GET", path: standingPath, status: 200, header: jsonHeader,
 			body: `{"freelancer_id":"u-1","verified":false,"restrictions":[],
-				"open_verification":{"id":"ver_0abc","status":"in_queue","deadline":"2025-03-08T09:30:00+01:00","overdue":false}}`,
+				"open_verification":{"id":"ver_0abc","status":"in_queue","deadline":"2025-03-08T09:30:00+01:00","overdue":false},"statement":null}`,
 			wantFailure: "UTC"},
 		{name: "router's 404 for an unknown path", method: "GET", path: "/v1/no-such-endpoint", status: 404, header: jsonHeader,
 			body: `{"error":{"code":"not_found","message":"no such endpoint: see /v1/openapi.json"}}`},
@@ -599,7 +612,7 @@ func TestSpecCheckerCatchesDrift(t *testing.T) {
 			wantFailure: "documents no JSON body"},
 		{name: "replay header where none is documented", method: "GET", path: standingPath, status: 200,
 			header:      http.Header{"Idempotent-Replayed": {"true"}},
-			body:        `{"freelancer_id":"u-1","verified":false,"restrictions":[],"open_verification":null}`,
+			body:        `{"freelancer_id":"u-1","verified":false,"restrictions":[],"open_verification":null,"statement":null}`,
 			wantFailure: "Idempotent-Replayed"},
 		{name: "error envelope with an extra field", method: "GET", path: standingPath, status: 400, header: jsonHeader,
 			body: `{"error":{"code":"invalid","message":"bad","status":400}}`, wantFailure: `property "status"`},

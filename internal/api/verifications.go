@@ -62,7 +62,12 @@ func (s *Server) createVerification(r *http.Request, tx *store.Tx, body []byte) 
 }
 
 func (s *Server) getVerification(r *http.Request) (any, error) {
-	return s.Store.Verification(r.Context(), r.PathValue("id"))
+	v, err := s.Store.Verification(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	v.Statement, err = s.Workflow.Statement(r.Context(), s.Store, v)
+	return v, err
 }
 
 func (s *Server) cancelVerification(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {

@@ -37,7 +37,7 @@ func (s *Service) seeSlot(ctx context.Context, a workflow.SlotArgs) error {
 			return err
 		}
 		present := len(s.h().clientsOf(RoleFreelancer, b.FreelancerID)) > 0
-		agent, err := s.freeAgent(ctx, tx, b.AgentID)
+		agent, err := s.freeAgent(ctx, tx, b)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (s *Service) startIfDue(ctx context.Context, v *verification.Verification) 
 		if err != nil {
 			return err
 		}
-		agent, err := s.freeAgent(ctx, tx, b.AgentID)
+		agent, err := s.freeAgent(ctx, tx, b)
 		if err != nil || agent == "" {
 			return err
 		}
@@ -92,9 +92,11 @@ func (s *Service) startIfDue(ctx context.Context, v *verification.Verification) 
 	}
 }
 
-// freeAgent is an agent who can take a call now: online, with the console
-// open on this node and not in a call; the booked agent if they can.
-func (s *Service) freeAgent(ctx context.Context, tx *store.Tx, booked string) (string, error) {
+// freeAgent is an agent who can take a booked call now: online, with the
+// console open on this node, not in a call and not one who decided the case
+// before; the booked agent if they can.
+func (s *Service) freeAgent(ctx context.Context, tx *store.Tx, b *store.Booking) (string, error) {
+	booked := b.AgentID
 	idle := map[string]bool{}
 	for _, c := range s.h().idleAgents() {
 		idle[c.who] = true
@@ -107,6 +109,12 @@ func (s *Service) freeAgent(ctx context.Context, tx *store.Tx, booked string) (s
 	}
 	for _, id := range candidates {
 		if !idle[id] {
+			continue
+		}
+		if ok, err := s.Workflow.MayTake(ctx, tx, b.VerificationID, id); err != nil || !ok {
+			if err != nil {
+				return "", err
+			}
 			continue
 		}
 		p, err := tx.AgentPresence(ctx, id)

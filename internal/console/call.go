@@ -101,6 +101,13 @@ type outcomeBody struct {
 	Note    string               `json:"note"`
 }
 
+// recorded answers a step or an outcome with what verified still needs.
+type recorded struct {
+	Step    *verification.StepRecord   `json:"step,omitempty"`
+	Outcome *verification.ClaimOutcome `json:"outcome,omitempty"`
+	Missing []string                   `json:"missing"`
+}
+
 func (c *Console) outcome(w http.ResponseWriter, r *http.Request) {
 	var in outcomeBody
 	if !decodeJSON(w, r, &in) {
@@ -108,12 +115,52 @@ func (c *Console) outcome(w http.ResponseWriter, r *http.Request) {
 	}
 	st := signedIn(r.Context())
 	o := verification.ClaimOutcome{Key: in.Claim, Outcome: in.Outcome, Note: in.Note}
+	out := recorded{Outcome: &o}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Workflow.RecordOutcome(r.Context(), tx, st.ID, r.PathValue("id"), o)
+		if err := c.Workflow.RecordOutcome(r.Context(), tx, st.ID, r.PathValue("id"), o); err != nil {
+			return err
+		}
+		return c.missing(r, tx, &out)
 	})
-	c.answer(w, r, err, o)
+	c.answer(w, r, err, out)
 }
 
+type stepBody struct {
+	Step   string `json:"step"`
+	Result string `json:"result"`
+}
+
+// step records one step of the script (consent, identity, a challenge).
+func (c *Console) step(w http.ResponseWriter, r *http.Request) {
+	var in stepBody
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	st := signedIn(r.Context())
+	var out recorded
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		if out.Step, err = c.Workflow.RecordStep(r.Context(), tx, st.ID, r.PathValue("id"), in.Step, in.Result); err != nil {
+			return err
+		}
+		return c.missing(r, tx, &out)
+	})
+	c.answer(w, r, err, out)
+}
+
+func (c *Console) missing(r *http.Request, tx *store.Tx, out *recorded) error {
+	v, err := tx.Verification(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out.Missing, err = c.Workflow.Missing(r.Context(), tx, v)
+	if out.Missing == nil {
+		out.Missing = []string{}
+	}
+	return err
+}
+
+// script keeps what the agent notes beside the steps, such as a helper.
 func (c *Console) script(w http.ResponseWriter, r *http.Request) {
 	var in map[string]string
 	if !decodeJSON(w, r, &in) {
@@ -121,7 +168,7 @@ func (c *Console) script(w http.ResponseWriter, r *http.Request) {
 	}
 	for key, value := range in {
 		if len(key) > 64 || len(value) > 64 {
-			jsonError(w, http.StatusBadRequest, "invalid", key, "script steps are short names and results")
+			jsonError(w, http.StatusBadRequest, "invalid", key, "script notes are short names and values")
 			return
 		}
 	}
@@ -134,9 +181,10 @@ func (c *Console) script(w http.ResponseWriter, r *http.Request) {
 }
 
 type decisionBody struct {
-	Decision   verification.Decision `json:"decision"`
-	ReasonCode string                `json:"reason_code"`
-	Note       string                `json:"note"`
+	Decision     verification.Decision `json:"decision"`
+	ReasonCode   string                `json:"reason_code"`
+	Note         string                `json:"note"`
+	DocumentsFor []string              `json:"documents_for"`
 }
 
 func (c *Console) decision(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +196,8 @@ func (c *Console) decision(w http.ResponseWriter, r *http.Request) {
 	var v *verification.Verification
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
-		v, err = c.Workflow.DecideCall(r.Context(), tx, st.ID, r.PathValue("id"), in.Decision, in.ReasonCode, in.Note)
+		v, err = c.Workflow.DecideCall(r.Context(), tx, st.ID, r.PathValue("id"), workflow.CallDecision{
+			Decision: in.Decision, ReasonCode: in.ReasonCode, Note: in.Note, DocumentsFor: in.DocumentsFor})
 		return err
 	})
 	if err == nil {

@@ -77,6 +77,7 @@ func (c *Console) Register(mux web.Router) {
 	mux.Handle("POST /agent/presence", c.require(c.presence, staff...))
 	mux.Handle("POST /agent/take", c.require(c.take, staff...))
 	mux.Handle("POST /agent/calls/{id}/outcome", c.require(c.outcome, staff...))
+	mux.Handle("POST /agent/calls/{id}/step", c.require(c.step, staff...))
 	mux.Handle("POST /agent/calls/{id}/script", c.require(c.script, staff...))
 	mux.Handle("POST /agent/calls/{id}/decision", c.require(c.decision, staff...))
 	mux.Handle("GET /agent/ws", c.require(c.signal, staff...))

@@ -89,7 +89,7 @@ func (c *Console) renderDocumentReview(w http.ResponseWriter, r *http.Request, p
 	if !c.found(w, r, err) {
 		return
 	}
-	if v.Status != verification.InReview || v.Accommodation != verification.DocumentReview {
+	if v.Status != verification.InReview {
 		http.Redirect(w, r, "/agent/document-reviews?notice=gone", http.StatusSeeOther)
 		return
 	}
@@ -113,13 +113,22 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d := verification.Decision(r.PostFormValue("decision"))
+	steps := map[string]string{}
+	for _, step := range []string{verification.StepIdentityDocument, verification.StepDocumentsAuthentic} {
+		if result := r.PostFormValue("step-" + step); result != "" {
+			steps[step] = result
+		}
+	}
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Workflow.DecideDocuments(r.Context(), tx, signedIn(r.Context()).ID, v.ID, outcomes, d, r.PostFormValue("reason_code"), r.PostFormValue("note"))
+		_, err := c.Workflow.DecideDocuments(r.Context(), tx, signedIn(r.Context()).ID, v.ID, workflow.DocumentsDecision{
+			Outcomes: outcomes, Steps: steps, Decision: d, ReasonCode: r.PostFormValue("reason_code"), Note: r.PostFormValue("note")})
 		return err
 	})
 	var rule *verification.RuleError
 	var field *verification.FieldError
 	switch {
+	case errors.Is(err, workflow.ErrOwnDecision):
+		c.renderDocumentReview(w, r, "You took part in this case, so someone else must read its documents.", http.StatusUnprocessableEntity)
 	case errors.Is(err, workflow.ErrNotDocumentReview):
 		http.Redirect(w, r, "/agent/document-reviews?notice=gone", http.StatusSeeOther)
 	case errors.As(err, &rule):

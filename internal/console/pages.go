@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -87,6 +88,8 @@ type callPage struct {
 	Script       string
 	AgentCamera  bool
 	Documents    []*store.Document
+	// Missing is what a verified decision still needs.
+	Missing []string
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -124,8 +127,14 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		return
 	}
 	byKind := questionsByKind(questions)
-	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Challenges: challengesFor(live.ID),
-		Reasons: verification.NegativeReasons, Script: string(live.Script), AgentCamera: c.Calls.AgentCamera}
+	ev, err := c.Workflow.Recorded(r.Context(), c.Store, v)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Challenges: challengesFor(v.Mode(), live.ID),
+		Reasons: verification.NegativeReasons, Script: scriptState(live.Script, ev.Steps), AgentCamera: c.Calls.AgentCamera,
+		Missing: ev.Missing(v)}
 	for _, key := range v.Claims {
 		claim, ok := f.Claim(key)
 		if !ok {
@@ -147,6 +156,18 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		return
 	}
 	web.Render(w, http.StatusOK, "agent_call", page)
+}
+
+// scriptState is what the call page's script shows as pressed: the helper
+// noted in the call's script and each step's recorded result.
+func scriptState(script []byte, steps []verification.StepRecord) string {
+	state := map[string]string{}
+	_ = json.Unmarshal(script, &state)
+	for _, r := range steps {
+		state[r.Step] = r.Result
+	}
+	b, _ := json.Marshal(state)
+	return string(b)
 }
 
 func (c *Console) mailbox(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -23,7 +24,8 @@ type reviewsPage struct {
 
 var reviewNotices = map[string]string{
 	"confirmed":  "Confirmed: the freelancer is told, and may appeal.",
-	"overturned": "Overturned: the freelancer is verified.",
+	"overturned": "Overturned: the freelancer is verified, on the confirmations you stated.",
+	"new_call":   "Sent back: the freelancer is asked for a new call with another agent, with the full notice again.",
 	"upheld":     "Appeal upheld: the restriction is lifted.",
 	"rejected":   "Appeal rejected: the decision stands.",
 }
@@ -94,12 +96,22 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 	me := signedIn(r.Context())
 	page := reviewPage{Staff: me, Mailbox: c.Mailbox, Review: rv, Deciders: map[string]string{}, Error: problem, Appeal: appeal,
 		Reasons: verification.NegativeReasons}
+	if page.Own, err = c.Workflow.TookPart(r.Context(), rv.Verification, me.ID); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
 	for _, d := range rv.Decisions {
-		if d.StaffID == me.ID {
-			page.Own = true
-		}
 		if st, err := c.Store.StaffByID(r.Context(), d.StaffID); err == nil {
 			page.Deciders[d.StaffID] = st.Name
+		}
+	}
+	for _, s := range rv.Steps {
+		if id, ok := strings.CutPrefix(s.By, "staff:"); ok {
+			if st, err := c.Store.StaffByID(r.Context(), id); err == nil {
+				page.Deciders[s.By] = st.Name
+			}
+		} else {
+			page.Deciders[s.By] = "the freelancer"
 		}
 	}
 	f, err := c.Store.Freelancer(r.Context(), rv.Verification.FreelancerID)
@@ -129,16 +141,26 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 }
 
 func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
-	choice := r.PostFormValue("decision")
-	if choice != "confirm" && choice != "overturn" {
-		c.renderReview(w, r, "Choose to confirm or to overturn the decision.", http.StatusBadRequest)
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		c.renderReview(w, r, "The form could not be read; please try again.", http.StatusBadRequest)
 		return
+	}
+	choice := workflow.ReviewChoice(r.PostFormValue("decision"))
+	if choice != workflow.Confirm && choice != workflow.Overturn && choice != workflow.NewCall {
+		c.renderReview(w, r, "Choose to confirm, to overturn, or to ask for a new call.", http.StatusBadRequest)
+		return
+	}
+	d := workflow.ReviewDecision{Choice: choice, Note: r.PostFormValue("note"), Confirmations: map[string]string{}}
+	for key, values := range r.PostForm {
+		if claim, ok := strings.CutPrefix(key, "confirm-"); ok && strings.TrimSpace(values[0]) != "" {
+			d.Confirmations[claim] = values[0]
+		}
 	}
 	var v *verification.Verification
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
-		v, err = c.Workflow.DecideReview(r.Context(), tx, signedIn(r.Context()), r.PathValue("id"), choice == "confirm", r.PostFormValue("note"))
+		v, err = c.Workflow.DecideReview(r.Context(), tx, signedIn(r.Context()), r.PathValue("id"), d)
 		return err
 	})
 	var rule *verification.RuleError
@@ -148,16 +170,14 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &rule):
 		c.renderReview(w, r, rule.Message, http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderReview(w, r, "The note: "+field.Message, http.StatusBadRequest)
+		c.renderReview(w, r, field.Field+": "+field.Message, http.StatusBadRequest)
 	case errors.As(err, &illegal):
 		c.renderReview(w, r, "This case is no longer waiting for review.", http.StatusConflict)
 	case err != nil:
 		c.serverError(w, r, err)
 	default:
-		notice := "overturned"
-		if v.Status == verification.NotVerified {
-			notice = "confirmed"
-		}
+		notice := map[verification.Status]string{verification.NotVerified: "confirmed", verification.Verified: "overturned",
+			verification.AwaitingFreelancer: "new_call"}[v.Status]
 		http.Redirect(w, r, "/agent/reviews?notice="+notice, http.StatusSeeOther)
 	}
 }

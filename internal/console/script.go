@@ -2,8 +2,6 @@ package console
 
 import (
 	"fmt"
-	"hash/fnv"
-	"math/rand/v2"
 
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -28,28 +26,29 @@ func questionsFor(byKind map[verification.ClaimKind][]string, kind verification.
 	return byKind[verification.KindOther]
 }
 
-// Challenge is a live check that replayed or synthetic video cannot pass easily.
+// Challenge is a live-check challenge of the call with what the agent asks.
 type Challenge struct {
-	Key         string `json:"key"`
-	Instruction string `json:"instruction"`
+	Key         string
+	Instruction string
 }
 
-var phraseWords = []string{"river", "orange", "seven", "window", "garden", "silver", "morning", "twelve",
-	"yellow", "bridge", "candle", "forest", "harbour", "thirty", "pepper", "meadow"}
+// instructions word each challenge for the agent.
+var instructions = map[string]string{
+	"turn_head":   "Ask them to turn their head slowly to the left, then to the right.",
+	"tilt_id":     "Ask them to tilt the ID towards the light, so that its surface catches it.",
+	"read_phrase": "Ask them to read this phrase aloud: “%s”.",
+}
 
-// challengesFor picks one or two live challenges for a call. The choice is
-// random but seeded from the call's id (itself random), so a reloaded
-// console shows the same challenges.
-func challengesFor(callID string) []Challenge {
-	h := fnv.New64a()
-	h.Write([]byte(callID))
-	r := rand.New(rand.NewPCG(h.Sum64(), 0x5eed))
-	phrase := fmt.Sprintf("%s %s %s", phraseWords[r.IntN(len(phraseWords))], phraseWords[r.IntN(len(phraseWords))], phraseWords[r.IntN(len(phraseWords))])
-	all := []Challenge{
-		{"turn_head", "Ask them to turn their head slowly to the left, then to the right."},
-		{"tilt_id", "Ask them to tilt the ID towards the light, so that its surface catches it."},
-		{"read_phrase", fmt.Sprintf("Ask them to read this phrase aloud: “%s”.", phrase)},
+// challengesFor words the call's live check, which the domain chooses
+// (verification.Challenges) so that the decision checks the same ones.
+func challengesFor(mode verification.Mode, callID string) []Challenge {
+	var out []Challenge
+	for _, c := range verification.Challenges(mode, callID) {
+		text := instructions[c.Key]
+		if c.Phrase != "" {
+			text = fmt.Sprintf(text, c.Phrase)
+		}
+		out = append(out, Challenge{Key: c.Key, Instruction: text})
 	}
-	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-	return all[:1+r.IntN(2)]
+	return out
 }

@@ -21,17 +21,23 @@ type DeadlineNotice struct {
 	// Why explains a moved deadline; Outage is the time it gave back.
 	Why    Why
 	Outage time.Duration
+	// Restrictions are what an overdue case pauses; DocumentsFor marks a
+	// case that waits for documents rather than a call.
+	Restrictions []string
+	DocumentsFor bool
 }
 
 type deadlineView struct {
 	Name, PortalURL, Deadline, DeadlineDate, Left, Why string
+	Restrictions                                       string
+	DocumentsFor                                       bool
 }
 
 func (n DeadlineNotice) view(c *i18n.Catalog) deadlineView {
 	d := n.Deadline.In(location(n.TimeZone))
 	return deadlineView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL,
 		Deadline: longDate(c, d), DeadlineDate: dayMonth(c, d), Left: c.Duration(n.Deadline.Sub(n.Now)),
-		Why: n.Why.text(c, d, n.Outage)}
+		Why: n.Why.text(c, d, n.Outage), Restrictions: strings.Join(n.Restrictions, ", "), DocumentsFor: n.DocumentsFor}
 }
 
 func (n DeadlineNotice) compose(name, to string) (Message, error) {

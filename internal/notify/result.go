@@ -17,14 +17,18 @@ type ResultNotice struct {
 	Locale         string
 	// AppealUntil is the end of the appeal window after a confirmed negative.
 	AppealUntil time.Time
+	// Reasons is the statement of reasons of a confirmed negative.
+	Reasons *Reasons
 }
 
 type resultView struct {
 	Name, PortalURL, AppealUntil string
+	Reasons                      *reasonsView
 }
 
 func (n ResultNotice) view(c *i18n.Catalog) resultView {
-	v := resultView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL}
+	v := resultView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL,
+		Reasons: n.Reasons.view(c, location(n.TimeZone))}
 	if !n.AppealUntil.IsZero() {
 		v.AppealUntil = longDate(c, n.AppealUntil.In(location(n.TimeZone)))
 	}

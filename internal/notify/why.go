@@ -21,6 +21,13 @@ const (
 	WhyFreelancerMissed Why = "why.freelancer_missed"
 	// WhyOutage names how long attest was down: DeadlineNotice.Outage.
 	WhyOutage Why = "why.outage"
+	// WhyBacklog: the calls ahead of the freelancer's fill the agents'
+	// hours before the deadline, so it moved.
+	WhyBacklog Why = "why.backlog"
+	// WhyNewCall: a second reviewer asked for a new call with another agent.
+	WhyNewCall Why = "why.new_call"
+	// WhyHoursChanged: agents' hours were withdrawn, so it moved.
+	WhyHoursChanged Why = "why.hours_changed"
 )
 
 // text words the reason, with the deadline and the outage it may name.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/queue"
+	"github.com/attest-dev/attest/internal/schedule"
 	"github.com/attest-dev/attest/internal/verification"
 )
 
@@ -85,11 +86,16 @@ func Rollout(cfg RolloutConfig) (attest, baseline RolloutResult, err error) {
 		return attest, baseline, fmt.Errorf("rollout: %w", err)
 	}
 	if cfg.Policy.GraceDays == 0 {
+		// The operator sizes call slots to the calls: here, the mean call.
 		cfg.Policy = verification.DefaultPolicy()
+		cfg.Policy.SlotLength = cfg.HandleMean
 	}
-	sched := schedule{start: cfg.Start, shiftStart: cfg.ShiftStart, shiftHours: cfg.ShiftHours, workDays: cfg.WorkDays}
+	sched := shifts{start: cfg.Start, shiftStart: cfg.ShiftStart, shiftHours: cfg.ShiftHours, workDays: cfg.WorkDays}
 	showUps := cfg.showUps(rand.New(rand.NewPCG(cfg.Seed, streamArrivals)))
-	deadlines := cfg.deadlines(sched)
+	deadlines, err := cfg.deadlines()
+	if err != nil {
+		return attest, baseline, fmt.Errorf("rollout: %w", err)
+	}
 
 	ends, starts := cfg.serve(sched, showUps, deadlines, queue.Sort)
 	attest = summarise(showUps, starts, ends)
@@ -179,27 +185,51 @@ func (cfg RolloutConfig) showUps(rng *rand.Rand) []time.Duration {
 	return out
 }
 
-// deadlines are attest's deadlines for the cases, as offsets from Start.
-// The first free slot of case i is when the team, working its schedule at
-// its nominal rate (Agents calls per HandleMean), has served the i cases
-// ahead of it in deadline order.
-func (cfg RolloutConfig) deadlines(sched schedule) []time.Duration {
+// deadlines are attest's deadlines for the cases, as offsets from Start,
+// set by the code that sets them in the product: case i is opened with i
+// cases ahead of it, so it gets the free slot after theirs among the
+// agents' hours (schedule.FreeStarts, verification.BacklogSlot), plus the
+// margin, and never less than the minimum notice (Policy.Deadline).
+func (cfg RolloutConfig) deadlines() ([]time.Duration, error) {
 	out := make([]time.Duration, cfg.Cases)
+	from := cfg.Start.Add(schedule.BookingLead)
+	var starts []time.Time
+	if !cfg.IgnoreCapacity {
+		none := func(time.Time, time.Time) (map[string][]schedule.Interval, error) { return nil, nil }
+		var err error
+		if starts, err = schedule.FreeStarts(cfg.agents(), none, from, cfg.Cases, cfg.Policy.SlotLength, verification.BacklogHorizon); err != nil {
+			return nil, err
+		}
+	}
 	for i := range out {
 		var slot time.Time
 		if !cfg.IgnoreCapacity {
-			ahead := time.Duration(float64(i) * float64(cfg.HandleMean) / float64(cfg.Agents))
-			slot = cfg.Start.Add(sched.after(ahead))
+			slot = verification.BacklogSlot(starts, i, from)
 		}
 		out[i] = cfg.Policy.Deadline(cfg.Start, 0, slot).Sub(cfg.Start)
 	}
-	return out
+	return out, nil
+}
+
+// agents are the team's weekly hours as attest keeps them: ShiftHours from
+// ShiftStart on the first WorkDays days of the week, Monday first.
+func (cfg RolloutConfig) agents() []schedule.Availability {
+	var week []schedule.Hours
+	for d := range cfg.WorkDays {
+		week = append(week, schedule.Hours{Day: time.Weekday((d + 1) % 7),
+			Start: schedule.Clock(cfg.ShiftStart / time.Minute), End: schedule.Clock((cfg.ShiftStart + cfg.ShiftHours) / time.Minute)})
+	}
+	all := make([]schedule.Availability, cfg.Agents)
+	for i := range all {
+		all[i] = schedule.Availability{StaffID: fmt.Sprint("agent-", i), Location: cfg.Start.Location(), Weekly: week}
+	}
+	return all
 }
 
 // serve runs the live queue in the given order over the batch and returns
 // when each case's call started and ended. Deadlines are those the queue
 // orders by.
-func (cfg RolloutConfig) serve(sched schedule, showUps, deadlines []time.Duration, order func([]queue.Entry)) (ends, starts []time.Duration) {
+func (cfg RolloutConfig) serve(sched shifts, showUps, deadlines []time.Duration, order func([]queue.Entry)) (ends, starts []time.Duration) {
 	ends, starts = make([]time.Duration, cfg.Cases), make([]time.Duration, cfg.Cases)
 	handles := rand.New(rand.NewPCG(cfg.Seed, streamHandles))
 	draw := func() time.Duration { return time.Duration(handles.ExpFloat64() * float64(cfg.HandleMean)) }
@@ -242,17 +272,17 @@ func fifo(entries []queue.Entry) {
 // days is d in days.
 func days(d time.Duration) float64 { return d.Hours() / 24 }
 
-// schedule is when agents work: shiftHours from shiftStart on the first
+// shifts is when agents work: shiftHours from shiftStart on the first
 // workDays days of each week, Monday first, in start's location. Times are
 // offsets from start.
-type schedule struct {
+type shifts struct {
 	start                  time.Time
 	shiftStart, shiftHours time.Duration
 	workDays               int
 }
 
 // shift is the first working span that ends after t.
-func (s schedule) shift(t time.Duration) (from, to time.Duration) {
+func (s shifts) shift(t time.Duration) (from, to time.Duration) {
 	at := s.start.Add(t)
 	y, m, d := at.Date()
 	// A working day comes within any eight days in a row.
@@ -270,13 +300,13 @@ func (s schedule) shift(t time.Duration) (from, to time.Duration) {
 }
 
 // open is the first working instant at or after t.
-func (s schedule) open(t time.Duration) time.Duration {
+func (s shifts) open(t time.Duration) time.Duration {
 	from, _ := s.shift(t)
 	return max(t, from)
 }
 
 // after is when d of working time has passed, counted from the start.
-func (s schedule) after(d time.Duration) time.Duration {
+func (s shifts) after(d time.Duration) time.Duration {
 	t := s.open(0)
 	for {
 		_, to := s.shift(t)

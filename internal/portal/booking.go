@@ -11,6 +11,7 @@ import (
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/internal/workflow"
 )
 
 // Day is one local day of bookable slots.
@@ -100,8 +101,12 @@ func (p *Portal) book(w http.ResponseWriter, r *http.Request) {
 	var rule *verification.RuleError
 	var illegal *verification.IllegalTransitionError
 	switch {
+	case errors.Is(err, workflow.ErrNoOpenCase):
+		p.redirect(w, r, "not-open")
 	case errors.As(err, &rule):
 		p.redirect(w, r, "slot-taken")
+	case errors.As(err, &illegal) && illegal.From == verification.AwaitingDocuments:
+		p.redirect(w, r, "documents-first")
 	case errors.As(err, &illegal):
 		p.redirect(w, r, "not-open")
 	case err != nil:

@@ -35,10 +35,12 @@ var noticeText = map[string]string{
 	"document-too-large":     "notice.document_too_large",
 	"document-type":          "notice.document_type",
 	"document-claim":         "notice.document_claim",
+	"document-claim-asked":   "notice.document_claim_asked",
 	"document-too-many":      "notice.document_too_many",
 	"documents-off":          "notice.documents_off",
 	"documents-sent":         "notice.documents_sent",
 	"documents-not-now":      "notice.documents_not_now",
+	"documents-first":        "notice.documents_first",
 }
 
 // joinQueue puts the freelancer in the live queue. It is a plain form post,
@@ -53,11 +55,15 @@ func (p *Portal) joinQueue(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	var rule *verification.RuleError
-	if errors.As(err, &rule) {
-		http.Redirect(w, r, "/v/"+r.PathValue("token")+"?notice=not-open", http.StatusSeeOther)
+	var illegal *verification.IllegalTransitionError
+	switch {
+	case errors.As(err, &illegal) && illegal.From == verification.AwaitingDocuments:
+		p.redirect(w, r, "documents-first")
 		return
-	}
-	if err != nil {
+	case errors.As(err, &rule), errors.As(err, &illegal):
+		p.redirect(w, r, "not-open")
+		return
+	case err != nil:
 		p.serverError(w, r, err)
 		return
 	}

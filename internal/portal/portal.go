@@ -70,6 +70,31 @@ type page struct {
 	TakesDocuments bool
 	Documents      []*store.Document
 	MaxDocuments   int
+	// Reasons is the statement of reasons: of the confirmed negative on
+	// the result page, or of the open case while it is overdue.
+	Reasons *reasons
+	// Held is the statement of an earlier confirmed negative whose
+	// restrictions stay while a new case is open: the page must not
+	// promise that nothing is restricted.
+	Held *reasons
+	// PastDeadline is true when the deadline has passed on a case that is
+	// being served (queued, booked): nothing is restricted, but the page
+	// must not name a past date as the time before which nothing is.
+	PastDeadline bool
+	// NewCall is true when a second reviewer sent the case back for a new
+	// call with another agent; ReadingDocuments when the documents of a
+	// case in review wait for their reader.
+	NewCall          bool
+	ReadingDocuments bool
+	// Requested are the claims a call asked documents for, with the
+	// documents given for each; ChosenClaim is the one the upload form
+	// offers first, and Missing names those still without a document
+	// after sending them was refused.
+	Requested   []requested
+	ChosenClaim string
+	Missing     string
+	// UpheldAt is when an upheld appeal lifted the restriction.
+	UpheldAt string
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -184,6 +209,10 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		} else {
 			pg.Appealable = pg.Appeal == nil && decided.Appealable(p.Now())
 			pg.AppealUntil = decided.AppealDeadline()
+			pg.Reasons = p.statementOf(r.Context(), c, f, decided)
+			if decided.AppealUpheldAt != nil {
+				pg.UpheldAt = longDate(c, *decided.AppealUpheldAt, pg.Loc)
+			}
 		}
 		pg.TakesDocuments = p.Workflow.Evidence != nil
 	}
@@ -208,10 +237,38 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if o := pg.Open; o != nil {
-		pg.Overdue = o.Overdue(p.Now())
+		now := p.Now()
+		pg.Overdue = o.Overdue(now)
+		pg.PastDeadline = !pg.Overdue && now.After(o.Deadline)
 		for _, key := range o.Claims {
 			if c, ok := f.Claim(key); ok {
 				pg.Claims = append(pg.Claims, c)
+			}
+		}
+		if pg.Overdue {
+			pg.Reasons = p.statementOf(r.Context(), c, f, o)
+		}
+		if d := cases.LatestDecided; d != nil && d.Status == verification.NotVerified && d.AppealUpheldAt == nil {
+			if decided, err := p.Store.Verification(r.Context(), d.ID); err != nil {
+				p.Log.ErrorContext(r.Context(), "portal decided case", slog.Any("err", err))
+			} else {
+				pg.Held = p.statementOf(r.Context(), c, f, decided)
+			}
+			if pg.Held == nil {
+				pg.Held = &reasons{} // paused all the same; the page says so without the details
+			}
+		}
+		decisions, err := p.Store.Decisions(r.Context(), o.ID)
+		if err != nil {
+			p.Log.ErrorContext(r.Context(), "portal decisions", slog.Any("err", err))
+		}
+		pg.NewCall = sentBack(o, decisions)
+		pg.ReadingDocuments = readingDocuments(o, decisions)
+		if o.Status == verification.AwaitingDocuments {
+			pg.Requested = requestedClaims(o, f, pg.Documents)
+			pg.ChosenClaim = firstMissing(pg.Requested)
+			if r.URL.Query().Get("notice") == "documents-incomplete" {
+				pg.Missing = missingLabels(pg.Requested)
 			}
 		}
 	}

@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// BookingLead is how soon a slot may start to be bookable: time enough to
+// open the link and check a camera. Deadlines count slots from then too.
+const BookingLead = 15 * time.Minute
+
 // Interval is a half-open span of time [Start, End).
 type Interval struct {
 	Start, End time.Time
@@ -188,4 +192,32 @@ func (a Availability) FreeSlots(from, to time.Time, length time.Duration, booked
 		}
 	}
 	return out
+}
+
+// Booked reads the booked slots of every agent between two times, by
+// staff id.
+type Booked func(from, to time.Time) (map[string][]Interval, error)
+
+// FreeStarts returns the starts of the first n free slots of length from
+// from, one per agent and slot, in order; fewer when horizon runs out
+// first. It looks a week at a time, so that the usual answer costs a week
+// of arithmetic and a week of bookings.
+func FreeStarts(all []Availability, booked Booked, from time.Time, n int, length, horizon time.Duration) ([]time.Time, error) {
+	const week = 7 * 24 * time.Hour
+	var starts []time.Time
+	for start := from; len(starts) < n && start.Before(from.Add(horizon)); start = start.Add(week) {
+		taken, err := booked(start, start.Add(week))
+		if err != nil {
+			return nil, err
+		}
+		var found []time.Time
+		for _, a := range all {
+			for _, s := range a.FreeSlots(start, start.Add(week), length, taken[a.StaffID]) {
+				found = append(found, s.Start)
+			}
+		}
+		slices.SortFunc(found, time.Time.Compare)
+		starts = append(starts, found...)
+	}
+	return starts[:min(n, len(starts))], nil
 }

@@ -70,6 +70,7 @@ var access = map[string]Access{
 	"POST /agent/presence":                             Staff,
 	"POST /agent/take":                                 Staff,
 	"POST /agent/calls/{id}/outcome":                   Staff,
+	"POST /agent/calls/{id}/step":                      Staff,
 	"POST /agent/calls/{id}/script":                    Staff,
 	"POST /agent/calls/{id}/decision":                  Staff,
 	"GET /agent/ws":                                    Staff,

@@ -30,7 +30,7 @@ func TestAppeal(t *testing.T) {
 		opened := decidedNegative(t, s, "u-160", maria)
 		token := strings.TrimPrefix(opened.Link.URL, base)
 		err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := s.Workflow.DecideReview(ctx, tx, sam, opened.Verification.ID, true, "")
+			_, err := s.Workflow.DecideReview(ctx, tx, sam, opened.Verification.ID, workflow.ReviewDecision{Choice: workflow.Confirm})
 			return err
 		})
 		if err != nil || !restricted(t, s, "u-160") {
@@ -76,7 +76,9 @@ func TestAppeal(t *testing.T) {
 			t.Fatalf("upholding: %s", res.Request.URL)
 		}
 		st, _ := s.Workflow.Standing(ctx, "u-160")
-		if len(st.Restrictions) != 0 || !st.Verified {
+		// The restriction is lifted; nobody confirmed the claims, so the
+		// freelancer is not called verified.
+		if len(st.Restrictions) != 0 || st.Verified {
 			t.Fatalf("standing after an upheld appeal: %+v", st)
 		}
 		types := eventTypes(t, s)
@@ -90,7 +92,7 @@ func TestAppeal(t *testing.T) {
 		// After the window, no appeal.
 		late := decidedNegative(t, s, "u-161", maria)
 		s.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := s.Workflow.DecideReview(ctx, tx, sam, late.Verification.ID, true, "")
+			_, err := s.Workflow.DecideReview(ctx, tx, sam, late.Verification.ID, workflow.ReviewDecision{Choice: workflow.Confirm})
 			return err
 		})
 		now = now.Add(15 * 24 * time.Hour)

@@ -382,6 +382,10 @@ func waitDecoding(t testing.TB, agent, freelancer context.Context) {
 // waits for the freelancer's result.
 func verifyInCall(t testing.TB, agent, freelancer context.Context) {
 	t.Helper()
+	for _, step := range passingSteps(t, agent) {
+		click(t, agent, step)
+		waitFor(t, agent, "the recorded "+step, fmt.Sprintf(`document.querySelector('[data-test=%q]').getAttribute('aria-pressed') === 'true'`, step))
+	}
 	click(t, agent, "claim-location-confirmed")
 	waitFor(t, agent, "the recorded outcome", `document.querySelector('[data-test=claim-location-confirmed]').getAttribute('aria-pressed') === 'true'`)
 	click(t, agent, "decision-verified")
@@ -390,6 +394,20 @@ func verifyInCall(t testing.TB, agent, freelancer context.Context) {
 	waitFor(t, agent, "the console back at the floor", `!!document.querySelector('#console[data-state=idle]')`)
 	screenshot(t, freelancer, "freelancer-5-result")
 	audit(t, freelancer, "portal result")
+}
+
+// passingSteps names the console's buttons that record each required step
+// of the call as passed: consent, the ID and this call's challenges.
+func passingSteps(t testing.TB, agent context.Context) []string {
+	t.Helper()
+	waitFor(t, agent, "the script", `!!document.querySelector('[data-test=step-consent-given]')`)
+	names, err := chromedp.Run(agent, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-test^="step-"]')]
+		.map(el => el.getAttribute('data-test'))
+		.filter(n => n === 'step-consent-given' || n === 'step-identity-matched' || n === 'step-identity-document-matched' || (n.startsWith('step-challenge-') && n.endsWith('-done')))`))
+	if err != nil || len(names) < 3 {
+		t.Fatalf("the script offers steps %v (%v), want consent, identity and a challenge at least", names, err)
+	}
+	return names
 }
 
 func assertVerified(t testing.TB, s *server.Server, freelancerID string) {

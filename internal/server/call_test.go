@@ -229,6 +229,15 @@ func TestLiveCallEndToEnd(t *testing.T) {
 		if code, body := postJSON(t, agentHTTP, callBase+"/outcome", map[string]any{"claim": "location", "outcome": "confirmed"}); code != 200 {
 			t.Fatalf("outcome: %d %v", code, body)
 		}
+		// A claim confirmed with nothing else checked is not verified.
+		code, body = postJSON(t, agentHTTP, callBase+"/decision", map[string]any{"decision": "verified"})
+		if errBody, _ := body["error"].(map[string]any); code != 422 || errBody["code"] != "steps_missing" {
+			t.Fatalf("verified with only a claim confirmed: %d %v", code, body)
+		}
+		if code, body := postJSON(t, agentHTTP, callBase+"/step", map[string]any{"step": "consent", "result": "perhaps"}); code != 400 {
+			t.Fatalf("a step with a made-up result: %d %v", code, body)
+		}
+		recordCallSteps(t, agentHTTP, callBase)
 		if code, body := postJSON(t, agentHTTP, callBase+"/decision", map[string]any{"decision": "verified"}); code != 200 || body["status"] != "verified" {
 			t.Fatalf("decision: %d %v", code, body)
 		}
@@ -371,5 +380,19 @@ func waitWithin(t *testing.T, limit time.Duration, what string, ok func() bool) 
 			t.Fatalf("waited %v for %s", limit, what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// recordCallSteps records, as the agent's console does, every step a
+// verified decision needs: consent, the ID on camera and each live-check
+// challenge (all three are recorded; the call needs one or two of them).
+func recordCallSteps(t *testing.T, agent *http.Client, callBase string) {
+	t.Helper()
+	steps := [][2]string{{"consent", "given"}, {"identity", "matched"},
+		{"challenge_turn_head", "done"}, {"challenge_tilt_id", "done"}, {"challenge_read_phrase", "done"}}
+	for _, st := range steps {
+		if code, body := postJSON(t, agent, callBase+"/step", map[string]any{"step": st[0], "result": st[1]}); code != 200 {
+			t.Fatalf("step %s: %d %v", st[0], code, body)
+		}
 	}
 }

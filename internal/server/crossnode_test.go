@@ -146,6 +146,7 @@ func TestSignalingCrossesNodes(t *testing.T) {
 	if code, body := postJSON(t, agentHTTP, callBase+"/outcome", map[string]any{"claim": "location", "outcome": "confirmed"}); code != 200 {
 		t.Fatalf("outcome: %d %v", code, body)
 	}
+	recordCallSteps(t, agentHTTP, callBase)
 	if code, body := postJSON(t, agentHTTP, callBase+"/decision", map[string]any{"decision": "verified"}); code != 200 {
 		t.Fatalf("decision: %d %v", code, body)
 	}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -92,7 +93,13 @@ func TestDeadlineRemindersAndOverdue(t *testing.T) {
 
 		due := workflow.DeadlineArgs{VerificationID: v.ID, Deadline: v.Deadline}
 		now = v.Deadline.Add(-time.Minute)
-		see(due) // run early: nothing yet
+		// Run early: nothing yet, and the job asks to run again just after
+		// the deadline, so that the announcement is never skipped.
+		err = s.Store.InTx(context.Background(), func(tx *store.Tx) error { return s.Workflow.SeeDeadline(context.Background(), tx, due) })
+		var early *workflow.TooEarlyError
+		if !errors.As(err, &early) || !early.Until.After(v.Deadline) || len(eventTypes(t, s)) != 1 {
+			t.Fatalf("a deadline job run early: %v, events %v", err, eventTypes(t, s))
+		}
 		now = v.Deadline.Add(time.Second)
 		see(due)
 		see(due) // a retry announces nothing twice

@@ -133,7 +133,7 @@ func TestDocumentsAsEvidence(t *testing.T) {
 		// After a negative decision the case waits for review: the reviewer
 		// sees the document, the agent who decided no longer does.
 		err = s.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := s.Workflow.DecideCall(ctx, tx, maria.ID, opened.Verification.ID, verification.DecideNotVerified, "claim_not_supported", "")
+			_, err := s.Workflow.DecideCall(ctx, tx, maria.ID, opened.Verification.ID, workflow.CallDecision{Decision: verification.DecideNotVerified, ReasonCode: "claim_not_supported"})
 			return err
 		})
 		if err != nil {
@@ -271,7 +271,13 @@ func TestDocumentReviewInsteadOfACall(t *testing.T) {
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("verified with no claim outcome: %d", res.StatusCode)
 		}
+		// Claims confirmed, but nobody said the ID matched or the documents are sound.
 		res = postForm(t, agent, base+"/agent/document-reviews/"+id, url.Values{"outcome-location": {"confirmed"}, "decision": {"verified"}}, "")
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("verified without the document steps: %d", res.StatusCode)
+		}
+		res = postForm(t, agent, base+"/agent/document-reviews/"+id, url.Values{"outcome-location": {"confirmed"}, "decision": {"verified"},
+			"step-identity_document": {"matched"}, "step-documents_authentic": {"yes"}}, "")
 		if res.Request.URL.Query().Get("notice") != "verified" {
 			t.Fatalf("deciding verified ended at %s", res.Request.URL)
 		}
@@ -316,7 +322,7 @@ func TestDocumentReviewInsteadOfACall(t *testing.T) {
 		_, id = send("u-202")
 		sam, _ := s.Store.StaffByEmail(ctx, "sam@example.com")
 		err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := s.Workflow.DecideReview(ctx, tx, sam, id, true, "")
+			_, err := s.Workflow.DecideReview(ctx, tx, sam, id, workflow.ReviewDecision{Choice: workflow.Confirm})
 			return err
 		})
 		if !errors.Is(err, workflow.ErrNotDecided) {
@@ -359,7 +365,7 @@ func TestAppealWithADocument(t *testing.T) {
 		sam, _ := s.Store.StaffByEmail(ctx, "sam@example.com")
 		opened := decidedNegative(t, s, "u-210", maria)
 		if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := s.Workflow.DecideReview(ctx, tx, sam, opened.Verification.ID, true, "")
+			_, err := s.Workflow.DecideReview(ctx, tx, sam, opened.Verification.ID, workflow.ReviewDecision{Choice: workflow.Confirm})
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -72,6 +72,11 @@ func TestBrowserConsoleByKeyboard(t *testing.T) {
 	// The agent's camera is off by default: only the agent decodes video.
 	waitFor(t, agent, "the agent decoding video", `Promise.resolve(`+framesJS+`).then(n => n > 0)`)
 
+	for _, step := range passingSteps(t, agent) {
+		tabTo(t, agent, step)
+		press(t, agent, " ")
+		waitFor(t, agent, "the recorded "+step, fmt.Sprintf(`document.querySelector('[data-test=%q]').getAttribute('aria-pressed') === 'true'`, step))
+	}
 	tabTo(t, agent, "claim-location-confirmed")
 	press(t, agent, " ")
 	waitFor(t, agent, "the recorded outcome", `document.querySelector('[data-test=claim-location-confirmed]').getAttribute('aria-pressed') === 'true'`)

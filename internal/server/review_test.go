@@ -34,13 +34,40 @@ func decidedNegative(t *testing.T, s *server.Server, freelancerID string, decide
 		if err := s.Workflow.RecordOutcome(ctx, tx, decider.ID, opened.Verification.ID, o); err != nil {
 			return err
 		}
-		_, err := s.Workflow.DecideCall(ctx, tx, decider.ID, opened.Verification.ID, verification.DecideNotVerified, "claim_not_supported", "")
+		_, err := s.Workflow.DecideCall(ctx, tx, decider.ID, opened.Verification.ID, workflow.CallDecision{Decision: verification.DecideNotVerified, ReasonCode: "claim_not_supported"})
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return opened
+}
+
+// recordSteps records a video call's required steps on a case, as the
+// agent who held its call.
+func recordSteps(t *testing.T, s *server.Server, verificationID string, agent *store.Staff) {
+	t.Helper()
+	ctx := context.Background()
+	call, err := s.Store.LatestCall(ctx, verificationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+		steps := []verification.StepRecord{{Step: "consent", Result: "given"}, {Step: "identity", Result: "matched"}}
+		for _, c := range verification.Challenges(verification.ModeVideo, call.ID) {
+			steps = append(steps, verification.StepRecord{Step: "challenge_" + c.Key, Result: "done"})
+		}
+		for _, st := range steps {
+			st.By, st.At = "staff:"+agent.ID, call.StartedAt
+			if err := tx.PutStep(ctx, verificationID, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func restricted(t *testing.T, s *server.Server, freelancerID string) bool {
@@ -74,7 +101,7 @@ func TestSecondReview(t *testing.T) {
 		// A supervisor who took the call cannot review it.
 		own := decidedNegative(t, s, "u-151", kim)
 		err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := s.Workflow.DecideReview(ctx, tx, kim, own.Verification.ID, true, "")
+			_, err := s.Workflow.DecideReview(ctx, tx, kim, own.Verification.ID, workflow.ReviewDecision{Choice: workflow.Confirm})
 			return err
 		})
 		if !errors.Is(err, workflow.ErrOwnDecision) {
@@ -104,14 +131,52 @@ func TestSecondReview(t *testing.T) {
 			t.Fatalf("events end %v", types[len(types)-2:])
 		}
 
-		// Overturned: verified, nothing restricted.
+		// An overturn cannot verify what nobody checked: the call recorded
+		// no consent, no ID and no live check.
 		second := decidedNegative(t, s, "u-152", maria)
-		postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"}}, "")
+		res = postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"},
+			"confirm-location": {"The utility bill in the documents shows the address"}}, "")
+		if v, _ := s.Store.Verification(ctx, second.Verification.ID); res.StatusCode != http.StatusUnprocessableEntity || v.Status != "in_review" {
+			t.Fatalf("overturning a call with no steps: %d, %s", res.StatusCode, v.Status)
+		}
+		// With the call's steps recorded, an overturn must say what confirms
+		// each claim not confirmed.
+		recordSteps(t, s, second.Verification.ID, maria)
+		res = postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"}}, "")
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("overturning without saying what confirms the claim: %d", res.StatusCode)
+		}
+		postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"},
+			"confirm-location": {"The utility bill in the documents shows the address"}}, "")
 		if v, _ := s.Store.Verification(ctx, second.Verification.ID); v.Status != "verified" || restricted(t, s, "u-152") {
 			t.Fatalf("after an overturned negative: %s", v.Status)
 		}
+		if outcomes, _ := s.Store.ClaimOutcomes(ctx, second.Verification.ID); len(outcomes) != 1 || outcomes[0].Outcome != "confirmed" ||
+			outcomes[0].StaffID == maria.ID || !strings.Contains(outcomes[0].Note, "utility bill") {
+			t.Fatalf("the overturn's confirmation: %+v", outcomes)
+		}
 		if res := postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"confirm"}}, ""); res.StatusCode != http.StatusConflict {
 			t.Fatalf("reviewing a decided case again: %d", res.StatusCode)
+		}
+
+		// A new call: back to the freelancer with the full notice again,
+		// and the agent who decided does not get the case back.
+		third := decidedNegative(t, s, "u-153", maria)
+		res = postForm(t, sam, base+"/agent/reviews/"+third.Verification.ID, url.Values{"decision": {"new_call"}}, "")
+		v, _ := s.Store.Verification(ctx, third.Verification.ID)
+		if res.Request.URL.Query().Get("notice") != "new_call" || v.Status != "awaiting_freelancer" || restricted(t, s, "u-153") ||
+			v.Deadline.Before(time.Now().Add(7*24*time.Hour-time.Minute)) {
+			t.Fatalf("after a new call was asked: %s, deadline %v", v.Status, v.Deadline)
+		}
+		err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := s.Workflow.JoinQueue(ctx, tx, "u-153"); err != nil {
+				return err
+			}
+			_, err := s.Workflow.TakeNext(ctx, tx, maria.ID)
+			return err
+		})
+		if !errors.Is(err, workflow.ErrQueueEmpty) {
+			t.Fatalf("the first agent taking the case sent back: %v", err)
 		}
 	})
 }
@@ -193,7 +258,7 @@ func TestAgentWithReviewRights(t *testing.T) {
 		setRights("maria@example.com", true)
 		maria, _ = s.Store.StaffByEmail(ctx, "maria@example.com")
 		err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-			_, err := s.Workflow.DecideReview(ctx, tx, maria, negative.Verification.ID, true, "")
+			_, err := s.Workflow.DecideReview(ctx, tx, maria, negative.Verification.ID, workflow.ReviewDecision{Choice: workflow.Confirm})
 			return err
 		})
 		if !errors.Is(err, workflow.ErrOwnDecision) {

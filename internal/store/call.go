@@ -55,6 +55,11 @@ func (c conn) LiveCall(ctx context.Context, verificationID string) (*Call, error
 	return scanCall(c.queryRow(ctx, "SELECT "+callColumns+" FROM calls WHERE verification_id = ? AND ended_at IS NULL", verificationID))
 }
 
+// LatestCall returns the case's most recent call, ended or not.
+func (c conn) LatestCall(ctx context.Context, verificationID string) (*Call, error) {
+	return scanCall(c.queryRow(ctx, "SELECT "+callColumns+" FROM calls WHERE verification_id = ? ORDER BY started_at DESC, id DESC LIMIT 1", verificationID))
+}
+
 // AgentLiveCall returns the call an agent is in, if any.
 func (c conn) AgentLiveCall(ctx context.Context, agentID string) (*Call, error) {
 	return scanCall(c.queryRow(ctx, "SELECT "+callColumns+" FROM calls WHERE agent_id = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1", agentID))
@@ -99,7 +104,7 @@ func (t *Tx) PutClaimOutcome(ctx context.Context, verificationID, staffID string
 
 // ClaimOutcomes returns a case's recorded outcomes.
 func (c conn) ClaimOutcomes(ctx context.Context, verificationID string) ([]verification.ClaimOutcome, error) {
-	rows, err := c.query(ctx, "SELECT claim_key, outcome, note FROM claim_outcomes WHERE verification_id = ? ORDER BY claim_key", verificationID)
+	rows, err := c.query(ctx, "SELECT claim_key, outcome, note, staff_id, recorded_at FROM claim_outcomes WHERE verification_id = ? ORDER BY claim_key", verificationID)
 	if err != nil {
 		return nil, fmt.Errorf("read outcomes of %s: %w", verificationID, err)
 	}
@@ -107,7 +112,7 @@ func (c conn) ClaimOutcomes(ctx context.Context, verificationID string) ([]verif
 	list := []verification.ClaimOutcome{}
 	for rows.Next() {
 		var o verification.ClaimOutcome
-		if err := rows.Scan(&o.Key, &o.Outcome, &o.Note); err != nil {
+		if err := rows.Scan(&o.Key, &o.Outcome, &o.Note, &o.StaffID, timeCol{&o.RecordedAt}); err != nil {
 			return nil, fmt.Errorf("read outcomes of %s: %w", verificationID, err)
 		}
 		list = append(list, o)

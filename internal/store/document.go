@@ -85,21 +85,24 @@ func (t *Tx) DeleteDocument(ctx context.Context, freelancerID, id string) error 
 }
 
 // DocumentReviews lists the cases whose documents wait for an agent: sent
-// for document review and not yet decided, earliest deadline first.
+// for document review instead of a call, or asked for by a call; earliest
+// deadline first.
 func (c conn) DocumentReviews(ctx context.Context, limit int) ([]*verification.Verification, error) {
-	return c.reviewQueue(ctx, "accommodation = 'document_review' AND NOT EXISTS", limit)
+	return c.reviewQueue(ctx, "<>", limit)
 }
 
 // SecondReviews lists the cases whose negative decision waits for a second
 // reviewer, earliest deadline first.
 func (c conn) SecondReviews(ctx context.Context, limit int) ([]*verification.Verification, error) {
-	return c.reviewQueue(ctx, "EXISTS", limit)
+	return c.reviewQueue(ctx, "=", limit)
 }
 
-// reviewQueue lists in_review cases by whether they have a decision yet.
-func (c conn) reviewQueue(ctx context.Context, decided string, limit int) ([]*verification.Verification, error) {
-	rows, err := c.query(ctx, "SELECT "+verificationColumns+` FROM verifications AS v WHERE status = 'in_review' AND `+decided+
-		` (SELECT 1 FROM decisions AS d WHERE d.verification_id = v.id) ORDER BY deadline, id LIMIT ?`, limit)
+// reviewQueue lists in_review cases by whether their latest decision is a
+// negative (a second review) or not (a first reading of documents).
+func (c conn) reviewQueue(ctx context.Context, negative string, limit int) ([]*verification.Verification, error) {
+	rows, err := c.query(ctx, "SELECT "+verificationColumns+` FROM verifications AS v WHERE status = 'in_review' AND
+		COALESCE((SELECT d.decision FROM decisions AS d WHERE d.verification_id = v.id ORDER BY d.decided_at DESC, d.id DESC LIMIT 1), '') `+
+		negative+` 'not_verified' ORDER BY deadline, id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list cases in review: %w", err)
 	}

@@ -9,8 +9,9 @@ import (
 	"github.com/attest-dev/attest/internal/fairness"
 )
 
-// FairnessDecisions returns the agents' call decisions since a time, as the
-// fairness report needs them. A decision passes when the agent verified.
+// FairnessDecisions returns the first decisions (after a call or on sent
+// documents) since a time, as the fairness report needs them. A decision
+// passes when the agent verified; asking for documents is neither.
 // The country is the region of the freelancer's locale (pt-BR: BR): the
 // profile has no country field, on purpose.
 func (c conn) FairnessDecisions(ctx context.Context, since time.Time) ([]fairness.Decision, error) {
@@ -18,7 +19,7 @@ func (c conn) FairnessDecisions(ctx context.Context, since time.Time) ([]fairnes
 		FROM decisions AS d
 		JOIN verifications AS v ON v.id = d.verification_id
 		LEFT JOIN freelancers AS f ON f.id = v.freelancer_id
-		WHERE d.stage = 'call' AND d.decided_at >= ?`, c.t(since))
+		WHERE d.stage IN ('call', 'documents') AND d.decision IN ('verified', 'not_verified') AND d.decided_at >= ?`, c.t(since))
 	if err != nil {
 		return nil, fmt.Errorf("read decisions for fairness: %w", err)
 	}

@@ -84,15 +84,19 @@ func (c conn) Queue(ctx context.Context) ([]queue.Entry, error) {
 	return list, nil
 }
 
-// ClaimNext takes the first present freelancer off the queue. On PostgreSQL
-// SKIP LOCKED lets agents on several nodes take at once without taking the
-// same person; SQLite has one writer anyway.
-func (t *Tx) ClaimNext(ctx context.Context) (*queue.Entry, error) {
-	query := "SELECT " + queueColumns + " FROM queue_entries WHERE away_since IS NULL ORDER BY deadline, joined_at, verification_id LIMIT 1"
+// ClaimNext takes the first present freelancer off the queue for an agent,
+// passing over the cases the agent decided before (a case sent back for a
+// new call goes to another agent). On PostgreSQL SKIP LOCKED lets agents on
+// several nodes take at once without taking the same person; SQLite has
+// one writer anyway.
+func (t *Tx) ClaimNext(ctx context.Context, agentID string) (*queue.Entry, error) {
+	query := "SELECT " + queueColumns + ` FROM queue_entries AS q WHERE away_since IS NULL
+		AND NOT EXISTS (SELECT 1 FROM decisions AS d WHERE d.verification_id = q.verification_id AND d.staff_id = ?)
+		ORDER BY deadline, joined_at, verification_id LIMIT 1`
 	if t.pg {
-		query += " FOR UPDATE SKIP LOCKED"
+		query += " FOR UPDATE OF q SKIP LOCKED"
 	}
-	rows, err := t.query(ctx, query)
+	rows, err := t.query(ctx, query, agentID)
 	if err != nil {
 		return nil, fmt.Errorf("claim next in queue: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 const verificationColumns = `id, freelancer_id, reason_code, reason_explanation, claims, methods,
-	status, deadline, created_at, updated_at, closed_at, scheduled_for, appeal_upheld_at, accommodation, accommodation_reason, appeal_until`
+	status, deadline, created_at, updated_at, closed_at, scheduled_for, appeal_upheld_at, accommodation, accommodation_reason, appeal_until, documents_for`
 
 // openStatusSQL is the SQL list of open statuses, from the domain's table.
 var openStatusSQL = func() string {
@@ -26,10 +26,10 @@ var openStatusSQL = func() string {
 
 func scanVerification(row interface{ Scan(...any) error }) (*verification.Verification, error) {
 	var v verification.Verification
-	var claims, methods string
+	var claims, methods, docsFor string
 	err := row.Scan(&v.ID, &v.FreelancerID, &v.Reason.Code, &v.Reason.Explanation, &claims, &methods,
 		&v.Status, timeCol{&v.Deadline}, timeCol{&v.CreatedAt}, timeCol{&v.UpdatedAt}, nullTimeCol{&v.ClosedAt}, nullTimeCol{&v.ScheduledFor}, nullTimeCol{&v.AppealUpheldAt},
-		&v.Accommodation, &v.AccommodationReason, nullTimeCol{&v.AppealUntil})
+		&v.Accommodation, &v.AccommodationReason, nullTimeCol{&v.AppealUntil}, &docsFor)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +38,9 @@ func scanVerification(row interface{ Scan(...any) error }) (*verification.Verifi
 	}
 	if err := json.Unmarshal([]byte(methods), &v.Methods); err != nil {
 		return nil, fmt.Errorf("verification %s methods: %w", v.ID, err)
+	}
+	if err := json.Unmarshal([]byte(docsFor), &v.DocumentsFor); err != nil {
+		return nil, fmt.Errorf("verification %s documents_for: %w", v.ID, err)
 	}
 	return &v, nil
 }
@@ -167,7 +170,7 @@ func (c conn) OpenCounts(ctx context.Context) (map[verification.Status]int, erro
 // verification.Verification.Overdue).
 func (c conn) OverdueCount(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	err := c.queryRow(ctx, "SELECT COUNT(*) FROM verifications WHERE status IN ('awaiting_freelancer', 'scheduled', 'in_queue') AND deadline < ?", c.t(now)).Scan(&n)
+	err := c.queryRow(ctx, "SELECT COUNT(*) FROM verifications WHERE status IN ('awaiting_freelancer', 'awaiting_documents') AND deadline < ?", c.t(now)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count overdue verifications: %w", err)
 	}
@@ -225,10 +228,10 @@ var ErrOpenExists = errors.New("the freelancer already has an open verification"
 func (t *Tx) InsertVerification(ctx context.Context, v *verification.Verification) error {
 	claims, _ := json.Marshal(v.Claims)
 	methods, _ := json.Marshal(v.Methods)
-	_, err := t.exec(ctx, "INSERT INTO verifications ("+verificationColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := t.exec(ctx, "INSERT INTO verifications ("+verificationColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		v.ID, v.FreelancerID, v.Reason.Code, v.Reason.Explanation, string(claims), string(methods),
 		string(v.Status), t.t(v.Deadline), t.t(v.CreatedAt), t.t(v.UpdatedAt), t.nt(v.ClosedAt), t.nt(v.ScheduledFor), t.nt(v.AppealUpheldAt),
-		string(v.Accommodation), v.AccommodationReason, t.nt(v.AppealUntil))
+		string(v.Accommodation), v.AccommodationReason, t.nt(v.AppealUntil), docsJSON(v.DocumentsFor))
 	if isUniqueViolation(err) {
 		return ErrOpenExists
 	}
@@ -256,10 +259,20 @@ func (t *Tx) LockVerification(ctx context.Context, id string) (*verification.Ver
 	return v, nil
 }
 
-// UpdateVerification writes a case's status, deadline and times back.
+func docsJSON(keys []string) string {
+	if len(keys) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(keys)
+	return string(b)
+}
+
+// UpdateVerification writes a case's status, deadline, times and the
+// claims it awaits documents for back.
 func (t *Tx) UpdateVerification(ctx context.Context, v *verification.Verification) error {
-	_, err := t.exec(ctx, `UPDATE verifications SET status = ?, deadline = ?, updated_at = ?, closed_at = ?, appeal_upheld_at = ?, appeal_until = ? WHERE id = ?`,
-		string(v.Status), t.t(v.Deadline), t.t(v.UpdatedAt), t.nt(v.ClosedAt), t.nt(v.AppealUpheldAt), t.nt(v.AppealUntil), v.ID)
+	_, err := t.exec(ctx, `UPDATE verifications SET status = ?, deadline = ?, updated_at = ?, closed_at = ?, appeal_upheld_at = ?, appeal_until = ?,
+		documents_for = ? WHERE id = ?`,
+		string(v.Status), t.t(v.Deadline), t.t(v.UpdatedAt), t.nt(v.ClosedAt), t.nt(v.AppealUpheldAt), t.nt(v.AppealUntil), docsJSON(v.DocumentsFor), v.ID)
 	if err != nil {
 		return fmt.Errorf("update verification %s: %w", v.ID, err)
 	}

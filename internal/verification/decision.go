@@ -3,6 +3,8 @@ package verification
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 )
 
 // Outcome is what the agent found for one claim.
@@ -17,11 +19,14 @@ const (
 // Outcomes lists every outcome a claim may get.
 var Outcomes = []Outcome{Confirmed, NotConfirmed, Unable}
 
-// ClaimOutcome is the agent's finding for one claim, with an optional note.
+// ClaimOutcome is the finding for one claim, with an optional note, and
+// who recorded it when (kept out of the JSON the console echoes).
 type ClaimOutcome struct {
-	Key     string  `json:"key"`
-	Outcome Outcome `json:"outcome"`
-	Note    string  `json:"note"`
+	Key        string    `json:"key"`
+	Outcome    Outcome   `json:"outcome"`
+	Note       string    `json:"note"`
+	StaffID    string    `json:"-"`
+	RecordedAt time.Time `json:"-"`
 }
 
 // MaxNoteLen bounds an agent's note on a claim or a decision.
@@ -45,6 +50,9 @@ const (
 	DecideVerified       Decision = "verified"
 	DecideNotVerified    Decision = "not_verified"
 	DecideNeedsDocuments Decision = "needs_documents"
+	// DecideNewCall is a second reviewer's: neither confirm nor overturn,
+	// but a new call with another agent.
+	DecideNewCall Decision = "new_call"
 )
 
 // NegativeReasons are the reason codes a not_verified decision must carry.
@@ -57,27 +65,23 @@ var NegativeReasons = []string{
 	"left_before_finishing", // the call ended before the checks were done
 }
 
-// Decide checks a decision against the claims' outcomes and returns the
-// status it moves the case to. Every claim needs an outcome first; verified
-// needs every claim confirmed; not_verified needs a reason code and goes to
-// a second reviewer, never straight to a restriction.
-func Decide(v *Verification, outcomes []ClaimOutcome, d Decision, reasonCode string) (Status, error) {
-	found := map[string]Outcome{}
-	for _, o := range outcomes {
-		found[o.Key] = o.Outcome
-	}
-	for _, key := range v.Claims {
-		if _, ok := found[key]; !ok && d != DecideNotVerified {
-			return "", &RuleError{Field: "claims", Code: "outcome_missing", Message: fmt.Sprintf("record an outcome for %q first", key)}
-		}
-	}
+// ErrStepsMissing is the code of a verified decision refused because the
+// script's required steps or claims are not all recorded as passed.
+const ErrStepsMissing = "steps_missing"
+
+// Decide checks a call's or a document review's decision against what was
+// recorded and returns the status it moves the case to:
+//   - verified needs every required step passed and every claim confirmed
+//     (Evidence.Missing is empty);
+//   - not_verified needs a reason code and goes to a second reviewer, never
+//     straight to a restriction;
+//   - needs_documents names the claims documents are needed for, none of
+//     them confirmed already, and waits for the freelancer to send them.
+func Decide(v *Verification, ev Evidence, d Decision, reasonCode string, documentsFor []string) (Status, error) {
 	switch d {
 	case DecideVerified:
-		for _, key := range v.Claims {
-			if found[key] != Confirmed {
-				return "", &RuleError{Field: "decision", Code: "claims_not_confirmed",
-					Message: fmt.Sprintf("verified needs every claim confirmed; %q is %s", key, found[key])}
-			}
+		if err := CheckVerified(v, ev); err != nil {
+			return "", err
 		}
 		return Verified, nil
 	case DecideNotVerified:
@@ -86,7 +90,65 @@ func Decide(v *Verification, outcomes []ClaimOutcome, d Decision, reasonCode str
 		}
 		return InReview, nil
 	case DecideNeedsDocuments:
-		return AwaitingFreelancer, nil
+		if len(documentsFor) == 0 {
+			return "", fieldErr("documents_for", "required", "name the claims documents are needed for")
+		}
+		for i, key := range documentsFor {
+			at := fmt.Sprintf("documents_for[%d]", i)
+			if !slices.Contains(v.Claims, key) {
+				return "", &RuleError{Field: at, Code: "unknown_claim", Message: fmt.Sprintf("this verification does not check %q", key)}
+			}
+			if slices.Contains(documentsFor[:i], key) {
+				return "", fieldErr(at, "duplicate", "%q appears twice", key)
+			}
+			if o, ok := ev.Outcome(key); ok && o.Outcome == Confirmed {
+				return "", &RuleError{Field: at, Code: "claim_confirmed", Message: fmt.Sprintf("%q is confirmed already", key)}
+			}
+		}
+		return AwaitingDocuments, nil
 	}
 	return "", fieldErr("decision", "invalid", "must be verified, not_verified or needs_documents")
+}
+
+// Unconfirmed lists the case's claims without a confirmed outcome, with the
+// outcome each has ("" when none was recorded), in the case's order.
+func Unconfirmed(v *Verification, outcomes []ClaimOutcome) []ClaimOutcome {
+	var out []ClaimOutcome
+	for _, key := range v.Claims {
+		i := slices.IndexFunc(outcomes, func(o ClaimOutcome) bool { return o.Key == key })
+		switch {
+		case i < 0:
+			out = append(out, ClaimOutcome{Key: key})
+		case outcomes[i].Outcome != Confirmed:
+			out = append(out, ClaimOutcome{Key: key, Outcome: outcomes[i].Outcome})
+		}
+	}
+	return out
+}
+
+// ErrFourEyes is the code of a restriction by decision that lacks two
+// different people's negative on the case.
+const ErrFourEyes = "four_eyes"
+
+// CheckFourEyes returns a rule error unless the negative decisions on a
+// case (the staff who decided not_verified, in order) come from two
+// different people: nobody is restricted on one person's word.
+func CheckFourEyes(negativeBy []string) error {
+	for _, id := range negativeBy {
+		if id != negativeBy[0] {
+			return nil
+		}
+	}
+	return &RuleError{Field: "decision", Code: ErrFourEyes,
+		Message: "a negative decision restricts only when a second person, who took no part before, confirms it"}
+}
+
+// CheckVerified returns a rule error naming what is missing unless the
+// evidence has every required step passed and every claim confirmed.
+func CheckVerified(v *Verification, ev Evidence) error {
+	if missing := ev.Missing(v); len(missing) > 0 {
+		return &RuleError{Field: "steps", Code: ErrStepsMissing,
+			Message: "verified needs every step and claim checked; still missing: " + strings.Join(missing, ", ")}
+	}
+	return nil
 }

@@ -7,7 +7,10 @@ type EventType string
 const (
 	EventCreated        EventType = "verification.created"
 	EventScheduled      EventType = "verification.scheduled"
+	EventQueued         EventType = "verification.queued"
 	EventCallStarted    EventType = "verification.call_started"
+	EventDocsRequested  EventType = "verification.documents_requested"
+	EventReturned       EventType = "verification.returned"
 	EventInReview       EventType = "verification.in_review"
 	EventVerified       EventType = "verification.verified"
 	EventNotVerified    EventType = "verification.not_verified"
@@ -21,28 +24,33 @@ const (
 
 // EventTypes lists every event type.
 var EventTypes = []EventType{
-	EventCreated, EventScheduled, EventCallStarted, EventInReview, EventVerified,
+	EventCreated, EventScheduled, EventQueued, EventCallStarted, EventDocsRequested, EventReturned, EventInReview, EventVerified,
 	EventNotVerified, EventOverdue, EventDeadlineMoved, EventCanceled,
 	EventStandingChange, EventAppealCreated, EventAppealResolved,
 }
 
-// EventFor is the event a move into status announces, if any. Moves back to
-// awaiting_freelancer and into the queue are reported through the standing
-// and the case itself rather than an event of their own.
-func EventFor(s Status) (EventType, bool) {
+// EventFor is the event a move into status announces. Every status has
+// one, so that a marketplace following the feed never holds a stale status.
+func EventFor(s Status) EventType {
 	switch s {
+	case AwaitingFreelancer:
+		return EventReturned
 	case Scheduled:
-		return EventScheduled, true
+		return EventScheduled
+	case InQueue:
+		return EventQueued
 	case InCall:
-		return EventCallStarted, true
+		return EventCallStarted
+	case AwaitingDocuments:
+		return EventDocsRequested
 	case InReview:
-		return EventInReview, true
+		return EventInReview
 	case Verified:
-		return EventVerified, true
+		return EventVerified
 	case NotVerified:
-		return EventNotVerified, true
+		return EventNotVerified
 	case Canceled:
-		return EventCanceled, true
+		return EventCanceled
 	}
-	return "", false
+	panic("verification: no event for status " + string(s))
 }

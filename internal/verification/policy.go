@@ -205,25 +205,3 @@ func FormatDurations(ds []time.Duration) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// Deadline is when restrictions may start for a case opened at now:
-// max(now + grace, first free slot + margin), rounded up to the next whole
-// hour so that people read "05:00", not "04:26". A zero firstFreeSlot means
-// the capacity is not known, and the grace alone counts. graceDays of zero
-// means the policy's default.
-func (p Policy) Deadline(now time.Time, graceDays int, firstFreeSlot time.Time) time.Time {
-	if graceDays <= 0 {
-		graceDays = p.GraceDays
-	}
-	deadline := now.AddDate(0, 0, graceDays)
-	if !firstFreeSlot.IsZero() {
-		if bySlot := firstFreeSlot.Add(p.SlotMargin); bySlot.After(deadline) {
-			deadline = bySlot
-		}
-	}
-	deadline = deadline.UTC()
-	if hour := deadline.Truncate(time.Hour); hour.Before(deadline) {
-		return hour.Add(time.Hour)
-	}
-	return deadline
-}

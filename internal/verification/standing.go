@@ -10,6 +10,8 @@ type Standing struct {
 	Verified         bool              `json:"verified"`
 	Restrictions     []string          `json:"restrictions"`
 	OpenVerification *OpenVerification `json:"open_verification"`
+	// Statement gives the reasons for the restrictions, while there are any.
+	Statement *Statement `json:"statement"`
 }
 
 // OpenVerification is the part of an open case the standing shows.
@@ -29,14 +31,14 @@ type Cases struct {
 
 // ComputeStanding derives the standing of a freelancer at now. A not_verified
 // status is already confirmed by a second reviewer: a first negative stays
-// in_review and restricts nobody; and an upheld appeal lifts it.
+// in_review and restricts nobody; and an upheld appeal lifts it. An upheld
+// appeal does not make anyone verified: only confirmed claims do.
 func (p Policy) ComputeStanding(freelancerID string, c Cases, now time.Time) Standing {
 	st := Standing{FreelancerID: freelancerID, Restrictions: []string{}}
 	restricted := false
 	if d := c.LatestDecided; d != nil {
-		overturned := d.AppealUpheldAt != nil
-		st.Verified = d.Status == Verified || overturned
-		restricted = d.Status == NotVerified && !overturned
+		st.Verified = d.Status == Verified
+		restricted = d.Status == NotVerified && d.AppealUpheldAt == nil
 	}
 	if o := c.Open; o != nil {
 		overdue := o.Overdue(now)

@@ -16,6 +16,7 @@ const (
 	Scheduled          Status = "scheduled"
 	InQueue            Status = "in_queue"
 	InCall             Status = "in_call"
+	AwaitingDocuments  Status = "awaiting_documents"
 	InReview           Status = "in_review"
 	Verified           Status = "verified"
 	NotVerified        Status = "not_verified"
@@ -23,21 +24,24 @@ const (
 )
 
 // Statuses lists every status in the order a case usually moves through them.
-var Statuses = []Status{AwaitingFreelancer, Scheduled, InQueue, InCall, InReview, Verified, NotVerified, Canceled}
+var Statuses = []Status{AwaitingFreelancer, Scheduled, InQueue, InCall, AwaitingDocuments, InReview, Verified, NotVerified, Canceled}
 
 // transitions is the only place that says which status may follow which.
 //
-// A missed appointment, a freelancer who leaves the queue and a call that ends
-// with "needs documents" all return the case to awaiting_freelancer. Document
-// review goes straight from awaiting_freelancer to in_review. A negative
-// decision always passes through in_review: nobody is restricted on one
-// person's word.
+// A missed appointment, a canceled booking and a freelancer who leaves the
+// queue return the case to awaiting_freelancer. A call that needs documents
+// waits in awaiting_documents for the freelancer to send them; sent
+// documents (and a document review chosen instead of a call) go to
+// in_review. A negative decision always passes through in_review: nobody is
+// restricted on one person's word; a second reviewer may also send the case
+// back to awaiting_freelancer for a new call with another agent.
 var transitions = map[Status][]Status{
 	AwaitingFreelancer: {Scheduled, InQueue, InReview, Canceled},
 	Scheduled:          {AwaitingFreelancer, InQueue, InCall, Canceled},
 	InQueue:            {AwaitingFreelancer, InCall, Canceled},
-	InCall:             {AwaitingFreelancer, InReview, Verified, Canceled},
-	InReview:           {Verified, NotVerified, Canceled},
+	InCall:             {AwaitingDocuments, InReview, Verified, Canceled},
+	AwaitingDocuments:  {InReview, Canceled},
+	InReview:           {AwaitingFreelancer, Verified, NotVerified, Canceled},
 }
 
 // Valid reports whether s is one of the known statuses.
@@ -49,11 +53,19 @@ func (s Status) Open() bool {
 	return ok
 }
 
-// AwaitsFreelancer reports whether a case in status s waits for the
-// freelancer to act: to book, to come to the call, or to be taken from the
-// queue they joined.
-func (s Status) AwaitsFreelancer() bool {
-	return s == AwaitingFreelancer || s == Scheduled || s == InQueue
+// WaitsOnFreelancer reports whether a case in status s waits for the
+// freelancer to act (to book, to join the queue, to send documents) and is
+// served by nobody: the only statuses in which a case can be overdue. A case
+// in the queue, booked, in a call or in review is being served, and time
+// the team takes never counts against the freelancer.
+func (s Status) WaitsOnFreelancer() bool {
+	return s == AwaitingFreelancer || s == AwaitingDocuments
+}
+
+// NeedsSlot reports whether a case in status s still needs an agent's time
+// for a call: it counts in the backlog that deadlines respect.
+func (s Status) NeedsSlot() bool {
+	return s == AwaitingFreelancer || s == InQueue
 }
 
 // Decided reports whether s is a final decision about the freelancer.

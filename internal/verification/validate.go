@@ -195,13 +195,18 @@ func (r *Request) Validate(f *Freelancer, p Policy) error {
 		}
 	}
 	if r.GraceDays < 0 || r.GraceDays > p.MaxGraceDays {
-		return fieldErr("grace_days", "out_of_range", "must be between 1 and %d", p.MaxGraceDays)
+		return fieldErr("grace_days", "out_of_range", "must be between %d and %d", p.GraceDays, p.MaxGraceDays)
+	}
+	if r.GraceDays > 0 && r.GraceDays < p.GraceDays {
+		return &RuleError{Field: "grace_days", Code: "below_minimum_notice",
+			Message: fmt.Sprintf("grace_days may lengthen the minimum notice of %d days, never shorten it", p.GraceDays)}
 	}
 	return nil
 }
 
-// Open builds a new case from a validated request at now.
-func (r *Request) Open(id string, f *Freelancer, p Policy, now, firstFreeSlot time.Time) *Verification {
+// Open builds a new case from a validated request at now; slot is the call
+// slot the backlog ahead of it leaves it (zero when capacity is unknown).
+func (r *Request) Open(id string, f *Freelancer, p Policy, now, slot time.Time) *Verification {
 	claims := r.Claims
 	if len(claims) == 0 {
 		for _, c := range f.Claims {
@@ -219,7 +224,8 @@ func (r *Request) Open(id string, f *Freelancer, p Policy, now, firstFreeSlot ti
 		Claims:       append([]string{}, claims...),
 		Methods:      append([]Method{}, methods...),
 		Status:       AwaitingFreelancer,
-		Deadline:     p.Deadline(now, r.GraceDays, firstFreeSlot),
+		DocumentsFor: []string{},
+		Deadline:     p.Deadline(now, r.GraceDays, slot),
 		CreatedAt:    now,
 		UpdatedAt:    now,
 	}

@@ -102,6 +102,13 @@ type Verification struct {
 	// call, if anything; the reason is theirs and stays out of the API.
 	Accommodation       Accommodation `json:"accommodation"`
 	AccommodationReason string        `json:"-"`
+	// DocumentsFor names the claims a call asked documents for: what the
+	// freelancer must send while the case is awaiting_documents.
+	DocumentsFor []string `json:"documents_for"`
+	// Statement is the statement of reasons of a confirmed negative
+	// decision; set on the verification.not_verified event and on reads of
+	// a not_verified case.
+	Statement *Statement `json:"statement,omitempty"`
 }
 
 // Accommodation is another way to do the call.
@@ -147,12 +154,12 @@ func (v *Verification) Appealable(now time.Time) bool {
 	return v.Status == NotVerified && v.AppealUpheldAt == nil && v.ClosedAt != nil && now.Before(v.AppealDeadline())
 }
 
-// Overdue reports whether the case waits for the freelancer and is past its
+// Overdue reports whether the case waits on the freelancer and is past its
 // deadline at now. Overdue is not a status: it follows from the clock. A
-// case in a call or in review waits for the team, not the freelancer, so it
-// is never overdue: a slow reviewer must not restrict anyone.
+// case in the queue, booked, in a call or in review is being served, so it
+// is never overdue: a slow team must not restrict anyone.
 func (v *Verification) Overdue(now time.Time) bool {
-	return v.Status.AwaitsFreelancer() && now.After(v.Deadline)
+	return v.Status.WaitsOnFreelancer() && now.After(v.Deadline)
 }
 
 // MoveTo changes the case's status at the given time, or returns an

@@ -16,8 +16,10 @@ func TestTransitionsFollowTheDesign(t *testing.T) {
 		{Scheduled, AwaitingFreelancer}: true, {Scheduled, Canceled}: true,
 		{InQueue, InCall}: true, {InQueue, AwaitingFreelancer}: true, {InQueue, Canceled}: true,
 		{InCall, Verified}: true, {InCall, InReview}: true,
-		{InCall, AwaitingFreelancer}: true, {InCall, Canceled}: true,
+		{InCall, AwaitingDocuments}: true, {InCall, Canceled}: true,
+		{AwaitingDocuments, InReview}: true, {AwaitingDocuments, Canceled}: true,
 		{InReview, Verified}: true, {InReview, NotVerified}: true, {InReview, Canceled}: true,
+		{InReview, AwaitingFreelancer}: true, // sent back for a new call
 	}
 	for _, from := range Statuses {
 		for _, to := range Statuses {
@@ -82,6 +84,9 @@ func TestDeadline(t *testing.T) {
 		{"slot is soon", 0, now.Add(24 * time.Hour), time.Date(2026, 4, 3, 13, 0, 0, 0, time.UTC)},
 		{"slot is late", 0, now.Add(10 * 24 * time.Hour), time.Date(2026, 4, 8, 13, 0, 0, 0, time.UTC)},
 		{"custom grace", 14, time.Time{}, time.Date(2026, 4, 10, 13, 0, 0, 0, time.UTC)},
+		// Validation refuses a shorter grace; the deadline never honours one.
+		{"grace never shortens the notice", 1, time.Time{}, time.Date(2026, 4, 3, 13, 0, 0, 0, time.UTC)},
+		{"grace never shortens, even with a slot soon", 1, now.Add(time.Hour), time.Date(2026, 4, 3, 13, 0, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,7 +108,7 @@ func TestStanding(t *testing.T) {
 	p := DefaultPolicy()
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	open := &Verification{ID: "ver_1", Status: AwaitingFreelancer, Deadline: now.Add(time.Hour)}
-	overdue := &Verification{ID: "ver_2", Status: InQueue, Deadline: now.Add(-time.Second)}
+	overdue := &Verification{ID: "ver_2", Status: AwaitingFreelancer, Deadline: now.Add(-time.Second)}
 	verified := &Verification{ID: "ver_3", Status: Verified}
 	rejected := &Verification{ID: "ver_4", Status: NotVerified}
 	inReview := &Verification{ID: "ver_5", Status: InReview, Deadline: now.Add(time.Hour)}
@@ -125,8 +130,11 @@ func TestStanding(t *testing.T) {
 		// The team, not the freelancer, owes the next step: no restriction.
 		{"review running past the deadline", Cases{Open: &Verification{ID: "ver_7", Status: InReview, Deadline: now.Add(-time.Hour)}}, false, false, false},
 		{"call running past the deadline", Cases{Open: &Verification{ID: "ver_8", Status: InCall, Deadline: now.Add(-time.Second)}}, false, false, false},
-		{"booked call after the deadline", Cases{Open: &Verification{ID: "ver_9", Status: Scheduled, Deadline: now.Add(-time.Second)}}, false, true, true},
-		{"negative overturned on appeal", Cases{LatestDecided: &Verification{ID: "ver_6", Status: NotVerified, AppealUpheldAt: &now}}, true, false, false},
+		{"booked call after the deadline", Cases{Open: &Verification{ID: "ver_9", Status: Scheduled, Deadline: now.Add(-time.Second)}}, false, false, false},
+		{"queued past the deadline", Cases{Open: &Verification{ID: "ver_10", Status: InQueue, Deadline: now.Add(-time.Second)}}, false, false, false},
+		{"documents not sent by the deadline", Cases{Open: &Verification{ID: "ver_11", Status: AwaitingDocuments, Deadline: now.Add(-time.Second)}}, false, true, true},
+		// An upheld appeal lifts the restriction; only confirmed claims verify.
+		{"negative overturned on appeal", Cases{LatestDecided: &Verification{ID: "ver_6", Status: NotVerified, AppealUpheldAt: &now}}, false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,9 +1,9 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -74,16 +74,12 @@ func (w *Workflow) DecideAppeal(ctx context.Context, tx *store.Tx, decider *stor
 	if a.Status != store.AppealOpen {
 		return nil, &verification.RuleError{Field: "appeal", Code: "appeal_decided", Message: "this appeal is decided already"}
 	}
-	decisions, err := tx.Decisions(ctx, a.VerificationID)
-	if err != nil {
-		return nil, err
-	}
-	if slices.ContainsFunc(decisions, func(d store.DecisionRecord) bool { return d.StaffID == decider.ID }) {
-		return nil, ErrOwnDecision
-	}
 	v, err := tx.LockVerification(ctx, a.VerificationID)
 	if err != nil {
 		return nil, err
+	}
+	if took, err := w.tookPart(ctx, tx, v, decider.ID); err != nil || took {
+		return nil, cmp.Or(err, error(ErrOwnDecision))
 	}
 	watch, err := w.watchStanding(ctx, tx, v.FreelancerID)
 	if err != nil {

@@ -17,9 +17,8 @@ import (
 	"github.com/attest-dev/attest/internal/verification"
 )
 
-// BookingLead is how soon a slot may start to be bookable: time enough to
-// open the link and check a camera.
-const BookingLead = 15 * time.Minute
+// BookingLead is how soon a slot may start to be bookable.
+const BookingLead = schedule.BookingLead
 
 // ErrNotBookable is returned for a time that is not a free slot.
 var ErrNotBookable = &verification.RuleError{Field: "slot", Code: "slot_not_free",
@@ -31,8 +30,9 @@ type agentSlot struct {
 	slot    schedule.Interval
 }
 
-// freeSlots lists every agent's free slots between from and to, by start.
-func (w *Workflow) freeSlots(ctx context.Context, r availabilityReader, from, to time.Time) ([]agentSlot, error) {
+// freeSlots lists every agent's free slots between from and to, by start,
+// leaving out the agents in exclude.
+func (w *Workflow) freeSlots(ctx context.Context, r availabilityReader, from, to time.Time, exclude []string) ([]agentSlot, error) {
 	all, err := r.Availabilities(ctx, from)
 	if err != nil {
 		return nil, err
@@ -43,6 +43,9 @@ func (w *Workflow) freeSlots(ctx context.Context, r availabilityReader, from, to
 	}
 	var out []agentSlot
 	for _, a := range all {
+		if slices.Contains(exclude, a.StaffID) {
+			continue
+		}
 		for _, s := range a.FreeSlots(from, to, w.Policy.SlotLength, booked[a.StaffID]) {
 			out = append(out, agentSlot{a.StaffID, s})
 		}
@@ -56,11 +59,26 @@ func (w *Workflow) freeSlots(ctx context.Context, r availabilityReader, from, to
 	return out, nil
 }
 
+// deciders are the staff who decided the case before.
+func (w *Workflow) deciders(ctx context.Context, r caseReader, verificationID string) ([]string, error) {
+	decisions, err := r.Decisions(ctx, verificationID)
+	var ids []string
+	for _, d := range decisions {
+		ids = append(ids, d.StaffID)
+	}
+	return ids, err
+}
+
 // BookableSlots are the start times a freelancer may book for their case:
-// from a little ahead of now to the deadline, any agent.
+// from a little ahead of now to the deadline, any agent who did not decide
+// the case before (a case sent back for a new call goes to another agent).
 func (w *Workflow) BookableSlots(ctx context.Context, v *verification.Verification) ([]time.Time, error) {
 	now := w.now()
-	slots, err := w.freeSlots(ctx, w.Store, now.Add(BookingLead), v.Deadline)
+	deciders, err := w.deciders(ctx, w.Store, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	slots, err := w.freeSlots(ctx, w.Store, now.Add(BookingLead), v.Deadline, deciders)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +97,11 @@ func (w *Workflow) pickAgent(ctx context.Context, tx *store.Tx, v *verification.
 	if start.Before(now.Add(BookingLead)) || start.After(v.Deadline) {
 		return agentSlot{}, ErrNotBookable
 	}
-	slots, err := w.freeSlots(ctx, tx, start, start.Add(w.Policy.SlotLength))
+	deciders, err := w.deciders(ctx, tx, v.ID)
+	if err != nil {
+		return agentSlot{}, err
+	}
+	slots, err := w.freeSlots(ctx, tx, start, start.Add(w.Policy.SlotLength), deciders)
 	if err != nil {
 		return agentSlot{}, err
 	}
@@ -146,6 +168,9 @@ func (w *Workflow) Book(ctx context.Context, tx *store.Tx, freelancerID string, 
 	if err := w.sendBookingEmail(ctx, tx, b, "booked", notify.BookingNotice{Changed: moved}); err != nil {
 		return nil, err
 	}
+	if err := w.Rebalance(ctx, tx, v.ID, notify.WhyBacklog); err != nil {
+		return nil, err
+	}
 	return b, tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: "booking.book", Target: v.ID,
 		Details: map[string]any{"booking_id": b.ID, "moved": moved, "sequence": b.Sequence}}, now)
 }
@@ -182,6 +207,9 @@ func (w *Workflow) CancelBooking(ctx context.Context, tx *store.Tx, actor, freel
 		}
 	}
 	if err := w.sendBookingEmail(ctx, tx, b, "booking_canceled", notify.BookingNotice{Why: why}); err != nil {
+		return err
+	}
+	if err := w.Rebalance(ctx, tx, v.ID, notify.WhyBacklog); err != nil {
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "booking.cancel", Target: v.ID,

@@ -1,9 +1,11 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
@@ -88,7 +90,7 @@ func (w *Workflow) TakeNext(ctx context.Context, tx *store.Tx, agentID string) (
 	if err := agentFree(ctx, tx, agentID); err != nil {
 		return nil, err
 	}
-	entry, err := tx.ClaimNext(ctx)
+	entry, err := tx.ClaimNext(ctx, agentID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrQueueEmpty
 	}
@@ -119,10 +121,30 @@ func agentFree(ctx context.Context, tx *store.Tx, agentID string) error {
 	return nil
 }
 
+// ErrDecidedBefore is returned when an agent would take a case they decided
+// before: a case sent back for a new call goes to another agent.
+var ErrDecidedBefore = &verification.RuleError{Field: "agent", Code: "decided_before",
+	Message: "this case was sent back for a new call with another agent"}
+
+// MayTake reports whether an agent may hold a new call on a case: not one
+// who decided it before.
+func (w *Workflow) MayTake(ctx context.Context, r caseReader, verificationID, agentID string) (bool, error) {
+	deciders, err := w.deciders(ctx, r, verificationID)
+	return !slices.Contains(deciders, agentID), err
+}
+
 // startCall moves a case into a call with the agent and records the call.
 func (w *Workflow) startCall(ctx context.Context, tx *store.Tx, agentID, verificationID string) (*Taken, error) {
+	if ok, err := w.MayTake(ctx, tx, verificationID, agentID); err != nil || !ok {
+		return nil, cmp.Or(err, error(ErrDecidedBefore))
+	}
 	v, err := w.Transition(ctx, tx, staffActor(agentID), verificationID, verification.InCall)
 	if err != nil {
+		return nil, err
+	}
+	// A new call checks everything afresh: a case sent back by a second
+	// reviewer is not decided on the first call's findings.
+	if err := tx.ClearChecks(ctx, v.ID); err != nil {
 		return nil, err
 	}
 	now := w.now()
@@ -176,22 +198,32 @@ func (w *Workflow) SaveScript(ctx context.Context, tx *store.Tx, agentID, verifi
 	return tx.SaveScript(ctx, c.ID, script)
 }
 
-// DecideCall ends the call with the agent's decision: the case, its events,
-// the standing and the audit entry change together.
-func (w *Workflow) DecideCall(ctx context.Context, tx *store.Tx, agentID, verificationID string, d verification.Decision, reasonCode, note string) (*verification.Verification, error) {
+// CallDecision is how an agent ends a call: the decision, the reason code
+// of a negative, a note, and the claims documents are needed for.
+type CallDecision struct {
+	Decision     verification.Decision
+	ReasonCode   string
+	Note         string
+	DocumentsFor []string
+}
+
+// DecideCall ends the call with the agent's decision, checked against what
+// was recorded in it (verification.Decide): the case, its events, the
+// standing and the audit entry change together.
+func (w *Workflow) DecideCall(ctx context.Context, tx *store.Tx, agentID, verificationID string, d CallDecision) (*verification.Verification, error) {
 	c, v, err := w.agentCall(ctx, tx, agentID, verificationID)
 	if err != nil {
 		return nil, err
 	}
-	outcomes, err := tx.ClaimOutcomes(ctx, v.ID)
+	ev, err := w.Recorded(ctx, tx, v)
 	if err != nil {
 		return nil, err
 	}
-	next, err := verification.Decide(v, outcomes, d, reasonCode)
+	next, err := verification.Decide(v, ev, d.Decision, d.ReasonCode, d.DocumentsFor)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNote(note); err != nil {
+	if err := checkNote(d.Note); err != nil {
 		return nil, err
 	}
 	now := w.now()
@@ -199,15 +231,19 @@ func (w *Workflow) DecideCall(ctx context.Context, tx *store.Tx, agentID, verifi
 		return nil, err
 	}
 	err = tx.InsertDecision(ctx, &store.DecisionRecord{ID: store.NewID("dec", now), VerificationID: v.ID, StaffID: agentID,
-		Stage: "call", Decision: d, ReasonCode: reasonCode, Note: note, DecidedAt: now})
+		Stage: "call", Decision: d.Decision, ReasonCode: d.ReasonCode, Note: d.Note, DecidedAt: now})
 	if err != nil {
 		return nil, err
 	}
-	v, err = w.Transition(ctx, tx, staffActor(agentID), v.ID, next)
+	if next == verification.AwaitingDocuments {
+		v, err = w.requestDocuments(ctx, tx, agentID, v, d.DocumentsFor)
+	} else {
+		v, err = w.Transition(ctx, tx, staffActor(agentID), v.ID, next)
+	}
 	if err != nil {
 		return nil, err
 	}
-	w.decided(tx, "call", d)
+	w.decided(tx, "call", d.Decision)
 	return v, nil
 }
 

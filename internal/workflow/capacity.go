@@ -61,20 +61,6 @@ func (w *Workflow) Capacity(ctx context.Context) (Capacity, error) {
 	return c, nil
 }
 
-// firstFreeSlot is the start of the earliest slot any agent offers from now,
-// or zero when nobody has hours within the horizon.
-func (w *Workflow) firstFreeSlot(ctx context.Context, r availabilityReader, now time.Time) (time.Time, error) {
-	all, err := r.Availabilities(ctx, now)
-	if err != nil {
-		return time.Time{}, err
-	}
-	booked, err := r.BookedSlots(ctx, now, now.Add(slotHorizon))
-	if err != nil {
-		return time.Time{}, err
-	}
-	return firstSlot(all, booked, now, w.Policy.SlotLength), nil
-}
-
 // firstSlot searches week by week, so that the usual answer (this week)
 // costs a week of arithmetic, not two months.
 func firstSlot(all []schedule.Availability, booked map[string][]schedule.Interval, from time.Time, length time.Duration) time.Time {

@@ -41,8 +41,9 @@ func (w *Workflow) OpenVerification(ctx context.Context, tx *store.Tx, actor str
 	}
 	now := w.now()
 	// The deadline is never earlier than the team can see the freelancer:
-	// the first free slot plus the margin, when that is later than the grace.
-	slot, err := w.firstFreeSlot(ctx, tx, now)
+	// the slot the cases ahead leave free, plus the margin, when that is
+	// later than the notice.
+	slot, err := w.slotForNext(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,9 @@ func (w *Workflow) queueEmail(ctx context.Context, tx *store.Tx, e *store.Email,
 }
 
 // Transition moves a case to another status through the domain's table,
-// with its event, any standing change and an audit entry.
+// with its event, any standing change and an audit entry. A case that
+// arrives waiting on the freelancer after its deadline is announced
+// overdue at once, with the statement of reasons.
 func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id string, to verification.Status) (*verification.Verification, error) {
 	v, err := tx.LockVerification(ctx, id)
 	if err != nil {
@@ -118,6 +121,12 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 	}
 	watch, err := w.watchStanding(ctx, tx, v.FreelancerID)
 	if err != nil {
+		return nil, err
+	}
+	if err := verification.CheckTransition(v.Status, to); err != nil {
+		return nil, err
+	}
+	if err := w.checkFinal(ctx, tx, v, to); err != nil {
 		return nil, err
 	}
 	now := w.now()
@@ -140,8 +149,16 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 			return nil, err
 		}
 	}
-	if typ, ok := verification.EventFor(to); ok {
-		if _, err := tx.AppendEvent(ctx, typ, v.FreelancerID, v.ID, v, now); err != nil {
+	if to == verification.NotVerified {
+		if v.Statement, err = w.decisionStatement(ctx, tx, v, now); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.AppendEvent(ctx, verification.EventFor(to), v.FreelancerID, v.ID, v, now); err != nil {
+		return nil, err
+	}
+	if v.Overdue(now) {
+		if _, err := w.announceOverdue(ctx, tx, v); err != nil {
 			return nil, err
 		}
 	}
@@ -189,12 +206,28 @@ func (w *Workflow) sendResult(ctx context.Context, tx *store.Tx, v *verification
 	n := notify.ResultNotice{FreelancerName: f.DisplayName, PortalURL: link.URL, TimeZone: f.TimeZone, Locale: f.Locale}
 	if kind == notify.ResultNotVerified {
 		n.AppealUntil = v.AppealDeadline()
+		n.Reasons = emailReasons(v.Statement)
 	}
 	msg, err := notify.ResultMessage(kind, f.Email, n)
 	if err != nil {
 		return err
 	}
 	return w.queueEmail(ctx, tx, &store.Email{FreelancerID: f.ID, VerificationID: v.ID, Kind: kind}, msg)
+}
+
+// emailReasons words a statement of reasons for an email.
+func emailReasons(st *verification.Statement) *notify.Reasons {
+	if st == nil {
+		return nil
+	}
+	r := &notify.Reasons{ReasonCode: st.ReasonCode, Restrictions: st.Restrictions}
+	if st.RestrictedSince != nil {
+		r.Since = *st.RestrictedSince
+	}
+	for _, c := range st.Claims {
+		r.Claims = append(r.Claims, notify.Finding{Label: c.Label, Outcome: c.Outcome})
+	}
+	return r
 }
 
 // settleBooking closes the booking of a case leaving scheduled: attended

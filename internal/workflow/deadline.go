@@ -51,11 +51,25 @@ type DeadlineWorker struct {
 	Workflow *Workflow
 }
 
-// Work reminds or announces, in one transaction.
+// Work reminds or announces, in one transaction; a job that ran before its
+// deadline by attest's clock comes back when the deadline has passed.
 func (d *DeadlineWorker) Work(ctx context.Context, job *river.Job[DeadlineArgs]) error {
-	return d.Workflow.Store.InTx(ctx, func(tx *store.Tx) error {
+	err := d.Workflow.Store.InTx(ctx, func(tx *store.Tx) error {
 		return d.Workflow.SeeDeadline(ctx, tx, job.Args)
 	})
+	var early *TooEarlyError
+	if errors.As(err, &early) {
+		return river.JobSnooze(max(early.Until.Sub(d.Workflow.Now()), time.Second))
+	}
+	return err
+}
+
+// TooEarlyError says that a deadline job ran before its deadline had
+// passed, by attest's clock: it must run again at Until.
+type TooEarlyError struct{ Until time.Time }
+
+func (e *TooEarlyError) Error() string {
+	return "the deadline job ran early; run it again at " + e.Until.Format(time.RFC3339Nano)
 }
 
 // SeeDeadline acts on a deadline job: a reminder email while the case is
@@ -75,22 +89,22 @@ func (w *Workflow) SeeDeadline(ctx context.Context, tx *store.Tx, a DeadlineArgs
 	}
 	now := w.now()
 	if a.Before > 0 {
-		if v.Status == verification.InReview || v.Status == verification.InCall || !now.Before(v.Deadline) {
-			return nil // nothing left for the freelancer to do, or too late to remind
+		if !v.Status.WaitsOnFreelancer() || !now.Before(v.Deadline) {
+			return nil // being served (queued, booked, in a call or review), or too late to remind
 		}
 		return w.sendDeadlineEmail(ctx, tx, v, "deadline_reminder", notify.DeadlineReminderMessage)
 	}
-	if !v.Overdue(now) {
-		return nil // early (River ran it before the clock says so), or the case is in a call or review
+	if !v.Status.WaitsOnFreelancer() {
+		return nil // being served; a return to the freelancer after the deadline is announced then
+	}
+	if !now.After(v.Deadline) {
+		return &TooEarlyError{Until: v.Deadline.Add(time.Second)}
 	}
 	if moved, err := w.giveBackOutage(ctx, tx, v); err != nil || moved {
 		return err
 	}
-	first, err := tx.MarkOverdueAnnounced(ctx, v.ID, now)
+	first, err := w.announceOverdue(ctx, tx, v)
 	if err != nil || !first {
-		return err
-	}
-	if _, err := tx.AppendEvent(ctx, verification.EventOverdue, v.FreelancerID, v.ID, v, now); err != nil {
 		return err
 	}
 	cases, err := tx.StandingCases(ctx, v.FreelancerID)
@@ -101,11 +115,7 @@ func (w *Workflow) SeeDeadline(ctx context.Context, tx *store.Tx, a DeadlineArgs
 	if err != nil {
 		return err
 	}
-	standing := p.ComputeStanding(v.FreelancerID, cases, now)
-	if _, err := tx.AppendEvent(ctx, verification.EventStandingChange, v.FreelancerID, "", standing, now); err != nil {
-		return err
-	}
-	return w.sendDeadlineEmail(ctx, tx, v, "overdue", notify.OverdueMessage)
+	return w.announceStanding(ctx, tx, p.ComputeStanding(v.FreelancerID, cases, now), cases)
 }
 
 func (w *Workflow) sendDeadlineEmail(ctx context.Context, tx *store.Tx, v *verification.Verification, kind string,

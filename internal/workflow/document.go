@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -195,9 +198,12 @@ func (w *Workflow) worksOn(ctx context.Context, st *store.Staff, verificationID 
 	if err != nil {
 		return false, err
 	}
-	tookPart := slices.ContainsFunc(decisions, func(d store.DecisionRecord) bool { return d.StaffID == st.ID })
-	if v.Status == verification.InReview && len(decisions) == 0 {
-		return v.Accommodation == verification.DocumentReview, nil // in the document queue, open to every agent
+	if awaitsDocumentReview(v, decisions) {
+		return true, nil // in the document queue, open to every agent
+	}
+	tookPart, err := w.tookPart(ctx, w.Store, v, st.ID)
+	if err != nil {
+		return false, err
 	}
 	if v.Status == verification.InReview {
 		return st.Reviews() && !tookPart, nil
@@ -223,9 +229,68 @@ var ErrNoDocuments = &verification.RuleError{Field: "documents", Code: "no_docum
 var ErrNotDocumentReview = &verification.RuleError{Field: "verification", Code: "not_in_document_review",
 	Message: "this verification is not waiting for a document review"}
 
-// SubmitDocuments sends the freelancer's documents for review instead of a
-// call: the case goes from awaiting_freelancer to in_review, where an agent
-// reads the documents and records the same per-claim outcomes.
+// ErrDocumentsMissing is the code of documents sent without one for each
+// claim the call asked documents for.
+const ErrDocumentsMissing = "documents_missing"
+
+// requestDocuments ends a call that needs documents for some claims: the
+// case waits in awaiting_documents, its deadline gives the full minimum
+// notice from now, and the freelancer is told which claims need which
+// documents, by when.
+func (w *Workflow) requestDocuments(ctx context.Context, tx *store.Tx, agentID string, v *verification.Verification, claims []string) (*verification.Verification, error) {
+	now := w.now()
+	v.DocumentsFor, v.UpdatedAt = claims, now
+	if err := tx.UpdateVerification(ctx, v); err != nil {
+		return nil, err
+	}
+	notice, err := w.noticeDeadline(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	if v, err = w.moveDeadlineTo(ctx, tx, v, notice, "documents were asked for"); err != nil {
+		return nil, err
+	}
+	if v, err = w.Transition(ctx, tx, staffActor(agentID), v.ID, verification.AwaitingDocuments); err != nil {
+		return nil, err
+	}
+	if err := w.sendDocumentsRequest(ctx, tx, v); err != nil {
+		return nil, err
+	}
+	return v, tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: "documents.request", Target: v.ID,
+		Details: map[string]any{"claims": claims}}, now)
+}
+
+func (w *Workflow) sendDocumentsRequest(ctx context.Context, tx *store.Tx, v *verification.Verification) error {
+	f, err := tx.Freelancer(ctx, v.FreelancerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // erased
+	}
+	if err != nil {
+		return err
+	}
+	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
+	if err != nil {
+		return err
+	}
+	var claims []string
+	for _, key := range v.DocumentsFor {
+		if c, ok := f.Claim(key); ok {
+			claims = append(claims, claimLine(c))
+		}
+	}
+	msg, err := notify.DocumentsRequestedMessage(f.Email, notify.DocumentsRequest{FreelancerName: f.DisplayName, PortalURL: link.URL,
+		Claims: claims, Deadline: v.Deadline, TimeZone: f.TimeZone, Locale: f.Locale, Now: w.now()})
+	if err != nil {
+		return err
+	}
+	return w.queueEmail(ctx, tx, &store.Email{FreelancerID: f.ID, VerificationID: v.ID, Kind: "documents_requested"}, msg)
+}
+
+// SubmitDocuments sends the freelancer's documents for review: those a
+// call asked for (awaiting_documents, one document at least for each claim
+// named), or documents instead of a call (awaiting_freelancer, where the
+// case offers document review; sending them is the freelancer's consent).
+// The case goes to in_review, into the document queue.
 // A reason, when given, replaces the one kept with an earlier accommodation.
 func (w *Workflow) SubmitDocuments(ctx context.Context, tx *store.Tx, freelancerID, reason string) (*verification.Verification, error) {
 	reason, err := accommodationReason(reason)
@@ -239,32 +304,84 @@ func (w *Workflow) SubmitDocuments(ctx context.Context, tx *store.Tx, freelancer
 	if err != nil {
 		return nil, err
 	}
-	if !v.OffersDocumentReview() {
-		return nil, &verification.RuleError{Field: "accommodation", Code: "not_offered", Message: "this verification cannot be done that way"}
-	}
-	if v.Status != verification.AwaitingFreelancer {
-		return nil, &verification.IllegalTransitionError{From: v.Status, To: verification.InReview}
-	}
 	docs, err := tx.Documents(ctx, v.ID)
 	if err != nil {
 		return nil, err
 	}
-	if len(docs) == 0 {
-		return nil, ErrNoDocuments
-	}
-	if reason == "" {
-		reason = v.AccommodationReason
-	}
-	if err := tx.SetAccommodation(ctx, v.ID, verification.DocumentReview, reason); err != nil {
-		return nil, err
+	switch v.Status {
+	case verification.AwaitingDocuments:
+		if err := documentsCover(v, docs); err != nil {
+			return nil, err
+		}
+	case verification.AwaitingFreelancer:
+		if !v.OffersDocumentReview() {
+			return nil, &verification.RuleError{Field: "accommodation", Code: "not_offered", Message: "this verification cannot be done that way"}
+		}
+		if len(docs) == 0 {
+			return nil, ErrNoDocuments
+		}
+		if reason == "" {
+			reason = v.AccommodationReason
+		}
+		if err := tx.SetAccommodation(ctx, v.ID, verification.DocumentReview, reason); err != nil {
+			return nil, err
+		}
+		if _, err := w.putStep(ctx, tx, v, freelancerActor(freelancerID), verification.StepConsent, "given"); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, &verification.IllegalTransitionError{From: v.Status, To: verification.InReview}
 	}
 	return w.Transition(ctx, tx, freelancerActor(freelancerID), v.ID, verification.InReview)
 }
 
-// DecideDocuments records an agent's reading of the documents sent for
-// review: an outcome for every claim and a decision. Verified closes the
-// case; not_verified waits, as after a call, for a second reviewer.
-func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, agentID, verificationID string, outcomes []verification.ClaimOutcome, d verification.Decision, reasonCode, note string) (*verification.Verification, error) {
+// documentsCover returns a rule error unless every claim the call asked
+// documents for has one.
+func documentsCover(v *verification.Verification, docs []*store.Document) error {
+	var missing []string
+	for _, key := range v.DocumentsFor {
+		if !slices.ContainsFunc(docs, func(d *store.Document) bool { return d.ClaimKey == key }) {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		return &verification.RuleError{Field: "documents", Code: ErrDocumentsMissing,
+			Message: "add a document for each claim asked for first: " + strings.Join(missing, ", ")}
+	}
+	return nil
+}
+
+// DocumentsDecision is a reader's decision on documents sent for review:
+// an outcome per claim read, the document steps (identity_document,
+// documents_authentic) and the decision.
+type DocumentsDecision struct {
+	Outcomes   []verification.ClaimOutcome
+	Steps      map[string]string
+	Decision   verification.Decision
+	ReasonCode string
+	Note       string
+}
+
+// documentSteps are the steps a reader of documents records.
+var documentSteps = []string{verification.StepIdentityDocument, verification.StepDocumentsAuthentic}
+
+// awaitsDocumentReview reports whether an in_review case waits for its
+// documents to be read: every case in review whose latest decision is not a
+// negative (that one waits for its second reviewer). Documents were sent
+// instead of a call, or a call asked for them, or a case sent back for a
+// new call was answered with documents.
+func awaitsDocumentReview(v *verification.Verification, decisions []store.DecisionRecord) bool {
+	last := latestDecision(decisions)
+	return v.Status == verification.InReview && (last == nil || last.Decision != verification.DecideNotVerified)
+}
+
+// DecideDocuments records a reading of the documents sent for review and
+// its decision, by someone who took no part in the case (documents a call
+// asked for are never read by the agent who asked). What the reader records
+// counts with what the call recorded: verified needs every required step
+// and every claim confirmed (verification.Decide); not_verified waits, as
+// after a call, for a second reviewer.
+func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, verificationID string, d DocumentsDecision) (*verification.Verification, error) {
 	v, err := tx.LockVerification(ctx, verificationID)
 	if err != nil {
 		return nil, err
@@ -273,47 +390,81 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, agentID, v
 	if err != nil {
 		return nil, err
 	}
-	if v.Status != verification.InReview || v.Accommodation != verification.DocumentReview || len(decisions) > 0 {
+	if !awaitsDocumentReview(v, decisions) {
 		return nil, ErrNotDocumentReview
 	}
-	if d != verification.DecideVerified && d != verification.DecideNotVerified {
+	if took, err := w.tookPart(ctx, tx, v, readerID); err != nil || took {
+		return nil, cmp.Or(err, error(ErrOwnDecision))
+	}
+	if d.Decision != verification.DecideVerified && d.Decision != verification.DecideNotVerified {
 		return nil, &verification.FieldError{Field: "decision", Code: "invalid", Message: "must be verified or not_verified"}
 	}
-	for _, o := range outcomes {
-		if err := o.Validate(v); err != nil {
-			return nil, err
-		}
-		if err := checkNote(o.Note); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkNote(note); err != nil {
-		return nil, err
-	}
-	next, err := verification.Decide(v, outcomes, d, reasonCode)
-	if err != nil {
+	if err := checkReading(v, d); err != nil {
 		return nil, err
 	}
 	now := w.now()
-	for _, o := range outcomes {
-		if err := tx.PutClaimOutcome(ctx, v.ID, agentID, o, now); err != nil {
+	for _, step := range documentSteps {
+		if result, ok := d.Steps[step]; ok {
+			if _, err := w.putStep(ctx, tx, v, staffActor(readerID), step, result); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, o := range d.Outcomes {
+		if err := tx.PutClaimOutcome(ctx, v.ID, readerID, o, now); err != nil {
 			return nil, err
 		}
 	}
-	err = tx.InsertDecision(ctx, &store.DecisionRecord{ID: store.NewID("dec", now), VerificationID: v.ID, StaffID: agentID,
-		Stage: "documents", Decision: d, ReasonCode: reasonCode, Note: note, DecidedAt: now})
+	ev, err := w.Recorded(ctx, tx, v)
+	if err != nil {
+		return nil, err
+	}
+	next, err := verification.Decide(v, ev, d.Decision, d.ReasonCode, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = tx.InsertDecision(ctx, &store.DecisionRecord{ID: store.NewID("dec", now), VerificationID: v.ID, StaffID: readerID,
+		Stage: "documents", Decision: d.Decision, ReasonCode: d.ReasonCode, Note: d.Note, DecidedAt: now})
 	if err != nil {
 		return nil, err
 	}
 	if next != v.Status {
-		if v, err = w.Transition(ctx, tx, staffActor(agentID), v.ID, next); err != nil {
+		if v, err = w.Transition(ctx, tx, staffActor(readerID), v.ID, next); err != nil {
 			return nil, err
 		}
 	}
-	if err := tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: "documents.decide", Target: v.ID,
-		Details: map[string]string{"decision": string(d)}}, now); err != nil {
+	if err := tx.Audit(ctx, audit.Record{Actor: staffActor(readerID), Action: "documents.decide", Target: v.ID,
+		Details: map[string]string{"decision": string(d.Decision)}}, now); err != nil {
 		return nil, err
 	}
-	w.decided(tx, "documents", d)
+	w.decided(tx, "documents", d.Decision)
 	return v, nil
+}
+
+// checkReading validates a document reading before anything is written:
+// outcomes for the case's claims (each claim a call asked documents for
+// among them), the document steps only, and notes about the evidence.
+func checkReading(v *verification.Verification, d DocumentsDecision) error {
+	for _, o := range d.Outcomes {
+		if err := o.Validate(v); err != nil {
+			return err
+		}
+		if err := checkNote(o.Note); err != nil {
+			return err
+		}
+	}
+	for _, key := range v.DocumentsFor {
+		if !slices.ContainsFunc(d.Outcomes, func(o verification.ClaimOutcome) bool { return o.Key == key }) {
+			return &verification.RuleError{Field: "claims", Code: "outcome_missing", Message: fmt.Sprintf("record an outcome for %q: documents were asked for it", key)}
+		}
+	}
+	for step, result := range d.Steps {
+		if !slices.Contains(documentSteps, step) {
+			return &verification.FieldError{Field: "step", Code: "unknown_step", Message: fmt.Sprintf("%q is not a step of a document reading", step)}
+		}
+		if err := verification.CheckStep(step, result); err != nil {
+			return err
+		}
+	}
+	return checkNote(d.Note)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/schedule"
 	"github.com/attest-dev/attest/internal/store"
 )
@@ -23,6 +24,9 @@ func (w *Workflow) SetHours(ctx context.Context, tx *store.Tx, actor, staffID, t
 	if err := tx.SetWeeklyHours(ctx, staffID, timezone, hours); err != nil {
 		return err
 	}
+	if err := w.Rebalance(ctx, tx, "", notify.WhyHoursChanged); err != nil {
+		return err
+	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "hours.set", Target: staffID,
 		Details: map[string]any{"timezone": timezone, "stretches": len(hours)}}, w.now())
 }
@@ -35,6 +39,9 @@ func (w *Workflow) AddException(ctx context.Context, tx *store.Tx, actor, staffI
 	now := w.now()
 	e.ID = store.NewID("exc", now)
 	if err := tx.AddException(ctx, staffID, e); err != nil {
+		return err
+	}
+	if err := w.Rebalance(ctx, tx, "", notify.WhyHoursChanged); err != nil {
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "hours.exception_add", Target: staffID,

@@ -138,7 +138,7 @@ func (w *Workflow) announceRenamedRestrictions(ctx context.Context, tx *store.Tx
 		if len(st.Restrictions) == 0 {
 			continue
 		}
-		if _, err := tx.AppendEvent(ctx, verification.EventStandingChange, id, "", st, now); err != nil {
+		if err := w.announceStanding(ctx, tx, st, cases); err != nil {
 			return err
 		}
 	}

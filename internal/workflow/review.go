@@ -1,12 +1,15 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/guard"
+	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -16,31 +19,38 @@ import (
 var ErrOwnDecision = &verification.RuleError{Field: "reviewer", Code: "own_decision",
 	Message: "a decision is reviewed by someone who took no part in it"}
 
-// ErrNotDecided is returned for a second review of a case nobody decided
-// yet: documents sent for review wait for their first reader.
+// ErrNotDecided is returned for a second review of a case whose latest
+// decision is not a negative: documents sent for review wait for their
+// first reader, and nobody's positive needs a second pair of eyes.
 var ErrNotDecided = &verification.RuleError{Field: "verification", Code: "not_decided",
-	Message: "nobody has decided this case yet; its documents wait in the document queue"}
+	Message: "no negative decision waits for a second review on this case"}
 
 // ErrNotReviewer is returned when someone without review rights reviews.
 var ErrNotReviewer = &verification.RuleError{Field: "reviewer", Code: "not_a_reviewer",
 	Message: "second reviews are done by supervisors, admins and agents with review rights"}
 
-// Review is what a second reviewer sees: the case, every claim's outcome
-// with the agent's notes, and the decisions so far. There is no video: there
-// never was a recording.
+// Review is what a second reviewer sees: the case, every step and claim
+// outcome recorded with who and when, what a verified decision would still
+// need, and the decisions so far. There is no video: there never was a
+// recording.
 type Review struct {
 	Verification *verification.Verification
+	Steps        []verification.StepRecord
 	Outcomes     []verification.ClaimOutcome
+	Missing      []string
 	Decisions    []store.DecisionRecord
+	// DocumentQueue is true while the case's documents wait for their first
+	// reader; false when a negative waits for its second reviewer.
+	DocumentQueue bool
 }
 
-// ReviewOf gathers a case for its second review.
+// ReviewOf gathers a case for its reader or second reviewer.
 func (w *Workflow) ReviewOf(ctx context.Context, verificationID string) (*Review, error) {
 	v, err := w.Store.Verification(ctx, verificationID)
 	if err != nil {
 		return nil, err
 	}
-	outcomes, err := w.Store.ClaimOutcomes(ctx, verificationID)
+	ev, err := w.Recorded(ctx, w.Store, v)
 	if err != nil {
 		return nil, err
 	}
@@ -48,14 +58,43 @@ func (w *Workflow) ReviewOf(ctx context.Context, verificationID string) (*Review
 	if err != nil {
 		return nil, err
 	}
-	return &Review{Verification: v, Outcomes: outcomes, Decisions: decisions}, nil
+	return &Review{Verification: v, Steps: ev.Steps, Outcomes: ev.Outcomes, Missing: ev.Missing(v), Decisions: decisions,
+		DocumentQueue: awaitsDocumentReview(v, decisions)}, nil
 }
 
-// DecideReview confirms (not_verified) or overturns (verified) a negative
-// decision. Only a confirmed negative restricts; the reviewer must be a
-// supervisor, an admin or an agent with review rights, who took no part in
-// the case.
-func (w *Workflow) DecideReview(ctx context.Context, tx *store.Tx, reviewer *store.Staff, verificationID string, confirm bool, note string) (*verification.Verification, error) {
+// TookPart reports whether a staff member recorded anything on the case,
+// so that a page can say at once that someone else must decide.
+func (w *Workflow) TookPart(ctx context.Context, v *verification.Verification, staffID string) (bool, error) {
+	return w.tookPart(ctx, w.Store, v, staffID)
+}
+
+// ReviewChoice is what a second reviewer does with a negative decision.
+type ReviewChoice string
+
+const (
+	// Confirm the negative: the case is not_verified and restricts.
+	Confirm ReviewChoice = "confirm"
+	// Overturn it: the reviewer states per claim not confirmed what
+	// confirms it; the required steps must already be recorded.
+	Overturn ReviewChoice = "overturn"
+	// NewCall sends the case back for a new call with another agent.
+	NewCall ReviewChoice = "new_call"
+)
+
+// ReviewDecision is a second reviewer's decision on a case. Confirmations
+// name, for an overturn, what confirms each claim not confirmed yet.
+type ReviewDecision struct {
+	Choice        ReviewChoice
+	Confirmations map[string]string
+	Note          string
+}
+
+// DecideReview decides a negative decision waiting for its second
+// reviewer: a supervisor, an admin or an agent with review rights who took
+// no part in the case. Only a confirmed negative restricts; an overturn
+// verifies only what someone confirmed; a new call gives the freelancer the
+// full notice again.
+func (w *Workflow) DecideReview(ctx context.Context, tx *store.Tx, reviewer *store.Staff, verificationID string, d ReviewDecision) (*verification.Verification, error) {
 	if !reviewer.Reviews() {
 		return nil, ErrNotReviewer
 	}
@@ -70,40 +109,119 @@ func (w *Workflow) DecideReview(ctx context.Context, tx *store.Tx, reviewer *sto
 	if err != nil {
 		return nil, err
 	}
-	if len(decisions) == 0 {
+	if last := latestDecision(decisions); last == nil || last.Decision != verification.DecideNotVerified {
 		return nil, ErrNotDecided
 	}
-	if slices.ContainsFunc(decisions, func(d store.DecisionRecord) bool { return d.StaffID == reviewer.ID }) {
-		return nil, ErrOwnDecision
+	if took, err := w.tookPart(ctx, tx, v, reviewer.ID); err != nil || took {
+		return nil, cmp.Or(err, error(ErrOwnDecision))
 	}
-	if err := checkNote(note); err != nil {
+	if err := checkNote(d.Note); err != nil {
 		return nil, err
-	}
-	next, decision := verification.Verified, verification.DecideVerified
-	if confirm {
-		next, decision = verification.NotVerified, verification.DecideNotVerified
-	}
-	reason := ""
-	if len(decisions) > 0 && confirm {
-		reason = decisions[len(decisions)-1].ReasonCode // the reviewer confirms the agent's reason
 	}
 	now := w.now()
-	err = tx.InsertDecision(ctx, &store.DecisionRecord{ID: store.NewID("dec", now), VerificationID: v.ID, StaffID: reviewer.ID,
-		Stage: "review", Decision: decision, ReasonCode: reason, Note: note, DecidedAt: now})
-	if err != nil {
+	record := &store.DecisionRecord{ID: store.NewID("dec", now), VerificationID: v.ID, StaffID: reviewer.ID,
+		Stage: "review", Note: d.Note, DecidedAt: now}
+	switch d.Choice {
+	case Confirm:
+		record.Decision, record.ReasonCode = verification.DecideNotVerified, negativeReason(decisions)
+	case Overturn:
+		record.Decision = verification.DecideVerified
+		if err := w.confirmClaims(ctx, tx, reviewer.ID, v, d.Confirmations); err != nil {
+			return nil, err
+		}
+	case NewCall:
+		record.Decision = verification.DecideNewCall
+	default:
+		return nil, &verification.FieldError{Field: "decision", Code: "invalid", Message: "must be confirm, overturn or new_call"}
+	}
+	if err := tx.InsertDecision(ctx, record); err != nil {
 		return nil, err
 	}
-	v, err = w.Transition(ctx, tx, staffActor(reviewer.ID), v.ID, next)
+	switch d.Choice {
+	case Confirm:
+		v, err = w.Transition(ctx, tx, staffActor(reviewer.ID), v.ID, verification.NotVerified)
+	case Overturn:
+		v, err = w.Transition(ctx, tx, staffActor(reviewer.ID), v.ID, verification.Verified)
+	case NewCall:
+		v, err = w.sendBackForCall(ctx, tx, staffActor(reviewer.ID), v)
+	}
 	if err != nil {
 		return nil, err
 	}
 	err = tx.Audit(ctx, audit.Record{Actor: staffActor(reviewer.ID), Action: "review.decide", Target: v.ID,
-		Details: map[string]bool{"confirmed": confirm}}, now)
+		Details: map[string]string{"choice": string(d.Choice)}}, now)
 	if err != nil {
 		return v, err
 	}
-	w.decided(tx, "review", decision)
+	w.decided(tx, "review", record.Decision)
 	return v, nil
+}
+
+// confirmClaims records an overturning reviewer's confirmation of each
+// claim not confirmed yet, with the statement of what confirms it, and
+// refuses the overturn unless the case then has every required step and
+// claim: a reviewer cannot stand in for a consent, an ID or a live check
+// nobody recorded; for those the case goes back for a new call.
+func (w *Workflow) confirmClaims(ctx context.Context, tx *store.Tx, reviewerID string, v *verification.Verification, confirmations map[string]string) error {
+	ev, err := w.Recorded(ctx, tx, v)
+	if err != nil {
+		return err
+	}
+	for key := range confirmations {
+		if !slices.Contains(v.Claims, key) {
+			return &verification.RuleError{Field: "confirmations." + key, Code: "unknown_claim", Message: fmt.Sprintf("this verification does not check %q", key)}
+		}
+	}
+	now := w.now()
+	for _, key := range v.Claims {
+		if o, ok := ev.Outcome(key); ok && o.Outcome == verification.Confirmed {
+			continue
+		}
+		why := strings.TrimSpace(confirmations[key])
+		if why == "" {
+			return &verification.RuleError{Field: "confirmations." + key, Code: "confirmation_missing",
+				Message: fmt.Sprintf("say what confirms %q, or send the case back for a new call", key)}
+		}
+		if err := checkNote(why); err != nil {
+			return err
+		}
+		o := verification.ClaimOutcome{Key: key, Outcome: verification.Confirmed, Note: why}
+		if err := tx.PutClaimOutcome(ctx, v.ID, reviewerID, o, now); err != nil {
+			return err
+		}
+	}
+	if ev, err = w.Recorded(ctx, tx, v); err != nil {
+		return err
+	}
+	if missing := ev.Missing(v); len(missing) > 0 {
+		return &verification.RuleError{Field: "steps", Code: verification.ErrStepsMissing,
+			Message: "the case lacks " + strings.Join(missing, ", ") + ": send it back for a new call instead"}
+	}
+	return nil
+}
+
+// sendBackForCall returns a case in review to awaiting_freelancer for a new
+// call with another agent: the deadline gives the full minimum notice from
+// now, and the freelancer is told why.
+func (w *Workflow) sendBackForCall(ctx context.Context, tx *store.Tx, actor string, v *verification.Verification) (*verification.Verification, error) {
+	notice, err := w.noticeDeadline(ctx, w.now())
+	if err != nil {
+		return nil, err
+	}
+	moved, err := w.moveDeadlineTo(ctx, tx, v, notice, "a second reviewer asked for a new call")
+	if err != nil {
+		return nil, err
+	}
+	if v, err = w.Transition(ctx, tx, actor, moved.ID, verification.AwaitingFreelancer); err != nil {
+		return nil, err
+	}
+	if err := w.sendDeadlineEmail(ctx, tx, v, "new_call", func(to string, n notify.DeadlineNotice) (notify.Message, error) {
+		n.Why = notify.WhyNewCall
+		return notify.DeadlineMovedMessage(to, n)
+	}); err != nil {
+		return nil, err
+	}
+	return v, w.Rebalance(ctx, tx, "", notify.WhyBacklog)
 }
 
 // checkNote holds a staff note to the evidence: not too long, and about no

@@ -81,6 +81,9 @@ func (w *Workflow) MissedByFreelancer(ctx context.Context, tx *store.Tx, b *stor
 	if err := w.sendBookingEmail(ctx, tx, b, "call_missed", n); err != nil {
 		return err
 	}
+	if err := w.Rebalance(ctx, tx, v.ID, notify.WhyBacklog); err != nil {
+		return err
+	}
 	return tx.Audit(ctx, audit.Record{Actor: "system", Action: "booking.missed_by_freelancer", Target: b.VerificationID,
 		Details: map[string]string{"booking_id": b.ID}}, now)
 }
@@ -100,16 +103,23 @@ func (w *Workflow) MissedByTeam(ctx context.Context, tx *store.Tx, b *store.Book
 	if err := tx.Dequeue(ctx, b.VerificationID); err != nil {
 		return err
 	}
-	v, err := w.Transition(ctx, tx, "system", b.VerificationID, verification.AwaitingFreelancer)
+	v, err := tx.LockVerification(ctx, b.VerificationID)
 	if err != nil {
 		return err
 	}
-	moved, err := w.MoveDeadline(ctx, tx, v, "no agent was free at the booked time")
-	if err != nil {
+	// The deadline moves before the case waits on the freelancer again, so
+	// that it is never overdue for a moment the team lost.
+	if v, err = w.MoveDeadline(ctx, tx, v, "no agent was free at the booked time"); err != nil {
 		return err
 	}
-	n := notify.BookingNotice{Why: notify.WhyTeamMissed, Deadline: moved.Deadline}
+	if v, err = w.Transition(ctx, tx, "system", v.ID, verification.AwaitingFreelancer); err != nil {
+		return err
+	}
+	n := notify.BookingNotice{Why: notify.WhyTeamMissed, Deadline: v.Deadline}
 	if err := w.sendBookingEmail(ctx, tx, b, "booking_canceled", n); err != nil {
+		return err
+	}
+	if err := w.Rebalance(ctx, tx, "", notify.WhyBacklog); err != nil {
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Actor: "system", Action: "booking.missed_by_team", Target: b.VerificationID,
@@ -120,7 +130,7 @@ func (w *Workflow) MissedByTeam(ctx context.Context, tx *store.Tx, b *store.Book
 // new deadline is the latest of the old one and what a case opened now
 // would get.
 func (w *Workflow) MoveDeadline(ctx context.Context, tx *store.Tx, v *verification.Verification, why string) (*verification.Verification, error) {
-	slot, err := w.firstFreeSlot(ctx, tx, w.now())
+	slot, err := w.slotForNext(ctx, tx, w.now())
 	if err != nil {
 		return nil, err
 	}

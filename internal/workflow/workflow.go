@@ -171,7 +171,8 @@ func (w *Workflow) Standing(ctx context.Context, freelancerID string) (verificat
 	if err != nil {
 		return verification.Standing{}, err
 	}
-	return p.ComputeStanding(freelancerID, cases, w.Now()), nil
+	st := p.ComputeStanding(freelancerID, cases, w.Now())
+	return st, w.explain(ctx, w.Store, &st, cases)
 }
 
 // standingChange remembers a standing before a change, to tell the
@@ -208,6 +209,15 @@ func (c *standingChange) emit(ctx context.Context, w *Workflow, tx *store.Tx) er
 	if after.Verified == c.before.Verified && slices.Equal(after.Restrictions, c.before.Restrictions) {
 		return nil
 	}
-	_, err = tx.AppendEvent(ctx, verification.EventStandingChange, c.freelancerID, "", after, now)
+	return w.announceStanding(ctx, tx, after, cases)
+}
+
+// announceStanding writes standing.changed with the standing and, while it
+// restricts, its statement of reasons.
+func (w *Workflow) announceStanding(ctx context.Context, tx *store.Tx, st verification.Standing, cases verification.Cases) error {
+	if err := w.explain(ctx, tx, &st, cases); err != nil {
+		return err
+	}
+	_, err := tx.AppendEvent(ctx, verification.EventStandingChange, st.FreelancerID, "", st, w.now())
 	return err
 }

@@ -75,14 +75,31 @@ function setUpScript(root, base) {
       b.setAttribute('aria-pressed', String(b.getAttribute('data-value') === script[step]));
     });
   };
+  const missingBox = /** @type {HTMLElement} */ (root.querySelector('#missing'));
+  const verified = /** @type {HTMLInputElement | null} */ (root.querySelector('input[name=decision][value=verified]'));
+  /** Shows what verified still needs, and allows it only when nothing is missing. @param {string[]} missing */
+  const showMissing = (missing) => {
+    missingBox.replaceChildren();
+    if (verified) verified.disabled = missing.length > 0;
+    if (missing.length === 0) return;
+    const p = document.createElement('p');
+    const strong = document.createElement('strong');
+    strong.textContent = missing.join(', ');
+    p.append('Verified needs first: ', strong);
+    missingBox.append(p);
+  };
+  showMissing((missingBox.dataset.missing || '').split('|').filter(Boolean));
   root.querySelectorAll('[data-script]').forEach((el) => {
     const b = /** @type {HTMLButtonElement} */ (el);
     const step = b.dataset.script ?? '';
     mark(step);
     b.addEventListener('click', async () => {
+      const res = await post('/step', { step, result: b.dataset.value ?? '' });
+      const body = await res.json();
+      if (!res.ok) return showError(body.error.message);
       script[step] = b.dataset.value ?? '';
       mark(step);
-      await post('/script', script);
+      showMissing(body.missing);
     });
   });
   root.querySelectorAll('fieldset.claim').forEach((fs) => {
@@ -92,8 +109,10 @@ function setUpScript(root, base) {
       const b = /** @type {HTMLButtonElement} */ (el);
       b.addEventListener('click', async () => {
         const res = await post('/outcome', { claim: key, outcome: b.dataset.outcome, note: note.value });
-        if (!res.ok) return showError((await res.json()).error.message);
+        const body = await res.json();
+        if (!res.ok) return showError(body.error.message);
         fs.querySelectorAll('button.outcome').forEach((o) => o.setAttribute('aria-pressed', String(o === b)));
+        showMissing(body.missing);
       });
     });
   });
@@ -112,10 +131,13 @@ function setUpScript(root, base) {
     e.preventDefault();
     const decision = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=decision]:checked'))?.value;
     if (!decision) return showError('Choose a result first.');
+    const documentsFor = [...form.querySelectorAll('input[name=documents_for]:checked')]
+      .map((el) => /** @type {HTMLInputElement} */ (el).value);
     const res = await post('/decision', {
       decision,
       reason_code: /** @type {HTMLSelectElement} */ (form.querySelector('#reason-code')).value,
       note: /** @type {HTMLTextAreaElement} */ (form.querySelector('#decision-note')).value,
+      documents_for: decision === 'needs_documents' ? documentsFor : [],
     });
     if (!res.ok) return showError((await res.json()).error.message);
     location.reload();

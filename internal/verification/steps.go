@@ -1,0 +1,232 @@
+package verification
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Mode is how a case is worked: a video call, an audio-only call, or a
+// review of documents without any call. Each mode has its own required
+// steps, so that no accommodation is a way around a check.
+type Mode string
+
+const (
+	ModeVideo     Mode = "video_call"
+	ModeAudio     Mode = "audio_call"
+	ModeDocuments Mode = "document_review"
+)
+
+// Mode is how the case is being worked, from the accommodation chosen.
+func (v *Verification) Mode() Mode {
+	switch v.Accommodation {
+	case AudioOnly:
+		return ModeAudio
+	case DocumentReview:
+		return ModeDocuments
+	}
+	return ModeVideo
+}
+
+// Step names one check of the script. The values are stored and shown to
+// staff; the live check's challenges are "challenge_" and the challenge's key.
+const (
+	// StepConsent: the freelancer agreed to the call (or, for a document
+	// review, sent their documents for review themselves).
+	StepConsent = "consent"
+	// StepIdentity: an ID shown to the camera bore the legal name.
+	StepIdentity = "identity"
+	// StepIdentityDocument: an ID document the freelancer sent bore the
+	// legal name; it stands in for StepIdentity where no camera is used.
+	StepIdentityDocument = "identity_document"
+	// StepDocumentsAuthentic: the reviewer examined every document sent and
+	// found nothing altered or inconsistent; it stands in for the live check
+	// of a document review.
+	StepDocumentsAuthentic = "documents_authentic"
+	challengePrefix        = "challenge_"
+)
+
+// Results a step may record: the first of each pair passes.
+var stepResults = map[string][2]string{
+	StepConsent:            {"given", "refused"},
+	StepIdentity:           {"matched", "not_matched"},
+	StepIdentityDocument:   {"matched", "not_matched"},
+	StepDocumentsAuthentic: {"yes", "no"},
+	challengePrefix:        {"done", "failed"},
+}
+
+func resultsOf(step string) ([2]string, bool) {
+	if strings.HasPrefix(step, challengePrefix) {
+		key := strings.TrimPrefix(step, challengePrefix)
+		if !slices.Contains(challengeKeys, key) {
+			return [2]string{}, false
+		}
+		step = challengePrefix
+	}
+	r, ok := stepResults[step]
+	return r, ok
+}
+
+// StepRecord is one step as recorded: what was found, by whom and when.
+// By is an actor ("staff:stf_…" or "freelancer:…").
+type StepRecord struct {
+	Step   string    `json:"step"`
+	Result string    `json:"result"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// Passed reports whether the record is the step's passing result.
+func (r StepRecord) Passed() bool {
+	res, ok := resultsOf(r.Step)
+	return ok && r.Result == res[0]
+}
+
+// CheckStep validates a step and its result before it is recorded.
+func CheckStep(step, result string) error {
+	res, ok := resultsOf(step)
+	if !ok {
+		return fieldErr("step", "unknown_step", "%q is not a step of the script", step)
+	}
+	if result != res[0] && result != res[1] {
+		return fieldErr("result", "invalid", "%s is recorded as %s or %s", step, res[0], res[1])
+	}
+	return nil
+}
+
+// Challenges of the live check. A challenge is something replayed or
+// synthetic media cannot do on request.
+var challengeKeys = []string{"turn_head", "tilt_id", "read_phrase"}
+
+// Challenge is one live-check challenge of a call, with the phrase to read
+// aloud when it is read_phrase.
+type Challenge struct {
+	Key    string `json:"key"`
+	Phrase string `json:"phrase,omitempty"`
+}
+
+var phraseWords = []string{"river", "orange", "seven", "window", "garden", "silver", "morning", "twelve",
+	"yellow", "bridge", "candle", "forest", "harbour", "thirty", "pepper", "meadow"}
+
+// Challenges picks the live check of a call: one or two challenges for a
+// video call, the phrase alone for an audio-only call (nothing can be seen),
+// none for a document review. The choice is seeded from the call's id
+// (itself random), so a reloaded console and the decision agree on it.
+func Challenges(mode Mode, callID string) []Challenge {
+	if mode == ModeDocuments || callID == "" {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte(callID))
+	r := rand.New(rand.NewPCG(h.Sum64(), 0x5eed))
+	phrase := fmt.Sprintf("%s %s %s", phraseWords[r.IntN(len(phraseWords))], phraseWords[r.IntN(len(phraseWords))], phraseWords[r.IntN(len(phraseWords))])
+	read := Challenge{Key: "read_phrase", Phrase: phrase}
+	if mode == ModeAudio {
+		return []Challenge{read}
+	}
+	all := []Challenge{{Key: "turn_head"}, {Key: "tilt_id"}, read}
+	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	return all[:1+r.IntN(2)]
+}
+
+// Requirement is one thing a verified decision needs: any one of its steps
+// recorded with its passing result.
+type Requirement struct {
+	// Name is how staff read it: "consent", "identity", "live check:
+	// turn_head", "documents_authentic".
+	Name  string
+	AnyOf []string
+}
+
+// RequiredSteps lists what verified needs for a case worked in mode, whose
+// call (if any) has callID. An ID document reviewed stands in for the ID on
+// camera in every mode; an audio-only call and a document review accept
+// only the document.
+func RequiredSteps(mode Mode, callID string) []Requirement {
+	reqs := []Requirement{{Name: StepConsent, AnyOf: []string{StepConsent}}}
+	switch mode {
+	case ModeVideo:
+		reqs = append(reqs, Requirement{Name: StepIdentity, AnyOf: []string{StepIdentity, StepIdentityDocument}})
+	default:
+		reqs = append(reqs, Requirement{Name: StepIdentity, AnyOf: []string{StepIdentityDocument}})
+	}
+	if mode == ModeDocuments {
+		return append(reqs, Requirement{Name: StepDocumentsAuthentic, AnyOf: []string{StepDocumentsAuthentic}})
+	}
+	for _, c := range Challenges(mode, callID) {
+		reqs = append(reqs, Requirement{Name: "live check: " + c.Key, AnyOf: []string{challengePrefix + c.Key}})
+	}
+	return reqs
+}
+
+// Evidence is what has been recorded on a case when someone decides it.
+type Evidence struct {
+	Mode Mode
+	// CallID is the case's latest call, whose challenges the live check
+	// needs; empty when there was none.
+	CallID   string
+	Steps    []StepRecord
+	Outcomes []ClaimOutcome
+}
+
+// Step returns the record of one step, if there is one.
+func (e Evidence) Step(name string) (StepRecord, bool) {
+	i := slices.IndexFunc(e.Steps, func(r StepRecord) bool { return r.Step == name })
+	if i < 0 {
+		return StepRecord{}, false
+	}
+	return e.Steps[i], true
+}
+
+// Outcome returns the recorded outcome of one claim, if there is one.
+func (e Evidence) Outcome(key string) (ClaimOutcome, bool) {
+	i := slices.IndexFunc(e.Outcomes, func(o ClaimOutcome) bool { return o.Key == key })
+	if i < 0 {
+		return ClaimOutcome{}, false
+	}
+	return e.Outcomes[i], true
+}
+
+// Missing names, in the script's order, what verified still needs: each
+// required step without a passing record, then each claim not confirmed
+// ("claim: location").
+func (e Evidence) Missing(v *Verification) []string {
+	var missing []string
+	for _, req := range RequiredSteps(e.Mode, e.CallID) {
+		if !slices.ContainsFunc(req.AnyOf, func(step string) bool {
+			r, ok := e.Step(step)
+			return ok && r.Passed()
+		}) {
+			missing = append(missing, req.Name)
+		}
+	}
+	for _, key := range v.Claims {
+		if o, ok := e.Outcome(key); !ok || o.Outcome != Confirmed {
+			missing = append(missing, "claim: "+key)
+		}
+	}
+	return missing
+}
+
+// Participants are the staff actors who recorded anything on the case:
+// steps, outcomes or decisions are all taking part.
+func (e Evidence) Participants() []string {
+	var ids []string
+	add := func(actor string) {
+		if id, ok := strings.CutPrefix(actor, "staff:"); ok && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	for _, r := range e.Steps {
+		add(r.By)
+	}
+	for _, o := range e.Outcomes {
+		if o.StaffID != "" {
+			add("staff:" + o.StaffID)
+		}
+	}
+	return ids
+}
