@@ -19,6 +19,9 @@ import (
 // shorter run cannot.
 const maxSimulateDays = 3650
 
+// maxRolloutCases bounds --rollout: the simulation keeps every case in memory.
+const maxRolloutCases = 200_000
+
 // planInput is attest plan's flags, checked.
 type planInput struct {
 	load   sizing.Load
@@ -27,6 +30,9 @@ type planInput struct {
 	days   int
 	seed   uint64
 	json   bool
+	// rollout is how many cases to open at once in the rollout simulation;
+	// 0 skips it.
+	rollout int
 }
 
 // planReport is attest plan's answer; its JSON is DESIGN section 10's.
@@ -41,6 +47,22 @@ type planReport struct {
 	TargetWaitSeconds    float64         `json:"target_wait_seconds"`
 	TargetServiceLevel   float64         `json:"target_service_level"`
 	Simulated            *simulateReport `json:"simulated,omitempty"`
+	Rollout              *rolloutReport  `json:"rollout,omitempty"`
+}
+
+// rolloutReport is what opening many cases at once does, under attest's
+// deadlines (set by the product's own code) and under a baseline that
+// restricts everyone at once.
+type rolloutReport struct {
+	Cases                        int     `json:"cases"`
+	Agents                       int     `json:"agents"`
+	Restricted                   int     `json:"restricted"`
+	RestrictedPersonDays         float64 `json:"restricted_person_days"`
+	WaitP95Seconds               float64 `json:"wait_p95_seconds"`
+	DaysToClear                  float64 `json:"days_to_clear"`
+	LastDeadlineDays             float64 `json:"last_deadline_days"`
+	BaselineRestricted           int     `json:"baseline_restricted"`
+	BaselineRestrictedPersonDays float64 `json:"baseline_restricted_person_days"`
 }
 
 // simulateReport is the simulation's part of planReport.
@@ -76,6 +98,11 @@ func plan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if in.rollout > 0 {
+		if report.Rollout, err = rollout(agents, in); err != nil {
+			return err
+		}
+	}
 	if in.json {
 		return json.NewEncoder(stdout).Encode(report)
 	}
@@ -105,6 +132,7 @@ func planFlags(args []string, stderr io.Writer) (planInput, error) {
 	level := f.str("service-level", "0.8", "share of freelancers to take within the target wait")
 	days := f.str("simulate-days", "30", "days of simulated queue to check the answer with; 0 skips it")
 	seed := f.str("seed", "1", "seed of the simulation: the same seed gives the same figures")
+	rolloutCases := f.str("rollout", "0", "also open this many cases at once, against the agents found, and show who is restricted (0 skips it)")
 	asJSON := f.boolean("json", false, "print one JSON object instead of text")
 	if err := f.parse(args); err != nil {
 		var ue usageError
@@ -132,6 +160,9 @@ func planFlags(args []string, stderr io.Writer) (planInput, error) {
 	}
 	if in.seed, err = strconv.ParseUint(*seed, 10, 64); err != nil {
 		return in, usageError{fmt.Sprintf("plan: --seed must be a whole number, 0 or more; got %q", *seed)}
+	}
+	if in.rollout, err = strconv.Atoi(*rolloutCases); err != nil || in.rollout < 0 || in.rollout > maxRolloutCases {
+		return in, usageError{fmt.Sprintf("plan: --rollout must be a whole number of cases from 0 to %d; got %q", maxRolloutCases, *rolloutCases)}
 	}
 	return in, nil
 }
@@ -206,6 +237,12 @@ func printPlan(w io.Writer, in planInput, r planReport) {
 	fmt.Fprintf(w, "Agents needed: %d, to take %.0f%% within %v (Erlang C).\n", r.Agents, 100*in.level, in.target)
 	fmt.Fprintf(w, "  with %d agents: %.1f%% taken within %v, %.1f%% wait at all, average wait %v, utilisation %.1f%%\n",
 		r.Agents, 100*r.ServiceLevel, in.target, 100*r.ProbabilityOfWaiting, seconds(r.AverageWaitSeconds), 100*r.Utilization)
+	if ro := r.Rollout; ro != nil {
+		fmt.Fprintf(w, "\nRollout: %d cases opened at once (a Monday 09:00), %d agents working 09:00–17:00 on weekdays.\n", ro.Cases, ro.Agents)
+		fmt.Fprintf(w, "  attest: %d restricted for want of a call (%.1f person-days); the last deadline %.1f days out; cleared in %.1f days; p95 wait %v\n",
+			ro.Restricted, ro.RestrictedPersonDays, ro.LastDeadlineDays, ro.DaysToClear, seconds(ro.WaitP95Seconds))
+		fmt.Fprintf(w, "  restricting at once instead: %d restricted for %.1f person-days\n", ro.BaselineRestricted, ro.BaselineRestrictedPersonDays)
+	}
 	s := r.Simulated
 	if s == nil {
 		return
@@ -217,6 +254,24 @@ func printPlan(w io.Writer, in planInput, r planReport) {
 	fmt.Fprintf(w, "  utilisation %.1f%%; %.1f%% waited longer than %v\n", 100*s.Utilization, 100*s.ShareOverTarget, in.target)
 	fmt.Fprintf(w, "  the live wait estimate was off by a median %.0f%% (|estimate − wait| / max(wait, 1m))\n",
 		100*s.EstimateMedianRelativeError)
+}
+
+// rollout opens in.rollout cases at once on the coming Monday at 09:00 UTC,
+// against agents working 09:00–17:00 on weekdays, with freelancers showing
+// up in their daytime within three days (plan.Rollout): deadlines come from
+// the product's deadline code, with the slot length set to the mean call.
+func rollout(agents int, in planInput) (*rolloutReport, error) {
+	cfg := sizing.ExampleRollout()
+	cfg.Cases, cfg.Agents, cfg.Seed = in.rollout, agents, in.seed
+	cfg.HandleMean = time.Duration(in.load.HandleMinutes * float64(time.Minute))
+	attest, baseline, err := sizing.Rollout(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("plan: --rollout %d: %w", in.rollout, err)
+	}
+	return &rolloutReport{Cases: cfg.Cases, Agents: agents, Restricted: attest.Restricted,
+		RestrictedPersonDays: attest.RestrictedPersonDays, WaitP95Seconds: attest.WaitP95.Seconds(),
+		DaysToClear: attest.DaysToClear, LastDeadlineDays: attest.LastDeadlineDays,
+		BaselineRestricted: baseline.Restricted, BaselineRestrictedPersonDays: baseline.RestrictedPersonDays}, nil
 }
 
 // seconds is a number of seconds as a readable duration.

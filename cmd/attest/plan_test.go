@@ -154,3 +154,33 @@ func TestPlanSkipsAnUnsimulableLoad(t *testing.T) {
 		t.Errorf("got %d agents, simulated %+v; want at least 1900 and no simulation", got.Agents, got.Simulated)
 	}
 }
+
+// --rollout opens that many cases at once against the agents found, with
+// the deadlines the product would set: nobody is restricted for want of a
+// call, where restricting at once restricts everyone.
+func TestPlanRollout(t *testing.T) {
+	out, err := runPlan(t, "--arrivals-per-hour", "120", "--handle-minutes", "4", "--target-wait", "30s",
+		"--simulate-days", "0", "--rollout", "2000", "--json")
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	var got struct {
+		Agents  int            `json:"agents"`
+		Rollout map[string]any `json:"rollout"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not JSON: %v: %s", err, out)
+	}
+	r := got.Rollout
+	if r["cases"] != 2000.0 || r["agents"] != float64(got.Agents) || r["restricted"] != 0.0 || r["baseline_restricted"] != 2000.0 ||
+		r["last_deadline_days"].(float64) < 7 {
+		t.Fatalf("rollout: %v", r)
+	}
+	if _, err := runPlan(t, "--arrivals-per-hour", "120", "--handle-minutes", "4", "--target-wait", "30s", "--rollout", "-3"); err == nil {
+		t.Fatal("a negative rollout was accepted")
+	}
+	text, err := runPlan(t, "--arrivals-per-hour", "120", "--handle-minutes", "4", "--target-wait", "30s", "--simulate-days", "0", "--rollout", "500")
+	if err != nil || !strings.Contains(text, "Rollout: 500 cases") {
+		t.Fatalf("%v: %s", err, text)
+	}
+}

@@ -92,7 +92,7 @@ func TestResultNotVerifiedStatesReasons(t *testing.T) {
 	}{
 		{"en", []string{
 			"Two people looked at your verification and could not confirm your profile.\n",
-			"Why\nWhat was shown or said in the call did not support one or more of the details on your profile.\n",
+			"Why\nWhat was shown, said or sent did not support one or more of the details on your profile.\n",
 			"What was not confirmed\n- Degree: not confirmed\n- Location: could not be checked\n- Employer: not checked\n",
 			"What is paused\nSince " + docsWhen["en"] + ", these actions on your account are paused: submit_proposals, receive_payments.",
 			"What you can do\nIf you think this is wrong, you can appeal until Wednesday, 16 December 2026, 17:00 UTC-3",
@@ -102,7 +102,7 @@ func TestResultNotVerifiedStatesReasons(t *testing.T) {
 		}},
 		{"pt-BR", []string{
 			"Duas pessoas analisaram sua verificação e não conseguiram confirmar seu perfil.\n",
-			"O motivo\nO que foi mostrado ou dito na chamada não comprovou uma ou mais informações do seu perfil.\n",
+			"O motivo\nO que foi mostrado, dito ou enviado não comprovou uma ou mais informações do seu perfil.\n",
 			"O que não foi confirmado\n- Degree: sem confirmação\n- Location: não foi possível verificar\n- Employer: não chegamos a verificar\n",
 			"O que está pausado\nDesde " + docsWhen["pt-BR"] + ", estas ações na sua conta estão pausadas: submit_proposals, receive_payments.",
 			"O que você pode fazer\nSe você acha que isso está errado, pode recorrer até quarta-feira, 16 de dezembro de 2026, às 17:00 (UTC-3)",

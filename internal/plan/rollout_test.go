@@ -34,7 +34,7 @@ func TestRollout(t *testing.T) {
 	row("4-min calls", "attest", example)
 	row("4-min calls", "baseline", exampleBase)
 	row("30-min calls", "attest", attest)
-	row("30-min calls", "attest, grace only", graceOnly)
+	row("30-min calls", "attest, deadline from the notice only", graceOnly)
 	row("30-min calls", "baseline", base)
 	t.Log(table.String())
 

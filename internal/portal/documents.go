@@ -34,12 +34,6 @@ var documentNotices = map[string]string{
 	"documents_missing": "documents-incomplete",
 }
 
-// errNotAsked refuses a document for no claim, or for one the call did not
-// ask documents for, while the case waits for the documents it asked for:
-// such a document would not count toward sending them.
-var errNotAsked = &verification.FieldError{Field: "claim", Code: "not_asked",
-	Message: "choose one of the claims documents were asked for"}
-
 // upload takes one document as evidence. The form is read part by part
 // into memory, so that no plain copy of the file is ever written to disk.
 func (p *Portal) upload(w http.ResponseWriter, r *http.Request) {
@@ -59,11 +53,7 @@ func (p *Portal) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = p.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		claim := form.fields["claim"]
-		if v, err := tx.OpenVerification(r.Context(), f.ID); err == nil && !askedFor(v, claim) {
-			return errNotAsked
-		}
-		_, err := p.Workflow.AddDocument(r.Context(), tx, f.ID, claim, form.filename, form.data)
+		_, err := p.Workflow.AddDocument(r.Context(), tx, f.ID, form.fields["claim"], form.filename, form.data)
 		return err
 	})
 	p.documentOutcome(w, r, err, "document-added")

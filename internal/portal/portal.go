@@ -262,8 +262,8 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			p.Log.ErrorContext(r.Context(), "portal decisions", slog.Any("err", err))
 		}
-		pg.NewCall = sentBack(o, decisions)
-		pg.ReadingDocuments = readingDocuments(o, decisions)
+		pg.NewCall = workflow.SentBack(o, decisions)
+		pg.ReadingDocuments = workflow.AwaitsDocumentReview(o, decisions)
 		if o.Status == verification.AwaitingDocuments {
 			pg.Requested = requestedClaims(o, f, pg.Documents)
 			pg.ChosenClaim = firstMissing(pg.Requested)

@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -128,25 +127,6 @@ func firstMissing(list []requested) string {
 	return ""
 }
 
-// sentBack reports whether an awaiting_freelancer case came back from a
-// second review that asked for a new call with another agent.
-func sentBack(v *verification.Verification, decisions []store.DecisionRecord) bool {
-	return v.Status == verification.AwaitingFreelancer && len(decisions) > 0 &&
-		decisions[len(decisions)-1].Decision == verification.DecideNewCall
-}
-
-// readingDocuments reports whether an in_review case's documents wait for
-// their reader rather than a negative for its second reviewer.
-func readingDocuments(v *verification.Verification, decisions []store.DecisionRecord) bool {
-	if v.Status != verification.InReview {
-		return false
-	}
-	if len(decisions) == 0 {
-		return v.Accommodation == verification.DocumentReview
-	}
-	return decisions[len(decisions)-1].Decision != verification.DecideNotVerified
-}
-
 // statementOf is the statement of reasons of v worded for f, or nil when
 // there is none or it cannot be read (the page then says less, never
 // something untrue: callers treat nil as "no details").
@@ -157,11 +137,4 @@ func (p *Portal) statementOf(ctx context.Context, c *i18n.Catalog, f *verificati
 		return nil
 	}
 	return wordReasons(c, st, f, f.Location())
-}
-
-// askedFor reports whether an upload for claim fits the case: while a call's
-// request for documents is open, each document is for one of the claims
-// asked for, so that it counts toward sending them.
-func askedFor(v *verification.Verification, claim string) bool {
-	return v.Status != verification.AwaitingDocuments || slices.Contains(v.DocumentsFor, claim)
 }

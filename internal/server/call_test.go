@@ -391,7 +391,7 @@ func recordCallSteps(t *testing.T, agent *http.Client, callBase string) {
 	steps := [][2]string{{"consent", "given"}, {"identity", "matched"},
 		{"challenge_turn_head", "done"}, {"challenge_tilt_id", "done"}, {"challenge_read_phrase", "done"}}
 	for _, st := range steps {
-		if code, body := postJSON(t, agent, callBase+"/step", map[string]any{"step": st[0], "result": st[1]}); code != 200 {
+		if code, body := postJSON(t, agent, callBase+"/step", map[string]any{"step": st[0], "result": st[1]}); code != 200 || body["missing"] == nil {
 			t.Fatalf("step %s: %d %v", st[0], code, body)
 		}
 	}

@@ -133,9 +133,20 @@ type DecisionRecord struct {
 	DecidedAt      time.Time
 }
 
-// InsertDecision records a decision.
+// InsertDecision records a decision. A case's decisions are ordered by
+// time: one made in the same instant as the last (a test's fixed clock, a
+// coarse one) is recorded a microsecond after it, so that "the latest
+// decision" is never a tie.
 func (t *Tx) InsertDecision(ctx context.Context, d *DecisionRecord) error {
-	_, err := t.exec(ctx, `INSERT INTO decisions (id, verification_id, staff_id, stage, decision, reason_code, note, decided_at)
+	var last *time.Time
+	err := t.queryRow(ctx, "SELECT MAX(decided_at) FROM decisions WHERE verification_id = ?", d.VerificationID).Scan(nullTimeCol{&last})
+	if err != nil {
+		return fmt.Errorf("read decisions of %s: %w", d.VerificationID, err)
+	}
+	if last != nil && !d.DecidedAt.After(*last) {
+		d.DecidedAt = last.Add(time.Microsecond)
+	}
+	_, err = t.exec(ctx, `INSERT INTO decisions (id, verification_id, staff_id, stage, decision, reason_code, note, decided_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.VerificationID, d.StaffID, d.Stage, string(d.Decision), d.ReasonCode, d.Note, t.t(d.DecidedAt))
 	if err != nil {
 		return fmt.Errorf("record decision on %s: %w", d.VerificationID, err)

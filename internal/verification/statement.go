@@ -55,8 +55,8 @@ const ReasonOverdue = "overdue"
 // reasonWords are the reason codes in plain words, for the marketplace and
 // for staff; the freelancer reads them from the translation catalogs.
 var reasonWords = map[string]string{
-	"identity_not_matched":  "The name on the ID shown did not match the legal name on the profile.",
-	"claim_not_supported":   "What was shown or said did not support one or more claims.",
+	"identity_not_matched":  "The name on the ID shown or sent did not match the legal name on the profile.",
+	"claim_not_supported":   "What was shown, said or sent did not support one or more claims.",
 	"live_check_failed":     "The live check could not confirm that the video was live.",
 	"consent_refused":       "The freelancer did not agree to the call, so the checks could not be done.",
 	"left_before_finishing": "The call ended before the checks were finished.",

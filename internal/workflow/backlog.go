@@ -77,6 +77,9 @@ func (w *Workflow) Rebalance(ctx context.Context, tx *store.Tx, except string, w
 		if err != nil {
 			return err
 		}
+		if !v.Status.NeedsSlot() {
+			continue // served since the backlog was read (another node booked it)
+		}
 		if v, err = w.moveDeadlineTo(ctx, tx, v, need, string(why)); err != nil {
 			return err
 		}

@@ -219,16 +219,9 @@ func (w *Workflow) CancelBooking(ctx context.Context, tx *store.Tx, actor, freel
 // sendBookingEmail writes the confirmation, change or cancellation, with
 // the calendar invitation, or a reminder without one.
 func (w *Workflow) sendBookingEmail(ctx context.Context, tx *store.Tx, b *store.Booking, kind string, n notify.BookingNotice) error {
-	f, err := tx.Freelancer(ctx, b.FreelancerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // erased
-	}
-	if err != nil {
-		return err
-	}
-	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
-	if err != nil {
-		return err
+	f, link, err := w.recipient(ctx, tx, b.FreelancerID)
+	if f == nil || err != nil {
+		return err // erased, or failed
 	}
 	n.FreelancerName, n.PortalURL, n.Start, n.TimeZone, n.Locale, n.Now = f.DisplayName, link.URL, b.Start, f.TimeZone, f.Locale, w.now()
 	compose := notify.CallReminderMessage

@@ -149,6 +149,13 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 			return nil, err
 		}
 	}
+	if from == verification.InQueue {
+		// Whatever takes a case out of the queue (a call, leaving, a
+		// cancellation, erasure) takes its place in the queue too.
+		if err := tx.Dequeue(ctx, v.ID); err != nil {
+			return nil, err
+		}
+	}
 	if to == verification.NotVerified {
 		if v.Statement, err = w.decisionStatement(ctx, tx, v, now); err != nil {
 			return nil, err
@@ -192,16 +199,9 @@ func (w *Workflow) setAppealUntil(ctx context.Context, v *verification.Verificat
 // sendResult emails the freelancer how their case or their appeal ended,
 // with a fresh link to their page.
 func (w *Workflow) sendResult(ctx context.Context, tx *store.Tx, v *verification.Verification, kind string) error {
-	f, err := tx.Freelancer(ctx, v.FreelancerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // erased
-	}
-	if err != nil {
-		return err
-	}
-	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
-	if err != nil {
-		return err
+	f, link, err := w.recipient(ctx, tx, v.FreelancerID)
+	if f == nil || err != nil {
+		return err // erased, or failed
 	}
 	n := notify.ResultNotice{FreelancerName: f.DisplayName, PortalURL: link.URL, TimeZone: f.TimeZone, Locale: f.Locale}
 	if kind == notify.ResultNotVerified {
@@ -213,6 +213,23 @@ func (w *Workflow) sendResult(ctx context.Context, tx *store.Tx, v *verification
 		return err
 	}
 	return w.queueEmail(ctx, tx, &store.Email{FreelancerID: f.ID, VerificationID: v.ID, Kind: kind}, msg)
+}
+
+// recipient is the freelancer an email goes to, with a fresh link to their
+// page; nil when the profile was erased, and then no email is sent.
+func (w *Workflow) recipient(ctx context.Context, tx *store.Tx, freelancerID string) (*verification.Freelancer, *PortalLink, error) {
+	f, err := tx.Freelancer(ctx, freelancerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, link, nil
 }
 
 // emailReasons words a statement of reasons for an email.

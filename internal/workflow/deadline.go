@@ -120,16 +120,9 @@ func (w *Workflow) SeeDeadline(ctx context.Context, tx *store.Tx, a DeadlineArgs
 
 func (w *Workflow) sendDeadlineEmail(ctx context.Context, tx *store.Tx, v *verification.Verification, kind string,
 	compose func(string, notify.DeadlineNotice) (notify.Message, error)) error {
-	f, err := tx.Freelancer(ctx, v.FreelancerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // erased
-	}
-	if err != nil {
-		return err
-	}
-	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
-	if err != nil {
-		return err
+	f, link, err := w.recipient(ctx, tx, v.FreelancerID)
+	if f == nil || err != nil {
+		return err // erased, or failed
 	}
 	msg, err := compose(f.Email, notify.DeadlineNotice{FreelancerName: f.DisplayName, PortalURL: link.URL,
 		Deadline: v.Deadline, TimeZone: f.TimeZone, Locale: f.Locale, Now: w.now()})

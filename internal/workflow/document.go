@@ -18,6 +18,12 @@ import (
 	"github.com/attest-dev/attest/internal/verification"
 )
 
+// ErrNotAsked refuses a document for no claim, or for one the call did not
+// ask documents for, while the case waits for the documents it asked for:
+// such a document would not count toward sending them.
+var ErrNotAsked = &verification.FieldError{Field: "claim", Code: "not_asked",
+	Message: "choose one of the claims documents were asked for"}
+
 // MaxDocuments is how many documents one case may hold.
 const MaxDocuments = 10
 
@@ -41,6 +47,13 @@ func (w *Workflow) AddDocument(ctx context.Context, tx *store.Tx, freelancerID, 
 		return nil, err
 	}
 	return w.addDocument(ctx, tx, v, claimKey, filename, data)
+}
+
+// SentBack reports whether a case waiting on the freelancer came back from
+// a second review that asked for a new call with another agent.
+func SentBack(v *verification.Verification, decisions []store.DecisionRecord) bool {
+	last := latestDecision(decisions)
+	return v.Status == verification.AwaitingFreelancer && last != nil && last.Decision == verification.DecideNewCall
 }
 
 // AddAppealDocument seals a document the freelancer gives with their
@@ -70,6 +83,9 @@ func (w *Workflow) addDocument(ctx context.Context, tx *store.Tx, v *verificatio
 	}
 	if claimKey != "" && !slices.Contains(v.Claims, claimKey) {
 		return nil, &verification.FieldError{Field: "claim", Code: "unknown_claim", Message: "this verification has no such claim"}
+	}
+	if v.Status == verification.AwaitingDocuments && !slices.Contains(v.DocumentsFor, claimKey) {
+		return nil, ErrNotAsked
 	}
 	existing, err := tx.Documents(ctx, v.ID)
 	if err != nil {
@@ -198,7 +214,7 @@ func (w *Workflow) worksOn(ctx context.Context, st *store.Staff, verificationID 
 	if err != nil {
 		return false, err
 	}
-	if awaitsDocumentReview(v, decisions) {
+	if AwaitsDocumentReview(v, decisions) {
 		return true, nil // in the document queue, open to every agent
 	}
 	tookPart, err := w.tookPart(ctx, w.Store, v, st.ID)
@@ -261,16 +277,9 @@ func (w *Workflow) requestDocuments(ctx context.Context, tx *store.Tx, agentID s
 }
 
 func (w *Workflow) sendDocumentsRequest(ctx context.Context, tx *store.Tx, v *verification.Verification) error {
-	f, err := tx.Freelancer(ctx, v.FreelancerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // erased
-	}
-	if err != nil {
-		return err
-	}
-	link, err := w.NewPortalLink(ctx, tx, "system", f.ID)
-	if err != nil {
-		return err
+	f, link, err := w.recipient(ctx, tx, v.FreelancerID)
+	if f == nil || err != nil {
+		return err // erased, or failed
 	}
 	var claims []string
 	for _, key := range v.DocumentsFor {
@@ -365,12 +374,12 @@ type DocumentsDecision struct {
 // documentSteps are the steps a reader of documents records.
 var documentSteps = []string{verification.StepIdentityDocument, verification.StepDocumentsAuthentic}
 
-// awaitsDocumentReview reports whether an in_review case waits for its
+// AwaitsDocumentReview reports whether an in_review case waits for its
 // documents to be read: every case in review whose latest decision is not a
 // negative (that one waits for its second reviewer). Documents were sent
 // instead of a call, or a call asked for them, or a case sent back for a
 // new call was answered with documents.
-func awaitsDocumentReview(v *verification.Verification, decisions []store.DecisionRecord) bool {
+func AwaitsDocumentReview(v *verification.Verification, decisions []store.DecisionRecord) bool {
 	last := latestDecision(decisions)
 	return v.Status == verification.InReview && (last == nil || last.Decision != verification.DecideNotVerified)
 }
@@ -390,7 +399,7 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, 
 	if err != nil {
 		return nil, err
 	}
-	if !awaitsDocumentReview(v, decisions) {
+	if !AwaitsDocumentReview(v, decisions) {
 		return nil, ErrNotDocumentReview
 	}
 	if took, err := w.tookPart(ctx, tx, v, readerID); err != nil || took {

@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,10 +54,14 @@ func TestModel(t *testing.T) {
 			seeds = []uint64{seed}
 		}
 		for i, seed := range seeds {
-			if i > 0 {
-				cfg = freshLike(t, cfg)
-			}
-			runModel(t, cfg, seed, steps)
+			// Each sequence is a subtest with a database of its own, so
+			// that its connections close when it ends.
+			t.Run(fmt.Sprint("seed-", seed), func(t *testing.T) {
+				if i > 0 {
+					cfg = freshLike(t, cfg)
+				}
+				runModel(t, cfg, seed, steps)
+			})
 		}
 	})
 }
@@ -141,12 +146,19 @@ type world struct {
 	// offered holds the cases that, while waiting on the freelancer, had a
 	// free slot they could book before their deadline.
 	offered map[string]bool
-	// deadlines are the deadlines last seen, which may only move later.
+	// deadlines are the deadlines last seen, which may only move later;
+	// floors the minimum notice in force when each case was opened.
 	deadlines map[string]time.Time
+	floors    map[string]time.Time
 	// replay is what the event feed says so far.
 	lastSeq  int64
 	statuses map[string]verification.Status
 	standing map[string]verification.Standing
+	// raw writes the service's uptime record as the clock runs: a minute a
+	// row, as the running service does, except while the model has it down.
+	raw  *sql.DB
+	pg   bool
+	down bool
 }
 
 var png1x1 = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -176,7 +188,15 @@ func runModel(t *testing.T, cfg store.Config, seed uint64, steps int) {
 	for _, s := range w.statuses {
 		counts[s]++
 	}
-	t.Logf("seed %d: done %v; cases %v; %d events", seed, done, counts, w.lastSeq)
+	events, _ := w.st.Events(w.ctx, 0, 100000)
+	types := map[verification.EventType]int{}
+	for _, e := range events {
+		types[e.Type]++
+	}
+	t.Logf("seed %d: done %v; cases %v; events %v", seed, done, counts, types)
+	if os.Getenv("ATTEST_MODEL_HISTORY") != "" {
+		t.Logf("history:\n%s", strings.Join(w.history, "\n"))
+	}
 }
 
 // refused reports whether err is the service refusing a move that breaks a
@@ -226,8 +246,9 @@ func newWorld(t *testing.T, cfg store.Config, seed uint64) *world {
 		t.Fatal(err)
 	}
 	w := &world{t: t, seed: seed, rng: mrand.New(mrand.NewPCG(seed, 0x0de1)), ctx: ctx, st: st, jobs: &jobQueue{},
-		now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC), offered: map[string]bool{}, deadlines: map[string]time.Time{},
+		now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC), offered: map[string]bool{}, deadlines: map[string]time.Time{}, floors: map[string]time.Time{},
 		statuses: map[string]verification.Status{}, standing: map[string]verification.Standing{}}
+	w.raw, w.pg = storetest.RawDB(t, cfg), cfg.DatabaseURL != ""
 	w.wf = &workflow.Workflow{Store: st, Jobs: w.jobs, Policy: verification.DefaultPolicy(), Portal: signer,
 		BaseURL: "http://attest.test", Now: func() time.Time { return w.now }, LinkLifetime: 30 * 24 * time.Hour,
 		Estimator: queue.Estimator{HandleTime: 4 * time.Minute}, Evidence: sealer}
@@ -294,8 +315,25 @@ func (w *world) do(fn func(tx *store.Tx) error) error {
 }
 
 func (w *world) tick(d time.Duration) {
+	w.up(w.now, w.now.Add(d))
 	w.now = w.now.Add(d)
 	w.runDue()
+}
+
+// up records the minutes from from to to as up, unless the model has the
+// service down.
+func (w *world) up(from, to time.Time) {
+	if w.down {
+		return
+	}
+	query := `WITH RECURSIVE m(x) AS (SELECT CAST($1 AS BIGINT) UNION ALL SELECT x + 1 FROM m WHERE x + 1 < $2)
+		INSERT INTO uptime (minute) SELECT x FROM m WHERE true ON CONFLICT (minute) DO NOTHING`
+	if !w.pg {
+		query = strings.NewReplacer("$1", "?1", "$2", "?2").Replace(query)
+	}
+	if _, err := w.raw.ExecContext(w.ctx, query, from.Unix()/60, to.Unix()/60+1); err != nil {
+		w.fail("record uptime: %v", err)
+	}
 }
 
 func (w *world) pickOf(n int) int { return w.rng.IntN(n) }
@@ -367,9 +405,11 @@ var operations = []struct {
 	{"appeal", 3, always, (*world).appeal},
 	{"decide appeal", 3, openAppeal, (*world).decideAppeal},
 	{"withdraw hours", 1, openCase, (*world).hours},
+	{"change policy", 1, always, (*world).policy},
 	{"erase", 1, openCase, (*world).erase},
 	{"put profile", 1, always, (*world).put},
 	{"time passes", 6, always, (*world).advance},
+	{"outage", 1, always, (*world).outage},
 }
 
 // need names what an operation acts on.
@@ -763,6 +803,22 @@ func (w *world) hours() (string, error) {
 	})
 }
 
+// policy changes the minimum notice, and now and then the restrictions'
+// names, which the marketplace must hear of for everyone restricted.
+func (w *world) policy() (string, error) {
+	p, err := w.wf.CurrentPolicy(w.ctx)
+	if err != nil {
+		w.fail("%v", err)
+	}
+	p.GraceDays = 5 + w.pickOf(6)
+	if w.pickOf(4) == 0 {
+		p.Restrictions = [][]string{{"submit_proposals"}, {"submit_proposals", "withdraw_funds"}}[w.pickOf(2)]
+	}
+	return fmt.Sprintf("notice %d days, restrictions %v", p.GraceDays, p.Restrictions), w.do(func(tx *store.Tx) error {
+		return w.wf.SetPolicy(w.ctx, tx, "admin:model", p)
+	})
+}
+
 func (w *world) erase() (string, error) {
 	f := w.freelancer()
 	return f, w.do(func(tx *store.Tx) error { return w.wf.EraseFreelancer(w.ctx, tx, "api:model", f) })
@@ -779,6 +835,17 @@ func (w *world) put() (string, error) {
 func (w *world) advance() (string, error) {
 	d := []time.Duration{time.Minute, 10 * time.Minute, time.Hour, time.Hour, 5 * time.Hour, 24 * time.Hour, 3 * 24 * time.Hour, 8 * 24 * time.Hour}[w.pickOf(8)]
 	w.tick(d)
+	return d.String(), nil
+}
+
+// outage takes the service down for a while: no uptime is recorded and no
+// job runs; when it comes back, the jobs due run late, as River's would.
+func (w *world) outage() (string, error) {
+	d := []time.Duration{5 * time.Minute, 30 * time.Minute, 3 * time.Hour, 20 * time.Hour}[w.pickOf(4)]
+	w.down = true
+	w.now = w.now.Add(d)
+	w.down = false
+	w.runDue()
 	return d.String(), nil
 }
 
@@ -866,6 +933,7 @@ func (w *world) check(step int) {
 	for _, f := range w.freelancers {
 		w.checkStanding(f, all)
 	}
+	w.checkQueue(all)
 	if step%20 == 0 {
 		if _, err := w.st.VerifyAudit(w.ctx); err != nil {
 			w.fail("audit chain: %v", err)
@@ -907,7 +975,12 @@ func (w *world) checkCase(p verification.Policy, v *verification.Verification) {
 	if got := w.statuses[v.ID]; got != v.Status {
 		w.fail("%s is %s, but the event feed says %q", v.ID, v.Status, got)
 	}
-	if floor := v.CreatedAt.AddDate(0, 0, p.GraceDays); v.Deadline.Before(floor) {
+	floor, ok := w.floors[v.ID]
+	if !ok {
+		floor = v.CreatedAt.AddDate(0, 0, p.GraceDays) // first seen right after the step that opened it
+		w.floors[v.ID] = floor
+	}
+	if v.Deadline.Before(floor) {
 		w.fail("%s: deadline %v is under the minimum notice (opened %v)", v.ID, v.Deadline, v.CreatedAt)
 	}
 	if last, ok := w.deadlines[v.ID]; ok && v.Deadline.Before(last) {
@@ -940,6 +1013,29 @@ func (w *world) checkCase(p verification.Policy, v *verification.Verification) {
 		}
 	case verification.AwaitingDocuments:
 		w.offered[v.ID] = true // the documents can be sent at any time
+	}
+}
+
+// checkQueue holds the live queue to the cases: every place in it belongs
+// to a case in_queue, and every case in_queue has its place, so that no
+// dead entry blocks the agents and nobody waits where nobody looks.
+func (w *world) checkQueue(all []*verification.Verification) {
+	entries, err := w.st.Queue(w.ctx)
+	if err != nil {
+		w.fail("%v", err)
+	}
+	placed := map[string]bool{}
+	for _, e := range entries {
+		placed[e.VerificationID] = true
+	}
+	for _, v := range all {
+		if (v.Status == verification.InQueue) != placed[v.ID] {
+			w.fail("%s is %s, in the queue: %v", v.ID, v.Status, placed[v.ID])
+		}
+		delete(placed, v.ID)
+	}
+	if len(placed) > 0 {
+		w.fail("queue places for no case: %v", placed)
 	}
 }
 

@@ -59,7 +59,7 @@ func (w *Workflow) ReviewOf(ctx context.Context, verificationID string) (*Review
 		return nil, err
 	}
 	return &Review{Verification: v, Steps: ev.Steps, Outcomes: ev.Outcomes, Missing: ev.Missing(v), Decisions: decisions,
-		DocumentQueue: awaitsDocumentReview(v, decisions)}, nil
+		DocumentQueue: AwaitsDocumentReview(v, decisions)}, nil
 }
 
 // TookPart reports whether a staff member recorded anything on the case,

@@ -127,6 +127,13 @@ function setUpScript(root, base) {
     /** @type {HTMLElement} */ (helper.querySelector('#helper-status')).textContent = res.ok ? 'Noted.' : 'Not saved; try again.';
   });
   const form = /** @type {HTMLFormElement} */ (root.querySelector('#decision-form'));
+  // The claims to ask documents for matter only for "Needs documents".
+  const documentsFor = /** @type {HTMLElement | null} */ (form.querySelector('#documents-for'));
+  const showDocumentsFor = () => {
+    if (documentsFor) documentsFor.hidden = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=decision]:checked'))?.value !== 'needs_documents';
+  };
+  form.querySelectorAll('input[name=decision]').forEach((el) => el.addEventListener('change', showDocumentsFor));
+  showDocumentsFor();
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const decision = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=decision]:checked'))?.value;
