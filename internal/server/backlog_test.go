@@ -15,6 +15,7 @@ import (
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
+	"github.com/attest-dev/attest/internal/workflow"
 )
 
 // slotInput finds the portal's bookable times, earliest first.
@@ -158,4 +159,51 @@ func countEvents(t *testing.T, s *server.Server, typ string) int {
 		}
 	}
 	return n
+}
+
+// Past the deadline the freelancer can still book the call that ends the
+// restriction, within a week; the booking lifts it while the call is due.
+func TestOverdueCanBookTheCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+		s, base := openServed(t, server.Config{Store: cfg, Now: func() time.Time { return now }})
+		ctx := context.Background()
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
+		err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+			return s.Workflow.SetHours(ctx, tx, "test", maria.ID, "UTC", weekdayHours(9, 10))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := seedCase(t, s, "u-400")
+		v := opened.Verification
+		now = v.Deadline.Add(time.Hour)
+		err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+			return s.Workflow.SeeDeadline(ctx, tx, workflow.DeadlineArgs{VerificationID: v.ID, Deadline: v.Deadline})
+		})
+		if err != nil || !restricted(t, s, "u-400") {
+			t.Fatalf("past the deadline: restricted %v, %v", restricted(t, s, "u-400"), err)
+		}
+		link := base + opened.Link.URL[strings.Index(opened.Link.URL, "/v/"):]
+		_, page := fetchWith(t, http.DefaultClient, link)
+		slots := slotInput.FindAllStringSubmatch(page, -1)
+		if len(slots) == 0 {
+			t.Fatal("an overdue freelancer is offered no time to book the call")
+		}
+		at, _ := time.Parse(time.RFC3339, slots[len(slots)-1][1])
+		if at.After(now.Add(workflow.OverdueBookingWindow)) {
+			t.Fatalf("an overdue freelancer is offered %v, more than a week out", at)
+		}
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		if loc := postFormNoFollow(t, noRedirect, link+"/book", url.Values{"slot": {slots[0][1]}}).Header.Get("Location"); !strings.Contains(loc, "booked") {
+			t.Fatalf("booking: %s", loc)
+		}
+		if restricted(t, s, "u-400") {
+			t.Fatal("the booked call does not lift the restriction while it is due")
+		}
+		if types := eventTypes(t, s); types[len(types)-1] != "standing.changed" {
+			t.Fatalf("events end %v: the marketplace does not hear the restriction lifted", types[len(types)-2:])
+		}
+	})
 }

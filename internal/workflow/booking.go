@@ -70,15 +70,16 @@ func (w *Workflow) deciders(ctx context.Context, r caseReader, verificationID st
 }
 
 // BookableSlots are the start times a freelancer may book for their case:
-// from a little ahead of now to the deadline, any agent who did not decide
-// the case before (a case sent back for a new call goes to another agent).
+// from a little ahead of now to the deadline (a week ahead once it has
+// passed), with any agent who did not decide the case before (a case sent
+// back for a new call goes to another agent).
 func (w *Workflow) BookableSlots(ctx context.Context, v *verification.Verification) ([]time.Time, error) {
 	now := w.now()
 	deciders, err := w.deciders(ctx, w.Store, v.ID)
 	if err != nil {
 		return nil, err
 	}
-	slots, err := w.freeSlots(ctx, w.Store, now.Add(BookingLead), v.Deadline, deciders)
+	slots, err := w.freeSlots(ctx, w.Store, now.Add(BookingLead), w.bookableUntil(v), deciders)
 	if err != nil {
 		return nil, err
 	}
@@ -91,10 +92,24 @@ func (w *Workflow) BookableSlots(ctx context.Context, v *verification.Verificati
 	return starts, nil
 }
 
+// OverdueBookingWindow is how far ahead a freelancer past their deadline
+// may book: the call that lifts the restriction must be bookable, and not
+// so far out that a booking becomes a way to wait out the restriction.
+const OverdueBookingWindow = 7 * 24 * time.Hour
+
+// bookableUntil is the latest start a case may book: its deadline, or for a
+// case past it, a week from now.
+func (w *Workflow) bookableUntil(v *verification.Verification) time.Time {
+	if now := w.now(); now.After(v.Deadline) {
+		return now.Add(OverdueBookingWindow)
+	}
+	return v.Deadline
+}
+
 // pickAgent finds an agent free at start, or ErrNotBookable.
 func (w *Workflow) pickAgent(ctx context.Context, tx *store.Tx, v *verification.Verification, start time.Time) (agentSlot, error) {
 	now := w.now()
-	if start.Before(now.Add(BookingLead)) || start.After(v.Deadline) {
+	if start.Before(now.Add(BookingLead)) || start.After(w.bookableUntil(v)) {
 		return agentSlot{}, ErrNotBookable
 	}
 	deciders, err := w.deciders(ctx, tx, v.ID)

@@ -283,9 +283,11 @@ func (w *Workflow) sendDocumentsRequest(ctx context.Context, tx *store.Tx, v *ve
 	}
 	var claims []string
 	for _, key := range v.DocumentsFor {
-		if c, ok := f.Claim(key); ok {
-			claims = append(claims, claimLine(c))
+		c, ok := f.Claim(key)
+		if !ok {
+			c = verification.Claim{Key: key, Label: key} // the profile changed since: the key still names it
 		}
+		claims = append(claims, claimLine(c))
 	}
 	msg, err := notify.DocumentsRequestedMessage(f.Email, notify.DocumentsRequest{FreelancerName: f.DisplayName, PortalURL: link.URL,
 		Claims: claims, Deadline: v.Deadline, TimeZone: f.TimeZone, Locale: f.Locale, Now: w.now()})
