@@ -17,6 +17,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/api"
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
@@ -40,8 +41,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("serve", stderr)
 	addr := f.str("addr", "127.0.0.1:8080", "address to listen on")
 	baseURL := f.str("base-url", "", "URL people use to reach this service (default http://ADDR)")
-	smtp := f.str("smtp", "", "SMTP relay, smtp://user:pass@host:587?from=verify@example.com; without it mail stays in the dev mailbox")
-	trustProxy := f.boolean("trust-proxy", false, "take client addresses from X-Forwarded-For (behind a reverse proxy)")
+	smtp := f.str("smtp", "", "SMTP relay, smtp://user:pass@host:587?from=verify@example.com; without it no mail is sent (emails are only recorded)")
+	devMailbox := f.boolean("dev-mailbox", false, "let admins read every email, portal links included, at /dev/mailbox (development only)")
+	trustProxy := f.str("trust-proxy", "", "the reverse proxies in front of attest, as addresses or CIDR ranges (127.0.0.1,10.0.0.0/8): client addresses are read from their X-Forwarded-For")
 	slot := f.str("slot-length", "10m", "how long a bookable call slot lasts, 5m to 60m")
 	documentKey := f.str("document-key", "", "AES-256 key sealing uploaded documents: 64 hex digits or base64, e.g. from `openssl rand -hex 32`; without it documents are refused")
 	metricsToken := f.str("metrics-token", "", "bearer token Prometheus must send to read /metrics; without it /metrics is open")
@@ -76,13 +78,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return usageError{"serve: --slot-length must be a duration from 5m to 60m"}
 	}
+	proxies, err := clientip.ParseProxies(*trustProxy)
+	if err != nil {
+		ln.Close()
+		return usageError{"serve: --trust-proxy: " + err.Error() + "; list the proxies' addresses, not true or false"}
+	}
 	rateLimit, err := parseRateLimit(*apiRate)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	srv, err := server.Open(ctx, server.Config{Store: storeCfg, APIRateLimit: rateLimit, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
-		Log: log, TrustProxy: *trustProxy, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
+		DevMailbox: *devMailbox, Log: log, TrustProxy: proxies, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
 		DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc})
 	if err != nil {
 		ln.Close()

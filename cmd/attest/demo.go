@@ -48,7 +48,9 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: *data}, BaseURL: base, Log: log,
 		// The demo runs on one machine: its webhooks may go to a local receiver.
-		DocumentKey: documentKey, Webhooks: server.WebhookConfig{AllowPrivate: true}})
+		DocumentKey: documentKey, Webhooks: server.WebhookConfig{AllowPrivate: true},
+		// The demo sends no mail: its invitations are read in the dev mailbox.
+		DevMailbox: true})
 	if err != nil {
 		ln.Close()
 		return err
@@ -68,7 +70,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
   Admin area      %s/admin   (admin@demo.example, same password: the floor,
                   webhooks, API keys, staff, audit log; supervisor@demo.example
                   sees the floor, second reviews and fairness)
-  Dev mailbox     %s/dev/mailbox   (sign in first; invitations land here)
+  Dev mailbox     %s/dev/mailbox   (sign in as admin@demo.example; the demo sends
+                  no mail: invitations and reminders land here)
   API key         %s
   API reference   %s/docs
 

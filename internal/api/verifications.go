@@ -1,11 +1,13 @@
 package api
 
 import (
+	"encoding/base32"
 	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/attest-dev/attest/internal/store"
@@ -97,12 +99,8 @@ func (s *Server) listVerifications(r *http.Request) (any, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, badRequest("invalid", "status", "status must be one of the verification statuses")
 	}
-	if c := q.Get("cursor"); c != "" {
-		after, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil || len(after) == 0 || len(after) > 64 {
-			return nil, badRequest("invalid", "cursor", "cursor must be a next_cursor from an earlier page")
-		}
-		f.After = string(after)
+	if f.After, err = parseCursor(q.Get("cursor"), "ver"); err != nil {
+		return nil, err
 	}
 	list, err := s.Store.Verifications(r.Context(), f)
 	if err != nil {
@@ -111,10 +109,40 @@ func (s *Server) listVerifications(r *http.Request) (any, error) {
 	out := page[*verification.Verification]{Data: list}
 	if len(list) > limit {
 		out.Data = list[:limit]
-		next := base64.RawURLEncoding.EncodeToString([]byte(list[limit-1].ID))
+		next := cursorFor(list[limit-1].ID)
 		out.NextCursor = &next
 	}
 	return out, nil
+}
+
+// idEncoding is the base32 alphabet of store.NewID: prefix, "_", then 26
+// characters holding 16 bytes.
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// cursorFor is the cursor of the page after the item with this id.
+func cursorFor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+// parseCursor reads a cursor the API issued for a list of ids with this
+// prefix; "" is the first page. Anything else, an id of another kind
+// included, is 400 invalid_cursor: a cursor that does not parse must never
+// be read as "after everything" and answered with an empty page.
+func parseCursor(c, prefix string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	bad := badRequest("invalid_cursor", "cursor", "cursor must be the next_cursor of an earlier page of this list, unchanged")
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	if err != nil || cursorFor(string(raw)) != c {
+		return "", bad
+	}
+	rest, ok := strings.CutPrefix(string(raw), prefix+"_")
+	if !ok || len(rest) != 26 {
+		return "", bad
+	}
+	if b, err := idEncoding.DecodeString(rest); err != nil || len(b) != 16 || idEncoding.EncodeToString(b) != rest {
+		return "", bad
+	}
+	return string(raw), nil
 }
 
 // onlyParams refuses query parameters the endpoint does not define, for the

@@ -1,11 +1,11 @@
 package api
 
 import (
-	"encoding/base64"
 	"net/http"
 	"time"
 
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/webhook"
 )
 
@@ -34,16 +34,26 @@ func viewEndpoint(ep *store.WebhookEndpoint) endpointView {
 // checkEndpointTarget resolves the new endpoint's host before the
 // transaction: a DNS lookup must not hold the database's write lock.
 func (s *Server) checkEndpointTarget(r *http.Request, body []byte) error {
-	var in webhook.NewEndpoint
-	if err := decodeStrict(body, &in); err != nil {
+	in, err := decodeEndpoint(body)
+	if err != nil {
 		return err
 	}
 	return s.Webhooks.Check(r.Context(), in)
 }
 
-func (s *Server) createEndpoint(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
+// decodeEndpoint reads a new endpoint. Its description is shown to staff,
+// so it gets the same character rules as every other text the API takes.
+func decodeEndpoint(body []byte) (webhook.NewEndpoint, error) {
 	var in webhook.NewEndpoint
 	if err := decodeStrict(body, &in); err != nil {
+		return in, err
+	}
+	return in, verification.CheckChars("description", in.Description, false)
+}
+
+func (s *Server) createEndpoint(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
+	in, err := decodeEndpoint(body)
+	if err != nil {
 		return 0, nil, err
 	}
 	ep, secret, err := s.Webhooks.Create(r.Context(), tx, actor(r.Context()), in)
@@ -61,13 +71,9 @@ func (s *Server) listEndpoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var after string
-	if c := q.Get("cursor"); c != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(c)
-		if err != nil || len(raw) == 0 || len(raw) > 64 {
-			return nil, badRequest("invalid", "cursor", "cursor must be a next_cursor from an earlier page")
-		}
-		after = string(raw)
+	after, err := parseCursor(q.Get("cursor"), "we")
+	if err != nil {
+		return nil, err
 	}
 	list, err := s.Store.WebhookEndpoints(r.Context(), after, limit+1)
 	if err != nil {
@@ -76,7 +82,7 @@ func (s *Server) listEndpoints(r *http.Request) (any, error) {
 	out := page[endpointView]{Data: []endpointView{}}
 	for i, ep := range list {
 		if i == limit {
-			next := base64.RawURLEncoding.EncodeToString([]byte(list[limit-1].ID))
+			next := cursorFor(list[limit-1].ID)
 			out.NextCursor = &next
 			break
 		}

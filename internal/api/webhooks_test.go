@@ -30,7 +30,9 @@ type receiver struct {
 	http *httptest.Server
 	mu   sync.Mutex
 	// fail answers this many requests with 503 before accepting.
-	fail     int
+	fail int
+	// anyTime accepts any webhook-timestamp, for tests that move the clock.
+	anyTime  bool
 	secret   string
 	got      []received
 	attempts int
@@ -71,7 +73,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature", http.StatusBadRequest)
 		return
 	}
-	if ts := r.Header.Get("webhook-timestamp"); ts != "1774605600" { // t0
+	if ts := r.Header.Get("webhook-timestamp"); ts != "1774605600" && !rc.anyTime { // t0
 		rc.t.Errorf("webhook-timestamp %s, want the clock's time", ts)
 	}
 	var p struct {
@@ -250,6 +252,62 @@ func TestWebhooksDeliverSignedEvents(t *testing.T) {
 	})
 }
 
+// An endpoint subscribed with ["*"] gets every event the feed holds, of
+// whatever type: verification.created, verification.canceled and the
+// standing.changed that lifts the overdue restriction among them.
+func TestWebhooksEveryEventType(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		e := newHookEnv(t, cfg)
+		ctx := context.Background()
+		rc := newReceiver(t)
+		rc.anyTime = true // the clock moves past the deadline below
+		var ep endpointJSON
+		e.must(201, e.call("POST", "/v1/webhook-endpoints", map[string]any{"url": rc.http.URL,
+			"events": []string{"*"}})).decode(t, &ep)
+		rc.mu.Lock()
+		rc.secret = ep.Secret
+		rc.mu.Unlock()
+		var read endpointJSON
+		e.must(200, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil)).decode(t, &read)
+		if !slices.Equal(ep.Events, []string{"*"}) || !slices.Equal(read.Events, []string{"*"}) {
+			t.Fatalf("events %v on creation, %v when read; want [*]", ep.Events, read.Events)
+		}
+
+		if _, _, err := e.api.PutFreelancer(ctx, "u-1", ana()); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.api.CreateVerification(ctx, newCase())
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(7*24*time.Hour + time.Second) // overdue: restricted
+		if st, err := e.api.Standing(ctx, "u-1"); err != nil || len(st.Restrictions) == 0 {
+			t.Fatalf("standing after the deadline %+v, %v", st, err)
+		}
+		if _, err := e.api.CancelVerification(ctx, v.ID); err != nil { // lifts it: standing.changed
+			t.Fatal(err)
+		}
+		var feed []string
+		waitFor(t, "every event of the feed delivered", func() bool {
+			page, err := e.api.Events(ctx, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed = feed[:0]
+			for _, ev := range page.Data {
+				feed = append(feed, string(ev.Type))
+			}
+			return slices.Equal(rc.types(), feed)
+		})
+		t.Logf("delivered %v", feed)
+		for _, want := range []string{"verification.created", "verification.canceled", "standing.changed"} {
+			if !slices.Contains(feed, want) {
+				t.Errorf("the feed %v lacks %s", feed, want)
+			}
+		}
+	})
+}
+
 // An endpoint down for a while gets its events once it is back, with the
 // same webhook-id on every attempt.
 func TestWebhooksRetryUntilDelivered(t *testing.T) {
@@ -360,6 +418,9 @@ func TestWebhookEndpointsRefuseBadInput(t *testing.T) {
 		{"no events", `{"url": "https://93.184.215.14/hooks", "events": []}`, 400, "required", "events"},
 		{"unknown event", `{"url": "https://93.184.215.14/hooks", "events": ["verification.created", "user.deleted"]}`, 400, "invalid", "events[1]"},
 		{"repeated event", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed", "standing.changed"]}`, 400, "duplicate", "events[1]"},
+		{"every type with a name", `{"url": "https://93.184.215.14/hooks", "events": ["*", "standing.changed"]}`, 400, "invalid", "events[0]"},
+		{"a name with every type", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed", "*"]}`, 400, "invalid", "events[1]"},
+		{"a pattern", `{"url": "https://93.184.215.14/hooks", "events": ["verification.*"]}`, 400, "invalid", "events[0]"},
 		{"unknown field", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed"], "secret": "mine"}`, 400, "unknown_field", "secret"},
 		{"events not a list", `{"url": "https://93.184.215.14/hooks", "events": "standing.changed"}`, 400, "wrong_type", "events"},
 		{"long description", `{"url": "https://93.184.215.14/hooks", "events": ["standing.changed"], "description": "` + strings.Repeat("x", 201) + `"}`, 400, "too_long", "description"},

@@ -3,6 +3,7 @@ package auth
 import (
 	"container/list"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -30,6 +31,9 @@ type LoginLimiter struct {
 	window      time.Duration
 	clock       func() time.Time
 	maxKeys     int
+	// growing makes each failure after the first wait twice as long as
+	// the one before (1 s, 2 s, 4 s, …) until maxFailures lock the key.
+	growing bool
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *loginEntry
@@ -68,6 +72,55 @@ func NewLoginLimiter(maxFailures int, window time.Duration, clock func() time.Ti
 	}
 }
 
+// WithGrowingDelay makes the limiter ask, after the second failure of a
+// key, a wait that doubles with each failure (1 s, 2 s, 4 s, …) before the
+// next attempt, on top of the lock at maxFailures.
+func (l *LoginLimiter) WithGrowingDelay() *LoginLimiter {
+	l.growing = true
+	return l
+}
+
+// Throttle is a key that may not try now, and until when.
+type Throttle struct {
+	Key   string
+	Until time.Time
+}
+
+// Throttled lists the keys that may not try now, with prefix, soonest
+// free first.
+func (l *LoginLimiter) Throttled(prefix string) []Throttle {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock()
+	l.pruneExpired(now.Add(-l.window))
+	var out []Throttle
+	for key, el := range l.entries {
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		if wait := l.wait(el.Value.(*loginEntry), now); wait > 0 {
+			out = append(out, Throttle{Key: key, Until: now.Add(wait)})
+		}
+	}
+	slices.SortFunc(out, func(a, b Throttle) int { return a.Until.Compare(b.Until) })
+	return out
+}
+
+// wait is how long e's key must wait at now; 0 when it may try.
+func (l *LoginLimiter) wait(e *loginEntry, now time.Time) time.Duration {
+	e.prune(now.Add(-l.window))
+	n := len(e.failures)
+	if n >= l.maxFailures {
+		return e.failures[0].Add(l.window).Sub(now)
+	}
+	if l.growing && n >= 2 {
+		if next := e.last().Add(time.Second << (n - 2)); now.Before(next) {
+			return next.Sub(now)
+		}
+	}
+	return 0
+}
+
 // Allow reports whether a login for key may be attempted now. If not,
 // retryAfter is how long until it may.
 func (l *LoginLimiter) Allow(key string) (ok bool, retryAfter time.Duration) {
@@ -81,12 +134,10 @@ func (l *LoginLimiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	if !found {
 		return true, 0
 	}
-	e := el.Value.(*loginEntry)
-	e.prune(cutoff)
-	if len(e.failures) < l.maxFailures {
-		return true, 0
+	if wait := l.wait(el.Value.(*loginEntry), now); wait > 0 {
+		return false, wait
 	}
-	return false, e.failures[0].Add(l.window).Sub(now)
+	return true, 0
 }
 
 // Failure records a failed login for key.

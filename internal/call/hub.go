@@ -121,9 +121,16 @@ func (h *hub) byRole(role string) map[string]map[*client]bool {
 }
 
 // add registers a connection and gives it an id unique across nodes.
-func (h *hub) add(c *client) {
+func (h *hub) add(c *client) { h.addUpTo(c, 0) }
+
+// addUpTo adds c unless its person already has max connections here (0: no
+// cap), and reports whether it did.
+func (h *hub) addUpTo(c *client, max int) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if max > 0 && len(h.byRole(c.role)[c.who]) >= max {
+		return false
+	}
 	h.conns++
 	c.id = fmt.Sprintf("%s-%d", h.node, h.conns)
 	set := h.byRole(c.role)[c.who]
@@ -132,6 +139,7 @@ func (h *hub) add(c *client) {
 		h.byRole(c.role)[c.who] = set
 	}
 	set[c] = true
+	return true
 }
 
 // remove forgets a connection and tells the peer, if it was in a room. It

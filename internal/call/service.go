@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/relay"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -39,6 +40,18 @@ type Service struct {
 	// Node names this process in the signaling events nodes exchange on
 	// PostgreSQL (nodes.go); a random name when empty.
 	Node string
+	// MaxPerPerson and MaxPerAddress cap live signaling sockets per person
+	// (a portal link's freelancer, an agent) and per client address;
+	// IdleTimeout closes a socket silent that long. Zero means the
+	// Default* values.
+	MaxPerPerson  int
+	MaxPerAddress int
+	IdleTimeout   time.Duration
+	// TrustProxy lists the proxies whose X-Forwarded-For is believed.
+	TrustProxy clientip.Proxies
+	// OnRefused, when set, counts a socket refused by a limit
+	// ("per_person", "per_address") or closed idle ("idle").
+	OnRefused func(limit string)
 
 	once      sync.Once
 	hub       *hub
@@ -46,6 +59,8 @@ type Service struct {
 	nudge     chan struct{}
 	nudged    chan struct{} // by another node
 	lastBeat  atomic.Int64  // the unix minute of the last uptime record
+	addrMu    sync.Mutex
+	byAddr    map[string]int // live sockets by client address
 }
 
 func (s *Service) h() *hub {
@@ -80,15 +95,20 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, role, who, name 
 		http.Error(w, "session must be 8 to 64 letters, digits, _ or -", http.StatusBadRequest)
 		return
 	}
+	c := &client{role: role, who: who, session: session, send: make(chan []byte, 32), closed: make(chan struct{})}
+	release, ok := s.admit(w, r, c)
+	if !ok {
+		return
+	}
+	defer release()
 	conn, err := websocket.Accept(w, r, nil) // refuses other origins
 	if err != nil {
+		s.h().remove(c)
 		return
 	}
 	conn.SetReadLimit(2 * MaxMessageBytes) // larger ones close; up to this, an error message
-	c := &client{role: role, who: who, session: session, send: make(chan []byte, 32), closed: make(chan struct{})}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	s.h().add(c)
 	go s.write(ctx, conn, c)
 	if err := s.welcome(ctx, c); err != nil {
 		s.Log.ErrorContext(ctx, "signaling welcome", slog.String("role", role), slog.Any("err", err))
@@ -122,9 +142,16 @@ func (s *Service) write(ctx context.Context, conn *websocket.Conn, c *client) {
 }
 
 func (s *Service) read(ctx context.Context, conn *websocket.Conn, c *client, name string) {
+	idle := orDefault(s.IdleTimeout, DefaultIdleTimeout)
 	for {
-		typ, data, err := conn.Read(ctx)
+		rctx, cancel := context.WithTimeout(ctx, idle)
+		typ, data, err := conn.Read(rctx)
+		timedOut := rctx.Err() == context.DeadlineExceeded
+		cancel()
 		if err != nil {
+			if timedOut && ctx.Err() == nil && s.OnRefused != nil {
+				s.OnRefused("idle")
+			}
 			return
 		}
 		select {

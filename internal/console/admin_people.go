@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/store"
@@ -80,6 +81,15 @@ type staffPage struct {
 	Error   string
 	Notice  string
 	Form    struct{ Email, Name, Role string }
+	// Throttled are the sign-ins held back now: an account from an
+	// address, or an address on every account.
+	Throttled []throttledSignIn
+}
+
+// throttledSignIn is one held-back sign-in as admins read it.
+type throttledSignIn struct {
+	Email, Address string
+	Until          time.Time
 }
 
 // Roles lists the roles for the forms.
@@ -104,6 +114,13 @@ func (c *Console) renderStaff(w http.ResponseWriter, r *http.Request, status int
 	if page.People, err = c.Store.AllStaff(r.Context()); err != nil {
 		c.serverError(w, r, err)
 		return
+	}
+	for _, t := range c.Limiter.Throttled("signin:") {
+		email, addr, _ := strings.Cut(strings.TrimPrefix(t.Key, "signin:"), "|")
+		page.Throttled = append(page.Throttled, throttledSignIn{Email: email, Address: addr, Until: t.Until})
+	}
+	for _, t := range c.AddressLimiter.Throttled("ip:") {
+		page.Throttled = append(page.Throttled, throttledSignIn{Email: "every account", Address: strings.TrimPrefix(t.Key, "ip:"), Until: t.Until})
 	}
 	web.Render(w, status, "admin_staff", page)
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/attest-dev/attest/internal/store"
@@ -67,6 +68,11 @@ func (c *Console) addWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := webhook.NewEndpoint{URL: r.PostForm.Get("url"), Events: r.PostForm["events"], Description: r.PostForm.Get("description")}
+	if slices.Contains(form.Events, store.EveryEventType) {
+		// The form's "every event type" box overrides the ticks below it,
+		// which a fresh form has all set; the API refuses such a mix.
+		form.Events = []string{store.EveryEventType}
+	}
 	fail := func(err error) {
 		var field *verification.FieldError
 		var rule *verification.RuleError
@@ -212,11 +218,12 @@ func (c *Console) afterAction(w http.ResponseWriter, r *http.Request, err error,
 
 func staffActor(r *http.Request) string { return "staff:" + signedIn(r.Context()).ID }
 
-// Wants reports whether the add form has an event type ticked: all of them
-// on a fresh form, what was sent on a refused one.
+// Wants reports whether the add form has an event type, or "*" for every
+// type, ticked: every named type on a fresh form, what was sent on a
+// refused one.
 func (p webhooksPage) Wants(t verification.EventType) bool {
 	if p.Form.URL == "" && len(p.Form.Events) == 0 {
-		return true
+		return t != store.EveryEventType
 	}
 	for _, e := range p.Form.Events {
 		if e == string(t) {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/webhook"
@@ -37,16 +37,22 @@ type Console struct {
 	Workflow *workflow.Workflow
 	Calls    *call.Service
 	Limiter  *auth.LoginLimiter
-	Now      func() time.Time
-	Log      *slog.Logger
+	// AddressLimiter counts failures from one client address over every
+	// account, a looser cap that stops one place trying many accounts;
+	// Limiter counts them per account and address, so that failing on
+	// purpose from elsewhere never locks the real person out.
+	AddressLimiter *auth.LoginLimiter
+	Now            func() time.Time
+	Log            *slog.Logger
 	// Secure marks cookies Secure and gives them the __Host- prefix; on for
 	// any https base URL.
 	Secure bool
-	// Mailbox shows the development mailbox, used when no SMTP server is set.
+	// Mailbox serves the development mailbox to admins: every email
+	// recorded, portal links included. Only under demo or --dev-mailbox.
 	Mailbox bool
 	Rand    io.Reader
-	// TrustProxy takes the client address from X-Forwarded-For.
-	TrustProxy bool
+	// TrustProxy lists the proxies whose X-Forwarded-For is believed.
+	TrustProxy clientip.Proxies
 	Webhooks   *webhook.Endpoints
 	// RequireTOTP lists the roles that must set up a TOTP second factor
 	// before they may open any page but their account's security page.
@@ -99,8 +105,9 @@ func (c *Console) Register(mux web.Router) {
 	mux.Handle("POST /agent/hours/leave/{id}/delete", c.require(c.deleteLeave, staff...))
 	c.registerAdmin(mux)
 	if c.Mailbox {
-		mux.Handle("GET /dev/mailbox", c.require(c.mailbox, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin))
-		mux.Handle("GET /dev/mailbox/{id}", c.require(c.mail, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin))
+		// Admins only: each invitation holds a freelancer's portal link.
+		mux.Handle("GET /dev/mailbox", c.require(c.mailbox, store.RoleAdmin))
+		mux.Handle("GET /dev/mailbox/{id}", c.require(c.mail, store.RoleAdmin))
 	}
 }
 
@@ -249,28 +256,49 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	form := c.loginForm(r.PostForm.Get("next"))
 	form.Email = email
 	ip := c.clientIP(r)
-	for _, key := range []string{"email:" + email, "ip:" + ip} {
-		if ok, wait := c.Limiter.Allow(key); !ok {
-			form.Error = "Too many attempts. Please wait " + roundUp(wait) + " and try again."
-			w.Header().Set("Retry-After", retryAfter(wait))
-			web.Render(w, http.StatusTooManyRequests, "login", form)
-			return
-		}
+	pair := SignInKey(email, ip)
+	if wait, ok := c.mayTry(pair, ip); !ok {
+		form.Error = "Too many attempts. Please wait " + roundUp(wait) + " and try again."
+		w.Header().Set("Retry-After", retryAfter(wait))
+		web.Render(w, http.StatusTooManyRequests, "login", form)
+		return
 	}
 	st, err := c.checkPassword(r.Context(), email, password)
 	if err != nil {
-		c.Limiter.Failure("email:" + email)
-		c.Limiter.Failure("ip:" + ip)
+		c.failed(pair, ip)
 		c.Log.InfoContext(r.Context(), "failed staff sign-in", slog.String("ip", ip))
 		form.Error = "That email and password do not match. Please try again."
 		web.Render(w, http.StatusUnauthorized, "login", form)
 		return
 	}
-	c.Limiter.Success("email:" + email)
+	c.Limiter.Success(pair)
 	c.afterFirstFactor(w, r, st, "password", form.Next)
 }
 
 var errBadCredentials = errors.New("bad credentials")
+
+// SignInKey is the limiter's key of sign-in attempts for one account from
+// one address.
+func SignInKey(email, ip string) string { return "signin:" + email + "|" + ip }
+
+// mayTry reports whether an attempt counted under key (an account and an
+// address, or a pending second factor) may be made from ip now, and if not
+// how long to wait.
+func (c *Console) mayTry(key, ip string) (time.Duration, bool) {
+	if ok, wait := c.Limiter.Allow(key); !ok {
+		return wait, false
+	}
+	if ok, wait := c.AddressLimiter.Allow("ip:" + ip); !ok {
+		return wait, false
+	}
+	return 0, true
+}
+
+// failed counts a failed attempt under key and from ip.
+func (c *Console) failed(key, ip string) {
+	c.Limiter.Failure(key)
+	c.AddressLimiter.Failure("ip:" + ip)
+}
 
 // dummyHash keeps an unknown email as slow as a wrong password, so timing
 // does not tell which staff emails exist.
@@ -349,19 +377,7 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-func (c *Console) clientIP(r *http.Request) string {
-	if c.TrustProxy {
-		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
-			first, _, _ := strings.Cut(fwd, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func (c *Console) clientIP(r *http.Request) string { return c.TrustProxy.Of(r) }
 
 func truncate(s string, n int) string {
 	if len(s) > n {

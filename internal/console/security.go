@@ -214,18 +214,15 @@ func (c *Console) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	me := signedIn(ctx)
 	ip := c.clientIP(r)
-	for _, key := range []string{"code:" + me.ID, "ip:" + ip} {
-		if ok, wait := c.Limiter.Allow(key); !ok {
-			w.Header().Set("Retry-After", retryAfter(wait))
-			c.renderSecurity(w, r, securityPage{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."},
-				http.StatusTooManyRequests)
-			return
-		}
+	if wait, ok := c.mayTry("code:"+me.ID, ip); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		c.renderSecurity(w, r, securityPage{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."},
+			http.StatusTooManyRequests)
+		return
 	}
 	_, _, err := c.checkSecondFactor(ctx, me.ID, strings.TrimSpace(r.PostFormValue("code")))
 	if errors.Is(err, errBadCredentials) {
-		c.Limiter.Failure("code:" + me.ID)
-		c.Limiter.Failure("ip:" + ip)
+		c.failed("code:"+me.ID, ip)
 		c.renderSecurity(w, r, securityPage{Error: "That code is not right. Type the code your app shows now to turn two-step sign-in off."},
 			http.StatusUnprocessableEntity)
 		return

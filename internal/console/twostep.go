@@ -73,20 +73,16 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	ip := c.clientIP(r)
-	keys := []string{"code:" + pending.StaffID, "ip:" + ip}
-	for _, key := range keys {
-		if ok, wait := c.Limiter.Allow(key); !ok {
-			w.Header().Set("Retry-After", retryAfter(wait))
-			web.Render(w, http.StatusTooManyRequests, "login_code",
-				codeForm{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."})
-			return
-		}
+	key := "code:" + pending.StaffID
+	if wait, ok := c.mayTry(key, ip); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		web.Render(w, http.StatusTooManyRequests, "login_code",
+			codeForm{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."})
+		return
 	}
 	st, how, err := c.checkSecondFactor(r.Context(), pending.StaffID, code)
 	if errors.Is(err, errBadCredentials) {
-		for _, key := range keys {
-			c.Limiter.Failure(key)
-		}
+		c.failed(key, ip)
 		c.Log.InfoContext(r.Context(), "failed staff sign-in code", slog.String("ip", ip))
 		web.Render(w, http.StatusUnauthorized, "login_code",
 			codeForm{Error: "That code is not right, or was used already. Please try the next code from your app."})
@@ -96,7 +92,7 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	c.Limiter.Success(keys[0])
+	c.Limiter.Success(key)
 	c.clearTicket(w, "2fa")
 	c.signInNow(w, r, st, map[string]string{"method": pending.Method, "second_factor": how}, pending.Next)
 }

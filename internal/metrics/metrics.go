@@ -37,6 +37,7 @@ type Metrics struct {
 	decisions *prometheus.CounterVec
 	webhooks  *prometheus.CounterVec
 	requests  *prometheus.HistogramVec
+	limits    *prometheus.CounterVec
 }
 
 // New builds the metrics of the attest whose data is in st; now is its clock,
@@ -58,6 +59,10 @@ func New(st *store.Store, now func() time.Time) *Metrics {
 			Name: "attest_webhook_deliveries_total",
 			Help: "Webhook delivery attempts, by result.",
 		}, []string{"result"}),
+		limits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "attest_limit_refusals_total",
+			Help: "Requests and connections refused or closed by a limit, by limit (per_person, per_address, idle: signaling sockets; uploads: concurrent uploads).",
+		}, []string{"limit"}),
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "attest_http_request_duration_seconds",
 			Help:    "Time to answer HTTP requests, by route (the pattern that served it, never the path), method and status code.",
@@ -77,7 +82,10 @@ func New(st *store.Store, now func() time.Time) *Metrics {
 	for _, result := range []string{"delivered", "failed"} {
 		m.webhooks.WithLabelValues(result)
 	}
-	m.registry.MustRegister(m.queueWait, m.decisions, m.webhooks, m.requests,
+	for _, limit := range []string{"per_person", "per_address", "idle", "uploads"} {
+		m.limits.WithLabelValues(limit)
+	}
+	m.registry.MustRegister(m.queueWait, m.decisions, m.webhooks, m.requests, m.limits,
 		&database{store: st, now: now},
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector())
@@ -98,6 +106,11 @@ func (m *Metrics) QueueWait(waited time.Duration) {
 // Decision counts a decision (workflow.Workflow.OnDecision).
 func (m *Metrics) Decision(stage string, d verification.Decision) {
 	m.decisions.WithLabelValues(stage, string(d)).Inc()
+}
+
+// LimitRefused counts a request or connection refused or closed by a limit.
+func (m *Metrics) LimitRefused(limit string) {
+	m.limits.WithLabelValues(limit).Inc()
 }
 
 // WebhookDelivered counts one webhook delivery attempt by its result

@@ -26,10 +26,25 @@ type Portal struct {
 	Calls    *call.Service
 	Now      func() time.Time
 	Log      *slog.Logger
+	// MaxUploads caps the uploads (documents, appeals with a document)
+	// read at once; DefaultMaxUploads when zero. OnRefused counts one
+	// refused ("uploads").
+	MaxUploads int
+	OnRefused  func(limit string)
+
+	uploads chan struct{}
 }
+
+// DefaultMaxUploads bounds the memory uploads take: each is read whole
+// (at most 10 MB) to be sealed without a plain copy on disk.
+const DefaultMaxUploads = 16
 
 // Register adds the portal's routes to mux.
 func (p *Portal) Register(mux web.Router) {
+	if p.MaxUploads <= 0 {
+		p.MaxUploads = DefaultMaxUploads
+	}
+	p.uploads = make(chan struct{}, p.MaxUploads)
 	mux.HandleFunc("GET /v/{token}", p.home)
 	mux.HandleFunc("POST /v/{token}/queue", p.joinQueue)
 	mux.HandleFunc("POST /v/{token}/queue/leave", p.leaveQueue)
@@ -37,9 +52,9 @@ func (p *Portal) Register(mux web.Router) {
 	mux.HandleFunc("POST /v/{token}/phone", p.phone)
 	mux.HandleFunc("GET /v/{token}/phone/{file}", p.phoneQR)
 	mux.HandleFunc("GET /p/{code}", p.useHandoff)
-	mux.HandleFunc("POST /v/{token}/appeal", p.appeal)
+	mux.HandleFunc("POST /v/{token}/appeal", p.oneOfUploads(p.appeal))
 	mux.HandleFunc("POST /v/{token}/accommodation", p.accommodate)
-	mux.HandleFunc("POST /v/{token}/documents", p.upload)
+	mux.HandleFunc("POST /v/{token}/documents", p.oneOfUploads(p.upload))
 	mux.HandleFunc("POST /v/{token}/documents/{id}/remove", p.removeDocument)
 	mux.HandleFunc("POST /v/{token}/documents/submit", p.submitDocuments)
 	mux.HandleFunc("POST /v/{token}/book", p.book)
@@ -97,6 +112,24 @@ type page struct {
 	UpheldAt string
 }
 
+// oneOfUploads runs an upload when fewer than MaxUploads are being read,
+// and otherwise answers 503 with a Retry-After at once.
+func (p *Portal) oneOfUploads(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case p.uploads <- struct{}{}:
+			defer func() { <-p.uploads }()
+			next(w, r)
+		default:
+			if p.OnRefused != nil {
+				p.OnRefused("uploads")
+			}
+			w.Header().Set("Retry-After", "30")
+			web.RenderIn(w, http.StatusServiceUnavailable, browserCatalog(r), "portal_error", busy)
+		}
+	}
+}
+
 // ClaimLabel names one of the case's claims for people.
 func (pg page) ClaimLabel(key string) string {
 	for _, c := range pg.Claims {
@@ -119,6 +152,7 @@ var (
 	openFailed  = problem{"problem.open_failed.title", "problem.open_failed.message", "problem.open_failed.next"}
 	doFailed    = problem{"problem.do_failed.title", "problem.do_failed.message", "problem.do_failed.next"}
 	codeSpent   = problem{"problem.code_spent.title", "problem.code_spent.message", "problem.code_spent.next"}
+	busy        = problem{"problem.busy.title", "problem.busy.message", "problem.busy.next"}
 )
 
 // catalog is the language a freelancer's pages are shown in.

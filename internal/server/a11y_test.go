@@ -49,8 +49,6 @@ func TestBrowserOtherPagesAreAccessible(t *testing.T) {
 	do(t, staff, chromedp.SetValue(byTest("login-password"), "correct horse battery"))
 	click(t, staff, "login-submit")
 	visible(t, staff, "go-online")
-	do(t, staff, chromedp.Navigate(base+"/dev/mailbox"))
-	audit(t, staff, "dev mailbox")
 	do(t, staff, chromedp.Navigate(base+"/agent/hours"))
 	screenshot(t, staff, "agent-3-hours")
 	audit(t, staff, "working hours")

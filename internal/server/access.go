@@ -88,8 +88,6 @@ var access = map[string]Access{
 	"POST /account/security/totp/remove":               Staff,
 	"POST /account/sessions/{id}/revoke":               Staff,
 	"POST /account/sessions/revoke-others":             Staff,
-	"GET /dev/mailbox":                                 Staff, // only without SMTP, for development
-	"GET /dev/mailbox/{id}":                            Staff,
 	"GET /agent/reviews":                               Reviewer,
 	"GET /agent/reviews/{id}":                          Reviewer,
 	"POST /agent/reviews/{id}":                         Reviewer,
@@ -122,6 +120,8 @@ var access = map[string]Access{
 	"POST /admin/webhooks/{id}/{action}":               Admin,
 	"GET /admin/webhooks/deliveries/{id}":              Admin,
 	"POST /admin/webhooks/deliveries/{id}/replay":      Admin,
+	"GET /dev/mailbox":                                 Admin, // only under demo or --dev-mailbox: mail holds portal links
+	"GET /dev/mailbox/{id}":                            Admin,
 	"GET /v1/openapi.json":                             Public,
 }
 

@@ -37,7 +37,8 @@ var allowed = map[server.Access][]string{
 // Every route, with every kind of caller: the answer is a refusal exactly
 // when the route's rule says so, and never a server error.
 func TestEveryRouteWithEveryRole(t *testing.T) {
-	s, base := openServed(t, server.Config{Store: storetest.SQLite(t)})
+	// The dev mailbox is on so that its routes are walked too.
+	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), DevMailbox: true})
 	ctx := context.Background()
 	opened := seedCase(t, s, "u-700")
 	token := strings.TrimPrefix(opened.Link.URL, base+"/v/")

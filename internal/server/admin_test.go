@@ -305,7 +305,7 @@ func TestAdminAudit(t *testing.T) {
 // The admin pages pass axe-core, and the floor refreshes itself.
 func TestBrowserAdminPages(t *testing.T) {
 	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now,
-		Webhooks: server.WebhookConfig{AllowPrivate: true}})
+		Webhooks: server.WebhookConfig{AllowPrivate: true}, DevMailbox: true})
 	addStaff(t, s, "ada@example.com", store.RoleAdmin, adminPassword)
 	seedCase(t, s, "u-950")
 	seedCase(t, s, "u-951")
@@ -332,7 +332,7 @@ func TestBrowserAdminPages(t *testing.T) {
 	audit(t, ctx, "webhooks with a new secret")
 	for _, p := range []struct{ path, name string }{
 		{"/admin/api-keys", "API keys"}, {"/admin/staff", "staff"}, {"/admin/policy", "policy"}, {"/admin/questions", "questions"},
-		{"/admin/audit?verify=1", "audit log"},
+		{"/admin/audit?verify=1", "audit log"}, {"/dev/mailbox", "dev mailbox"},
 	} {
 		do(t, ctx, chromedp.Navigate(base+p.path))
 		waitFor(t, ctx, p.name, `document.readyState === 'complete'`)

@@ -26,6 +26,7 @@ import (
 	"github.com/attest-dev/attest/internal/apidocs"
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/jobs"
@@ -45,16 +46,25 @@ import (
 type Config struct {
 	Store   store.Config
 	BaseURL string // how people reach this service, e.g. https://verify.example.com
-	SMTP    string // smtp:// or smtps:// URL; empty keeps mail in the dev mailbox
+	SMTP    string // smtp:// or smtps:// URL; empty records mail but sends none
 	Log     *slog.Logger
 	Now     func() time.Time
 	// JobPoll is how often idle job workers look for work.
 	JobPoll time.Duration
-	// TrustProxy takes client addresses from X-Forwarded-For.
-	TrustProxy bool
+	// TrustProxy lists the reverse proxies whose X-Forwarded-For is
+	// believed (clientip.Proxies); empty trusts nobody.
+	TrustProxy clientip.Proxies
+	// DevMailbox shows every email recorded, portal links included, to
+	// admins at /dev/mailbox: for demo and development only.
+	DevMailbox bool
 	Call       CallConfig
 	// SlotLength is how long a bookable call slot lasts (default 10 minutes).
 	SlotLength time.Duration
+	// MaxUploads caps uploads read at once (portal.DefaultMaxUploads when zero).
+	MaxUploads int
+	// BodyReadTimeout is how long a request's body may take to arrive
+	// (DefaultBodyReadTimeout when zero); uploads get UploadReadTimeout.
+	BodyReadTimeout time.Duration
 	// MetricsToken, when set, is the bearer token Prometheus must send to
 	// read /metrics; empty serves /metrics to anyone.
 	MetricsToken string
@@ -117,6 +127,10 @@ type CallConfig struct {
 	Tick time.Duration
 	// HandleTime is the expected length of a call, for wait estimates.
 	HandleTime time.Duration
+	// MaxSocketsPerPerson and MaxSocketsPerAddress cap live signaling
+	// sockets; SocketIdle closes a silent one (call.Default* when zero).
+	MaxSocketsPerPerson, MaxSocketsPerAddress int
+	SocketIdle                                time.Duration
 }
 
 // Server is a running attest.
@@ -129,6 +143,7 @@ type Server struct {
 	Webhooks *webhook.Endpoints
 	fanout   *webhook.Dispatcher
 	routes   []Route
+	bodyRead time.Duration
 	handler  http.Handler
 	log      *slog.Logger
 }
@@ -186,6 +201,15 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 		if sender, err = notify.NewSMTPSender(cfg.SMTP); err != nil {
 			return nil, fmt.Errorf("--smtp: %w", err)
 		}
+	} else if !cfg.DevMailbox {
+		// Without a sender the email worker marks each email done at once
+		// (transport "mailbox"): it stays in the database, unsent for good.
+		cfg.Log.Warn("mail is not being sent: no --smtp is set, so invitations, reminders and results are only recorded " +
+			"in the database and nobody receives them, now or later; give --smtp to send mail " +
+			"(or --dev-mailbox to let admins read them at /dev/mailbox, for development only)")
+	}
+	if cfg.DevMailbox {
+		cfg.Log.Info("the dev mailbox is on: admins can read every email, portal links included, at /dev/mailbox (development only)")
 	}
 	var sealer *evidence.Sealer
 	if cfg.DocumentKey != "" {
@@ -236,12 +260,13 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	slots.Service = calls
+	calls.OnRefused, calls.TrustProxy = figures.LimitRefused, cfg.TrustProxy
 
 	reference, err := apidocs.New(api.OpenAPI())
 	if err != nil {
 		return nil, err
 	}
-	staffConsole, err := newConsole(ctx, st, wf, calls, cfg, sender == nil)
+	staffConsole, err := newConsole(ctx, st, wf, calls, cfg, cfg.DevMailbox)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +276,8 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log, Limit: cfg.APIRateLimit}
 	rt.Handle("/v1/", apiServer.Handler())
 	rt.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
-	(&portal.Portal{Store: st, Signer: signer, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log}).Register(rt)
+	(&portal.Portal{Store: st, Signer: signer, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log,
+		MaxUploads: cfg.MaxUploads, OnRefused: figures.LimitRefused}).Register(rt)
 	staffConsole.Webhooks = endpoints
 	staffConsole.Register(rt)
 	rt.Handle("GET /static/", web.Static())
@@ -282,7 +308,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
-		routes: served, handler: withRequestID(rand.Reader, measure(figures, cfg.Log, mux, secure(mux))), log: cfg.Log}, nil
+		routes: served, bodyRead: orDefault(cfg.BodyReadTimeout, DefaultBodyReadTimeout), handler: withRequestID(rand.Reader, measure(figures, cfg.Log, mux, secure(mux))), log: cfg.Log}, nil
 }
 
 // newConsole sets up the staff pages, with the keys that sign sign-in
@@ -301,8 +327,8 @@ func newConsole(ctx context.Context, st *store.Store, wf *workflow.Workflow, cal
 		return nil, err
 	}
 	c := &console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
-		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now),
-		Secure:  strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: mailbox, TrustProxy: cfg.TrustProxy,
+		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now).WithGrowingDelay(), AddressLimiter: auth.NewLoginLimiter(30, 15*time.Minute, cfg.Now),
+		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: mailbox, TrustProxy: cfg.TrustProxy,
 		RequireTOTP: cfg.RequireTOTP, TicketKey: ticketKey, SecretSealer: sealer}
 	if o := cfg.OIDC; o.Issuer != "" {
 		issuer, err := url.Parse(o.Issuer)
@@ -447,7 +473,8 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 func newCalls(ctx context.Context, st *store.Store, wf *workflow.Workflow, cfg Config) (*call.Service, *relay.Server, error) {
 	cc := cfg.Call
 	svc := &call.Service{Store: st, Workflow: wf, Now: cfg.Now, Log: cfg.Log, RelayOnly: cc.RelayOnly, AgentCamera: cc.AgentCamera,
-		Hold: orDefault(cc.Hold, 15*time.Minute), Tick: orDefault(cc.Tick, 5*time.Second)}
+		Hold: orDefault(cc.Hold, 15*time.Minute), Tick: orDefault(cc.Tick, 5*time.Second),
+		MaxPerPerson: cc.MaxSocketsPerPerson, MaxPerAddress: cc.MaxSocketsPerAddress, IdleTimeout: cc.SocketIdle}
 	if cc.TURNExternal != "" {
 		ext, err := relay.ParseExternal(cc.TURNExternal)
 		if err != nil {
@@ -540,6 +567,30 @@ func (s *Server) Start(ctx context.Context) (stop func(context.Context) error, e
 	}, nil
 }
 
+// Body read limits: a request must arrive whole within DefaultBodyReadTimeout, an
+// upload (documents, an appeal with a document) within UploadReadTimeout,
+// so that a client sending a byte a second holds no connection for long.
+const (
+	DefaultBodyReadTimeout = 30 * time.Second
+	UploadReadTimeout      = 2 * time.Minute
+)
+
+// withReadDeadlines sets each request's read deadline from when its headers
+// arrived; WebSocket upgrades are left to their own idle deadline.
+func withReadDeadlines(next http.Handler, body time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			limit := body
+			if strings.HasSuffix(r.URL.Path, "/documents") || strings.HasSuffix(r.URL.Path, "/appeal") {
+				limit = max(body, UploadReadTimeout)
+			}
+			// Not every ResponseWriter can (a test recorder): then there is no connection to hold.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(limit))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // DrainTimeout is how long Run waits, once its context ends, for requests
 // and jobs in flight to finish. A supervisor (systemd, Docker) should wait
 // longer than this before it kills the process.
@@ -552,7 +603,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: withReadDeadlines(s.handler, s.bodyRead), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -43,14 +43,23 @@ type WebhookEndpoint struct {
 	UpdatedAt    time.Time
 }
 
+// EveryEventType, as an endpoint's only event, subscribes it to every
+// event type, those added in later versions included.
+const EveryEventType = "*"
+
 // Wants reports whether the endpoint subscribed to an event type.
 func (e *WebhookEndpoint) Wants(eventType string) bool {
 	for _, t := range e.Events {
-		if t == eventType {
+		if t == eventType || t == EveryEventType {
 			return true
 		}
 	}
 	return false
+}
+
+// WantsEvery reports whether the endpoint subscribed to every event type.
+func (e *WebhookEndpoint) WantsEvery() bool {
+	return len(e.Events) == 1 && e.Events[0] == EveryEventType
 }
 
 const endpointColumns = `id, url, events, description, salt, status, disabled_reason, after_seq, failing_since, created_at, updated_at`

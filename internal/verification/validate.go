@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -62,7 +63,7 @@ func (f *Freelancer) Validate() error {
 	if err := ValidateFreelancerID(f.ID); err != nil {
 		return err
 	}
-	if err := checkText("display_name", f.DisplayName, MaxTextLen, true); err != nil {
+	if err := checkLine("display_name", f.DisplayName, MaxTextLen, true); err != nil {
 		return err
 	}
 	if err := validateEmail(f.Email); err != nil {
@@ -85,7 +86,9 @@ func validateEmail(email string) error {
 	if err != nil || addr.Address != email || len(email) > 254 {
 		return fieldErr("email", "invalid", "must be a plain email address such as ana@example.com")
 	}
-	return nil
+	// net/mail takes UTF-8 local parts (RFC 6532), bidirectional controls
+	// included; an address is shown to people too.
+	return CheckChars("email", email, false)
 }
 
 func validateTimeZone(tz string) error {
@@ -112,7 +115,7 @@ func validateClaims(claims []Claim) error {
 			return fieldErr(at+".key", "duplicate", "claim key %q appears twice", c.Key)
 		}
 		seen[c.Key] = true
-		if err := checkText(at+".label", c.Label, MaxTextLen, true); err != nil {
+		if err := checkLine(at+".label", c.Label, MaxTextLen, true); err != nil {
 			return err
 		}
 		if err := checkText(at+".value", c.Value, MaxValueLen, false); err != nil {
@@ -133,9 +136,21 @@ func joinKinds() string {
 	return strings.Join(names, ", ")
 }
 
-// checkText rejects text that is missing, too long or carries control
-// characters that would break emails and pages.
+// checkText rejects text that is missing, too long or carries characters
+// that would break emails and pages or disguise what a reader sees (see
+// CheckChars). It is for text that may run over several lines: claim values,
+// explanations, notes.
 func checkText(field, s string, max int, required bool) error {
+	return checkLength(field, s, max, required, true)
+}
+
+// checkLine is checkText for text that is one line: names and labels, which
+// appear in email subjects and headers, lists and table cells.
+func checkLine(field, s string, max int, required bool) error {
+	return checkLength(field, s, max, required, false)
+}
+
+func checkLength(field, s string, max int, required, multiline bool) error {
 	if strings.TrimSpace(s) == "" {
 		if required {
 			return fieldErr(field, "required", "is required")
@@ -148,10 +163,59 @@ func checkText(field, s string, max int, required bool) error {
 	if n := utf8.RuneCountInString(s); n > max {
 		return fieldErr(field, "too_long", "at most %d characters, got %d", max, n)
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }) {
-		return fieldErr(field, "invalid", "must not contain control characters")
+	return CheckChars(field, s, multiline)
+}
+
+// CheckChars refuses, as a FieldError with code invalid naming field, text
+// holding a character that is never wanted in what people read:
+//
+//   - control characters (Unicode category Cc, C0 and C1 alike), except line
+//     feed and tab when multiline is true; a carriage return is always
+//     refused, so that a line break is one character everywhere;
+//   - the bidirectional controls that reorder what is shown (U+202A–U+202E
+//     embeddings and overrides, U+2066–U+2069 isolates, U+200E and U+200F
+//     marks, U+061C the Arabic letter mark), with which "Ana\u202Efdp.exe"
+//     is shown as "Anaexe.pdf" and a name can pose as another;
+//   - invisible characters that hide or split text without a trace: zero
+//     width space U+200B, word joiner and invisible operators U+2060–U+2064,
+//     deprecated format controls U+206A–U+206F, the byte-order mark U+FEFF,
+//     interlinear annotation controls U+FFF9–U+FFFB, and the line and
+//     paragraph separators U+2028 and U+2029, which break lines where a
+//     reader expects none.
+//
+// Joiners (U+200C, U+200D), soft hyphens, variation selectors and tag
+// characters stay allowed: Persian and Indic names and emoji need them, and
+// they reorder nothing.
+func CheckChars(field, s string, multiline bool) error {
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+			if !multiline {
+				return fieldErr(field, "invalid", "must be a single line, without line breaks or tabs (found U+%04X)", r)
+			}
+		case unicode.Is(unicode.Cc, r):
+			return fieldErr(field, "invalid", "must not contain control characters (found U+%04X)", r)
+		case hiddenChar(r):
+			return fieldErr(field, "invalid", "must not contain invisible or text-reordering characters (found U+%04X)", r)
+		}
 	}
 	return nil
+}
+
+// hiddenChar reports whether r is one of the bidirectional or invisible
+// format characters CheckChars refuses.
+func hiddenChar(r rune) bool {
+	switch {
+	case r == 0x061C, r == 0x200B, r == 0x200E, r == 0x200F, r == 0xFEFF:
+		return true
+	case r >= 0x2028 && r <= 0x202E: // line and paragraph separators, embeddings and overrides
+		return true
+	case r >= 0x2060 && r <= 0x2064, r >= 0x2066 && r <= 0x206F:
+		return true
+	case r >= 0xFFF9 && r <= 0xFFFB:
+		return true
+	}
+	return false
 }
 
 // Request is what a marketplace asks for when it opens a case.

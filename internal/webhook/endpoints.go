@@ -46,13 +46,22 @@ func (n *NewEndpoint) Validate(t Targets) error {
 	}
 	if len(n.Events) == 0 {
 		return &verification.FieldError{Field: "events", Code: "required",
-			Message: "events must list the event types to send, for example [\"verification.verified\"]"}
+			Message: "events must list the event types to send, for example [\"verification.verified\"], or be [\"*\"] for every type"}
 	}
 	if len(n.Events) > len(verification.EventTypes) {
 		return &verification.FieldError{Field: "events", Code: "too_many", Message: "events lists more types than exist"}
 	}
 	for i, e := range n.Events {
 		field := fmt.Sprintf("events[%d]", i)
+		if e == store.EveryEventType {
+			if len(n.Events) > 1 {
+				// Refused rather than normalised: ["*", "appeal.created"]
+				// is a list whose author meant one thing or the other.
+				return &verification.FieldError{Field: field, Code: "invalid",
+					Message: "\"*\" subscribes to every event type and must be the only entry in events"}
+			}
+			continue
+		}
 		if !slices.Contains(verification.EventTypes, verification.EventType(e)) {
 			return &verification.FieldError{Field: field, Code: "invalid", Message: fmt.Sprintf("%q is not an event type", e)}
 		}
@@ -64,7 +73,7 @@ func (n *NewEndpoint) Validate(t Targets) error {
 		return &verification.FieldError{Field: "description", Code: "too_long",
 			Message: fmt.Sprintf("description may be at most %d characters", MaxDescription)}
 	}
-	return nil
+	return verification.CheckChars("description", n.Description, false)
 }
 
 // Check validates a new endpoint and resolves its URL's host (see

@@ -28,6 +28,9 @@ func (w *Workflow) Appeal(ctx context.Context, tx *store.Tx, freelancerID, state
 	if statement == "" || utf8.RuneCountInString(statement) > MaxStatement {
 		return nil, &verification.FieldError{Field: "statement", Code: "invalid", Message: "say in 1 to 4000 characters why the decision is wrong"}
 	}
+	if err := verification.CheckChars("statement", statement, true); err != nil {
+		return nil, err
+	}
 	cases, err := tx.StandingCases(ctx, freelancerID)
 	if err != nil {
 		return nil, err

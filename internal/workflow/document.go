@@ -163,7 +163,9 @@ func (w *Workflow) OpenDocument(ctx context.Context, st *store.Staff, documentID
 func cleanFilename(name, contentType string) string {
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' || r == utf8.RuneError {
+		// Control and format characters (a right-to-left override can make
+		// "invoice\u202Efdp.exe" read as "invoiceexe.pdf") are dropped.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '"' || r == utf8.RuneError {
 			return -1
 		}
 		return r

@@ -17,6 +17,8 @@ func TestCleanFilename(t *testing.T) {
 		{"invoice.html", "application/pdf", "invoice.pdf"}, // the content decides the extension
 		{"scan.png.exe", "image/png", "scan.png"},
 		{"quote\"d\r\nname.png", "image/png", "quotedname.png"},
+		{"invoice\u202Efdp.png", "image/png", "invoicefdp.png"}, // a right-to-left override is dropped
+		{"zero\u200Bwidth.png", "image/png", "zerowidth.png"},
 		{"", "image/png", "document.png"},
 		{"   ", "application/pdf", "document.pdf"},
 		{".pdf", "application/pdf", "document.pdf"},

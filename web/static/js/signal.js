@@ -35,6 +35,10 @@ export class Signal extends EventTarget {
       this.backoff = 250;
       this.dispatchEvent(new Event('open'));
     };
+    // The server closes a socket that says nothing for minutes: a page
+    // left open pings it now and then (docs/SIGNALING.md).
+    const ping = setInterval(() => this.send('ping'), 25000);
+    ws.addEventListener('close', () => clearInterval(ping));
     ws.onmessage = (e) => {
       /** @type {Message} */
       let m;
