@@ -17,8 +17,10 @@ import (
 
 	"github.com/attest-dev/attest/internal/api"
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/portal"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -48,6 +50,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	documentKey := f.str("document-key", "", "AES-256 key sealing uploaded documents: 64 hex digits or base64, e.g. from `openssl rand -hex 32`; without it documents are refused")
 	metricsToken := f.str("metrics-token", "", "bearer token Prometheus must send to read /metrics; without it /metrics is open")
 	apiRate := f.str("api-rate-limit", "500", "requests a second each API key may make on this node, with bursts of twice that; 0 turns the limit off")
+	uploads := f.str("max-uploads", strconv.Itoa(portal.DefaultMaxUploads), "uploads read at once (each is held in memory, up to 10 MB, to be sealed)")
 	webhookPrivate := f.boolean("webhook-allow-private", false, "let webhook endpoints be private, loopback or link-local addresses and plain http (development only)")
 	call := callFlags(f)
 	security := staffSecurityFlags(f)
@@ -83,13 +86,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return usageError{"serve: --trust-proxy: " + err.Error() + "; list the proxies' addresses, not true or false"}
 	}
+	maxUploads, err := countFlag("max-uploads", *uploads, 1, 1000)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	rateLimit, err := parseRateLimit(*apiRate)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	srv, err := server.Open(ctx, server.Config{Store: storeCfg, APIRateLimit: rateLimit, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
-		DevMailbox: *devMailbox, Log: log, TrustProxy: proxies, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
+		DevMailbox: *devMailbox, Log: log, TrustProxy: proxies, MaxUploads: maxUploads, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
 		DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc})
 	if err != nil {
 		ln.Close()
@@ -136,23 +144,43 @@ func callFlags(f flags) func(baseURL string) (server.CallConfig, error) {
 	agentCamera := f.boolean("agent-camera", false, "let agents send video (by default the freelancer hears the agent and sees their first name)")
 	ports := f.str("turn-ports", "", "UDP ports the embedded TURN server relays media on, as MIN-MAX, e.g. 49160-49200 for a firewall or container (default: any)")
 	hold := f.str("queue-hold", "15m", "how long a freelancer who closed the queue page keeps their place")
+	perPerson := f.str("max-sockets-per-person", strconv.Itoa(call.DefaultMaxPerPerson), "live signaling sockets one person (a portal link, an agent) may hold")
+	perAddress := f.str("max-sockets-per-address", strconv.Itoa(call.DefaultMaxPerAddress), "live signaling sockets one client address may hold")
 	return func(baseURL string) (server.CallConfig, error) {
 		holdFor, err := time.ParseDuration(*hold)
 		if err != nil || holdFor < 0 {
 			return server.CallConfig{}, usageError{"serve: --queue-hold must be a duration such as 15m"}
+		}
+		maxPerson, err := countFlag("max-sockets-per-person", *perPerson, 1, 100)
+		if err != nil {
+			return server.CallConfig{}, err
+		}
+		maxAddress, err := countFlag("max-sockets-per-address", *perAddress, 1, 100_000)
+		if err != nil {
+			return server.CallConfig{}, err
 		}
 		portMin, portMax, err := portRange(*ports)
 		if err != nil {
 			return server.CallConfig{}, err
 		}
 		cc := server.CallConfig{TURNListen: *listen, TURNExternal: *external, RelayOnly: *relayOnly,
-			AgentCamera: *agentCamera, Hold: holdFor, TURNPortMin: portMin, TURNPortMax: portMax}
+			AgentCamera: *agentCamera, Hold: holdFor, TURNPortMin: portMin, TURNPortMax: portMax,
+			MaxSocketsPerPerson: maxPerson, MaxSocketsPerAddress: maxAddress}
 		if *external != "" {
 			return cc, nil
 		}
 		cc.TURNRelayIP, err = relayIP(*ip, baseURL)
 		return cc, err
 	}
+}
+
+// countFlag reads a whole-number flag between least and most.
+func countFlag(name, value string, least, most int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil || n < least || n > most {
+		return 0, usageError{fmt.Sprintf("serve: --%s must be a whole number from %d to %d; got %q", name, least, most, value)}
+	}
+	return n, nil
 }
 
 // portRange reads --turn-ports: empty for any port, else MIN-MAX.

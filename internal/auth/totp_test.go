@@ -95,3 +95,24 @@ func TestRecoveryCodes(t *testing.T) {
 		t.Error("different codes hash alike")
 	}
 }
+
+// FuzzCheckTOTP feeds the code check anything a person might type: it must
+// not panic, and accepts only the code of the current step or its neighbours.
+func FuzzCheckTOTP(f *testing.F) {
+	secret := []byte("12345678901234567890")
+	now := time.Unix(1_800_000_000, 0)
+	f.Add(TOTPCode(secret, TOTPStepAt(now)))
+	f.Add("000000")
+	f.Add(" 123 456 ")
+	f.Add("１２３４５６")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, code string) {
+		step, ok := CheckTOTP(secret, code, now, 0)
+		if !ok {
+			return
+		}
+		if d := step - TOTPStepAt(now); d < -1 || d > 1 {
+			t.Fatalf("code %q accepted for step %d, %d steps away", code, step, d)
+		}
+	})
+}

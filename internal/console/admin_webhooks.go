@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
@@ -35,7 +36,7 @@ type createdEndpoint struct {
 }
 
 var webhookNotices = map[string]string{
-	"enabled":  "The endpoint is enabled: new events go to it again.",
+	"enabled":  "The endpoint is enabled: new events go to it again. What it missed is not sent until you replay it.",
 	"disabled": "The endpoint is disabled: nothing is sent to it until it is enabled.",
 	"replayed": "The delivery is on its way again.",
 	"deleted":  "The endpoint is deleted.",
@@ -109,9 +110,18 @@ type endpointPage struct {
 	Notice     string
 	Endpoint   *store.WebhookEndpoint
 	Deliveries []*store.WebhookDelivery
-	Counts     map[string]int
-	Undone     int
+	// Counts holds the whole log's deliveries by status.
+	Counts map[string]int
+	// Undone counts what a replay of everything undelivered sends:
+	// failed, canceled and skipped deliveries.
+	Undone int
+	// Skipped lists the newest skipped deliveries, in the events' order:
+	// events that arrived while the endpoint was disabled.
+	Skipped []*store.WebhookDelivery
 }
+
+// skippedShown is how many skipped deliveries the endpoint's page lists.
+const skippedShown = 50
 
 func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 	ep, err := c.Store.WebhookEndpoint(r.Context(), r.PathValue("id"))
@@ -130,11 +140,21 @@ func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	for _, d := range page.Deliveries {
-		page.Counts[d.Status]++
-		if d.Status == store.DeliveryFailed || d.Status == store.DeliveryCanceled {
-			page.Undone++
+	if page.Counts, err = c.Store.CountWebhookDeliveries(r.Context(), ep.ID); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	for _, status := range store.UndeliveredStatuses {
+		page.Undone += page.Counts[status]
+	}
+	if page.Counts[store.DeliverySkipped] > 0 {
+		page.Skipped, err = c.Store.WebhookDeliveries(r.Context(), store.DeliveryFilter{EndpointID: ep.ID,
+			Status: store.DeliverySkipped, Limit: skippedShown})
+		if err != nil {
+			c.serverError(w, r, err)
+			return
 		}
+		slices.SortFunc(page.Skipped, func(a, b *store.WebhookDelivery) int { return cmp.Compare(a.EventSeq, b.EventSeq) })
 	}
 	web.Render(w, http.StatusOK, "admin_webhook", page)
 }

@@ -125,6 +125,9 @@ func (p *Portal) oneOfUploads(next http.HandlerFunc) http.HandlerFunc {
 				p.OnRefused("uploads")
 			}
 			w.Header().Set("Retry-After", "30")
+			// Refused unread: closing the connection spares reading (and
+			// waiting for) up to 10 MB only to throw it away.
+			w.Header().Set("Connection", "close")
 			web.RenderIn(w, http.StatusServiceUnavailable, browserCatalog(r), "portal_error", busy)
 		}
 	}

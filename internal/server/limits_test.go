@@ -39,7 +39,7 @@ func dialStatus(t *testing.T, base, link, session string) (*websocket.Conn, int,
 // closed; each refusal says when to try again and is counted.
 func TestSocketLimits(t *testing.T) {
 	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now,
-		Call: server.CallConfig{MaxSocketsPerPerson: 2, MaxSocketsPerAddress: 3, SocketIdle: 500 * time.Millisecond}})
+		Call: server.CallConfig{MaxSocketsPerPerson: 2, MaxSocketsPerAddress: 3, SocketIdle: time.Second}})
 	a := seedCase(t, s, "u-500")
 	b := seedCase(t, s, "u-501")
 
@@ -79,7 +79,7 @@ func TestSocketLimits(t *testing.T) {
 
 	// The silent sockets are closed within the idle deadline; the pinging
 	// one stays, and the link may open another.
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(3 * time.Second)
 	if _, status, _ := dialStatus(t, base, a.Link.URL, "session-a4"); status != 0 {
 		t.Fatalf("after the silent sockets closed: %d", status)
 	}
@@ -161,41 +161,42 @@ func TestUploadsAreCapped(t *testing.T) {
 	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, DocumentKey: evidence.NewKey(), MaxUploads: 1})
 	opened := seedCase(t, s, "u-510")
 	target := base + opened.Link.URL[strings.Index(opened.Link.URL, "/v/"):] + "/documents"
-	slow, write := io.Pipe()
-	first := make(chan *http.Response, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", target, slow)
+	post := func(c *http.Client, body io.Reader) *http.Response {
+		req, _ := http.NewRequest("POST", target, body)
 		req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
-		res, err := http.DefaultClient.Do(req)
-		if err == nil {
-			res.Body.Close()
-		}
-		first <- res
-	}()
-	write.Write([]byte("--x\r\n")) // the first upload is being read
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		req, _ := http.NewRequest("POST", target, strings.NewReader("--x--\r\n"))
-		req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
-		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		res, err := noFollow.Do(req)
+		res, err := c.Do(req)
 		if err != nil {
-			t.Fatal(err)
+			return nil
 		}
 		res.Body.Close()
-		if res.StatusCode == http.StatusServiceUnavailable {
-			if res.Header.Get("Retry-After") == "" {
-				t.Fatal("503 without a Retry-After")
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a second upload while one is read: %d, want 503", res.StatusCode)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return res
 	}
-	write.Close()
-	<-first
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// A slow upload holds the one place; whichever of it and the probe
+	// arrives second is refused at once. Try until the slow one came first.
+	for attempt := 0; ; attempt++ {
+		if attempt == 20 {
+			t.Fatal("never saw a second upload refused while one is read")
+		}
+		slow, write := io.Pipe()
+		first := make(chan *http.Response, 1)
+		go func() { first <- post(http.DefaultClient, slow) }()
+		write.Write([]byte("--x\r\n")) // the slow upload has begun
+		time.Sleep(100 * time.Millisecond)
+		probe := post(noFollow, strings.NewReader("--x--\r\n"))
+		write.Close()
+		got := <-first
+		if probe == nil || probe.StatusCode != http.StatusServiceUnavailable {
+			if got != nil && got.StatusCode == http.StatusServiceUnavailable {
+				continue // the probe came first and the slow one was refused
+			}
+			t.Fatalf("a second upload while one is read: %v, want 503", probe)
+		}
+		if probe.Header.Get("Retry-After") == "" || !probe.Close {
+			t.Fatalf("refused upload headers: %v", probe.Header)
+		}
+		break
+	}
 	if docs, _ := s.Store.Documents(context.Background(), opened.Verification.ID); len(docs) != 0 {
 		t.Fatalf("documents stored: %d", len(docs))
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/attest-dev/attest/internal/verification"
@@ -87,24 +88,36 @@ func (t *Tx) EraseFreelancer(ctx context.Context, id string, at time.Time) error
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
 	}
+	cases := "(SELECT id FROM verifications WHERE freelancer_id = ?)"
 	steps := []struct{ what, query string }{
 		{"reasons", "UPDATE verifications SET reason_explanation = '', accommodation_reason = '' WHERE freelancer_id = ?"},
 		{"emails", "DELETE FROM emails WHERE freelancer_id = ?"},
 		{"documents", "DELETE FROM documents WHERE freelancer_id = ?"},
 		{"portal links", "DELETE FROM portal_links WHERE freelancer_id = ?"},
 		{"hand-off codes", "DELETE FROM handoff_codes WHERE freelancer_id = ?"},
+		{"appeal statements", "UPDATE appeals SET statement = '', note = '' WHERE freelancer_id = ?"},
+		{"outcome notes", "UPDATE claim_outcomes SET note = '' WHERE verification_id IN " + cases},
+		{"decision notes", "UPDATE decisions SET note = '' WHERE verification_id IN " + cases},
+		{"call notes", "UPDATE calls SET script = '{}' WHERE verification_id IN " + cases},
+		{"queue places", "DELETE FROM queue_entries WHERE freelancer_id = ?"},
 	}
 	for _, s := range steps {
 		if _, err := t.exec(ctx, s.query, id); err != nil {
 			return fmt.Errorf("erase %s of %s: %w", s.what, id, err)
 		}
 	}
+	// Stored answers to retried API calls hold the profile and the reason
+	// as they were sent back: every one that names the freelancer goes.
+	named := `%"` + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(id) + `"%`
+	if _, err := t.exec(ctx, `DELETE FROM idempotency_keys WHERE response LIKE ? ESCAPE '\'`, named); err != nil {
+		return fmt.Errorf("erase stored API answers about %s: %w", id, err)
+	}
 	return t.redactEvents(ctx, id)
 }
 
 // redactEvents blanks the free text in the freelancer's event snapshots (the
-// reasons' explanations), keeping the events themselves so that the feed
-// stays gap-free. Webhooks already delivered are the marketplace's to erase.
+// reasons' explanations, appeal statements and notes), keeping the events
+// themselves so that the feed stays gap-free. Webhooks already delivered are the marketplace's to erase.
 func (t *Tx) redactEvents(ctx context.Context, freelancerID string) error {
 	rows, err := t.query(ctx, "SELECT seq, data FROM events WHERE freelancer_id = ?", freelancerID)
 	if err != nil {
@@ -122,8 +135,18 @@ func (t *Tx) redactEvents(ctx context.Context, freelancerID string) error {
 		if json.Unmarshal([]byte(data), &snapshot) != nil {
 			continue
 		}
+		changed := false
 		if reason, ok := snapshot["reason"].(map[string]any); ok && reason["explanation"] != "" {
-			reason["explanation"] = ""
+			reason["explanation"], changed = "", true
+		}
+		// An appeal's statement and its decider's note are free text; a
+		// verification's statement of reasons is not (it is an object).
+		for _, field := range []string{"statement", "note"} {
+			if text, ok := snapshot[field].(string); ok && text != "" {
+				snapshot[field], changed = "", true
+			}
+		}
+		if changed {
 			out, _ := json.Marshal(snapshot)
 			redacted[seq] = string(out)
 		}

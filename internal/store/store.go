@@ -95,7 +95,9 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, "attest.db")
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// secure_delete overwrites what is deleted or replaced, so that an
+	// erased freelancer's words do not linger in free pages.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)"
 	write, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_txlock=immediate&"+common)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -106,6 +108,12 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// The database is for this service alone; its WAL and shared-memory
+	// files take the same mode.
+	if err := os.Chmod(path, 0o600); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("restrict %s: %w", path, err)
+	}
 	read, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)&"+common)
 	if err != nil {
 		write.Close()
@@ -114,6 +122,19 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	return &Store{conn: conn{q: read, stmts: new(sync.Map)}, write: write, read: read}, nil
+}
+
+// Checkpoint moves SQLite's write-ahead log into the database and empties
+// it, so that what an erasure overwrote is gone from the log too. It does
+// nothing on PostgreSQL.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.pg {
+		return nil
+	}
+	if _, err := s.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Postgres reports whether the store runs on PostgreSQL.

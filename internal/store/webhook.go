@@ -18,13 +18,20 @@ const (
 
 // Webhook delivery statuses. A delivery is pending until it is delivered,
 // fails for good (its retries are spent), or is canceled (its endpoint was
-// disabled or deleted first).
+// disabled or deleted first). A delivery made for an endpoint that was
+// disabled when its event fanned out is skipped: it has no job and no
+// attempt, and waits for an admin to replay it.
 const (
 	DeliveryPending   = "pending"
 	DeliveryDelivered = "delivered"
 	DeliveryFailed    = "failed"
 	DeliveryCanceled  = "canceled"
+	DeliverySkipped   = "skipped"
 )
+
+// UndeliveredStatuses are the statuses of deliveries that never reached
+// their endpoint and are over: what "replay everything undelivered" sends.
+var UndeliveredStatuses = []string{DeliveryFailed, DeliveryCanceled, DeliverySkipped}
 
 // WebhookEndpoint is a URL of the marketplace that receives events.
 type WebhookEndpoint struct {
@@ -246,15 +253,18 @@ type WebhookDelivery struct {
 	LastAttemptAt *time.Time
 	CreatedAt     time.Time
 	DeliveredAt   *time.Time
+	// SkippedReason says why a skipped delivery was not sent (the
+	// endpoint's state when its event fanned out). It stays after a replay.
+	SkippedReason string
 }
 
 const deliveryColumns = `id, endpoint_id, event_seq, event_id, event_type, status, attempts, last_status, last_error,
-	last_attempt_at, created_at, delivered_at`
+	last_attempt_at, created_at, delivered_at, skipped_reason`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*WebhookDelivery, error) {
 	var d WebhookDelivery
 	err := row.Scan(&d.ID, &d.EndpointID, &d.EventSeq, &d.EventID, &d.EventType, &d.Status, &d.Attempts, &d.LastStatus,
-		&d.LastError, nullTimeCol{&d.LastAttemptAt}, timeCol{&d.CreatedAt}, nullTimeCol{&d.DeliveredAt})
+		&d.LastError, nullTimeCol{&d.LastAttemptAt}, timeCol{&d.CreatedAt}, nullTimeCol{&d.DeliveredAt}, &d.SkippedReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -264,10 +274,11 @@ func scanDelivery(row interface{ Scan(...any) error }) (*WebhookDelivery, error)
 	return &d, nil
 }
 
-// InsertWebhookDelivery stores a pending delivery.
+// InsertWebhookDelivery stores a new delivery, pending (with its job) or
+// skipped (with its reason).
 func (t *Tx) InsertWebhookDelivery(ctx context.Context, d *WebhookDelivery) error {
-	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, NULL)`,
-		d.ID, d.EndpointID, d.EventSeq, d.EventID, d.EventType, d.Status, t.t(d.CreatedAt))
+	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, NULL, ?)`,
+		d.ID, d.EndpointID, d.EventSeq, d.EventID, d.EventType, d.Status, t.t(d.CreatedAt), d.SkippedReason)
 	if err != nil {
 		return fmt.Errorf("insert webhook delivery: %w", err)
 	}
@@ -320,6 +331,48 @@ func (c conn) WebhookDeliveries(ctx context.Context, f DeliveryFilter) ([]*Webho
 	return list, rows.Err()
 }
 
+// UndeliveredWebhookDeliveries lists up to limit deliveries of an endpoint
+// that never reached it and are over (failed, canceled or skipped), in the
+// events' order.
+func (c conn) UndeliveredWebhookDeliveries(ctx context.Context, endpointID string, limit int) ([]*WebhookDelivery, error) {
+	rows, err := c.query(ctx, "SELECT "+deliveryColumns+` FROM webhook_deliveries
+		WHERE endpoint_id = ? AND status IN (?, ?, ?) ORDER BY event_seq LIMIT ?`,
+		endpointID, UndeliveredStatuses[0], UndeliveredStatuses[1], UndeliveredStatuses[2], limit)
+	if err != nil {
+		return nil, fmt.Errorf("list undelivered webhook deliveries: %w", err)
+	}
+	defer rows.Close()
+	list := []*WebhookDelivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+// CountWebhookDeliveries counts an endpoint's deliveries by status, over
+// the whole log.
+func (c conn) CountWebhookDeliveries(ctx context.Context, endpointID string) (map[string]int, error) {
+	rows, err := c.query(ctx, "SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? GROUP BY status", endpointID)
+	if err != nil {
+		return nil, fmt.Errorf("count webhook deliveries: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("count webhook deliveries: %w", err)
+		}
+		counts[status] = n
+	}
+	return counts, rows.Err()
+}
+
 // WebhookAttempt is one HTTP request of a delivery.
 type WebhookAttempt struct {
 	DeliveryID string
@@ -349,7 +402,7 @@ func (t *Tx) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *We
 }
 
 // SetDeliveryStatus changes a delivery's status (a replay makes it pending
-// again; a disabled endpoint cancels it).
+// again, a skipped one too; a disabled endpoint cancels it).
 func (t *Tx) SetDeliveryStatus(ctx context.Context, id, status string) error {
 	res, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE id = ?", status, id)
 	if err != nil {
@@ -382,9 +435,10 @@ func (c conn) WebhookAttempts(ctx context.Context, deliveryID string) ([]*Webhoo
 	return list, rows.Err()
 }
 
-// PruneWebhookDeliveries deletes deliveries that ended (delivered, failed
-// or canceled) before a time, with their attempts, and endpoints deleted
-// before it that have no deliveries left. It returns how many deliveries went.
+// PruneWebhookDeliveries deletes deliveries made before a time that are
+// not pending (delivered, failed, canceled or skipped), with their
+// attempts, and endpoints deleted before it that have no deliveries left.
+// It returns how many deliveries went.
 func (t *Tx) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
 	ended := `SELECT id FROM webhook_deliveries WHERE status <> ? AND created_at < ?`
 	if _, err := t.exec(ctx, "DELETE FROM webhook_attempts WHERE delivery_id IN ("+ended+")", DeliveryPending, t.t(before)); err != nil {

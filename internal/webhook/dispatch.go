@@ -16,6 +16,9 @@ const fanoutBatch = 200
 // and endpoint that wants it, each with its job, in one transaction that
 // also moves the fan-out cursor. Events are numbered gap-free in commit
 // order (store.AppendEvent), so "every event after the cursor" misses none.
+// An endpoint that is disabled when an event fans out gets its delivery
+// too, skipped (no job, no attempt), so that what it missed can be
+// replayed once it is enabled again.
 type Dispatcher struct {
 	Store *store.Store
 	Jobs  *jobs.Queue
@@ -88,7 +91,7 @@ func (d *Dispatcher) Fanout(ctx context.Context) (int, error) {
 		now := d.Now()
 		for _, ev := range events {
 			for _, ep := range endpoints {
-				if ep.Status != store.EndpointEnabled || ev.Seq <= ep.AfterSeq || !ep.Wants(string(ev.Type)) {
+				if ev.Seq <= ep.AfterSeq || !ep.Wants(string(ev.Type)) {
 					continue
 				}
 				if err := d.deliver(ctx, tx, ep, &ev, now); err != nil {
@@ -102,11 +105,26 @@ func (d *Dispatcher) Fanout(ctx context.Context) (int, error) {
 	return taken, err
 }
 
+// deliver creates one event's delivery to one endpoint: pending with its
+// job, or skipped when the endpoint is disabled.
 func (d *Dispatcher) deliver(ctx context.Context, tx *store.Tx, ep *store.WebhookEndpoint, ev *store.Event, now time.Time) error {
 	dl := &store.WebhookDelivery{ID: store.NewID("whd", now), EndpointID: ep.ID, EventSeq: ev.Seq, EventID: ev.ID,
 		EventType: string(ev.Type), Status: store.DeliveryPending, CreatedAt: now}
+	if ep.Status != store.EndpointEnabled {
+		dl.Status, dl.SkippedReason = store.DeliverySkipped, SkippedReason(ep)
+		return tx.InsertWebhookDelivery(ctx, dl)
+	}
 	if err := tx.InsertWebhookDelivery(ctx, dl); err != nil {
 		return err
 	}
 	return d.Jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: dl.ID})
+}
+
+// SkippedReason says why an event was not sent to an endpoint: the
+// endpoint was disabled, and why it was.
+func SkippedReason(ep *store.WebhookEndpoint) string {
+	if ep.DisabledReason == "" {
+		return "the endpoint was disabled"
+	}
+	return "the endpoint was disabled: " + ep.DisabledReason
 }

@@ -143,8 +143,9 @@ var ErrEndpointDisabled = &verification.RuleError{Field: "endpoint", Code: "endp
 	Message: "the endpoint is disabled: enable it before replaying"}
 
 // Replay sends a delivery again, whatever became of it, with a fresh
-// schedule of retries. The receiver sees the same webhook-id, so it can
-// tell a replay from a new event.
+// schedule of retries; a skipped delivery is sent for the first time. The
+// receiver sees the same webhook-id, so it can tell a replay from a new
+// event.
 func (s *Endpoints) Replay(ctx context.Context, tx *store.Tx, actor, deliveryID string) error {
 	d, err := tx.WebhookDelivery(ctx, deliveryID)
 	if err != nil {
@@ -157,6 +158,10 @@ func (s *Endpoints) Replay(ctx context.Context, tx *store.Tx, actor, deliveryID 
 	if ep.Status != store.EndpointEnabled {
 		return ErrEndpointDisabled
 	}
+	return s.replay(ctx, tx, actor, ep, d)
+}
+
+func (s *Endpoints) replay(ctx context.Context, tx *store.Tx, actor string, ep *store.WebhookEndpoint, d *store.WebhookDelivery) error {
 	if err := tx.SetDeliveryStatus(ctx, d.ID, store.DeliveryPending); err != nil {
 		return err
 	}
@@ -164,25 +169,36 @@ func (s *Endpoints) Replay(ctx context.Context, tx *store.Tx, actor, deliveryID 
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_delivery.replay", Target: d.ID,
-		Details: map[string]string{"endpoint_id": ep.ID, "event_id": d.EventID}}, s.Now())
+		Details: map[string]string{"endpoint_id": ep.ID, "event_id": d.EventID, "was": d.Status}}, s.Now())
 }
 
-// ReplayUndelivered replays every failed or canceled delivery of an
-// endpoint, oldest first: what it missed while down or disabled.
+// replayBatch is how many deliveries ReplayUndelivered reads at a time.
+const replayBatch = 500
+
+// ReplayUndelivered replays every failed, canceled or skipped delivery of
+// an endpoint, in the events' order: what it missed while down or
+// disabled. Their jobs are queued in that order; they may still arrive out
+// of order, as any deliveries may, and seq orders them.
 func (s *Endpoints) ReplayUndelivered(ctx context.Context, tx *store.Tx, actor, endpointID string) (int, error) {
-	var missed []*store.WebhookDelivery
-	for _, status := range []string{store.DeliveryFailed, store.DeliveryCanceled} {
-		list, err := tx.WebhookDeliveries(ctx, store.DeliveryFilter{EndpointID: endpointID, Status: status, Limit: 10000})
-		if err != nil {
-			return 0, err
-		}
-		missed = append(missed, list...)
+	ep, err := tx.WebhookEndpoint(ctx, endpointID)
+	if err != nil {
+		return 0, err
 	}
-	slices.SortFunc(missed, func(a, b *store.WebhookDelivery) int { return int(a.EventSeq - b.EventSeq) })
-	for _, d := range missed {
-		if err := s.Replay(ctx, tx, actor, d.ID); err != nil {
-			return 0, err
+	if ep.Status != store.EndpointEnabled {
+		return 0, ErrEndpointDisabled
+	}
+	n := 0
+	for {
+		// Each one replayed is pending, so the next read starts after it.
+		missed, err := tx.UndeliveredWebhookDeliveries(ctx, endpointID, replayBatch)
+		if err != nil || len(missed) == 0 {
+			return n, err
+		}
+		for _, d := range missed {
+			if err := s.replay(ctx, tx, actor, ep, d); err != nil {
+				return 0, err
+			}
+			n++
 		}
 	}
-	return len(missed), nil
 }

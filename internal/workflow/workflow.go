@@ -108,6 +108,9 @@ func (w *Workflow) EraseFreelancer(ctx context.Context, tx *store.Tx, actor, id 
 	if err := tx.EraseFreelancer(ctx, id, now); err != nil {
 		return err
 	}
+	// Once committed, SQLite's log is folded in and emptied, so that the
+	// erased words are not left in it either.
+	tx.AfterCommit(func() { w.Store.Checkpoint(context.WithoutCancel(ctx)) })
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "freelancer.erase", Target: id}, now)
 }
 
