@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -464,4 +465,66 @@ func TestWebhookEndpointsPage(t *testing.T) {
 	if code, field := e.must(400, e.call("GET", "/v1/webhook-endpoints?limit=21", nil)).errorCode(t); code != "out_of_range" || field != "limit" {
 		t.Fatalf("limit 21: %s %s", code, field)
 	}
+}
+
+// The marketplace's receiver is down while events pile up; when it is back,
+// every event arrives, and after dropping repeats (by webhook-id) they are
+// exactly the feed's events, in seq order.
+func TestWebhooksReceiverDownThenBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		e := newHookEnvScaled(t, cfg, 5*time.Millisecond)
+		rc := newReceiver(t)
+		rc.fail = 1 << 30 // down
+		var ep endpointJSON
+		e.must(201, e.call("POST", "/v1/webhook-endpoints", map[string]any{"url": rc.http.URL, "events": []string{"*"}})).decode(t, &ep)
+		rc.mu.Lock()
+		rc.secret, rc.anyTime = ep.Secret, true
+		rc.mu.Unlock()
+		for i := range 8 {
+			id := fmt.Sprintf("u-%d", i)
+			e.must(201, e.call("PUT", "/v1/freelancers/"+id, profile()))
+			open := openCase()
+			open["freelancer_id"] = id
+			e.must(201, e.call("POST", "/v1/verifications", open))
+		}
+		waitFor(t, "attempts against the receiver while it is down", func() bool {
+			rc.mu.Lock()
+			defer rc.mu.Unlock()
+			return rc.attempts >= 8
+		})
+		rc.mu.Lock()
+		rc.fail = 0 // back
+		rc.mu.Unlock()
+		var feed []int64
+		events, err := e.srv.Store.Events(context.Background(), 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events {
+			feed = append(feed, ev.Seq)
+		}
+		waitFor(t, "every event delivered after the receiver came back", func() bool {
+			rc.mu.Lock()
+			defer rc.mu.Unlock()
+			seen := map[string]bool{}
+			for _, g := range rc.got {
+				seen[g.ID] = true
+			}
+			return len(seen) == len(feed)
+		})
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		seen := map[string]bool{}
+		var seqs []int64
+		for _, g := range rc.got {
+			if !seen[g.ID] {
+				seen[g.ID] = true
+				seqs = append(seqs, g.Seq)
+			}
+		}
+		slices.Sort(seqs)
+		if !slices.Equal(seqs, feed) {
+			t.Fatalf("delivered %v, the feed is %v", seqs, feed)
+		}
+	})
 }
