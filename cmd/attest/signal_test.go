@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"os"
-	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -26,29 +23,12 @@ func TestMain(m *testing.M) {
 func TestServeExitsOnSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(),
-				"--turn-listen", "127.0.0.1:0")
-			cmd.Env = append(os.Environ(), "ATTEST_TEST_RUN_MAIN=1")
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
+			c := startChild(t, []string{"--data", t.TempDir()})
+			if err := c.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Process.Kill()
-			lines := bufio.NewScanner(stderr)
-			for lines.Scan() && !strings.Contains(lines.Text(), "attest is serving") {
-			}
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatal(err)
-			}
-			go func() {
-				for lines.Scan() { // keep the pipe drained until the child exits
-				}
-			}()
 			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			go func() { exited <- c.cmd.Wait() }()
 			select {
 			case err := <-exited:
 				if err != nil {

@@ -262,9 +262,8 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		}
 		pg.Days = bookingDays(c, starts, loc, r.URL.Query().Get("day"))
 		if o.ScheduledFor != nil {
-			at := o.ScheduledFor.In(loc)
 			pg.BookedAt = o.ScheduledFor.UTC().Format(time.RFC3339)
-			pg.BookedFor = c.Date("date.long", at, web.ZoneName(at))
+			pg.BookedFor = longDate(c, *o.ScheduledFor, loc)
 		}
 	}
 	if o := pg.Open; o != nil && p.Workflow.Evidence != nil {

@@ -319,6 +319,11 @@ func (c conn) WebhookDeliveries(ctx context.Context, f DeliveryFilter) ([]*Webho
 	if err != nil {
 		return nil, fmt.Errorf("list webhook deliveries: %w", err)
 	}
+	return scanDeliveries(rows)
+}
+
+// scanDeliveries reads every delivery of rows and closes them.
+func scanDeliveries(rows *sql.Rows) ([]*WebhookDelivery, error) {
 	defer rows.Close()
 	list := []*WebhookDelivery{}
 	for rows.Next() {
@@ -341,16 +346,7 @@ func (c conn) UndeliveredWebhookDeliveries(ctx context.Context, endpointID strin
 	if err != nil {
 		return nil, fmt.Errorf("list undelivered webhook deliveries: %w", err)
 	}
-	defer rows.Close()
-	list := []*WebhookDelivery{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, d)
-	}
-	return list, rows.Err()
+	return scanDeliveries(rows)
 }
 
 // CountWebhookDeliveries counts an endpoint's deliveries by status, over

@@ -54,29 +54,17 @@ func (w *Workflow) Capacity(ctx context.Context) (Capacity, error) {
 	if err != nil {
 		return Capacity{}, err
 	}
-	if slot := firstSlot(all, booked, now, w.Policy.SlotLength); !slot.IsZero() {
-		c.NextFreeSlot = &slot
+	// The same search the deadlines use, on the bookings just read.
+	bookedIn := func(time.Time, time.Time) (map[string][]schedule.Interval, error) { return booked, nil }
+	first, err := schedule.FreeStarts(all, bookedIn, now, 1, w.Policy.SlotLength, slotHorizon)
+	if err != nil {
+		return Capacity{}, err
+	}
+	if len(first) > 0 {
+		c.NextFreeSlot = &first[0]
 	}
 	c.BookedShareNext7Days = bookedShare(all, booked, now, week, w.Policy.SlotLength)
 	return c, nil
-}
-
-// firstSlot searches week by week, so that the usual answer (this week)
-// costs a week of arithmetic, not two months.
-func firstSlot(all []schedule.Availability, booked map[string][]schedule.Interval, from time.Time, length time.Duration) time.Time {
-	for start := from; start.Before(from.Add(slotHorizon)); start = start.Add(7 * 24 * time.Hour) {
-		var best time.Time
-		for _, a := range all {
-			slots := a.FreeSlots(start, start.Add(7*24*time.Hour), length, booked[a.StaffID])
-			if len(slots) > 0 && (best.IsZero() || slots[0].Start.Before(best)) {
-				best = slots[0].Start
-			}
-		}
-		if !best.IsZero() {
-			return best
-		}
-	}
-	return time.Time{}
 }
 
 // bookedShare is the part of the slot time between from and to that is
