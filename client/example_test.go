@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/attest-dev/attest/client"
+	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 )
@@ -71,7 +72,7 @@ func startAttest() (baseURL, apiKey string, stop func()) {
 	}
 	h := httptest.NewUnstartedServer(nil)
 	baseURL = "http://" + h.Listener.Addr().String()
-	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: dir}, BaseURL: baseURL})
+	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: dir}, BaseURL: baseURL, Keys: keystest.Ring()})
 	if err != nil {
 		log.Fatal(err)
 	}

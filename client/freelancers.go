@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 )
 
@@ -41,6 +42,19 @@ func (c *Client) EraseFreelancer(ctx context.Context, id string) error {
 // ids attest has never seen (not verified, no restrictions).
 func (c *Client) Standing(ctx context.Context, id string) (*Standing, error) {
 	return call[Standing](ctx, c, http.MethodGet, "/v1/freelancers/"+escape(id)+"/standing", nil)
+}
+
+// ExportFreelancer returns everything attest holds about the freelancer
+// (GDPR Art. 15 and 20): the JSON document the API sends, to keep or to
+// hand to the freelancer as it is (the FreelancerExport schema of the API
+// reference). An erased freelancer's export is what remains; an id attest
+// never saw is an *Error with status 404 (see IsNotFound).
+func (c *Client) ExportFreelancer(ctx context.Context, id string) (json.RawMessage, error) {
+	out, err := call[json.RawMessage](ctx, c, http.MethodGet, "/v1/freelancers/"+escape(id)+"/export", nil)
+	if err != nil {
+		return nil, err
+	}
+	return *out, nil
 }
 
 // CreatePortalLink signs a fresh link to the freelancer's portal.

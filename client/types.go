@@ -103,6 +103,10 @@ const (
 	EventAppealResolved  EventType = "appeal.resolved"
 )
 
+// EveryEventType, as a webhook endpoint's only event type, subscribes it to
+// every type, those added later included.
+const EveryEventType EventType = "*"
+
 // Claim is one statement on a profile that a verification can check.
 type Claim struct {
 	Key   string    `json:"key"`

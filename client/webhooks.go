@@ -33,6 +33,9 @@ type WebhookEndpoint struct {
 	Status         string    `json:"status"`
 	DisabledReason *string   `json:"disabled_reason"`
 	CreatedAt      time.Time `json:"created_at"`
+	// PreviousSecretExpiresAt is set after RotateWebhookSecret while the
+	// old secret still signs messages besides the new one.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
 }
 
 // WebhookEndpointCreated is a new endpoint with its signing secret
@@ -57,6 +60,20 @@ func (c *Client) CreateWebhookEndpoint(ctx context.Context, in WebhookEndpointCr
 // GetWebhookEndpoint reads one endpoint (without its secret).
 func (c *Client) GetWebhookEndpoint(ctx context.Context, id string) (*WebhookEndpoint, error) {
 	return call[WebhookEndpoint](ctx, c, http.MethodGet, "/v1/webhook-endpoints/"+escape(id), nil)
+}
+
+// WebhookSecretRotation says how long the old secret keeps signing.
+type WebhookSecretRotation struct {
+	// PreviousSecretExpiresIn is in seconds, 0 to 604800 (7 days); nil
+	// keeps the server's default of one day, 0 stops the old secret at once.
+	PreviousSecretExpiresIn *int64 `json:"previous_secret_expires_in,omitempty"`
+}
+
+// RotateWebhookSecret gives an endpoint a new signing secret, returned this
+// once. While the old one still signs, messages carry both signatures, so
+// receivers can move to the new secret without refusing a message.
+func (c *Client) RotateWebhookSecret(ctx context.Context, id string, in WebhookSecretRotation, opts ...RequestOption) (*WebhookEndpointCreated, error) {
+	return call[WebhookEndpointCreated](ctx, c, http.MethodPost, "/v1/webhook-endpoints/"+escape(id)+"/rotate-secret", in, opts...)
 }
 
 // DeleteWebhookEndpoint removes an endpoint; nothing more is delivered to it.

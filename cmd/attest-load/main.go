@@ -16,7 +16,8 @@
 // when 4N sockets do not fit under the limit the server is started as a
 // child process of this binary instead (--server child forces that). Against
 // an attest started separately, give its --addr, its database (--data or
-// --db, which the tool writes the pairs into) and its --pid for memory.
+// --db, which the tool writes the pairs into), its --master-key-file (which
+// signs the pairs' links) and its --pid for memory.
 package main
 
 import (
@@ -35,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/loadtest"
 	"github.com/attest-dev/attest/internal/store"
 )
@@ -48,11 +50,11 @@ func main() {
 const fileMargin = 256
 
 type options struct {
-	pairs, messages, rate, dials int
-	addr, data, db, mode         string
-	pid                          int
-	idle, timeout, tick          time.Duration
-	heapProfile                  string
+	pairs, messages, rate, dials    int
+	addr, data, db, mode, masterKey string
+	pid                             int
+	idle, timeout, tick             time.Duration
+	heapProfile                     string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.addr, "addr", "", "host:port of a running attest on loopback (default: start one)")
 	fs.StringVar(&o.data, "data", "", "with --addr: that attest's SQLite directory, where the pairs are written")
 	fs.StringVar(&o.db, "db", "", "with --addr: that attest's PostgreSQL URL, where the pairs are written")
+	fs.StringVar(&o.masterKey, "master-key-file", "", "with --addr: that attest's master key file, which signs the pairs' portal links")
 	fs.IntVar(&o.pid, "pid", 0, "with --addr: that attest's process id, to read its memory and CPU")
 	fs.StringVar(&o.mode, "server", "auto", "without --addr: inproc, child, or auto (inproc when 4×pairs sockets fit under the file limit)")
 	fs.DurationVar(&o.idle, "idle", 10*time.Second, "how long to sample the server's CPU with every socket open and idle (0 skips)")
@@ -88,8 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "attest-load: --pairs, --messages, --rate and --dials must be positive")
 		return 2
 	}
-	if o.addr != "" && (o.data == "") == (o.db == "") {
-		fmt.Fprintln(stderr, "attest-load: with --addr, give that attest's --data DIR or --db URL (the pairs are written there)")
+	if o.addr != "" && ((o.data == "") == (o.db == "") || o.masterKey == "") {
+		fmt.Fprintln(stderr, "attest-load: with --addr, give that attest's --data DIR or --db URL (the pairs are written there) and its --master-key-file")
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
@@ -271,13 +274,17 @@ func external(o options) (*target, error) {
 	}
 	base := "http://" + o.addr
 	cfg := store.Config{DataDir: o.data, DatabaseURL: o.db}
+	master, err := keys.ReadFile(o.masterKey)
+	if err != nil {
+		return nil, err
+	}
 	desc := "attest at " + base
 	if o.pid != 0 {
 		desc += fmt.Sprintf(" (pid %d)", o.pid)
 	}
 	return &target{desc: desc, base: base, pid: o.pid,
 		seed: func(ctx context.Context, n int) ([]loadtest.Pair, error) {
-			return loadtest.SeedDatabase(ctx, cfg, base, n)
+			return loadtest.SeedDatabase(ctx, cfg, keys.NewRing(master), base, n)
 		},
 		close: func() error { return nil },
 	}, nil
@@ -357,7 +364,11 @@ func childServer(ctx context.Context, o options, stderr io.Writer) (*target, err
 	return &target{
 		desc: fmt.Sprintf("attest in a child process (pid %d) on %s", cmd.Process.Pid, base), base: base, pid: cmd.Process.Pid,
 		seed: func(ctx context.Context, n int) ([]loadtest.Pair, error) {
-			return loadtest.SeedDatabase(ctx, store.Config{DataDir: dir}, base, n)
+			ring, err := loadtest.LocalKeys(dir) // the child made it
+			if err != nil {
+				return nil, err
+			}
+			return loadtest.SeedDatabase(ctx, store.Config{DataDir: dir}, ring, base, n)
 		},
 		memory: func(ctx context.Context) (loadtest.GoMemory, error) {
 			if _, err := io.WriteString(in, "stats\n"); err != nil {

@@ -47,13 +47,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	devMailbox := f.boolean("dev-mailbox", false, "let admins read every email, portal links included, at /dev/mailbox (development only)")
 	trustProxy := f.str("trust-proxy", "", "the reverse proxies in front of attest, as addresses or CIDR ranges (127.0.0.1,10.0.0.0/8): client addresses are read from their X-Forwarded-For")
 	slot := f.str("slot-length", "10m", "how long a bookable call slot lasts, 5m to 60m")
-	documentKey := f.str("document-key", "", "AES-256 key sealing uploaded documents: 64 hex digits or base64, e.g. from `openssl rand -hex 32`; without it documents are refused")
+	documentKey := f.str("document-key", "", "only when upgrading from before master keys: the key documents were sealed with, so that they are sealed again under the master key")
 	metricsToken := f.str("metrics-token", "", "bearer token Prometheus must send to read /metrics; without it /metrics is open")
 	apiRate := f.str("api-rate-limit", "500", "requests a second each API key may make on this node, with bursts of twice that; 0 turns the limit off")
-	uploads := f.str("max-uploads", strconv.Itoa(portal.DefaultMaxUploads), "uploads read at once (each is held in memory, up to 10 MB, to be sealed)")
+	uploads := f.str("max-uploads", strconv.Itoa(portal.DefaultMaxUploads), "uploads read, and portal data downloads built, at once (each holds documents in memory, up to 10 MB each)")
 	webhookPrivate := f.boolean("webhook-allow-private", false, "let webhook endpoints be private, loopback or link-local addresses and plain http (development only)")
 	call := callFlags(f)
 	security := staffSecurityFlags(f)
+	masters := masterKeyFlags(f)
 	cfg := storeFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -67,6 +68,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	ring, err := masters(log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -98,7 +103,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.Open(ctx, server.Config{Store: storeCfg, APIRateLimit: rateLimit, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
 		DevMailbox: *devMailbox, Log: log, TrustProxy: proxies, MaxUploads: maxUploads, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
-		DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc})
+		Keys: ring, DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc})
 	if err != nil {
 		ln.Close()
 		return err

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
 )
@@ -27,7 +28,7 @@ type child struct {
 func startChild(t *testing.T, args []string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--turn-listen", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "ATTEST_TEST_RUN_MAIN=1")
+	cmd.Env = append(os.Environ(), "ATTEST_TEST_RUN_MAIN=1", "ATTEST_MASTER_KEY="+keystest.Hex)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

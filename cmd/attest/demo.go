@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/schedule"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
@@ -34,6 +34,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("make demo directory: %w", err)
 		}
 		*data = dir
+	} else if err := os.MkdirAll(*data, 0o700); err != nil {
+		return fmt.Errorf("make demo directory: %w", err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -41,14 +43,20 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	base := baseURLFor("", ln)
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	documentKey, err := demoDocumentKey(*data)
+	// The demo keeps its master key beside its database, so that a demo
+	// started again on the same --data opens what it sealed; a deployment
+	// keeps its key apart from the data (--master-key-file).
+	master, err := keys.ReadOrCreateFile(filepath.Join(*data, "master.key"))
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: *data}, BaseURL: base, Log: log,
+	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: *data}, BaseURL: base, Log: log, Keys: keys.NewRing(master),
+		// A demo folder from before master keys sealed its documents with
+		// this key: given once, they are sealed again under the master key.
+		DocumentKey: oldDemoDocumentKey(*data),
 		// The demo runs on one machine: its webhooks may go to a local receiver.
-		DocumentKey: documentKey, Webhooks: server.WebhookConfig{AllowPrivate: true},
+		Webhooks: server.WebhookConfig{AllowPrivate: true},
 		// The demo sends no mail: its invitations are read in the dev mailbox.
 		DevMailbox: true})
 	if err != nil {
@@ -235,17 +243,12 @@ func demoHours(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, maria, 
 	return nil
 }
 
-// demoDocumentKey keeps the demo's document key beside its database, so that
-// a demo started again on the same --data still opens its documents. A real
-// deployment keeps the key apart from the data (--document-key).
-func demoDocumentKey(dir string) (string, error) {
-	file := filepath.Join(dir, "demo-document.key")
-	if b, err := os.ReadFile(file); err == nil {
-		return strings.TrimSpace(string(b)), nil
+// oldDemoDocumentKey is the document key a demo folder from before master
+// keys kept beside its database, or "".
+func oldDemoDocumentKey(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "demo-document.key"))
+	if err != nil {
+		return ""
 	}
-	key := evidence.NewKey()
-	if err := os.WriteFile(file, []byte(key+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("demo document key: %w", err)
-	}
-	return key, nil
+	return strings.TrimSpace(string(b))
 }

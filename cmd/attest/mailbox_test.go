@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/attest-dev/attest/internal/keys/keystest"
 )
 
 // syncBuffer is written by a running command while the test reads it.
@@ -116,7 +118,7 @@ func TestServeDevMailbox(t *testing.T) {
 			if tc.env != "" {
 				t.Setenv("ATTEST_DEV_MAILBOX", tc.env)
 			}
-			args := append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir(),
+			args := append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--master-key", keystest.Hex,
 				"--turn-listen", "127.0.0.1:0", "--turn-ip", "127.0.0.1"}, tc.args...)
 			_, stderr := start(t, serveCmd, args, func(_, stderr string) bool { return servingAt(stderr) != "" })
 			warned := strings.Contains(stderr.String(), "mail is not being sent")

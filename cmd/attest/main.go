@@ -29,8 +29,11 @@ import (
 const usage = `attest verifies freelancer profiles through short live video calls.
 
 Usage:
-  attest serve   --addr HOST:PORT --data DIR [--db URL] [--base-url URL] [--smtp URL]
+  attest serve   --addr HOST:PORT --data DIR [--db URL] --master-key-file FILE [--base-url URL] [--smtp URL]
   attest demo    [--addr HOST:PORT] [--data DIR]
+  attest keys new
+  attest keys rotate --master-key-file OLD --new-master-key-file NEW [--grace 720h] (--data DIR | --db URL)
+  attest keys status (--data DIR | --db URL)
   attest apikey create --name NAME (--data DIR | --db URL)
   attest staff add --email E --role agent|supervisor|admin (--data DIR | --db URL)
   attest staff review --email E [--withdraw] (--data DIR | --db URL)
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrate(ctx, rest, stdout)
 	case cmd == "audit" && two("verify"):
 		return auditVerify(ctx, rest[1:], stdout)
+	case cmd == "keys":
+		return keysCommand(ctx, rest, stdout, stderr)
 	case cmd == "plan":
 		return plan(ctx, rest, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":

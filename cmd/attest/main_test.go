@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -141,7 +142,7 @@ func TestMigrate(t *testing.T) {
 // open case whose portal page opens.
 func TestDemoData(t *testing.T) {
 	h := httptest.NewUnstartedServer(nil)
-	srv, err := server.Open(context.Background(), server.Config{Store: storetest.SQLite(t), BaseURL: "http://" + h.Listener.Addr().String()})
+	srv, err := server.Open(context.Background(), server.Config{Store: storetest.SQLite(t), Keys: keystest.Ring(), BaseURL: "http://" + h.Listener.Addr().String()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/v1/freelancers/{id}", s.read(s.getFreelancer)},
 		{"DELETE", "/v1/freelancers/{id}", s.mutation(s.eraseFreelancer)},
 		{"GET", "/v1/freelancers/{id}/standing", s.read(s.getStanding)},
+		{"GET", "/v1/freelancers/{id}/export", s.read(s.exportFreelancer)},
 		{"POST", "/v1/freelancers/{id}/portal-links", s.mutation(s.createPortalLink)},
 		{"DELETE", "/v1/freelancers/{id}/portal-links", s.mutation(s.revokePortalLinks)},
 		{"POST", "/v1/verifications", s.mutation(s.createVerification)},
@@ -94,6 +95,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/v1/webhook-endpoints", s.read(s.listEndpoints, "limit", "cursor")},
 		{"GET", "/v1/webhook-endpoints/{id}", s.read(s.getEndpoint)},
 		{"DELETE", "/v1/webhook-endpoints/{id}", s.mutation(s.deleteEndpoint)},
+		{"POST", "/v1/webhook-endpoints/{id}/rotate-secret", s.mutation(s.rotateSecret)},
 		{"GET", "/v1/openapi.json", serveOpenAPI},
 	}
 }
@@ -193,8 +195,20 @@ func (s *Server) read(h readFunc, params ...string) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
+		if a, ok := resp.(attachment); ok {
+			w.Header().Set("Content-Disposition", `attachment; filename="`+a.filename+`"`)
+			writeRaw(w, http.StatusOK, a.body)
+			return
+		}
 		writeJSON(w, http.StatusOK, resp)
 	}
+}
+
+// attachment is a read's answer that a browser should save as a file: JSON
+// already encoded.
+type attachment struct {
+	filename string // letters, digits and ._:@- only: it is sent unescaped
+	body     []byte
 }
 
 // mutationFunc changes state inside tx and returns the status and body to send.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/api"
+	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -26,7 +27,7 @@ import (
 //	go test -run '^$' -bench StandingVsBare -benchtime 40000x ./internal/api
 func BenchmarkStandingVsBare(b *testing.B) {
 	ctx := context.Background()
-	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: b.TempDir()}, BaseURL: "http://bench",
+	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: b.TempDir()}, BaseURL: "http://bench", Keys: keystest.Ring(),
 		APIRateLimit: api.RateLimit{PerSecond: -1}}) // the path's speed, not the limiter's refusals
 	if err != nil {
 		b.Fatal(err)

@@ -80,6 +80,25 @@ func (s *Server) getStanding(r *http.Request) (any, error) {
 	return s.Workflow.Standing(r.Context(), id)
 }
 
+// exportFreelancer answers with everything held about the freelancer (GDPR
+// Art. 15 and 20), erased or not, as a file to keep. It changes nothing; the
+// workflow records the export in the audit log.
+func (s *Server) exportFreelancer(r *http.Request) (any, error) {
+	id, err := freelancerID(r)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.Workflow.Export(r.Context(), actor(r.Context()), id)
+	if err != nil {
+		return nil, err
+	}
+	body, err := e.File()
+	if err != nil {
+		return nil, err
+	}
+	return attachment{filename: e.Filename(), body: body}, nil
+}
+
 func (s *Server) createPortalLink(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
 	id, err := freelancerID(r)
 	if err != nil {

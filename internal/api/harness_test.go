@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/client"
+	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 )
@@ -52,6 +53,9 @@ func newEnvWith(t testing.TB, cfg server.Config) *env {
 	c := &clock{t: t0}
 	cfg.Now = c.Now
 	cfg.JobPoll = 50 * time.Millisecond
+	if cfg.Keys == nil {
+		cfg.Keys = keystest.Ring()
+	}
 	e := &env{t: t, clock: c}
 	var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.srv.Handler().ServeHTTP(w, r) })
 	e.http = httptest.NewServer(handler)

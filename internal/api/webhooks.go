@@ -19,14 +19,19 @@ type endpointView struct {
 	Status         string    `json:"status"`
 	DisabledReason *string   `json:"disabled_reason"`
 	CreatedAt      time.Time `json:"created_at"`
-	Secret         string    `json:"secret,omitempty"`
+	// PreviousSecretExpiresAt is set while a rotated-out secret still signs.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	Secret                  string     `json:"secret,omitempty"`
 }
 
-func viewEndpoint(ep *store.WebhookEndpoint) endpointView {
+func viewEndpoint(ep *store.WebhookEndpoint, now time.Time) endpointView {
 	v := endpointView{ID: ep.ID, URL: ep.URL, Events: ep.Events, Description: ep.Description, Status: ep.Status,
 		CreatedAt: ep.CreatedAt}
 	if ep.Status == store.EndpointDisabled {
 		v.DisabledReason = &ep.DisabledReason
+	}
+	if ep.Previous != nil && ep.PreviousUntil != nil && now.Before(*ep.PreviousUntil) {
+		v.PreviousSecretExpiresAt = ep.PreviousUntil
 	}
 	return v
 }
@@ -60,7 +65,7 @@ func (s *Server) createEndpoint(r *http.Request, tx *store.Tx, body []byte) (int
 	if err != nil {
 		return 0, nil, err
 	}
-	v := viewEndpoint(ep)
+	v := viewEndpoint(ep, s.Webhooks.Now())
 	v.Secret = secret
 	return http.StatusCreated, v, nil
 }
@@ -86,7 +91,7 @@ func (s *Server) listEndpoints(r *http.Request) (any, error) {
 			out.NextCursor = &next
 			break
 		}
-		out.Data = append(out.Data, viewEndpoint(ep))
+		out.Data = append(out.Data, viewEndpoint(ep, s.Webhooks.Now()))
 	}
 	return out, nil
 }
@@ -96,7 +101,7 @@ func (s *Server) getEndpoint(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return viewEndpoint(ep), nil
+	return viewEndpoint(ep, s.Webhooks.Now()), nil
 }
 
 func (s *Server) deleteEndpoint(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
@@ -107,4 +112,31 @@ func (s *Server) deleteEndpoint(r *http.Request, tx *store.Tx, body []byte) (int
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
+}
+
+// secretRotation is the optional body of a secret's rotation.
+type secretRotation struct {
+	PreviousSecretExpiresIn *int64 `json:"previous_secret_expires_in"`
+}
+
+func (s *Server) rotateSecret(r *http.Request, tx *store.Tx, body []byte) (int, any, error) {
+	keep := webhook.DefaultPreviousSecret
+	if len(body) > 0 {
+		var in secretRotation
+		if err := decodeStrict(body, &in); err != nil {
+			return 0, nil, err
+		}
+		if n := in.PreviousSecretExpiresIn; n != nil {
+			// Clamped only so that the conversion cannot overflow: the
+			// rotation itself judges the range.
+			keep = time.Duration(min(max(*n, -1), 1<<30)) * time.Second
+		}
+	}
+	ep, secret, err := s.Webhooks.RotateSecret(r.Context(), tx, actor(r.Context()), r.PathValue("id"), keep)
+	if err != nil {
+		return 0, nil, err
+	}
+	v := viewEndpoint(ep, s.Webhooks.Now())
+	v.Secret = secret
+	return http.StatusOK, v, nil
 }

@@ -190,7 +190,7 @@ func TestWebhooksDeliverSignedEvents(t *testing.T) {
 
 		// The secret is shown once: never in reads.
 		got := e.must(200, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil))
-		if strings.Contains(string(got.Body), "whsec_") || strings.Contains(string(got.Body), "secret") {
+		if strings.Contains(string(got.Body), "whsec_") || strings.Contains(string(got.Body), `"secret"`) {
 			t.Fatalf("the secret shows again: %s", got.Body)
 		}
 		var listed []string
@@ -525,6 +525,150 @@ func TestWebhooksReceiverDownThenBack(t *testing.T) {
 		slices.Sort(seqs)
 		if !slices.Equal(seqs, feed) {
 			t.Fatalf("delivered %v, the feed is %v", seqs, feed)
+		}
+	})
+}
+
+// rawReceiver keeps every request's signature headers and body as they
+// came, for tests that check signatures themselves.
+type rawReceiver struct {
+	http *httptest.Server
+	mu   sync.Mutex
+	got  []http.Header
+	body [][]byte
+}
+
+func newRawReceiver(t *testing.T) *rawReceiver {
+	rc := &rawReceiver{}
+	rc.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.got, rc.body = append(rc.got, r.Header.Clone()), append(rc.body, body)
+		rc.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rc.http.Close)
+	return rc
+}
+
+// last waits for the n-th request and returns it.
+func (rc *rawReceiver) last(t *testing.T, n int) (http.Header, []byte) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("webhook %d", n), func() bool { rc.mu.Lock(); defer rc.mu.Unlock(); return len(rc.got) >= n })
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.got[n-1], rc.body[n-1]
+}
+
+// verifies reports whether the reference library accepts a message with secret.
+func verifies(t *testing.T, secret string, h http.Header, body []byte) bool {
+	t.Helper()
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wh.VerifyIgnoringTimestamp(body, h) == nil
+}
+
+// A secret's rotation: the new secret is shown once; for the overlap the
+// marketplace's receivers accept messages with either secret (two
+// signatures, checked with the reference library); after it, the old one
+// no longer verifies; with an overlap of 0 it stops at once.
+func TestWebhookSecretRotation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		e := newHookEnv(t, cfg)
+		ctx := context.Background()
+		rc := newRawReceiver(t)
+		ep, err := e.api.CreateWebhookEndpoint(ctx, client.WebhookEndpointCreate{URL: rc.http.URL, Events: []client.EventType{client.EveryEventType}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.api.PutFreelancer(ctx, "u-1", ana()); err != nil {
+			t.Fatal(err)
+		}
+		event := func(n int) (http.Header, []byte) {
+			t.Helper()
+			v, err := e.api.CreateVerification(ctx, newCase())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.api.CancelVerification(ctx, v.ID); err != nil {
+				t.Fatal(err)
+			}
+			return rc.last(t, n)
+		}
+		h, body := event(1)
+		if !verifies(t, ep.Secret, h, body) || strings.Count(h.Get("webhook-signature"), "v1,") != 1 {
+			t.Fatalf("before the rotation: %q", h.Get("webhook-signature"))
+		}
+
+		rotated, err := e.api.RotateWebhookSecret(ctx, ep.ID, client.WebhookSecretRotation{})
+		if err != nil || !strings.HasPrefix(rotated.Secret, "whsec_") || rotated.Secret == ep.Secret {
+			t.Fatalf("rotated: %+v %v", rotated, err)
+		}
+		if u := rotated.PreviousSecretExpiresAt; u == nil || !u.Equal(t0.Add(24*time.Hour)) {
+			t.Fatalf("the old secret signs until %v, want a day", u)
+		}
+		read, err := e.api.GetWebhookEndpoint(ctx, ep.ID)
+		if err != nil || read.PreviousSecretExpiresAt == nil {
+			t.Fatalf("read after the rotation: %+v %v", read, err)
+		}
+		got := e.must(200, e.call("GET", "/v1/webhook-endpoints/"+ep.ID, nil))
+		if strings.Contains(string(got.Body), "whsec_") {
+			t.Fatalf("the secret shows again: %s", got.Body)
+		}
+
+		h, body = event(3)
+		if strings.Count(h.Get("webhook-signature"), "v1,") != 2 {
+			t.Fatalf("during the overlap: %q, want two signatures", h.Get("webhook-signature"))
+		}
+		for name, secret := range map[string]string{"old": ep.Secret, "new": rotated.Secret} {
+			if !verifies(t, secret, h, body) {
+				t.Errorf("during the overlap the %s secret does not verify", name)
+			}
+		}
+
+		e.clock.Advance(24 * time.Hour)
+		h, body = event(5)
+		if verifies(t, ep.Secret, h, body) || !verifies(t, rotated.Secret, h, body) {
+			t.Fatalf("after the overlap: %q", h.Get("webhook-signature"))
+		}
+		if read, _ := e.api.GetWebhookEndpoint(ctx, ep.ID); read.PreviousSecretExpiresAt != nil {
+			t.Fatal("the view still shows an old secret after it stopped signing")
+		}
+
+		zero := int64(0)
+		now, err := e.api.RotateWebhookSecret(ctx, ep.ID, client.WebhookSecretRotation{PreviousSecretExpiresIn: &zero})
+		if err != nil || now.PreviousSecretExpiresAt != nil {
+			t.Fatalf("rotated with no overlap: %+v %v", now, err)
+		}
+		h, body = event(7)
+		if verifies(t, rotated.Secret, h, body) || !verifies(t, now.Secret, h, body) {
+			t.Fatalf("with no overlap the old secret still signs: %q", h.Get("webhook-signature"))
+		}
+
+		for _, tc := range []struct {
+			body        string
+			code, field string
+		}{
+			{`{"previous_secret_expires_in": -1}`, "out_of_range", "previous_secret_expires_in"},
+			{`{"previous_secret_expires_in": 604801}`, "out_of_range", "previous_secret_expires_in"},
+			{`{"previous_secret_expires_in": 99999999999999999}`, "out_of_range", "previous_secret_expires_in"},
+			{`{"previous_secret_expires_in": "1"}`, "wrong_type", "previous_secret_expires_in"},
+			{`{"Previous_Secret_Expires_In": 1}`, "unknown_field", "Previous_Secret_Expires_In"},
+		} {
+			r := e.call("POST", "/v1/webhook-endpoints/"+ep.ID+"/rotate-secret", tc.body)
+			if code, field := r.errorCode(t); r.Status != 400 || code != tc.code || field != tc.field {
+				t.Errorf("%s: %d %s", tc.body, r.Status, r.Body)
+			}
+		}
+		if r := e.call("POST", "/v1/webhook-endpoints/we_nope/rotate-secret", ""); r.Status != 404 {
+			t.Errorf("unknown endpoint: %d %s", r.Status, r.Body)
+		}
+		// A refused rotation changed nothing: the last secret still signs alone.
+		h, body = event(9)
+		if !verifies(t, now.Secret, h, body) || strings.Count(h.Get("webhook-signature"), "v1,") != 1 {
+			t.Fatalf("after refused rotations: %q", h.Get("webhook-signature"))
 		}
 	})
 }

@@ -55,6 +55,9 @@ type PortalClaims struct {
 // PortalSigner signs and checks portal link tokens with an HMAC key.
 type PortalSigner struct {
 	key []byte
+	// older returns keys whose tokens are still accepted at a time: the
+	// keys of a rotation's grace period (see internal/keys).
+	older func(now time.Time) [][]byte
 }
 
 // NewPortalSigner returns a signer using key, which must be at least 32
@@ -64,6 +67,14 @@ func NewPortalSigner(key []byte) (*PortalSigner, error) {
 		return nil, fmt.Errorf("auth: portal signing key is %d bytes, need at least %d", len(key), minPortalKeyLen)
 	}
 	return &PortalSigner{key: bytes.Clone(key)}, nil
+}
+
+// AlsoAccept makes Parse accept tokens signed with the keys older returns
+// for the time of the check, besides the signer's own: the keys a rotation
+// keeps verifying for a grace period.
+func (s *PortalSigner) AlsoAccept(older func(now time.Time) [][]byte) *PortalSigner {
+	s.older = older
+	return s
 }
 
 // Sign returns a token for c. Tokens contain only [A-Za-z0-9_.-], so they
@@ -85,7 +96,7 @@ func (s *PortalSigner) Parse(token string, now time.Time) (PortalClaims, error) 
 	}
 	// Compare encoded MACs: this needs no decoding of attacker input and
 	// accepts exactly one spelling of each signature.
-	if !hmac.Equal([]byte(sig), []byte(s.mac(payload))) {
+	if !s.verify(payload, sig, now) {
 		return PortalClaims{}, ErrTokenSignature
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(payload)
@@ -102,9 +113,28 @@ func (s *PortalSigner) Parse(token string, now time.Time) (PortalClaims, error) 
 	return c, nil
 }
 
+// verify reports whether sig is the MAC of payload under the signer's key
+// or one of the older keys accepted at now.
+func (s *PortalSigner) verify(payload, sig string, now time.Time) bool {
+	if hmac.Equal([]byte(sig), []byte(portalMAC(s.key, payload))) {
+		return true
+	}
+	if s.older == nil {
+		return false
+	}
+	for _, k := range s.older(now) {
+		if hmac.Equal([]byte(sig), []byte(portalMAC(k, payload))) {
+			return true
+		}
+	}
+	return false
+}
+
 // mac returns the encoded MAC of an encoded payload.
-func (s *PortalSigner) mac(payload string) string {
-	h := hmac.New(sha256.New, s.key)
+func (s *PortalSigner) mac(payload string) string { return portalMAC(s.key, payload) }
+
+func portalMAC(key []byte, payload string) string {
+	h := hmac.New(sha256.New, key)
 	h.Write([]byte(portalMACPrefix))
 	h.Write([]byte(payload))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))

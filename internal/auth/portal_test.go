@@ -294,3 +294,29 @@ func FuzzParsePortalToken(f *testing.F) {
 		}
 	})
 }
+
+// A signer accepts tokens signed with the older keys it is given for the
+// time of the check, and only then; it signs with its own key alone.
+func TestPortalSignerAcceptsOlderKeys(t *testing.T) {
+	oldKey := bytes.Repeat([]byte{1}, 32)
+	graceEnds := testNow.Add(time.Hour)
+	current := testSigner(t, testPortalKey).AlsoAccept(func(now time.Time) [][]byte {
+		if now.Before(graceEnds) {
+			return [][]byte{bytes.Repeat([]byte{9}, 32), oldKey}
+		}
+		return nil
+	})
+	byOld := testSigner(t, oldKey).Sign(testClaims())
+	if _, err := current.Parse(byOld, testNow); err != nil {
+		t.Fatalf("during the grace period: %v", err)
+	}
+	if _, err := current.Parse(byOld, graceEnds); !errors.Is(err, ErrTokenSignature) {
+		t.Fatalf("after the grace period: %v, want ErrTokenSignature", err)
+	}
+	if got := current.Sign(testClaims()); got == byOld {
+		t.Fatal("the signer signs with the older key")
+	}
+	if _, err := testSigner(t, oldKey).Parse(current.Sign(testClaims()), testNow); !errors.Is(err, ErrTokenSignature) {
+		t.Fatalf("the old key accepts the new key's token: %v", err)
+	}
+}

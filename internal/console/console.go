@@ -21,7 +21,7 @@ import (
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/clientip"
-	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/webhook"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -62,8 +62,8 @@ type Console struct {
 	// TicketKey signs the short-lived cookies that carry a sign-in between
 	// its steps (see ticket).
 	TicketKey []byte
-	// SecretSealer seals TOTP secrets before they are stored.
-	SecretSealer *evidence.Sealer
+	// Keys seal TOTP secrets before they are stored.
+	Keys *keys.Ring
 }
 
 // Register adds the console's routes to mux.

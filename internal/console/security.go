@@ -9,6 +9,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/qrcode"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
@@ -138,13 +139,13 @@ func (c *Console) startTOTP(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	nonce, sealed, err := c.SecretSealer.Seal(sealID(me.ID), secret)
+	sealed, err := c.Keys.Seal(keys.TOTPSecrets, me.ID, secret)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return tx.PutPendingTOTP(r.Context(), &store.TOTP{StaffID: me.ID, Nonce: nonce, Sealed: sealed, CreatedAt: c.Now()})
+		return tx.PutPendingTOTP(r.Context(), &store.TOTP{StaffID: me.ID, KeyID: sealed.KeyID, Nonce: sealed.Nonce, Sealed: sealed.Data, CreatedAt: c.Now()})
 	})
 	if err != nil {
 		c.serverError(w, r, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
 )
@@ -133,12 +134,10 @@ func (c *Console) checkSecondFactor(ctx context.Context, staffID, code string) (
 	return st, how, nil
 }
 
-// sealID binds a sealed TOTP secret to its owner: moved to another staff
-// member's row, it does not open.
-func sealID(staffID string) string { return "totp:" + staffID }
-
+// openSecret opens a TOTP secret, which is sealed bound to its owner:
+// moved to another staff member's row, it does not open.
 func (c *Console) openSecret(t *store.TOTP) ([]byte, error) {
-	secret, err := c.SecretSealer.Open(sealID(t.StaffID), t.Nonce, t.Sealed)
+	secret, err := c.Keys.Open(keys.TOTPSecrets, t.StaffID, keys.Sealed{KeyID: t.KeyID, Nonce: t.Nonce, Data: t.Sealed})
 	if err != nil {
 		return nil, fmt.Errorf("open TOTP secret of %s: %w", t.StaffID, err)
 	}

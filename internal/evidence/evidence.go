@@ -1,22 +1,14 @@
-// Package evidence keeps the documents freelancers upload as evidence: it
-// checks what a file really is from its content, and seals it with
-// AES-256-GCM before it is stored, so that a copy of the database alone
-// reveals nothing of it.
-//
-// Each file is sealed under a fresh random 96-bit nonce, and the document's
-// id is bound in as additional data: a sealed file moved to another row does
-// not open.
+// Package evidence judges the documents freelancers upload as evidence: it
+// checks what a file really is from its content, never from its name. The
+// workflow then seals each file under the master key (internal/keys) before
+// it is stored, so that a copy of the database alone reveals nothing of it.
 package evidence
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -69,7 +61,8 @@ func Sniff(data []byte) (string, error) {
 }
 
 // ParseKey reads a 32-byte key written as 64 hexadecimal digits or as
-// standard or URL-safe base64.
+// standard or URL-safe base64: the --document-key that sealed documents
+// before master keys, given once more so that they are sealed again.
 func ParseKey(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)
 	if k, err := hex.DecodeString(s); err == nil && len(k) == KeySize {
@@ -81,56 +74,4 @@ func ParseKey(s string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("document key: want %d bytes as 64 hex digits or base64", KeySize)
-}
-
-// NewKey returns a fresh random key in the hexadecimal form ParseKey reads.
-func NewKey() string {
-	k := make([]byte, KeySize)
-	if _, err := io.ReadFull(rand.Reader, k); err != nil {
-		panic(fmt.Sprintf("evidence: read random key: %v", err)) // crypto/rand does not fail on supported systems
-	}
-	return hex.EncodeToString(k)
-}
-
-// Sealer seals and opens documents under one key.
-type Sealer struct {
-	aead cipher.AEAD
-}
-
-// NewSealer returns a Sealer for a 32-byte key.
-func NewSealer(key []byte) (*Sealer, error) {
-	if len(key) != KeySize {
-		return nil, fmt.Errorf("document key: %d bytes, want %d", len(key), KeySize)
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("document key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("document key: %w", err)
-	}
-	return &Sealer{aead: aead}, nil
-}
-
-// Seal encrypts a document under a fresh nonce, bound to its id.
-func (s *Sealer) Seal(id string, plain []byte) (nonce, sealed []byte, err error) {
-	nonce = make([]byte, s.aead.NonceSize())
-	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
-		return nil, nil, fmt.Errorf("seal document %s: %w", id, err)
-	}
-	return nonce, s.aead.Seal(nil, nonce, plain, []byte(id)), nil
-}
-
-// Open decrypts a sealed document. It fails if the ciphertext, the nonce or
-// the id differ from what Seal was given, or if the key is another.
-func (s *Sealer) Open(id string, nonce, sealed []byte) ([]byte, error) {
-	if len(nonce) != s.aead.NonceSize() {
-		return nil, fmt.Errorf("open document %s: nonce of %d bytes", id, len(nonce))
-	}
-	plain, err := s.aead.Open(nil, nonce, sealed, []byte(id))
-	if err != nil {
-		return nil, fmt.Errorf("open document %s: %w", id, err)
-	}
-	return plain, nil
 }

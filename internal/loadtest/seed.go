@@ -15,12 +15,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -167,6 +169,18 @@ type LocalOptions struct {
 	// Tick is how often the call service pushes queue places and the floor
 	// and marks connected agents as seen; zero keeps attest's default.
 	Tick time.Duration
+	// Keys are the master keys; nil uses LocalKeys(DataDir).
+	Keys *keys.Ring
+}
+
+// LocalKeys is the master key of a local server's data folder, kept in
+// master.key there (made the first time).
+func LocalKeys(dataDir string) (*keys.Ring, error) {
+	m, err := keys.ReadOrCreateFile(filepath.Join(dataDir, "master.key"))
+	if err != nil {
+		return nil, err
+	}
+	return keys.NewRing(m), nil
 }
 
 // StartLocal opens attest on the SQLite database in opts.DataDir and serves
@@ -177,8 +191,15 @@ func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
 		return nil, err
 	}
 	base := "http://" + ln.Addr().String()
+	ring := opts.Keys
+	if ring == nil {
+		if ring, err = LocalKeys(opts.DataDir); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	s, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: opts.DataDir}, BaseURL: base, Now: time.Now,
-		Log: opts.Log, Call: server.CallConfig{Tick: opts.Tick}})
+		Log: opts.Log, Call: server.CallConfig{Tick: opts.Tick}, Keys: ring})
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -214,9 +235,10 @@ func (l *Local) Close() error {
 }
 
 // SeedDatabase opens attest's database (the one a running attest uses) and
-// puts n pairs in calls in it; base is the URL that server is reached on.
-func SeedDatabase(ctx context.Context, cfg store.Config, base string, n int) ([]Pair, error) {
-	s, err := server.Open(ctx, server.Config{Store: cfg, BaseURL: base, Now: time.Now})
+// puts n pairs in calls in it; base is the URL that server is reached on,
+// and ring holds its master key, which signs the pairs' links.
+func SeedDatabase(ctx context.Context, cfg store.Config, ring *keys.Ring, base string, n int) ([]Pair, error) {
+	s, err := server.Open(ctx, server.Config{Store: cfg, BaseURL: base, Now: time.Now, Keys: ring})
 	if err != nil {
 		return nil, err
 	}

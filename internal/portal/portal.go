@@ -27,7 +27,8 @@ type Portal struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	// MaxUploads caps the uploads (documents, appeals with a document)
-	// read at once; DefaultMaxUploads when zero. OnRefused counts one
+	// read at once, and the exports built at once, which hold documents in
+	// memory too; DefaultMaxUploads when zero. OnRefused counts one
 	// refused ("uploads").
 	MaxUploads int
 	OnRefused  func(limit string)
@@ -59,6 +60,7 @@ func (p *Portal) Register(mux web.Router) {
 	mux.HandleFunc("POST /v/{token}/documents/submit", p.submitDocuments)
 	mux.HandleFunc("POST /v/{token}/book", p.book)
 	mux.HandleFunc("POST /v/{token}/book/cancel", p.cancelBooking)
+	mux.HandleFunc("GET /v/{token}/export", p.oneOfUploads(p.export)) // it holds documents in memory too
 }
 
 type page struct {
@@ -251,7 +253,7 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 				pg.UpheldAt = longDate(c, *decided.AppealUpheldAt, pg.Loc)
 			}
 		}
-		pg.TakesDocuments = p.Workflow.Evidence != nil
+		pg.TakesDocuments = p.Workflow.Keys != nil
 	}
 	if o := pg.Open; o != nil && (o.Status == verification.AwaitingFreelancer || o.Status == verification.Scheduled) {
 		loc := zoneFor(r, f)
@@ -266,7 +268,7 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 			pg.BookedFor = longDate(c, *o.ScheduledFor, loc)
 		}
 	}
-	if o := pg.Open; o != nil && p.Workflow.Evidence != nil {
+	if o := pg.Open; o != nil && p.Workflow.Keys != nil {
 		pg.TakesDocuments, pg.MaxDocuments = true, workflow.MaxDocuments
 		if pg.Documents, err = p.Store.Documents(r.Context(), o.ID); err != nil {
 			p.Log.ErrorContext(r.Context(), "portal documents", slog.Any("err", err))

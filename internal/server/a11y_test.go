@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -17,7 +16,7 @@ import (
 
 // The pages outside the call flow pass axe-core too, at phone size.
 func TestBrowserOtherPagesAreAccessible(t *testing.T) {
-	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, DocumentKey: evidence.NewKey()})
+	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
 	opened := seedCase(t, s, "u-60")
 	addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
 

@@ -65,6 +65,7 @@ var access = map[string]Access{
 	"POST /v/{token}/documents/submit":      Link,
 	"POST /v/{token}/book":                  Link,
 	"POST /v/{token}/book/cancel":           Link,
+	"GET /v/{token}/export":                 Link, // everything held about the freelancer (GDPR Art. 15 and 20)
 
 	"GET /agent":                                       Staff,
 	"POST /agent/presence":                             Staff,

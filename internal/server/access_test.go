@@ -41,12 +41,20 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), DevMailbox: true})
 	ctx := context.Background()
 	opened := seedCase(t, s, "u-700")
+	seedCase(t, s, "u-701")
 	token := strings.TrimPrefix(opened.Link.URL, base+"/v/")
 	forged := token[:len(token)-2] + "xx"
 	var key string
+	var document *store.Document
 	if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		key, err = s.Workflow.CreateAPIKey(ctx, tx, "test", "walk")
+		if key, err = s.Workflow.CreateAPIKey(ctx, tx, "test", "walk"); err != nil {
+			return err
+		}
+		// A real document, so that opening one is refused for who the
+		// caller is, not because there is nothing to open; on a case of
+		// its own, which the walk's portal requests do not change.
+		document, err = s.Workflow.AddDocument(ctx, tx, "u-701", "", "id.pdf", testPDF)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -77,6 +85,9 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 		method, path, ok := strings.Cut(route.Pattern, " ")
 		if !ok || path == "/v1/" {
 			continue // the API's catch-all is walked through its operations
+		}
+		if route.Pattern == "GET /agent/documents/{id}" {
+			path = strings.Replace(path, "{id}", document.ID, 1)
 		}
 		for _, c := range callers {
 			status, location, body := request(t, c, method, base+concrete(path, c.token), c.key)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -27,7 +26,7 @@ import (
 func TestDocumentsAskedInACall(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-		s, base := openServed(t, server.Config{Store: cfg, Now: func() time.Time { return now }, DocumentKey: evidence.NewKey()})
+		s, base := openServed(t, server.Config{Store: cfg, Now: func() time.Time { return now }})
 		ctx := context.Background()
 		for _, email := range []string{"maria@example.com", "joao@example.com"} {
 			addStaff(t, s, email, store.RoleAgent, "correct horse battery")

@@ -47,7 +47,7 @@ func upload(t *testing.T, target, claim, filename string, data []byte) string {
 
 func TestDocumentsAsEvidence(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now, DocumentKey: evidence.NewKey()})
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
 		ctx := context.Background()
 		opened := seedCase(t, s, "u-170")
 		portal := base + strings.TrimPrefix(opened.Link.URL, base)
@@ -200,23 +200,9 @@ func placeholder(cfg store.Config) string {
 	return "?"
 }
 
-func TestDocumentsNeedAKey(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
-		opened := seedCase(t, s, "u-175")
-		portal := base + strings.TrimPrefix(opened.Link.URL, base)
-		if _, page := fetch(t, portal); strings.Contains(page, "documents-title") {
-			t.Fatal("the portal offers documents with no key to seal them")
-		}
-		if got := upload(t, portal+"/documents", "", "id.pdf", testPDF); got != "documents-off" {
-			t.Fatalf("uploading without a key: %q", got)
-		}
-	})
-}
-
 func TestDocumentReviewInsteadOfACall(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now, DocumentKey: evidence.NewKey()})
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
 		ctx := context.Background()
 		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
 		addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")
@@ -356,7 +342,7 @@ func postMultipart(t *testing.T, target string, fields map[string]string, filena
 func TestAppealWithADocument(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		now := time.Now()
-		s, base := openServed(t, server.Config{Store: cfg, Now: func() time.Time { return now }, DocumentKey: evidence.NewKey()})
+		s, base := openServed(t, server.Config{Store: cfg, Now: func() time.Time { return now }})
 		ctx := context.Background()
 		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
 		addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")

@@ -13,7 +13,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store/storetest"
 )
@@ -158,7 +157,7 @@ func TestSlowBodiesAreCut(t *testing.T) {
 // Uploads are read whole into memory to be sealed: beyond the cap, one is
 // refused at once with 503 and a Retry-After, and nothing is stored.
 func TestUploadsAreCapped(t *testing.T) {
-	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, DocumentKey: evidence.NewKey(), MaxUploads: 1})
+	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, MaxUploads: 1})
 	opened := seedCase(t, s, "u-510")
 	target := base + opened.Link.URL[strings.Index(opened.Link.URL, "/v/"):] + "/documents"
 	post := func(c *http.Client, body io.Reader) *http.Response {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -245,7 +244,7 @@ func TestPortalDocumentsAsked(t *testing.T) {
 		t.Run(r.lang, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, cfg store.Config) {
 				c := &clock{now: t0}
-				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now, DocumentKey: evidence.NewKey()})
+				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now})
 				ctx := context.Background()
 				addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
 				maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")

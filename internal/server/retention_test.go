@@ -7,7 +7,6 @@ import (
 	"time"
 
 	auditlog "github.com/attest-dev/attest/internal/audit"
-	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -17,7 +16,7 @@ import (
 func TestRetention(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		now := t0
-		s := open(t, server.Config{Store: cfg, Now: func() time.Time { return now }, DocumentKey: evidence.NewKey()})
+		s := open(t, server.Config{Store: cfg, Now: func() time.Time { return now }})
 		defer s.Close()
 		ctx := context.Background()
 		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")

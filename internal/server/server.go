@@ -30,6 +30,8 @@ import (
 	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/keys"
+	"github.com/attest-dev/attest/internal/keys/rotation"
 	"github.com/attest-dev/attest/internal/metrics"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/portal"
@@ -68,8 +70,12 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token Prometheus must send to
 	// read /metrics; empty serves /metrics to anyone.
 	MetricsToken string
-	// DocumentKey is the AES-256 key that seals uploaded documents, as 64
-	// hex digits or base64 (see evidence.ParseKey). Empty refuses documents.
+	// Keys are the master keys, from which every signing and sealing key
+	// derives; Open refuses to start without a current one.
+	Keys *keys.Ring
+	// DocumentKey is the key documents were sealed with before master
+	// keys (--document-key), as 64 hex digits or base64: given once, the
+	// documents it sealed are sealed again under the master key.
 	DocumentKey string
 	Webhooks    WebhookConfig
 	// APIRateLimit bounds each API key's requests on this node
@@ -188,14 +194,15 @@ func Migrated(ctx context.Context, cfg store.Config) (*store.Store, error) {
 }
 
 func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
-	key, err := st.Secret(ctx, "portal_signing_key")
+	ring, err := setupKeys(ctx, st, cfg)
 	if err != nil {
 		return nil, err
 	}
-	signer, err := auth.NewPortalSigner(key)
+	signer, err := auth.NewPortalSigner(ring.Signing(keys.PortalLinks))
 	if err != nil {
 		return nil, err
 	}
+	signer.AlsoAccept(func(now time.Time) [][]byte { return ring.Older(keys.PortalLinks, now) })
 	var sender notify.Sender
 	if cfg.SMTP != "" {
 		if sender, err = notify.NewSMTPSender(cfg.SMTP); err != nil {
@@ -211,23 +218,13 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	if cfg.DevMailbox {
 		cfg.Log.Info("the dev mailbox is on: admins can read every email, portal links included, at /dev/mailbox (development only)")
 	}
-	var sealer *evidence.Sealer
-	if cfg.DocumentKey != "" {
-		key, err := evidence.ParseKey(cfg.DocumentKey)
-		if err != nil {
-			return nil, fmt.Errorf("--document-key: %w", err)
-		}
-		if sealer, err = evidence.NewSealer(key); err != nil {
-			return nil, fmt.Errorf("--document-key: %w", err)
-		}
-	}
 	policy := verification.DefaultPolicy()
 	policy.SlotLength = orDefault(cfg.SlotLength, policy.SlotLength)
 	figures := metrics.New(st, cfg.Now)
 	wf := &workflow.Workflow{Store: st, Policy: policy, PolicyCache: new(workflow.PolicyCache), Portal: signer,
 		BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Now: cfg.Now, LinkLifetime: 30 * 24 * time.Hour,
 		Estimator: queue.Estimator{HandleTime: orDefault(cfg.Call.HandleTime, 4*time.Minute)},
-		OnTaken:   figures.QueueWait, OnDecision: figures.Decision, Evidence: sealer}
+		OnTaken:   figures.QueueWait, OnDecision: figures.Decision, Keys: ring}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &notify.EmailWorker{Store: st, Sender: sender, Now: cfg.Now})
 	river.AddWorker(workers, &workflow.DeadlineWorker{Workflow: wf})
@@ -235,12 +232,8 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	slots := &call.SlotWorker{} // its service is made below, before any job runs
 	river.AddWorker(workers, slots)
 	river.AddWorker(workers, &workflow.RetentionWorker{Workflow: wf})
-	hooks, err := st.Secret(ctx, "webhook_signing_key")
-	if err != nil {
-		return nil, err
-	}
 	targets := webhook.Targets{AllowPrivate: cfg.Webhooks.AllowPrivate}
-	deliveries := &webhook.Worker{Store: st, Client: webhook.NewClient(targets), Key: hooks, Now: cfg.Now, Log: cfg.Log,
+	deliveries := &webhook.Worker{Store: st, Client: webhook.NewClient(targets), Keys: ring, Now: cfg.Now, Log: cfg.Log,
 		RetryScale: cfg.Webhooks.RetryScale, OnAttempt: figures.WebhookDelivered}
 	river.AddWorker(workers, deliveries)
 	river.AddWorker(workers, &webhook.PruneWorker{Store: st, Now: cfg.Now})
@@ -251,11 +244,11 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	}
 	wf.Jobs = queue
 	deliveries.OnDisabled = webhook.EmailAdmins(queue, wf.BaseURL, cfg.Now)
-	endpoints := &webhook.Endpoints{Store: st, Jobs: queue, Targets: targets, Key: hooks, Now: cfg.Now}
+	endpoints := &webhook.Endpoints{Store: st, Jobs: queue, Targets: targets, Keys: ring, Now: cfg.Now}
 	fanout := webhook.NewDispatcher(st, queue, cfg.Now, orDefault(cfg.Webhooks.Poll, time.Second), cfg.Log)
 	st.OnEventCommitted(fanout.Nudge)
 
-	calls, turn, err := newCalls(ctx, st, wf, cfg)
+	calls, turn, err := newCalls(st, wf, ring, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +259,7 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	staffConsole, err := newConsole(ctx, st, wf, calls, cfg, cfg.DevMailbox)
+	staffConsole, err := newConsole(st, wf, calls, ring, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -311,25 +304,58 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 		routes: served, bodyRead: orDefault(cfg.BodyReadTimeout, DefaultBodyReadTimeout), handler: withRequestID(rand.Reader, measure(figures, cfg.Log, mux, secure(mux))), log: cfg.Log}, nil
 }
 
+// setupKeys checks the master keys against the database and brings the
+// database to them (see rotation.Setup), and says in the log what it found.
+func setupKeys(ctx context.Context, st *store.Store, cfg Config) (*keys.Ring, error) {
+	if cfg.Keys == nil || cfg.Keys.Current == nil {
+		return nil, errors.New("a master key is needed: give --master-key-file FILE (or ATTEST_MASTER_KEY); " +
+			"`attest keys new` makes one. Keep it apart from the database and its backups")
+	}
+	ring := cfg.Keys.Clone()
+	if cfg.DocumentKey != "" {
+		key, err := evidence.ParseKey(cfg.DocumentKey)
+		if err != nil {
+			return nil, fmt.Errorf("--document-key: %w", err)
+		}
+		ring.WithLegacy(keys.Documents, key)
+	}
+	rep, err := rotation.Setup(ctx, st, ring, cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Log
+	if rep.Adopted {
+		log.Info("the database now belongs to master key "+ring.Current.ID()+": the keys it held in plain text were sealed or dropped",
+			slog.String("master_key", ring.Current.ID()))
+	}
+	if rep.Resealed > 0 {
+		log.Info("values sealed under an older key were sealed again under the current master key", slog.Int("count", rep.Resealed))
+	}
+	for kind, n := range rep.Unopened {
+		if n > 0 {
+			log.Warn("some sealed values are under a key this node was not given and cannot be opened here: "+
+				"give the previous master key (or, for documents from before master keys, --document-key) once so that they are sealed again",
+				slog.String("kind", string(kind)), slog.Int("count", n))
+		}
+	}
+	if rep.PreviousExpired {
+		log.Warn("the previous master key's grace period is over: it verifies nothing now; remove it from this node's configuration",
+			slog.String("previous_master_key", ring.Previous.ID()))
+	}
+	if u := rep.PreviousMissingUntil; u != nil {
+		log.Warn("the master key was rotated, and links signed with the previous key are refused by this node: "+
+			"give the previous master key until its grace period ends", slog.Time("until", *u))
+	}
+	return ring, nil
+}
+
 // newConsole sets up the staff pages, with the keys that sign sign-in
 // tickets and seal TOTP secrets, and the OIDC provider if one is configured.
-func newConsole(ctx context.Context, st *store.Store, wf *workflow.Workflow, calls *call.Service, cfg Config, mailbox bool) (*console.Console, error) {
-	ticketKey, err := st.Secret(ctx, "staff_ticket_key")
-	if err != nil {
-		return nil, err
-	}
-	sealKey, err := st.Secret(ctx, "totp_seal_key")
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := evidence.NewSealer(sealKey)
-	if err != nil {
-		return nil, err
-	}
+func newConsole(st *store.Store, wf *workflow.Workflow, calls *call.Service, ring *keys.Ring, cfg Config) (*console.Console, error) {
 	c := &console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
 		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now).WithGrowingDelay(), AddressLimiter: auth.NewLoginLimiter(30, 15*time.Minute, cfg.Now),
-		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: mailbox, TrustProxy: cfg.TrustProxy,
-		RequireTOTP: cfg.RequireTOTP, TicketKey: ticketKey, SecretSealer: sealer}
+		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: cfg.DevMailbox, TrustProxy: cfg.TrustProxy,
+		RequireTOTP: cfg.RequireTOTP, TicketKey: ring.Signing(keys.StaffTickets), Keys: ring}
 	if o := cfg.OIDC; o.Issuer != "" {
 		issuer, err := url.Parse(o.Issuer)
 		if err != nil || issuer.Host == "" || o.ClientID == "" {
@@ -470,7 +496,7 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // newCalls sets up the live call: ICE servers (the embedded TURN server, or
 // an external one) and the signaling service.
-func newCalls(ctx context.Context, st *store.Store, wf *workflow.Workflow, cfg Config) (*call.Service, *relay.Server, error) {
+func newCalls(st *store.Store, wf *workflow.Workflow, ring *keys.Ring, cfg Config) (*call.Service, *relay.Server, error) {
 	cc := cfg.Call
 	svc := &call.Service{Store: st, Workflow: wf, Now: cfg.Now, Log: cfg.Log, RelayOnly: cc.RelayOnly, AgentCamera: cc.AgentCamera,
 		Hold: orDefault(cc.Hold, 15*time.Minute), Tick: orDefault(cc.Tick, 5*time.Second),
@@ -483,10 +509,7 @@ func newCalls(ctx context.Context, st *store.Store, wf *workflow.Workflow, cfg C
 		svc.ICE = ext
 		return svc, nil, nil
 	}
-	secret, err := st.Secret(ctx, "turn_secret")
-	if err != nil {
-		return nil, nil, err
-	}
+	secret := ring.Signing(keys.TURN)
 	ip := cc.TURNRelayIP
 	if ip == nil {
 		ip = net.IPv4(127, 0, 0, 1)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/schedule"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
@@ -95,6 +96,9 @@ func open(t testing.TB, cfg server.Config) *server.Server {
 		cfg.Now = func() time.Time { return t0 }
 	}
 	cfg.JobPoll = 50 * time.Millisecond
+	if cfg.Keys == nil {
+		cfg.Keys = keystest.Ring()
+	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://attest.test"
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // Document is a file a freelancer gave as evidence. Sealed and Nonce hold it
-// encrypted (internal/evidence); the store never sees the plain text.
+// encrypted under the master key named KeyID (internal/keys); the store
+// never sees the plain text.
 type Document struct {
 	ID             string
 	VerificationID string
@@ -21,14 +22,15 @@ type Document struct {
 	ContentType    string
 	Size           int64 // of the plain file
 	CreatedAt      time.Time
+	KeyID          string
 	Nonce, Sealed  []byte
 }
 
 // AddDocument stores a sealed document.
 func (t *Tx) AddDocument(ctx context.Context, d *Document) error {
-	_, err := t.exec(ctx, `INSERT INTO documents (id, verification_id, freelancer_id, claim_key, filename, content_type, size, nonce, sealed, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.VerificationID, d.FreelancerID, d.ClaimKey, d.Filename, d.ContentType, d.Size, d.Nonce, d.Sealed, t.t(d.CreatedAt))
+	_, err := t.exec(ctx, `INSERT INTO documents (id, verification_id, freelancer_id, claim_key, filename, content_type, size, key_id, nonce, sealed, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.VerificationID, d.FreelancerID, d.ClaimKey, d.Filename, d.ContentType, d.Size, d.KeyID, d.Nonce, d.Sealed, t.t(d.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("add document to %s: %w", d.VerificationID, err)
 	}
@@ -60,9 +62,9 @@ func (c conn) Documents(ctx context.Context, verificationID string) ([]*Document
 // Document reads one document with its sealed content.
 func (c conn) Document(ctx context.Context, id string) (*Document, error) {
 	var d Document
-	err := c.queryRow(ctx, `SELECT id, verification_id, freelancer_id, claim_key, filename, content_type, size, created_at, nonce, sealed
+	err := c.queryRow(ctx, `SELECT id, verification_id, freelancer_id, claim_key, filename, content_type, size, created_at, key_id, nonce, sealed
 		FROM documents WHERE id = ?`, id).
-		Scan(&d.ID, &d.VerificationID, &d.FreelancerID, &d.ClaimKey, &d.Filename, &d.ContentType, &d.Size, timeCol{&d.CreatedAt}, &d.Nonce, &d.Sealed)
+		Scan(&d.ID, &d.VerificationID, &d.FreelancerID, &d.ClaimKey, &d.Filename, &d.ContentType, &d.Size, timeCol{&d.CreatedAt}, &d.KeyID, &d.Nonce, &d.Sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

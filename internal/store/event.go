@@ -48,21 +48,28 @@ func (t *Tx) AppendEvent(ctx context.Context, typ verification.EventType, freela
 
 // Events returns up to limit events numbered after the given one, oldest first.
 func (c conn) Events(ctx context.Context, after int64, limit int) ([]Event, error) {
-	rows, err := c.query(ctx, `SELECT seq, id, type, created_at, freelancer_id, verification_id, data
-		FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	rows, err := c.query(ctx, "SELECT "+eventColumns+" FROM events WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list events after %d: %w", after, err)
 	}
 	defer rows.Close()
 	list := []Event{}
 	for rows.Next() {
-		var e Event
-		var data string
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Type, timeCol{&e.CreatedAt}, &e.FreelancerID, &e.VerificationID, &data); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
 		}
-		e.Data = json.RawMessage(data)
 		list = append(list, e)
 	}
 	return list, rows.Err()
+}
+
+const eventColumns = "seq, id, type, created_at, freelancer_id, verification_id, data"
+
+func scanEvent(row interface{ Scan(...any) error }) (Event, error) {
+	var e Event
+	var data string
+	err := row.Scan(&e.Seq, &e.ID, &e.Type, timeCol{&e.CreatedAt}, &e.FreelancerID, &e.VerificationID, &data)
+	e.Data = json.RawMessage(data)
+	return e, err
 }

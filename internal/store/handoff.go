@@ -14,6 +14,7 @@ type Handoff struct {
 	FreelancerID string
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
+	UsedAt       *time.Time
 }
 
 // ErrHandoffSpent is returned for a hand-off code already used or expired.

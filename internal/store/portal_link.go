@@ -30,16 +30,22 @@ func (t *Tx) InsertPortalLink(ctx context.Context, l *PortalLink) error {
 
 // PortalLink returns a link's record.
 func (c conn) PortalLink(ctx context.Context, id string) (*PortalLink, error) {
-	var l PortalLink
-	err := c.queryRow(ctx, "SELECT id, freelancer_id, created_at, expires_at, revoked_at FROM portal_links WHERE id = ?", id).
-		Scan(&l.ID, &l.FreelancerID, timeCol{&l.CreatedAt}, timeCol{&l.ExpiresAt}, nullTimeCol{&l.RevokedAt})
+	l, err := scanPortalLink(c.queryRow(ctx, "SELECT "+portalLinkColumns+" FROM portal_links WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get portal link %s: %w", id, err)
 	}
-	return &l, nil
+	return l, nil
+}
+
+const portalLinkColumns = "id, freelancer_id, created_at, expires_at, revoked_at"
+
+func scanPortalLink(row interface{ Scan(...any) error }) (*PortalLink, error) {
+	var l PortalLink
+	err := row.Scan(&l.ID, &l.FreelancerID, timeCol{&l.CreatedAt}, timeCol{&l.ExpiresAt}, nullTimeCol{&l.RevokedAt})
+	return &l, err
 }
 
 // RevokePortalLinks revokes every live link of a freelancer and says how many.

@@ -2,38 +2,54 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 )
 
-// Secret returns the named secret, creating it with 32 random bytes the first
-// time. Keeping secrets in the database lets every node of a PostgreSQL
-// deployment sign and check the same portal links.
-func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+// Settings are named values kept for the whole deployment, every node
+// alike: which master key the database belongs to, for example. No key is
+// kept here in plain text (see internal/keys/rotation).
+
+// Setting returns a setting's value, or ErrNotFound.
+func (c conn) Setting(ctx context.Context, name string) (string, error) {
 	var value string
-	err := s.queryRow(ctx, "SELECT value FROM settings WHERE name = ?", name).Scan(&value)
+	err := c.queryRow(ctx, "SELECT value FROM settings WHERE name = ?", name).Scan(&value)
 	if errors.Is(err, sql.ErrNoRows) {
-		fresh := make([]byte, 32)
-		if _, err := rand.Read(fresh); err != nil {
-			return nil, fmt.Errorf("generate secret %s: %w", name, err)
-		}
-		err = s.InTx(ctx, func(tx *Tx) error {
-			if _, err := tx.exec(ctx, "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-				name, hex.EncodeToString(fresh)); err != nil {
-				return err
-			}
-			return tx.queryRow(ctx, "SELECT value FROM settings WHERE name = ?", name).Scan(&value)
-		})
+		return "", ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read secret %s: %w", name, err)
+		return "", fmt.Errorf("read setting %s: %w", name, err)
 	}
-	key, err := hex.DecodeString(value)
+	return value, nil
+}
+
+// PutSetting sets a setting.
+func (t *Tx) PutSetting(ctx context.Context, name, value string) error {
+	_, err := t.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
 	if err != nil {
-		return nil, fmt.Errorf("secret %s is damaged: %w", name, err)
+		return fmt.Errorf("write setting %s: %w", name, err)
 	}
-	return key, nil
+	return nil
+}
+
+// AddSetting sets a setting that does not exist yet and reports whether it
+// did; a setting that exists is left as it is. Nodes starting at once agree
+// through it on who sets a value first.
+func (t *Tx) AddSetting(ctx context.Context, name, value string) (bool, error) {
+	res, err := t.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value)
+	if err != nil {
+		return false, fmt.Errorf("write setting %s: %w", name, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// DeleteSetting removes a setting, if it exists.
+func (t *Tx) DeleteSetting(ctx context.Context, name string) error {
+	if _, err := t.exec(ctx, "DELETE FROM settings WHERE name = ?", name); err != nil {
+		return fmt.Errorf("delete setting %s: %w", name, err)
+	}
+	return nil
 }

@@ -387,16 +387,31 @@ func TestTOTPAndRecoveryCodes(t *testing.T) {
 	})
 }
 
-func TestSecretIsStable(t *testing.T) {
+func TestSettings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
-		a, err := s.Secret(context.Background(), "portal_signing_key")
-		if err != nil || len(a) != 32 {
-			t.Fatalf("secret: %x %v", a, err)
+		s, ctx := open(t, cfg), context.Background()
+		if _, err := s.Setting(ctx, "a"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unset setting: %v", err)
 		}
-		b, _ := s.Secret(context.Background(), "portal_signing_key")
-		if string(a) != string(b) {
-			t.Fatal("secret changed between reads")
+		mustTx(t, s, func(tx *store.Tx) error {
+			if won, err := tx.AddSetting(ctx, "a", "1"); !won || err != nil {
+				t.Fatalf("first AddSetting: %v %v", won, err)
+			}
+			if won, err := tx.AddSetting(ctx, "a", "2"); won || err != nil {
+				t.Fatalf("second AddSetting: %v %v", won, err)
+			}
+			return nil
+		})
+		if v, err := s.Setting(ctx, "a"); v != "1" || err != nil {
+			t.Fatalf("after AddSetting twice: %q %v", v, err)
+		}
+		mustTx(t, s, func(tx *store.Tx) error { return tx.PutSetting(ctx, "a", "3") })
+		if v, _ := s.Setting(ctx, "a"); v != "3" {
+			t.Fatalf("after PutSetting: %q", v)
+		}
+		mustTx(t, s, func(tx *store.Tx) error { return tx.DeleteSetting(ctx, "a") })
+		if _, err := s.Setting(ctx, "a"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("deleted setting: %v", err)
 		}
 	})
 }

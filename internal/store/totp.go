@@ -14,6 +14,7 @@ import (
 // not asked for at sign-in.
 type TOTP struct {
 	StaffID       string
+	KeyID         string // of the master key it is sealed under
 	Nonce, Sealed []byte
 	CreatedAt     time.Time
 	ConfirmedAt   *time.Time
@@ -28,9 +29,9 @@ func (t *TOTP) Enabled() bool { return t != nil && t.ConfirmedAt != nil }
 // TOTP returns a staff member's TOTP secret, confirmed or pending.
 func (c conn) TOTP(ctx context.Context, staffID string) (*TOTP, error) {
 	var t TOTP
-	err := c.queryRow(ctx, `SELECT staff_id, nonce, secret, created_at, confirmed_at, last_step
+	err := c.queryRow(ctx, `SELECT staff_id, key_id, nonce, secret, created_at, confirmed_at, last_step
 		FROM staff_totp WHERE staff_id = ?`, staffID).
-		Scan(&t.StaffID, &t.Nonce, &t.Sealed, timeCol{&t.CreatedAt}, nullTimeCol{&t.ConfirmedAt}, &t.LastStep)
+		Scan(&t.StaffID, &t.KeyID, &t.Nonce, &t.Sealed, timeCol{&t.CreatedAt}, nullTimeCol{&t.ConfirmedAt}, &t.LastStep)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -43,10 +44,10 @@ func (c conn) TOTP(ctx context.Context, staffID string) (*TOTP, error) {
 // PutPendingTOTP starts an enrolment, replacing any earlier one that was
 // not confirmed. It does nothing to a confirmed secret.
 func (t *Tx) PutPendingTOTP(ctx context.Context, p *TOTP) error {
-	_, err := t.exec(ctx, `INSERT INTO staff_totp (staff_id, nonce, secret, created_at, confirmed_at, last_step)
-		VALUES (?, ?, ?, ?, NULL, 0)
-		ON CONFLICT (staff_id) DO UPDATE SET nonce = excluded.nonce, secret = excluded.secret, created_at = excluded.created_at
-		WHERE staff_totp.confirmed_at IS NULL`, p.StaffID, p.Nonce, p.Sealed, t.t(p.CreatedAt))
+	_, err := t.exec(ctx, `INSERT INTO staff_totp (staff_id, key_id, nonce, secret, created_at, confirmed_at, last_step)
+		VALUES (?, ?, ?, ?, ?, NULL, 0)
+		ON CONFLICT (staff_id) DO UPDATE SET key_id = excluded.key_id, nonce = excluded.nonce, secret = excluded.secret, created_at = excluded.created_at
+		WHERE staff_totp.confirmed_at IS NULL`, p.StaffID, p.KeyID, p.Nonce, p.Sealed, t.t(p.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("start TOTP enrolment of %s: %w", p.StaffID, err)
 	}

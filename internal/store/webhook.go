@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/attest-dev/attest/internal/keys"
 )
 
 // Webhook endpoint statuses.
@@ -35,11 +37,19 @@ var UndeliveredStatuses = []string{DeliveryFailed, DeliveryCanceled, DeliverySki
 
 // WebhookEndpoint is a URL of the marketplace that receives events.
 type WebhookEndpoint struct {
-	ID             string
-	URL            string
-	Events         []string
-	Description    string
-	Salt           string
+	ID          string
+	URL         string
+	Events      []string
+	Description string
+	// Salt made the signing secret of an endpoint created before master
+	// keys, with a key that lived in the database; it is empty for newer
+	// endpoints, and unused once the secret is sealed (see keys/rotation).
+	Salt string
+	// Secret is the signing secret, sealed; Previous, while PreviousUntil
+	// has not passed, is the one it replaced, which signs too.
+	Secret         keys.Sealed
+	Previous       *keys.Sealed
+	PreviousUntil  *time.Time
 	Status         string
 	DisabledReason string
 	// AfterSeq is the last event numbered before the endpoint was created:
@@ -69,13 +79,19 @@ func (e *WebhookEndpoint) WantsEvery() bool {
 	return len(e.Events) == 1 && e.Events[0] == EveryEventType
 }
 
-const endpointColumns = `id, url, events, description, salt, status, disabled_reason, after_seq, failing_since, created_at, updated_at`
+const endpointColumns = `id, url, events, description, salt, status, disabled_reason, after_seq, failing_since, created_at, updated_at,
+	secret_key_id, secret_nonce, secret_sealed, previous_key_id, previous_nonce, previous_sealed, previous_until`
 
 func scanEndpoint(row interface{ Scan(...any) error }) (*WebhookEndpoint, error) {
 	var e WebhookEndpoint
 	var events string
+	var prev keys.Sealed
 	err := row.Scan(&e.ID, &e.URL, &events, &e.Description, &e.Salt, &e.Status, &e.DisabledReason, &e.AfterSeq,
-		nullTimeCol{&e.FailingSince}, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+		nullTimeCol{&e.FailingSince}, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt},
+		&e.Secret.KeyID, &e.Secret.Nonce, &e.Secret.Data, &prev.KeyID, &prev.Nonce, &prev.Data, nullTimeCol{&e.PreviousUntil})
+	if prev.Data != nil {
+		e.Previous = &prev
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -95,12 +111,52 @@ func (t *Tx) InsertWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) erro
 		return fmt.Errorf("read event counter: %w", err)
 	}
 	events, _ := json.Marshal(e.Events)
-	_, err := t.exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
-		e.ID, e.URL, string(events), e.Description, e.Salt, e.Status, e.DisabledReason, e.AfterSeq, t.t(e.CreatedAt), t.t(e.UpdatedAt))
+	_, err := t.exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, '', NULL, NULL, NULL)`,
+		e.ID, e.URL, string(events), e.Description, e.Salt, e.Status, e.DisabledReason, e.AfterSeq, t.t(e.CreatedAt), t.t(e.UpdatedAt),
+		e.Secret.KeyID, e.Secret.Nonce, e.Secret.Data)
 	if err != nil {
 		return fmt.Errorf("insert webhook endpoint: %w", err)
 	}
 	return nil
+}
+
+// SetWebhookSecret gives an endpoint a new sealed signing secret; previous,
+// if not nil, signs too until until.
+func (t *Tx) SetWebhookSecret(ctx context.Context, id string, secret keys.Sealed, previous *keys.Sealed, until *time.Time, now time.Time) error {
+	var prev keys.Sealed
+	if previous != nil {
+		prev = *previous
+	}
+	res, err := t.exec(ctx, `UPDATE webhook_endpoints SET secret_key_id = ?, secret_nonce = ?, secret_sealed = ?,
+		previous_key_id = ?, previous_nonce = ?, previous_sealed = ?, previous_until = ?, updated_at = ?
+		WHERE id = ? AND deleted_at IS NULL`,
+		secret.KeyID, secret.Nonce, secret.Data, prev.KeyID, prev.Nonce, prev.Data, t.nt(until), t.t(now), id)
+	if err != nil {
+		return fmt.Errorf("set webhook secret of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// WebhookEndpointsUnsealed returns the endpoints whose secret was made from a salt before master keys and is not sealed yet.
+func (c conn) WebhookEndpointsUnsealed(ctx context.Context) ([]*WebhookEndpoint, error) {
+	rows, err := c.query(ctx, "SELECT "+endpointColumns+" FROM webhook_endpoints WHERE secret_sealed IS NULL AND salt <> '' AND deleted_at IS NULL ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("list unsealed webhook endpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []*WebhookEndpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // WebhookEndpoint returns an endpoint that has not been deleted.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/store"
 )
 
@@ -58,10 +59,10 @@ type Worker struct {
 	// Client sends the requests; NewClient builds one that refuses
 	// non-public addresses.
 	Client *http.Client
-	// Key is the server's webhook key, from which endpoint secrets derive.
-	Key []byte
-	Now func() time.Time
-	Log *slog.Logger
+	// Keys open the endpoints' sealed signing secrets.
+	Keys *keys.Ring
+	Now  func() time.Time
+	Log  *slog.Logger
 	// RetryScale is the first retry's wait (default 30 s); tests shrink it.
 	RetryScale time.Duration
 	// OnAttempt counts each attempt by result ("delivered" or "failed").
@@ -160,6 +161,27 @@ func (w *Worker) cancel(ctx context.Context, id string) error {
 	return w.Store.InTx(ctx, func(tx *store.Tx) error { return tx.SetDeliveryStatus(ctx, id, store.DeliveryCanceled) })
 }
 
+// Secrets are the secrets an endpoint's messages are signed with at a
+// time: its secret, and the one it replaced while that one still signs.
+func Secrets(ring *keys.Ring, ep *store.WebhookEndpoint, at time.Time) ([][]byte, error) {
+	if ep.Secret.Data == nil {
+		return nil, fmt.Errorf("endpoint %s has no sealed secret yet", ep.ID)
+	}
+	secret, err := ring.Open(keys.WebhookSecrets, ep.ID, ep.Secret)
+	if err != nil {
+		return nil, err
+	}
+	out := [][]byte{secret}
+	if ep.Previous != nil && ep.PreviousUntil != nil && at.Before(*ep.PreviousUntil) {
+		prev, err := ring.Open(keys.WebhookSecrets, ep.ID, *ep.Previous)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, prev)
+	}
+	return out, nil
+}
+
 // send makes the HTTP request of one attempt.
 func (w *Worker) send(ctx context.Context, ep *store.WebhookEndpoint, msgID string, body []byte) *store.WebhookAttempt {
 	at := w.Now()
@@ -173,7 +195,12 @@ func (w *Worker) send(ctx context.Context, ep *store.WebhookEndpoint, msgID stri
 	req.Header.Set("User-Agent", "attest-webhooks/1")
 	req.Header.Set("webhook-id", msgID)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(at.Unix(), 10))
-	req.Header.Set("webhook-signature", Sign(secretBytes(w.Key, ep.ID, ep.Salt), msgID, at, body))
+	secrets, err := Secrets(w.Keys, ep, at)
+	if err != nil {
+		a.Error = "the endpoint's signing secret cannot be opened on this node: " + err.Error()
+		return a
+	}
+	req.Header.Set("webhook-signature", Signatures(secrets, msgID, at, body))
 	start := time.Now() // a duration on the wall clock, which tests do not stop
 	res, err := w.Client.Do(req)
 	a.Duration = time.Since(start)

@@ -2,8 +2,6 @@ package webhook
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -27,8 +26,9 @@ type Endpoints struct {
 	Store   *store.Store
 	Jobs    *jobs.Queue
 	Targets Targets
-	Key     []byte
-	Now     func() time.Time
+	// Keys seal the endpoints' signing secrets.
+	Keys *keys.Ring
+	Now  func() time.Time
 }
 
 // NewEndpoint is what the marketplace asks for.
@@ -101,19 +101,67 @@ func (s *Endpoints) Create(ctx context.Context, tx *store.Tx, actor string, n Ne
 		return nil, "", &verification.RuleError{Field: "url", Code: "too_many_endpoints",
 			Message: fmt.Sprintf("at most %d webhook endpoints may exist; delete one first", MaxEndpoints)}
 	}
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return nil, "", fmt.Errorf("webhook secret salt: %w", err)
-	}
 	now := s.Now()
 	ep := &store.WebhookEndpoint{ID: store.NewID("we", now), URL: n.URL, Events: n.Events, Description: n.Description,
-		Salt: hex.EncodeToString(salt), Status: store.EndpointEnabled, CreatedAt: now, UpdatedAt: now}
+		Status: store.EndpointEnabled, CreatedAt: now, UpdatedAt: now}
+	secret := NewSecret()
+	if ep.Secret, err = s.Keys.Seal(keys.WebhookSecrets, ep.ID, secret); err != nil {
+		return nil, "", err
+	}
 	if err := tx.InsertWebhookEndpoint(ctx, ep); err != nil {
 		return nil, "", err
 	}
 	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_endpoint.create", Target: ep.ID,
 		Details: map[string]any{"url": ep.URL, "events": ep.Events}}, now)
-	return ep, Secret(s.Key, ep.ID, ep.Salt), err
+	return ep, EncodeSecret(secret), err
+}
+
+// MaxPreviousSecret bounds how long a replaced signing secret keeps signing.
+const MaxPreviousSecret = 7 * 24 * time.Hour
+
+// DefaultPreviousSecret is how long a replaced signing secret keeps
+// signing when the rotation does not say: a day to deploy the new one.
+const DefaultPreviousSecret = 24 * time.Hour
+
+// RotateSecret gives an endpoint a new signing secret, returned this once.
+// For keepPrevious more, every message is signed with the new secret and
+// with the one it replaces, so that the marketplace can deploy the new one
+// without refusing a message (Standard Webhooks allows several
+// signatures); with keepPrevious 0 the old secret stops signing at once,
+// as after a leak. A secret replaced earlier and still signing is dropped.
+func (s *Endpoints) RotateSecret(ctx context.Context, tx *store.Tx, actor, id string, keepPrevious time.Duration) (*store.WebhookEndpoint, string, error) {
+	if keepPrevious < 0 || keepPrevious > MaxPreviousSecret {
+		return nil, "", &verification.FieldError{Field: "previous_secret_expires_in", Code: "out_of_range",
+			Message: fmt.Sprintf("previous_secret_expires_in must be from 0 to %d seconds (7 days)", int(MaxPreviousSecret.Seconds()))}
+	}
+	ep, err := tx.WebhookEndpoint(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.Now()
+	secret := NewSecret()
+	sealed, err := s.Keys.Seal(keys.WebhookSecrets, ep.ID, secret)
+	if err != nil {
+		return nil, "", err
+	}
+	var previous *keys.Sealed
+	var until *time.Time
+	if keepPrevious > 0 {
+		old := ep.Secret
+		previous, until = &old, &[]time.Time{now.Add(keepPrevious).UTC().Truncate(time.Second)}[0]
+	}
+	if err := tx.SetWebhookSecret(ctx, ep.ID, sealed, previous, until, now); err != nil {
+		return nil, "", err
+	}
+	details := map[string]any{"previous_signs_until": nil}
+	if until != nil {
+		details["previous_signs_until"] = until.Format(time.RFC3339)
+	}
+	if err := tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_endpoint.rotate_secret", Target: ep.ID, Details: details}, now); err != nil {
+		return nil, "", err
+	}
+	ep.Secret, ep.Previous, ep.PreviousUntil, ep.UpdatedAt = sealed, previous, until, now
+	return ep, EncodeSecret(secret), nil
 }
 
 // Delete removes an endpoint; its pending deliveries are canceled.

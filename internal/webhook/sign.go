@@ -8,28 +8,31 @@ package webhook
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // SecretPrefix starts every signing secret, as Standard Webhooks suggests.
 const SecretPrefix = "whsec_"
 
-// secretBytes derives an endpoint's signing key from the server's webhook
-// key, the endpoint's id and its salt. Nothing stored in the endpoint's row
-// is enough to sign; a new salt gives the endpoint a new secret.
-func secretBytes(serverKey []byte, endpointID, salt string) []byte {
-	mac := hmac.New(sha256.New, serverKey)
-	mac.Write([]byte("attest webhook secret\x00" + endpointID + "\x00" + salt))
-	return mac.Sum(nil)
+// SecretSize is the length of a signing secret, in bytes.
+const SecretSize = 32
+
+// NewSecret returns a fresh random signing secret.
+func NewSecret() []byte {
+	k := make([]byte, SecretSize)
+	rand.Read(k) // crypto/rand.Read never fails
+	return k
 }
 
-// Secret is the signing secret as the marketplace receives it: whsec_
-// followed by the key in base64.
-func Secret(serverKey []byte, endpointID, salt string) string {
-	return SecretPrefix + base64.StdEncoding.EncodeToString(secretBytes(serverKey, endpointID, salt))
+// EncodeSecret is a signing secret as the marketplace receives it: whsec_
+// followed by the secret in base64.
+func EncodeSecret(secret []byte) string {
+	return SecretPrefix + base64.StdEncoding.EncodeToString(secret)
 }
 
 // Sign returns the webhook-signature header value for a message: "v1,"
@@ -39,4 +42,16 @@ func Sign(key []byte, msgID string, at time.Time, body []byte) string {
 	mac.Write([]byte(msgID + "." + strconv.FormatInt(at.Unix(), 10) + "."))
 	mac.Write(body)
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// Signatures returns the webhook-signature header value for a message
+// signed with each of secrets, space-separated: during a secret's rotation
+// the message carries a signature by the new secret and one by the old, and
+// a receiver that knows either accepts it (Standard Webhooks).
+func Signatures(secrets [][]byte, msgID string, at time.Time, body []byte) string {
+	sigs := make([]string, len(secrets))
+	for i, k := range secrets {
+		sigs[i] = Sign(k, msgID, at, body)
+	}
+	return strings.Join(sigs, " ")
 }

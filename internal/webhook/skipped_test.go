@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/jobs"
+	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
 	"github.com/attest-dev/attest/internal/verification"
@@ -40,7 +41,7 @@ func TestFanoutKeepsSkippedDeliveries(t *testing.T) {
 		}
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		eps := &Endpoints{Store: st, Jobs: q, Now: clock}
+		eps := &Endpoints{Store: st, Jobs: q, Now: clock, Keys: keystest.Ring()}
 		d := NewDispatcher(st, q, clock, time.Second, slog.New(slog.DiscardHandler))
 		tx := func(fn func(tx *store.Tx) error) {
 			t.Helper()

@@ -159,32 +159,48 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 	}
 }
 
-// Signatures are checked with the Standard Webhooks reference library.
+// Signatures are checked with the Standard Webhooks reference library,
+// with one secret and during a rotation, when a message carries two.
 func TestSignatureVerifiesWithReferenceLibrary(t *testing.T) {
-	key := []byte("0123456789abcdef0123456789abcdef")
-	secret := Secret(key, "we_1", "salt")
+	secret, previous, stranger := NewSecret(), NewSecret(), NewSecret()
 	body := []byte(`{"id":"evt_1","type":"verification.verified","data":{}}`)
 	at := time.Now()
-	h := http.Header{}
-	h.Set("webhook-id", "evt_1")
-	h.Set("webhook-timestamp", itoa(at.Unix()))
-	h.Set("webhook-signature", Sign(secretBytes(key, "we_1", "salt"), "evt_1", at, body))
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		t.Fatal(err)
+	header := func(secrets ...[]byte) http.Header {
+		h := http.Header{}
+		h.Set("webhook-id", "evt_1")
+		h.Set("webhook-timestamp", itoa(at.Unix()))
+		h.Set("webhook-signature", Signatures(secrets, "evt_1", at, body))
+		return h
 	}
-	if err := wh.Verify(body, h); err != nil {
-		t.Fatalf("the reference library refuses our signature: %v", err)
+	verifier := func(secret []byte) *standardwebhooks.Webhook {
+		wh, err := standardwebhooks.NewWebhook(EncodeSecret(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wh
 	}
-	if err := wh.Verify([]byte(`{"id":"evt_1","type":"verification.not_verified","data":{}}`), h); err == nil {
-		t.Fatal("a changed body verifies")
+	tests := []struct {
+		name     string
+		signedBy [][]byte
+		holder   []byte
+		body     []byte
+		ok       bool
+	}{
+		{"one secret", [][]byte{secret}, secret, body, true},
+		{"a changed body", [][]byte{secret}, secret, []byte(`{"id":"evt_1","type":"verification.not_verified","data":{}}`), false},
+		{"another secret", [][]byte{secret}, stranger, body, false},
+		{"rotation, receiver has the new secret", [][]byte{secret, previous}, secret, body, true},
+		{"rotation, receiver still has the old secret", [][]byte{secret, previous}, previous, body, true},
+		{"rotation, a stranger", [][]byte{secret, previous}, stranger, body, false},
+		{"after the rotation, the old secret", [][]byte{secret}, previous, body, false},
 	}
-	other, _ := standardwebhooks.NewWebhook(Secret(key, "we_1", "another salt"))
-	if err := other.Verify(body, h); err == nil {
-		t.Fatal("another endpoint's secret verifies")
-	}
-	if Secret(key, "we_1", "salt") != secret {
-		t.Fatal("the secret is not stable")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := verifier(tt.holder).Verify(tt.body, header(tt.signedBy...))
+			if (err == nil) != tt.ok {
+				t.Fatalf("verified = %v (%v), want %v", err == nil, err, tt.ok)
+			}
+		})
 	}
 }
 

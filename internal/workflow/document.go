@@ -13,6 +13,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -27,8 +28,8 @@ var ErrNotAsked = &verification.FieldError{Field: "claim", Code: "not_asked",
 // MaxDocuments is how many documents one case may hold.
 const MaxDocuments = 10
 
-// ErrDocumentsOff is returned when attest runs without a document key, so
-// that nothing could be stored encrypted.
+// ErrDocumentsOff is returned by a workflow without master keys (a CLI
+// tool), which could store nothing sealed.
 var ErrDocumentsOff = &verification.RuleError{Field: "file", Code: "documents_off",
 	Message: "this service does not accept documents"}
 
@@ -36,7 +37,7 @@ var ErrDocumentsOff = &verification.RuleError{Field: "file", Code: "documents_of
 // case, for one of its claims or ("") for the case as a whole. The type is
 // judged by content, never by the name or the browser's word.
 func (w *Workflow) AddDocument(ctx context.Context, tx *store.Tx, freelancerID, claimKey, filename string, data []byte) (*store.Document, error) {
-	if w.Evidence == nil {
+	if w.Keys == nil {
 		return nil, ErrDocumentsOff
 	}
 	v, err := tx.OpenVerification(ctx, freelancerID)
@@ -59,7 +60,7 @@ func SentBack(v *verification.Verification, decisions []store.DecisionRecord) bo
 // AddAppealDocument seals a document the freelancer gives with their
 // appeal, on the case the appeal is about.
 func (w *Workflow) AddAppealDocument(ctx context.Context, tx *store.Tx, a *store.Appeal, filename string, data []byte) (*store.Document, error) {
-	if w.Evidence == nil {
+	if w.Keys == nil {
 		return nil, ErrDocumentsOff
 	}
 	v, err := tx.Verification(ctx, a.VerificationID)
@@ -99,9 +100,11 @@ func (w *Workflow) addDocument(ctx context.Context, tx *store.Tx, v *verificatio
 	d := &store.Document{ID: store.NewID("doc", now), VerificationID: v.ID, FreelancerID: v.FreelancerID,
 		ClaimKey: claimKey, Filename: cleanFilename(filename, contentType), ContentType: contentType,
 		Size: int64(len(data)), CreatedAt: now}
-	if d.Nonce, d.Sealed, err = w.Evidence.Seal(d.ID, data); err != nil {
+	sealed, err := w.Keys.Seal(keys.Documents, d.ID, data)
+	if err != nil {
 		return nil, err
 	}
+	d.KeyID, d.Nonce, d.Sealed = sealed.KeyID, sealed.Nonce, sealed.Data
 	if err := tx.AddDocument(ctx, d); err != nil {
 		return nil, err
 	}
@@ -137,7 +140,7 @@ func (w *Workflow) RemoveDocument(ctx context.Context, tx *store.Tx, freelancerI
 // works on its case: whoever took part in it, or anyone who reviews while
 // it waits for a review or an appeal.
 func (w *Workflow) OpenDocument(ctx context.Context, st *store.Staff, documentID string) (*store.Document, []byte, error) {
-	if w.Evidence == nil {
+	if w.Keys == nil {
 		return nil, nil, ErrDocumentsOff
 	}
 	d, err := w.Store.Document(ctx, documentID)
@@ -151,7 +154,7 @@ func (w *Workflow) OpenDocument(ctx context.Context, st *store.Staff, documentID
 	if !ok {
 		return nil, nil, ErrNotYours
 	}
-	plain, err := w.Evidence.Open(d.ID, d.Nonce, d.Sealed)
+	plain, err := w.Keys.Open(keys.Documents, d.ID, keys.Sealed{KeyID: d.KeyID, Nonce: d.Nonce, Data: d.Sealed})
 	if err != nil {
 		return nil, nil, err
 	}

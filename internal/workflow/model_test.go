@@ -2,7 +2,6 @@ package workflow_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -19,7 +18,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/attest-dev/attest/internal/auth"
-	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/schedule"
@@ -231,17 +230,12 @@ func newWorld(t *testing.T, cfg store.Config, seed uint64) *world {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	signer, err := auth.NewPortalSigner(key)
+	master, err := keys.Parse(keys.New())
 	if err != nil {
 		t.Fatal(err)
 	}
-	docKey, err := evidence.ParseKey(evidence.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := evidence.NewSealer(docKey)
+	ring := keys.NewRing(master)
+	signer, err := auth.NewPortalSigner(ring.Signing(keys.PortalLinks))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +245,7 @@ func newWorld(t *testing.T, cfg store.Config, seed uint64) *world {
 	w.raw, w.pg = storetest.RawDB(t, cfg), cfg.DatabaseURL != ""
 	w.wf = &workflow.Workflow{Store: st, Jobs: w.jobs, Policy: verification.DefaultPolicy(), Portal: signer,
 		BaseURL: "http://attest.test", Now: func() time.Time { return w.now }, LinkLifetime: 30 * 24 * time.Hour,
-		Estimator: queue.Estimator{HandleTime: 4 * time.Minute}, Evidence: sealer}
+		Estimator: queue.Estimator{HandleTime: 4 * time.Minute}, Keys: ring}
 	w.do(func(tx *store.Tx) error {
 		for i, role := range []store.Role{store.RoleAgent, store.RoleAgent, store.RoleAgent, store.RoleSupervisor, store.RoleSupervisor} {
 			email := fmt.Sprintf("staff%d@model.test", i)

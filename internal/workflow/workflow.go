@@ -15,7 +15,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
-	"github.com/attest-dev/attest/internal/evidence"
+	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -49,9 +49,9 @@ type Workflow struct {
 	// agent ending a call) or "review" (a second reviewer). It is called
 	// after the transaction commits, never for a decision that is rolled back.
 	OnDecision func(stage string, d verification.Decision)
-	// Evidence seals the documents freelancers upload; nil when no document
-	// key is configured, and then documents are refused.
-	Evidence *evidence.Sealer
+	// Keys are the master keys: they seal the documents freelancers
+	// upload. Without them (a CLI tool) documents are refused.
+	Keys *keys.Ring
 	// PolicyCache, when set, keeps the policy in force between reads; it
 	// is a pointer so that copies of a Workflow share it.
 	PolicyCache *PolicyCache
