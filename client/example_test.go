@@ -79,7 +79,7 @@ func startAttest() (baseURL, apiKey string, stop func()) {
 	h.Config.Handler = srv.Handler()
 	h.Start()
 	err = srv.Store.InTx(ctx, func(tx *store.Tx) error {
-		apiKey, err = srv.Workflow.CreateAPIKey(ctx, tx, "example", "example marketplace")
+		apiKey, err = srv.Staff.CreateAPIKey(ctx, tx, "example", "example marketplace")
 		return err
 	})
 	if err != nil {

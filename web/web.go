@@ -168,10 +168,3 @@ func date(v any) string {
 	}
 	return ""
 }
-
-// Router is where the portal and the console register their routes: an
-// http.ServeMux, or the server's recorder of every route it serves.
-type Router interface {
-	Handle(pattern string, h http.Handler)
-	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
-}

@@ -22,8 +22,8 @@ import (
 	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/portal"
 	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
-	"github.com/attest-dev/attest/internal/workflow"
 )
 
 // storeFlags are --data and --db, which every command that touches the
@@ -291,7 +291,7 @@ func apikeyCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	defer st.Close()
 	var key string
 	err = st.InTx(ctx, func(tx *store.Tx) error {
-		key, err = tools(st).CreateAPIKey(ctx, tx, "cli", *name)
+		key, err = accounts().CreateAPIKey(ctx, tx, "cli", *name)
 		return err
 	})
 	if err != nil {
@@ -301,10 +301,11 @@ func apikeyCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// tools is the workflow for commands that run beside a server: they write
-// staff and keys, which need neither the job queue nor portal links.
-func tools(st *store.Store) *workflow.Workflow {
-	return &workflow.Workflow{Store: st, Now: time.Now}
+// accounts makes changes to staff accounts and API keys for commands that
+// run beside a server: the same changes, audited alike, as the admin pages
+// make. It holds no master key: these commands touch no second factor.
+func accounts() *staff.Accounts {
+	return &staff.Accounts{Now: time.Now}
 }
 
 func staffAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
@@ -334,7 +335,7 @@ func staffAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	defer st.Close()
 	var created bool
 	err = st.InTx(ctx, func(tx *store.Tx) error {
-		created, err = tools(st).PutStaff(ctx, tx, "cli", *email, *name, store.Role(*role), password)
+		created, err = accounts().Put(ctx, tx, "cli", *email, *name, store.Role(*role), password)
 		return err
 	})
 	if err != nil {
@@ -370,7 +371,11 @@ func staffReview(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer st.Close()
 	err = st.InTx(ctx, func(tx *store.Tx) error {
-		return tools(st).SetReviewRights(ctx, tx, "cli", *email, !*withdraw)
+		target, err := tx.StaffByEmail(ctx, staff.Email(*email))
+		if err != nil {
+			return err
+		}
+		return accounts().SetReviewRights(ctx, tx, "cli", target, !*withdraw)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("staff review: no active staff member with email %s", *email)

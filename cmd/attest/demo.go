@@ -115,17 +115,17 @@ func seedDemo(ctx context.Context, srv *server.Server) (*demoSeed, error) {
 	past.Now = func() time.Time { return now.AddDate(0, 0, -9) }
 	wf := srv.Workflow
 	err := srv.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := wf.PutStaff(ctx, tx, "system:demo", seed.agentEmail, "Maria", store.RoleAgent, seed.agentPassword); err != nil {
+		if _, err := srv.Staff.Put(ctx, tx, "system:demo", seed.agentEmail, "Maria", store.RoleAgent, seed.agentPassword); err != nil {
 			return err
 		}
-		if _, err := wf.PutStaff(ctx, tx, "system:demo", "supervisor@demo.example", "Sam", store.RoleSupervisor, seed.agentPassword); err != nil {
+		if _, err := srv.Staff.Put(ctx, tx, "system:demo", "supervisor@demo.example", "Sam", store.RoleSupervisor, seed.agentPassword); err != nil {
 			return err
 		}
-		if _, err := wf.PutStaff(ctx, tx, "system:demo", "admin@demo.example", "Ada", store.RoleAdmin, seed.agentPassword); err != nil {
+		if _, err := srv.Staff.Put(ctx, tx, "system:demo", "admin@demo.example", "Ada", store.RoleAdmin, seed.agentPassword); err != nil {
 			return err
 		}
 		var err error
-		if seed.apiKey, err = wf.CreateAPIKey(ctx, tx, "system:demo", "demo marketplace"); err != nil {
+		if seed.apiKey, err = srv.Staff.CreateAPIKey(ctx, tx, "system:demo", "demo marketplace"); err != nil {
 			return err
 		}
 		if err := demoHours(ctx, tx, wf, seed.agentEmail, "supervisor@demo.example"); err != nil {

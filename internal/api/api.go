@@ -19,6 +19,7 @@ import (
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/webhook"
 	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
 )
 
 // Server serves /v1/.
@@ -68,35 +69,44 @@ func (c *keyCache) put(hash string, k *store.APIKey, now time.Time) {
 	c.entries.Store(hash, cachedKey{key: k, expires: now.Add(keyCacheTTL)})
 }
 
-// Route is one operation of the API, as the router and the OpenAPI document know it.
+// Route is one operation of the API, as the router and the OpenAPI document
+// know it, with who may call it.
 type Route struct {
 	Method, Path string
+	Access       web.Access
 	handler      http.HandlerFunc
 }
+
+// withKey is an operation for the marketplace's API key (s.read and
+// s.mutation check it); public, one anyone may call.
+func withKey(method, path string, h http.HandlerFunc) Route {
+	return Route{method, path, web.APIKey, h}
+}
+func public(method, path string, h http.HandlerFunc) Route { return Route{method, path, web.Public, h} }
 
 // Routes lists every operation, for the router and for the test that holds
 // the OpenAPI document to it.
 func (s *Server) Routes() []Route {
 	return []Route{
-		{"PUT", "/v1/freelancers/{id}", s.mutation(s.putFreelancer)},
-		{"GET", "/v1/freelancers/{id}", s.read(s.getFreelancer)},
-		{"DELETE", "/v1/freelancers/{id}", s.mutation(s.eraseFreelancer)},
-		{"GET", "/v1/freelancers/{id}/standing", s.read(s.getStanding)},
-		{"GET", "/v1/freelancers/{id}/export", s.read(s.exportFreelancer)},
-		{"POST", "/v1/freelancers/{id}/portal-links", s.mutation(s.createPortalLink)},
-		{"DELETE", "/v1/freelancers/{id}/portal-links", s.mutation(s.revokePortalLinks)},
-		{"POST", "/v1/verifications", s.mutation(s.createVerification)},
-		{"GET", "/v1/verifications", s.read(s.listVerifications, "freelancer_id", "status", "limit", "cursor")},
-		{"GET", "/v1/verifications/{id}", s.read(s.getVerification)},
-		{"POST", "/v1/verifications/{id}/cancel", s.mutation(s.cancelVerification)},
-		{"GET", "/v1/events", s.read(s.listEvents, "after", "limit")},
-		{"GET", "/v1/capacity", s.read(s.getCapacity)},
-		{"POST", "/v1/webhook-endpoints", s.mutation(s.createEndpoint, s.checkEndpointTarget)},
-		{"GET", "/v1/webhook-endpoints", s.read(s.listEndpoints, "limit", "cursor")},
-		{"GET", "/v1/webhook-endpoints/{id}", s.read(s.getEndpoint)},
-		{"DELETE", "/v1/webhook-endpoints/{id}", s.mutation(s.deleteEndpoint)},
-		{"POST", "/v1/webhook-endpoints/{id}/rotate-secret", s.mutation(s.rotateSecret)},
-		{"GET", "/v1/openapi.json", serveOpenAPI},
+		withKey("PUT", "/v1/freelancers/{id}", s.mutation(s.putFreelancer)),
+		withKey("GET", "/v1/freelancers/{id}", s.read(s.getFreelancer)),
+		withKey("DELETE", "/v1/freelancers/{id}", s.mutation(s.eraseFreelancer)),
+		withKey("GET", "/v1/freelancers/{id}/standing", s.read(s.getStanding)),
+		withKey("GET", "/v1/freelancers/{id}/export", s.read(s.exportFreelancer)),
+		withKey("POST", "/v1/freelancers/{id}/portal-links", s.mutation(s.createPortalLink)),
+		withKey("DELETE", "/v1/freelancers/{id}/portal-links", s.mutation(s.revokePortalLinks)),
+		withKey("POST", "/v1/verifications", s.mutation(s.createVerification)),
+		withKey("GET", "/v1/verifications", s.read(s.listVerifications, "freelancer_id", "status", "limit", "cursor")),
+		withKey("GET", "/v1/verifications/{id}", s.read(s.getVerification)),
+		withKey("POST", "/v1/verifications/{id}/cancel", s.mutation(s.cancelVerification)),
+		withKey("GET", "/v1/events", s.read(s.listEvents, "after", "limit")),
+		withKey("GET", "/v1/capacity", s.read(s.getCapacity)),
+		withKey("POST", "/v1/webhook-endpoints", s.mutation(s.createEndpoint, s.checkEndpointTarget)),
+		withKey("GET", "/v1/webhook-endpoints", s.read(s.listEndpoints, "limit", "cursor")),
+		withKey("GET", "/v1/webhook-endpoints/{id}", s.read(s.getEndpoint)),
+		withKey("DELETE", "/v1/webhook-endpoints/{id}", s.mutation(s.deleteEndpoint)),
+		withKey("POST", "/v1/webhook-endpoints/{id}/rotate-secret", s.mutation(s.rotateSecret)),
+		public("GET", "/v1/openapi.json", serveOpenAPI),
 	}
 }
 

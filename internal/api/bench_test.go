@@ -35,7 +35,7 @@ func BenchmarkStandingVsBare(b *testing.B) {
 	defer srv.Close()
 	var key string
 	err = srv.Store.InTx(ctx, func(tx *store.Tx) error {
-		if key, err = srv.Workflow.CreateAPIKey(ctx, tx, "bench", "bench"); err != nil {
+		if key, err = srv.Staff.CreateAPIKey(ctx, tx, "bench", "bench"); err != nil {
 			return err
 		}
 		f := &verification.Freelancer{ID: "u-1", DisplayName: "Ana", Email: "ana@example.com", Locale: "pt-BR", TimeZone: "America/Sao_Paulo",

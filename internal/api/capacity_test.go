@@ -24,7 +24,7 @@ func TestDeadlineRespectsCapacity(t *testing.T) {
 		}
 
 		err = e.srv.Store.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := e.srv.Workflow.PutStaff(ctx, tx, "test", "maria@example.com", "Maria", store.RoleAgent, "correct horse battery"); err != nil {
+			if _, err := e.srv.Staff.Put(ctx, tx, "test", "maria@example.com", "Maria", store.RoleAgent, "correct horse battery"); err != nil {
 				return err
 			}
 			st, _ := tx.StaffByEmail(ctx, "maria@example.com")

@@ -118,7 +118,7 @@ func TestExportOfAWholeHistoryMeetsTheSpec(t *testing.T) {
 	staff := func(email string, role store.Role) *store.Staff {
 		var s *store.Staff
 		ok(t, e.srv.Store.InTx(ctx, func(tx *store.Tx) (err error) {
-			if _, err = e.srv.Workflow.PutStaff(ctx, tx, "test", email, "", role, "correct horse battery"); err != nil {
+			if _, err = e.srv.Staff.Put(ctx, tx, "test", email, "", role, "correct horse battery"); err != nil {
 				return err
 			}
 			s, err = tx.StaffByEmail(ctx, email)

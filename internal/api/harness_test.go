@@ -68,7 +68,7 @@ func newEnvWith(t testing.TB, cfg server.Config) *env {
 	t.Cleanup(func() { srv.Close() })
 	e.srv = srv
 	err = srv.Store.InTx(context.Background(), func(tx *store.Tx) error {
-		e.key, err = srv.Workflow.CreateAPIKey(context.Background(), tx, "test", "test marketplace")
+		e.key, err = srv.Staff.CreateAPIKey(context.Background(), tx, "test", "test marketplace")
 		return err
 	})
 	if err != nil {

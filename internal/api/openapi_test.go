@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
 
@@ -237,8 +239,13 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	enum := func(path ...string) []string {
 		var cur any = schemas
 		for _, p := range path {
-			m, _ := cur.(map[string]any)
-			cur = m[p]
+			switch c := cur.(type) {
+			case map[string]any:
+				cur = c[p]
+			case []any: // anyOf, oneOf: p is the index
+				i, _ := strconv.Atoi(p)
+				cur = c[i]
+			}
 		}
 		m, _ := cur.(map[string]any)
 		list, _ := m["enum"].([]any)
@@ -273,10 +280,25 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		{"Statement.basis", enum("Statement", "properties", "basis"), strs(verification.BasisDecision, verification.BasisOverdue)},
 		{"Statement.reason_code", enum("Statement", "properties", "reason_code"),
 			append(slices.Clone(verification.NegativeReasons), verification.ReasonOverdue)},
+		{"ExportedVerification.bookings.status", enum("ExportedVerification", "properties", "bookings", "items", "properties", "status"),
+			asStrings(store.BookingStatuses)},
+		{"ExportedVerification.appeal.status", enum("ExportedVerification", "properties", "appeal", "anyOf", "0", "properties", "status"),
+			asStrings(store.AppealStatuses)},
+		{"WebhookEndpoint.status", enum("WebhookEndpoint", "properties", "status"), asStrings(store.EndpointStatuses)},
+		{"WebhookEndpointCreated.status", enum("WebhookEndpointCreated", "properties", "status"), asStrings(store.EndpointStatuses)},
 	}
 	for _, tt := range tests {
 		if !slices.Equal(tt.got, tt.want) {
 			t.Errorf("openapi.json %s enum is %v; the domain has %v", tt.name, tt.got, tt.want)
 		}
 	}
+}
+
+// asStrings lists statuses, or any named strings, as plain strings.
+func asStrings[S ~string](list []S) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return out
 }

@@ -33,7 +33,7 @@ func TestRateLimitPerKey(t *testing.T) {
 	var other string
 	if err := e.srv.Store.InTx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		other, err = e.srv.Workflow.CreateAPIKey(context.Background(), tx, "test", "another backend")
+		other, err = e.srv.Staff.CreateAPIKey(context.Background(), tx, "test", "another backend")
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -49,13 +49,7 @@ func (s *Server) createVerification(r *http.Request, tx *store.Tx, body []byte) 
 		return 0, nil, badRequest("required", "reason", "reason is required: every verification states why it was opened")
 	}
 	req := verification.Request{FreelancerID: in.FreelancerID, Claims: in.Claims, Methods: in.Methods,
-		Reason: verification.Reason{Code: in.Reason.Code, Explanation: in.Reason.Explanation}}
-	if in.GraceDays != nil {
-		if *in.GraceDays < 1 {
-			return 0, nil, badRequest("out_of_range", "grace_days", "grace_days must be at least 1")
-		}
-		req.GraceDays = *in.GraceDays
-	}
+		Reason: verification.Reason{Code: in.Reason.Code, Explanation: in.Reason.Explanation}, GraceDays: in.GraceDays}
 	opened, err := s.Workflow.OpenVerification(r.Context(), tx, actor(r.Context()), req)
 	if err != nil {
 		return 0, nil, err

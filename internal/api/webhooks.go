@@ -12,13 +12,13 @@ import (
 // endpointView is a webhook endpoint as the API shows it. Secret is set
 // only in the answer to its creation.
 type endpointView struct {
-	ID             string    `json:"id"`
-	URL            string    `json:"url"`
-	Events         []string  `json:"events"`
-	Description    string    `json:"description"`
-	Status         string    `json:"status"`
-	DisabledReason *string   `json:"disabled_reason"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string               `json:"id"`
+	URL            string               `json:"url"`
+	Events         []string             `json:"events"`
+	Description    string               `json:"description"`
+	Status         store.EndpointStatus `json:"status"`
+	DisabledReason *string              `json:"disabled_reason"`
+	CreatedAt      time.Time            `json:"created_at"`
 	// PreviousSecretExpiresAt is set while a rotated-out secret still signs.
 	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
 	Secret                  string     `json:"secret,omitempty"`

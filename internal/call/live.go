@@ -7,7 +7,6 @@ import (
 
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/store"
-	"github.com/attest-dev/attest/internal/workflow"
 )
 
 // Run keeps everyone informed until ctx ends: every Tick it sends waiting
@@ -76,10 +75,6 @@ func (s *Service) makeNudges() {
 		s.nudged = make(chan struct{}, 1)
 	})
 }
-
-// AgentFreshness is how recently an online agent's console must have been
-// seen for the agent to count as online.
-const AgentFreshness = workflow.AgentFreshness
 
 func (s *Service) update(ctx context.Context) {
 	now := s.Now()
@@ -150,11 +145,11 @@ func (s *Service) notifyNear(ctx context.Context, now time.Time) {
 }
 
 func (s *Service) agentsOnline(ctx context.Context) int {
-	n, err := s.Store.AgentsOnline(ctx, s.Now().Add(-AgentFreshness))
+	agents, err := s.Workflow.Agents(ctx)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "count agents", slog.Any("err", err))
 	}
-	return n
+	return agents.Online
 }
 
 // sendQueue sends each connected, queued freelancer their place.

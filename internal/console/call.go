@@ -18,7 +18,7 @@ func (c *Console) presence(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "status must be online or away", http.StatusBadRequest)
 		return
 	}
-	st := signedIn(r.Context())
+	st := SignedIn(r.Context())
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Workflow.SetPresence(r.Context(), tx, st.ID, p) })
 	if err != nil {
 		c.serverError(w, r, err)
@@ -30,7 +30,7 @@ func (c *Console) presence(w http.ResponseWriter, r *http.Request) {
 
 // take gives the agent the next freelancer and opens the call view.
 func (c *Console) take(w http.ResponseWriter, r *http.Request) {
-	st := signedIn(r.Context())
+	st := SignedIn(r.Context())
 	var taken *workflow.Taken
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
@@ -113,7 +113,7 @@ func (c *Console) outcome(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	st := signedIn(r.Context())
+	st := SignedIn(r.Context())
 	o := verification.ClaimOutcome{Key: in.Claim, Outcome: in.Outcome, Note: in.Note}
 	out := recorded{Outcome: &o}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
@@ -136,7 +136,7 @@ func (c *Console) step(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	st := signedIn(r.Context())
+	st := SignedIn(r.Context())
 	var out recorded
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
@@ -173,7 +173,7 @@ func (c *Console) script(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data, _ := json.Marshal(in)
-	st := signedIn(r.Context())
+	st := SignedIn(r.Context())
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		return c.Workflow.SaveScript(r.Context(), tx, st.ID, r.PathValue("id"), data)
 	})
@@ -192,7 +192,7 @@ func (c *Console) decision(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	st := signedIn(r.Context())
+	st := SignedIn(r.Context())
 	var v *verification.Verification
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
@@ -211,5 +211,5 @@ func (c *Console) decision(w http.ResponseWriter, r *http.Request) {
 
 // signal is the agent's signaling WebSocket.
 func (c *Console) signal(w http.ResponseWriter, r *http.Request) {
-	c.Calls.ServeAgent(w, r, signedIn(r.Context()))
+	c.Calls.ServeAgent(w, r, SignedIn(r.Context()))
 }

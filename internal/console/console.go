@@ -6,9 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,19 +17,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/clientip"
-	"github.com/attest-dev/attest/internal/keys"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
-	"github.com/attest-dev/attest/internal/webhook"
 	"github.com/attest-dev/attest/internal/workflow"
 	"github.com/attest-dev/attest/web"
 )
-
-// SessionLifetime is how long a staff sign-in lasts: one working day.
-const SessionLifetime = 12 * time.Hour
 
 // Console serves the staff pages.
 type Console struct {
@@ -53,7 +48,6 @@ type Console struct {
 	Rand    io.Reader
 	// TrustProxy lists the proxies whose X-Forwarded-For is believed.
 	TrustProxy clientip.Proxies
-	Webhooks   *webhook.Endpoints
 	// RequireTOTP lists the roles that must set up a TOTP second factor
 	// before they may open any page but their account's security page.
 	RequireTOTP []store.Role
@@ -62,52 +56,55 @@ type Console struct {
 	// TicketKey signs the short-lived cookies that carry a sign-in between
 	// its steps (see ticket).
 	TicketKey []byte
-	// Keys seal TOTP secrets before they are stored.
-	Keys *keys.Ring
+	// Staff makes every change to staff accounts, sessions, second
+	// factors and API keys.
+	Staff *staff.Accounts
 }
 
 // Register adds the console's routes to mux.
 func (c *Console) Register(mux web.Router) {
-	mux.HandleFunc("GET /login", c.loginPage)
-	mux.HandleFunc("POST /login", c.login)
-	mux.HandleFunc("POST /logout", c.logout)
-	mux.HandleFunc("GET /login/code", c.codePage)
-	mux.HandleFunc("POST /login/code", c.code)
+	mux.Handle("GET /login", web.AllowFunc(web.Public, c.loginPage))
+	mux.Handle("POST /login", web.AllowFunc(web.Public, c.login))
+	mux.Handle("POST /logout", web.AllowFunc(web.Public, c.logout)) // ends whatever session the cookie names, if any
+	// The second step: its signed ticket cookie is the credential.
+	mux.Handle("GET /login/code", web.AllowFunc(web.Public, c.codePage))
+	mux.Handle("POST /login/code", web.AllowFunc(web.Public, c.code))
 	if c.OIDC != nil {
-		mux.HandleFunc("GET /login/oidc", c.oidcStart)
-		mux.HandleFunc("GET /login/oidc/callback", c.oidcCallback)
+		mux.Handle("GET /login/oidc", web.AllowFunc(web.Public, c.oidcStart))
+		// Checked against the signed state cookie.
+		mux.Handle("GET /login/oidc/callback", web.AllowFunc(web.Public, c.oidcCallback))
 	}
 	c.registerSecurity(mux)
 	staff := []store.Role{store.RoleAgent, store.RoleSupervisor, store.RoleAdmin}
-	mux.Handle("GET /agent", c.require(c.agentHome, staff...))
-	mux.Handle("POST /agent/presence", c.require(c.presence, staff...))
-	mux.Handle("POST /agent/take", c.require(c.take, staff...))
-	mux.Handle("POST /agent/calls/{id}/outcome", c.require(c.outcome, staff...))
-	mux.Handle("POST /agent/calls/{id}/step", c.require(c.step, staff...))
-	mux.Handle("POST /agent/calls/{id}/script", c.require(c.script, staff...))
-	mux.Handle("POST /agent/calls/{id}/decision", c.require(c.decision, staff...))
-	mux.Handle("GET /agent/ws", c.require(c.signal, staff...))
+	mux.Handle("GET /agent", c.Require(c.agentHome, staff...))
+	mux.Handle("POST /agent/presence", c.Require(c.presence, staff...))
+	mux.Handle("POST /agent/take", c.Require(c.take, staff...))
+	mux.Handle("POST /agent/calls/{id}/outcome", c.Require(c.outcome, staff...))
+	mux.Handle("POST /agent/calls/{id}/step", c.Require(c.step, staff...))
+	mux.Handle("POST /agent/calls/{id}/script", c.Require(c.script, staff...))
+	mux.Handle("POST /agent/calls/{id}/decision", c.Require(c.decision, staff...))
+	mux.Handle("GET /agent/ws", c.Require(c.signal, staff...))
 	reviewers := []store.Role{store.RoleSupervisor, store.RoleAdmin}
 	mux.Handle("GET /agent/reviews", c.requireReviewer(c.reviews))
 	mux.Handle("GET /agent/reviews/{id}", c.requireReviewer(c.review))
 	mux.Handle("POST /agent/reviews/{id}", c.requireReviewer(c.decideReview))
-	mux.Handle("GET /agent/appeals/{id}", c.require(c.appealPage, reviewers...))
-	mux.Handle("GET /agent/documents/{id}", c.require(c.document, staff...))
-	mux.Handle("GET /agent/document-reviews", c.require(c.documentReviews, staff...))
-	mux.Handle("GET /agent/document-reviews/{id}", c.require(c.documentReview, staff...))
-	mux.Handle("POST /agent/document-reviews/{id}", c.require(c.decideDocuments, staff...))
-	mux.Handle("GET /agent/fairness", c.require(c.fairness, reviewers...))
-	mux.Handle("GET /agent/fairness.csv", c.require(c.fairnessCSV, reviewers...))
-	mux.Handle("POST /agent/appeals/{id}", c.require(c.decideAppeal, reviewers...))
-	mux.Handle("GET /agent/hours", c.require(c.hours, staff...))
-	mux.Handle("POST /agent/hours", c.require(c.saveHours, staff...))
-	mux.Handle("POST /agent/hours/leave", c.require(c.addLeave, staff...))
-	mux.Handle("POST /agent/hours/leave/{id}/delete", c.require(c.deleteLeave, staff...))
-	c.registerAdmin(mux)
+	mux.Handle("GET /agent/appeals/{id}", c.Require(c.appealPage, reviewers...))
+	// Signed-in staff, and then only those working on the document's case.
+	mux.Handle("GET /agent/documents/{id}", web.Allow(web.CaseStaff, c.Require(c.document, staff...)))
+	mux.Handle("GET /agent/document-reviews", c.Require(c.documentReviews, staff...))
+	mux.Handle("GET /agent/document-reviews/{id}", c.Require(c.documentReview, staff...))
+	mux.Handle("POST /agent/document-reviews/{id}", c.Require(c.decideDocuments, staff...))
+	mux.Handle("GET /agent/fairness", c.Require(c.fairness, reviewers...))
+	mux.Handle("GET /agent/fairness.csv", c.Require(c.fairnessCSV, reviewers...))
+	mux.Handle("POST /agent/appeals/{id}", c.Require(c.decideAppeal, reviewers...))
+	mux.Handle("GET /agent/hours", c.Require(c.hours, staff...))
+	mux.Handle("POST /agent/hours", c.Require(c.saveHours, staff...))
+	mux.Handle("POST /agent/hours/leave", c.Require(c.addLeave, staff...))
+	mux.Handle("POST /agent/hours/leave/{id}/delete", c.Require(c.deleteLeave, staff...))
 	if c.Mailbox {
 		// Admins only: each invitation holds a freelancer's portal link.
-		mux.Handle("GET /dev/mailbox", c.require(c.mailbox, store.RoleAdmin))
-		mux.Handle("GET /dev/mailbox/{id}", c.require(c.mail, store.RoleAdmin))
+		mux.Handle("GET /dev/mailbox", c.Require(c.mailbox, store.RoleAdmin))
+		mux.Handle("GET /dev/mailbox/{id}", c.Require(c.mail, store.RoleAdmin))
 	}
 }
 
@@ -123,18 +120,18 @@ type staffKey struct{}
 type sessionKey struct{}
 
 // signedIn is the staff member behind a request that passed require.
-func signedIn(ctx context.Context) *store.Staff { return ctx.Value(staffKey{}).(*store.Staff) }
+func SignedIn(ctx context.Context) *store.Staff { return ctx.Value(staffKey{}).(*store.Staff) }
 
 // currentSession is the session of a request that passed require.
 func currentSession(ctx context.Context) *store.Session {
 	return ctx.Value(sessionKey{}).(*store.Session)
 }
 
-// require lets through only signed-in staff with one of the roles; others
+// Require lets through only signed-in staff with one of the roles; others
 // are sent to sign in, or refused when signed in with another role. Staff
 // whose role must use a second factor and who have not set one up are sent
 // to set it up first.
-func (c *Console) require(h http.HandlerFunc, roles ...store.Role) http.Handler {
+func (c *Console) Require(h http.HandlerFunc, roles ...store.Role) http.Handler {
 	return c.guard(h, true, roles...)
 }
 
@@ -144,8 +141,21 @@ func (c *Console) requireAccount(h http.HandlerFunc) http.Handler {
 	return c.guard(h, false, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin)
 }
 
+// roleAccess is the route rule the roles a page lets in declare.
+func roleAccess(roles []store.Role) web.Access {
+	switch {
+	case slices.Equal(roles, []store.Role{store.RoleAdmin}):
+		return web.Admin
+	case slices.Equal(roles, []store.Role{store.RoleSupervisor, store.RoleAdmin}):
+		return web.Supervisor
+	case slices.Equal(roles, []store.Role{store.RoleAgent, store.RoleSupervisor, store.RoleAdmin}):
+		return web.Staff
+	}
+	panic(fmt.Sprintf("console: no route rule for the roles %v", roles)) // a registration mistake, found at start
+}
+
 func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Role) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return web.AllowFunc(roleAccess(roles), func(w http.ResponseWriter, r *http.Request) {
 		st, sess := c.session(r)
 		if st == nil {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -174,13 +184,13 @@ func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Rol
 // requireReviewer lets through staff who may give second reviews: by role,
 // or agents granted review rights.
 func (c *Console) requireReviewer(h http.HandlerFunc) http.Handler {
-	return c.require(func(w http.ResponseWriter, r *http.Request) {
-		if !signedIn(r.Context()).Reviews() {
+	return web.Allow(web.Reviewer, c.Require(func(w http.ResponseWriter, r *http.Request) {
+		if !SignedIn(r.Context()).Reviews() {
 			http.Error(w, "Your role may not open this page.", http.StatusForbidden)
 			return
 		}
 		h(w, r)
-	}, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin)
+	}, store.RoleAgent, store.RoleSupervisor, store.RoleAdmin))
 }
 
 // lastSeenEvery is how stale a session's last-seen time may get: writing
@@ -204,7 +214,7 @@ func (c *Console) session(r *http.Request) (*store.Staff, *store.Session) {
 		return nil, nil
 	}
 	if now.Sub(sess.LastSeenAt) >= lastSeenEvery {
-		err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return tx.TouchSession(r.Context(), sess.ID, now) })
+		err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.Seen(r.Context(), tx, sess.ID) })
 		if err != nil {
 			c.Log.ErrorContext(r.Context(), "touch session", slog.Any("err", err))
 		}
@@ -331,27 +341,16 @@ func (c *Console) signInNow(w http.ResponseWriter, r *http.Request, st *store.St
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: c.Secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(SessionLifetime.Seconds())})
+		SameSite: http.SameSiteLaxMode, MaxAge: int(staff.SessionLifetime.Seconds())})
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 func (c *Console) startSession(r *http.Request, st *store.Staff, how map[string]string) (string, error) {
-	token, err := auth.NewSessionToken(c.Rand)
-	if err != nil {
-		return "", err
-	}
-	now := c.Now().UTC()
-	ip := c.clientIP(r)
-	s := &store.Session{ID: store.NewID("ses", now), TokenHash: auth.HashSessionToken(token), StaffID: st.ID, CreatedAt: now,
-		ExpiresAt: now.Add(SessionLifetime), LastSeenAt: now, IP: ip, UserAgent: truncate(r.UserAgent(), 256)}
-	details := map[string]string{"ip": ip, "session": s.ID}
-	maps.Copy(details, how)
-	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		if err := tx.InsertSession(r.Context(), s); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), audit.Record{Actor: "staff:" + st.ID, Action: "staff.login", Target: st.ID,
-			Details: details}, now)
+	var token string
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		token, err = c.Staff.StartSession(r.Context(), tx, st, staff.Client{IP: c.clientIP(r), UserAgent: r.UserAgent()}, how)
+		return err
 	})
 	return token, err
 }
@@ -359,15 +358,7 @@ func (c *Console) startSession(r *http.Request, st *store.Staff, how map[string]
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	if cookie, err := r.Cookie(c.cookieName()); err == nil {
 		st, _ := c.session(r)
-		err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-			if err := tx.DeleteSession(r.Context(), auth.HashSessionToken(cookie.Value)); err != nil {
-				return err
-			}
-			if st == nil {
-				return nil
-			}
-			return tx.Audit(r.Context(), audit.Record{Actor: "staff:" + st.ID, Action: "staff.logout", Target: st.ID}, c.Now())
-		})
+		err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.EndSession(r.Context(), tx, cookie.Value, st) })
 		if err != nil {
 			c.Log.ErrorContext(r.Context(), "end session", slog.Any("err", err))
 		}
@@ -378,13 +369,6 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) clientIP(r *http.Request) string { return c.TrustProxy.Of(r) }
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
 
 func roundUp(d time.Duration) string {
 	minutes := int((d + time.Minute - 1) / time.Minute)
@@ -397,3 +381,6 @@ func roundUp(d time.Duration) string {
 func retryAfter(d time.Duration) string {
 	return strconv.Itoa(int((d + time.Second - 1) / time.Second))
 }
+
+// staffActor is how the audit log names the signed-in staff member.
+func staffActor(r *http.Request) string { return staff.Actor(SignedIn(r.Context()).ID) }

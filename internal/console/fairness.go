@@ -42,7 +42,7 @@ func (c *Console) fairness(w http.ResponseWriter, r *http.Request) {
 			names[a.Group] = st.Name
 		}
 	}
-	web.Render(w, http.StatusOK, "fairness", fairnessPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Report: report, Names: names, Since: since})
+	web.Render(w, http.StatusOK, "fairness", fairnessPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox, Report: report, Names: names, Since: since})
 }
 
 // fairnessCSV exports the same report.

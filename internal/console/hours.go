@@ -39,7 +39,7 @@ var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.T
 // editable is whose hours the signed-in staff member may change: their own,
 // or anyone's for supervisors and admins.
 func (c *Console) editable(r *http.Request) (*store.Staff, error) {
-	me := signedIn(r.Context())
+	me := SignedIn(r.Context())
 	id := r.FormValue("staff")
 	if id == "" || id == me.ID {
 		return me, nil
@@ -68,7 +68,7 @@ func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problem st
 		c.serverError(w, r, err)
 		return
 	}
-	me := signedIn(r.Context())
+	me := SignedIn(r.Context())
 	page := hoursPage{Staff: me, Mailbox: c.Mailbox, Editing: who, TimeZone: a.Location.String(), Loc: a.Location, Error: problem,
 		Saved: r.URL.Query().Get("saved") == "1", CanChoose: me.Role == store.RoleSupervisor || me.Role == store.RoleAdmin}
 	for _, d := range weekOrder {
@@ -118,7 +118,7 @@ func (c *Console) saveHours(w http.ResponseWriter, r *http.Request) {
 		hours = append(hours, schedule.Hours{Day: d, Start: s, End: e})
 	}
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Workflow.SetHours(r.Context(), tx, "staff:"+signedIn(r.Context()).ID, who.ID, strings.TrimSpace(r.PostFormValue("timezone")), hours)
+		return c.Workflow.SetHours(r.Context(), tx, "staff:"+SignedIn(r.Context()).ID, who.ID, strings.TrimSpace(r.PostFormValue("timezone")), hours)
 	})
 	if err != nil {
 		c.renderHours(w, r, err.Error(), http.StatusBadRequest)
@@ -149,7 +149,7 @@ func (c *Console) addLeave(w http.ResponseWriter, r *http.Request) {
 	}
 	e := schedule.Exception{Interval: schedule.Interval{Start: start, End: end}, Off: r.PostFormValue("kind") != "extra", Note: note}
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Workflow.AddException(r.Context(), tx, "staff:"+signedIn(r.Context()).ID, who.ID, e)
+		return c.Workflow.AddException(r.Context(), tx, "staff:"+SignedIn(r.Context()).ID, who.ID, e)
 	})
 	if err != nil {
 		c.renderHours(w, r, err.Error(), http.StatusBadRequest)
@@ -165,7 +165,7 @@ func (c *Console) deleteLeave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Workflow.DeleteException(r.Context(), tx, "staff:"+signedIn(r.Context()).ID, who.ID, r.PathValue("id"))
+		return c.Workflow.DeleteException(r.Context(), tx, "staff:"+SignedIn(r.Context()).ID, who.ID, r.PathValue("id"))
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		c.serverError(w, r, err)

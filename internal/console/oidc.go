@@ -14,7 +14,6 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
@@ -214,11 +213,10 @@ func (c *Console) oidcStaff(ctx context.Context, claims *oidcClaims) (*store.Sta
 		return nil, errOtherSubject
 	}
 	err = c.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetOIDCSubject(ctx, st.ID, claims.Subject); err != nil {
+		if err := c.Staff.LinkOIDC(ctx, tx, st.ID, c.OIDC.Issuer, claims.Subject); err != nil {
 			return errors.Join(errOtherSubject, err)
 		}
-		return tx.Audit(ctx, audit.Record{Actor: "staff:" + st.ID, Action: "staff.oidc_linked", Target: st.ID,
-			Details: map[string]string{"issuer": c.OIDC.Issuer}}, c.Now())
+		return nil
 	})
 	if err != nil {
 		return nil, err

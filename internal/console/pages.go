@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -28,7 +27,7 @@ type agentPage struct {
 // agentHome is the console: the live call when the agent is in one, the
 // queue and the open cases otherwise.
 func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
-	st := signedIn(r.Context())
+	st := SignedIn(r.Context())
 	live, err := c.Store.AgentLiveCall(r.Context(), st.ID)
 	if err == nil {
 		c.callView(w, r, st, live)
@@ -51,10 +50,12 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Floor = queue.Summarise(entries, c.Now())
-	if page.Agents, err = c.Store.AgentsOnline(r.Context(), c.Now().Add(-call.AgentFreshness)); err != nil {
+	agents, err := c.Workflow.Agents(r.Context())
+	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
+	page.Agents = agents.Online
 	for _, s := range verification.OpenStatuses() {
 		list, err := c.Store.Verifications(r.Context(), store.VerificationFilter{Status: s, Limit: 200})
 		if err != nil {

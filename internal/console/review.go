@@ -37,7 +37,7 @@ func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	me := signedIn(r.Context())
+	me := SignedIn(r.Context())
 	page := reviewsPage{Staff: me, Mailbox: c.Mailbox, Waiting: list, Notice: reviewNotices[r.URL.Query().Get("notice")],
 		DecidesAppeals: me.Role == store.RoleSupervisor || me.Role == store.RoleAdmin}
 	if page.DecidesAppeals {
@@ -93,7 +93,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 	if !c.found(w, r, err) {
 		return
 	}
-	me := signedIn(r.Context())
+	me := SignedIn(r.Context())
 	page := reviewPage{Staff: me, Mailbox: c.Mailbox, Review: rv, Deciders: map[string]string{}, Error: problem, Appeal: appeal,
 		Reasons: verification.NegativeReasons}
 	if page.Own, err = c.Workflow.TookPart(r.Context(), rv.Verification, me.ID); err != nil {
@@ -160,7 +160,7 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	var v *verification.Verification
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
-		v, err = c.Workflow.DecideReview(r.Context(), tx, signedIn(r.Context()), r.PathValue("id"), d)
+		v, err = c.Workflow.DecideReview(r.Context(), tx, SignedIn(r.Context()), r.PathValue("id"), d)
 		return err
 	})
 	var rule *verification.RuleError
@@ -205,7 +205,7 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Workflow.DecideAppeal(r.Context(), tx, signedIn(r.Context()), r.PathValue("id"), choice == "uphold", r.PostFormValue("note"))
+		_, err := c.Workflow.DecideAppeal(r.Context(), tx, SignedIn(r.Context()), r.PathValue("id"), choice == "uphold", r.PostFormValue("note"))
 		return err
 	})
 	var rule *verification.RuleError

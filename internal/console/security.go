@@ -7,19 +7,15 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
-	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/qrcode"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
 )
 
 // totpIssuer names attest in authenticator apps.
 const totpIssuer = "attest"
-
-// recoveryCodeCount is how many recovery codes an enrolment hands out.
-const recoveryCodeCount = 10
 
 func (c *Console) registerSecurity(mux web.Router) {
 	mux.Handle("GET /account/security", c.requireAccount(c.securityPage))
@@ -28,11 +24,6 @@ func (c *Console) registerSecurity(mux web.Router) {
 	mux.Handle("POST /account/security/totp/remove", c.requireAccount(c.removeTOTP))
 	mux.Handle("POST /account/sessions/{id}/revoke", c.requireAccount(c.revokeOwnSession))
 	mux.Handle("POST /account/sessions/revoke-others", c.requireAccount(c.revokeOtherSessions))
-	mux.Handle("GET /admin/staff/sessions", c.require(c.chooseStaffSessions, store.RoleAdmin))
-	mux.Handle("GET /admin/staff/{id}/sessions", c.require(c.staffSessions, store.RoleAdmin))
-	mux.Handle("POST /admin/staff/{id}/sessions/{session}/revoke", c.require(c.adminRevokeSession, store.RoleAdmin))
-	mux.Handle("POST /admin/staff/{id}/sessions/revoke-all", c.require(c.adminRevokeAll, store.RoleAdmin))
-	mux.Handle("POST /admin/staff/{id}/totp/remove", c.require(c.adminRemoveTOTP, store.RoleAdmin))
 }
 
 type securityPage struct {
@@ -45,7 +36,7 @@ type securityPage struct {
 	Setup     *totpSetup
 	Recovery  []string // shown once, right after enrolment
 	CodesLeft int
-	Sessions  []sessionRow
+	Sessions  []SessionRow
 	Notice    string
 	Error     string
 }
@@ -56,7 +47,7 @@ type totpSetup struct {
 	QR     template.URL
 }
 
-type sessionRow struct {
+type SessionRow struct {
 	*store.Session
 	Current   bool
 	RevokeURL string
@@ -77,7 +68,7 @@ func (c *Console) securityPage(w http.ResponseWriter, r *http.Request) {
 // and shows the page.
 func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page securityPage, status int) {
 	ctx := r.Context()
-	me := signedIn(ctx)
+	me := SignedIn(ctx)
 	page.Staff, page.Mailbox = me, c.Mailbox
 	t, err := c.Store.TOTP(ctx, me.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -101,7 +92,7 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page se
 			return
 		}
 	}
-	page.Sessions, err = c.sessionRows(r, me.ID, func(id string) string { return "/account/sessions/" + id + "/revoke" })
+	page.Sessions, err = c.SessionRows(r, me.ID, func(id string) string { return "/account/sessions/" + id + "/revoke" })
 	if err != nil {
 		c.serverError(w, r, err)
 		return
@@ -112,7 +103,7 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page se
 // setupOf shows a pending secret as text, as an otpauth:// URI and as a QR
 // code of that URI.
 func (c *Console) setupOf(t *store.TOTP, me *store.Staff) (*totpSetup, error) {
-	secret, err := c.openSecret(t)
+	secret, err := c.Staff.TOTPSecret(t)
 	if err != nil {
 		return nil, err
 	}
@@ -133,20 +124,8 @@ func (c *Console) setupOf(t *store.TOTP, me *store.Staff) (*totpSetup, error) {
 // startTOTP makes a new secret for the signed-in staff member to scan. It
 // is not asked for at sign-in until a first code confirms it.
 func (c *Console) startTOTP(w http.ResponseWriter, r *http.Request) {
-	me := signedIn(r.Context())
-	secret, err := auth.NewTOTPSecret(c.Rand)
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	sealed, err := c.Keys.Seal(keys.TOTPSecrets, me.ID, secret)
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return tx.PutPendingTOTP(r.Context(), &store.TOTP{StaffID: me.ID, KeyID: sealed.KeyID, Nonce: sealed.Nonce, Sealed: sealed.Data, CreatedAt: c.Now()})
-	})
+	me := SignedIn(r.Context())
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.StartTOTP(r.Context(), tx, me.ID) })
 	if err != nil {
 		c.serverError(w, r, err)
 		return
@@ -158,62 +137,31 @@ func (c *Console) startTOTP(w http.ResponseWriter, r *http.Request) {
 // their app makes its codes, and shows their recovery codes, once.
 func (c *Console) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	me := signedIn(ctx)
-	t, err := c.Store.TOTP(ctx, me.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Enabled()) {
+	me := SignedIn(ctx)
+	var codes []string
+	err := c.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		codes, err = c.Staff.ConfirmTOTP(ctx, tx, me.ID, r.PostFormValue("code"))
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound): // nothing pending, or confirmed already
 		http.Redirect(w, r, "/account/security", http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	secret, err := c.openSecret(t)
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	now := c.Now()
-	step, ok := auth.CheckTOTP(secret, r.PostFormValue("code"), now, 0)
-	if !ok {
+	case errors.Is(err, staff.ErrBadCode):
 		c.renderSecurity(w, r, securityPage{Error: "That code does not match. Check the time on your phone and type the code your app shows now."},
 			http.StatusUnprocessableEntity)
-		return
-	}
-	codes, hashes, err := c.newRecoveryCodes()
-	if err != nil {
+	case err != nil:
 		c.serverError(w, r, err)
-		return
+	default:
+		c.renderSecurity(w, r, securityPage{Recovery: codes}, http.StatusOK)
 	}
-	err = c.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.ConfirmTOTP(ctx, me.ID, step, hashes, now); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Actor: "staff:" + me.ID, Action: "staff.totp_enrolled", Target: me.ID}, now)
-	})
-	if err != nil {
-		c.serverError(w, r, err)
-		return
-	}
-	c.renderSecurity(w, r, securityPage{Recovery: codes}, http.StatusOK)
-}
-
-func (c *Console) newRecoveryCodes() (codes, hashes []string, err error) {
-	for range recoveryCodeCount {
-		code, err := auth.NewRecoveryCode(c.Rand)
-		if err != nil {
-			return nil, nil, err
-		}
-		codes, hashes = append(codes, code), append(hashes, auth.HashRecoveryCode(code))
-	}
-	return codes, hashes, nil
 }
 
 // removeTOTP turns the second factor off. It asks for a current code (or a
 // recovery code) so that a browser left signed in is not enough.
 func (c *Console) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	me := signedIn(ctx)
+	me := SignedIn(ctx)
 	ip := c.clientIP(r)
 	if wait, ok := c.mayTry("code:"+me.ID, ip); !ok {
 		w.Header().Set("Retry-After", retryAfter(wait))
@@ -232,42 +180,40 @@ func (c *Console) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	if err := c.deleteTOTP(r, me.ID, "staff:"+me.ID); err != nil {
+	if err := c.removeSecondFactor(r, me.ID); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/account/security?notice=removed", http.StatusSeeOther)
 }
 
-func (c *Console) deleteTOTP(r *http.Request, staffID, actor string) error {
-	ctx := r.Context()
-	return c.Store.InTx(ctx, func(tx *store.Tx) error {
-		removed, err := tx.DeleteTOTP(ctx, staffID)
-		if err != nil || !removed {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Actor: actor, Action: "staff.totp_removed", Target: staffID}, c.Now())
+// removeSecondFactor turns off a staff member's second factor, as the
+// signed-in staff member.
+func (c *Console) removeSecondFactor(r *http.Request, staffID string) error {
+	return c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		return c.Staff.RemoveTOTP(r.Context(), tx, staffActor(r), staffID)
 	})
 }
 
-// sessionRows lists a staff member's sessions for a page; revokeAt is
-// where a session's sign-out button posts, by session id.
-func (c *Console) sessionRows(r *http.Request, staffID string, revokeAt func(id string) string) ([]sessionRow, error) {
+// SessionRows lists a staff member's sessions for a page; revokeAt is
+// where a session's sign-out button posts, by session id. The admin area
+// shows anyone's with it.
+func (c *Console) SessionRows(r *http.Request, staffID string, revokeAt func(id string) string) ([]SessionRow, error) {
 	list, err := c.Store.Sessions(r.Context(), staffID, c.Now())
 	if err != nil {
 		return nil, err
 	}
 	current := currentSession(r.Context())
-	rows := make([]sessionRow, len(list))
+	rows := make([]SessionRow, len(list))
 	for i, s := range list {
-		rows[i] = sessionRow{Session: s, Current: s.ID == current.ID, RevokeURL: revokeAt(s.ID)}
+		rows[i] = SessionRow{Session: s, Current: s.ID == current.ID, RevokeURL: revokeAt(s.ID)}
 	}
 	return rows, nil
 }
 
 func (c *Console) revokeOwnSession(w http.ResponseWriter, r *http.Request) {
-	me := signedIn(r.Context())
-	if err := c.revoke(r, me.ID, r.PathValue("id"), "staff:"+me.ID); err != nil {
+	me := SignedIn(r.Context())
+	if err := c.revoke(r, me.ID, r.PathValue("id")); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
@@ -277,7 +223,7 @@ func (c *Console) revokeOwnSession(w http.ResponseWriter, r *http.Request) {
 // revokeOtherSessions signs the staff member out everywhere but here: what
 // to do after signing in on a shared computer, or losing a laptop.
 func (c *Console) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
-	me := signedIn(r.Context())
+	me := SignedIn(r.Context())
 	list, err := c.Store.Sessions(r.Context(), me.ID, c.Now())
 	if err != nil {
 		c.serverError(w, r, err)
@@ -287,7 +233,7 @@ func (c *Console) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
 		if s.ID == currentSession(r.Context()).ID {
 			continue
 		}
-		if err := c.revoke(r, me.ID, s.ID, "staff:"+me.ID); err != nil {
+		if err := c.revoke(r, me.ID, s.ID); err != nil {
 			c.serverError(w, r, err)
 			return
 		}
@@ -295,16 +241,11 @@ func (c *Console) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account/security?notice=others#sessions", http.StatusSeeOther)
 }
 
-// revoke ends one session of a staff member. The session row is what
-// require looks up, so the next request with its cookie is signed out.
-func (c *Console) revoke(r *http.Request, staffID, sessionID, actor string) error {
-	ctx := r.Context()
-	return c.Store.InTx(ctx, func(tx *store.Tx) error {
-		revoked, err := tx.RevokeSession(ctx, staffID, sessionID)
-		if err != nil || !revoked {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Actor: actor, Action: "staff.session_revoked", Target: staffID,
-			Details: map[string]string{"session": sessionID}}, c.Now())
+// revoke ends one session of a staff member, as the signed-in staff
+// member. The session row is what require looks up, so the next request
+// with its cookie is signed out.
+func (c *Console) revoke(r *http.Request, staffID, sessionID string) error {
+	return c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		return c.Staff.RevokeSession(r.Context(), tx, staffActor(r), staffID, sessionID)
 	})
 }

@@ -1,19 +1,15 @@
 package console
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/attest-dev/attest/internal/audit"
-	"github.com/attest-dev/attest/internal/auth"
-	"github.com/attest-dev/attest/internal/keys"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
 )
@@ -101,47 +97,17 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 // checkSecondFactor accepts a current TOTP code not used before, or an
 // unspent recovery code, and says which it was.
 func (c *Console) checkSecondFactor(ctx context.Context, staffID, code string) (*store.Staff, string, error) {
-	st, err := c.Store.StaffByID(ctx, staffID)
-	if err != nil || st.DisabledAt != nil {
-		return nil, "", errBadCredentials
-	}
-	t, err := c.Store.TOTP(ctx, staffID)
-	if err != nil || !t.Enabled() || code == "" {
-		return nil, "", errBadCredentials
-	}
-	secret, err := c.openSecret(t)
-	if err != nil {
-		return nil, "", err
-	}
-	now := c.Now()
-	how := "totp"
-	err = c.Store.InTx(ctx, func(tx *store.Tx) error {
-		if step, ok := auth.CheckTOTP(secret, code, now, t.LastStep); ok {
-			if used, err := tx.UseTOTPStep(ctx, staffID, step); err != nil || !used {
-				return cmp.Or(err, errBadCredentials)
-			}
-			return nil
-		}
-		how = "recovery_code"
-		if used, err := tx.UseRecoveryCode(ctx, staffID, auth.HashRecoveryCode(code), now); err != nil || !used {
-			return cmp.Or(err, errBadCredentials)
-		}
-		return tx.Audit(ctx, audit.Record{Actor: "staff:" + staffID, Action: "staff.recovery_code_used", Target: staffID}, now)
+	var st *store.Staff
+	var how string
+	err := c.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		st, how, err = c.Staff.UseSecondFactor(ctx, tx, staffID, code)
+		return err
 	})
-	if err != nil {
-		return nil, "", err
+	if errors.Is(err, staff.ErrBadCode) {
+		return nil, "", errBadCredentials
 	}
-	return st, how, nil
-}
-
-// openSecret opens a TOTP secret, which is sealed bound to its owner:
-// moved to another staff member's row, it does not open.
-func (c *Console) openSecret(t *store.TOTP) ([]byte, error) {
-	secret, err := c.Keys.Open(keys.TOTPSecrets, t.StaffID, keys.Sealed{KeyID: t.KeyID, Nonce: t.Nonce, Data: t.Sealed})
-	if err != nil {
-		return nil, fmt.Errorf("open TOTP secret of %s: %w", t.StaffID, err)
-	}
-	return secret, nil
+	return st, how, err
 }
 
 // mustEnrol reports whether st's role requires a second factor they have

@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/auth"
-	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -128,7 +128,7 @@ func seedBatchTx(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, run, 
 			return nil, err
 		}
 		err = tx.InsertSession(ctx, &store.Session{ID: store.NewID("ses", now), TokenHash: auth.HashSessionToken(token), StaffID: agent.ID, CreatedAt: now,
-			ExpiresAt: now.Add(console.SessionLifetime), LastSeenAt: now, IP: "127.0.0.1", UserAgent: "attest-load"})
+			ExpiresAt: now.Add(staff.SessionLifetime), LastSeenAt: now, IP: "127.0.0.1", UserAgent: "attest-load"})
 		if err != nil {
 			return nil, err
 		}

@@ -172,8 +172,8 @@ func (d *database) Collect(ch chan<- prometheus.Metric) {
 	if entries, err := d.store.Queue(ctx); err == nil {
 		gauge(queueLengthDesc, len(entries))
 	}
-	if n, err := d.store.AgentsOnline(ctx, now.Add(-workflow.AgentFreshness)); err == nil {
-		gauge(agentsOnlineDesc, n)
+	if agents, err := workflow.AgentsAt(ctx, d.store, now); err == nil {
+		gauge(agentsOnlineDesc, agents.Online)
 	}
 	if n, err := d.store.CallsInProgress(ctx); err == nil {
 		gauge(callsDesc, n)

@@ -42,25 +42,27 @@ const DefaultMaxUploads = 16
 
 // Register adds the portal's routes to mux.
 func (p *Portal) Register(mux web.Router) {
+	// Every /v/{token} route is the freelancer's: the signed link is the credential.
+	link := func(h http.HandlerFunc) http.Handler { return web.Allow(web.Link, h) }
 	if p.MaxUploads <= 0 {
 		p.MaxUploads = DefaultMaxUploads
 	}
 	p.uploads = make(chan struct{}, p.MaxUploads)
-	mux.HandleFunc("GET /v/{token}", p.home)
-	mux.HandleFunc("POST /v/{token}/queue", p.joinQueue)
-	mux.HandleFunc("POST /v/{token}/queue/leave", p.leaveQueue)
-	mux.HandleFunc("GET /v/{token}/ws", p.signal)
-	mux.HandleFunc("POST /v/{token}/phone", p.phone)
-	mux.HandleFunc("GET /v/{token}/phone/{file}", p.phoneQR)
-	mux.HandleFunc("GET /p/{code}", p.useHandoff)
-	mux.HandleFunc("POST /v/{token}/appeal", p.oneOfUploads(p.appeal))
-	mux.HandleFunc("POST /v/{token}/accommodation", p.accommodate)
-	mux.HandleFunc("POST /v/{token}/documents", p.oneOfUploads(p.upload))
-	mux.HandleFunc("POST /v/{token}/documents/{id}/remove", p.removeDocument)
-	mux.HandleFunc("POST /v/{token}/documents/submit", p.submitDocuments)
-	mux.HandleFunc("POST /v/{token}/book", p.book)
-	mux.HandleFunc("POST /v/{token}/book/cancel", p.cancelBooking)
-	mux.HandleFunc("GET /v/{token}/export", p.oneOfUploads(p.export)) // it holds documents in memory too
+	mux.Handle("GET /v/{token}", link(p.home))
+	mux.Handle("POST /v/{token}/queue", link(p.joinQueue))
+	mux.Handle("POST /v/{token}/queue/leave", link(p.leaveQueue))
+	mux.Handle("GET /v/{token}/ws", link(p.signal))
+	mux.Handle("POST /v/{token}/phone", link(p.phone))
+	mux.Handle("GET /v/{token}/phone/{file}", link(p.phoneQR))
+	mux.Handle("GET /p/{code}", web.AllowFunc(web.Public, p.useHandoff)) // the hand-off code in the path is the credential
+	mux.Handle("POST /v/{token}/appeal", link(p.oneOfUploads(p.appeal)))
+	mux.Handle("POST /v/{token}/accommodation", link(p.accommodate))
+	mux.Handle("POST /v/{token}/documents", link(p.oneOfUploads(p.upload)))
+	mux.Handle("POST /v/{token}/documents/{id}/remove", link(p.removeDocument))
+	mux.Handle("POST /v/{token}/documents/submit", link(p.submitDocuments))
+	mux.Handle("POST /v/{token}/book", link(p.book))
+	mux.Handle("POST /v/{token}/book/cancel", link(p.cancelBooking))
+	mux.Handle("GET /v/{token}/export", link(p.oneOfUploads(p.export))) // it holds documents in memory too
 }
 
 type page struct {
@@ -222,8 +224,10 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 	}
 	pg := page{Name: f.DisplayName, Loc: f.Location(), Latest: cases.LatestDecided,
 		Base: "/v/" + r.PathValue("token"), HoldMinutes: int(p.Calls.Hold.Minutes()), Notice: noticeText[r.URL.Query().Get("notice")]}
-	if pg.AgentsOnline, err = p.Store.AgentsOnline(r.Context(), p.Now().Add(-call.AgentFreshness)); err != nil {
+	if agents, err := p.Workflow.Agents(r.Context()); err != nil {
 		p.Log.ErrorContext(r.Context(), "portal agents online", slog.Any("err", err))
+	} else {
+		pg.AgentsOnline = agents.Online
 	}
 	if cases.Open != nil {
 		// The standing read only the case's status; the page shows all of it.

@@ -1,18 +1,38 @@
 package server
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/attest-dev/attest/internal/api"
+	"github.com/attest-dev/attest/web"
 )
 
-// A route registered without a rule stops the server from being built.
+// A route whose handler declares no rule stops the server from being
+// built; declared rules, and the API operations', are listed as declared.
 func TestRouteWithoutRuleIsRefused(t *testing.T) {
-	_, err := routes([]string{"GET /agent", "GET /agent/secret-new-page"}, []string{"GET /v1/capacity"})
-	if err == nil || !strings.Contains(err.Error(), "GET /agent/secret-new-page") {
+	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	rt := &router{mux: http.NewServeMux()}
+	rt.Handle("GET /agent", web.Allow(web.Staff, ok))
+	rt.Handle("GET /agent/secret-new-page", ok)
+	if _, err := rt.served(nil); err == nil || !strings.Contains(err.Error(), "GET /agent/secret-new-page") {
 		t.Fatalf("a route without a rule: %v", err)
 	}
-	list, err := routes([]string{"GET /agent"}, []string{"GET /v1/capacity", "GET /v1/openapi.json"})
-	if err != nil || len(list) != 3 || list[1].Access != APIKey || list[2].Access != Public {
-		t.Fatalf("routes %+v %v", list, err)
+
+	rt = &router{mux: http.NewServeMux()}
+	rt.Handle("GET /agent/documents/{id}", web.Allow(web.CaseStaff, web.Allow(web.Staff, ok)))
+	list, err := rt.served((&api.Server{}).Routes())
+	if err != nil || list[0].Access != web.CaseStaff {
+		t.Fatalf("routes %+v %v: the outer declaration is the route's", list, err)
+	}
+	for _, r := range list[1:] {
+		want := web.APIKey
+		if r.Pattern == "GET /v1/openapi.json" {
+			want = web.Public
+		}
+		if r.Access != want {
+			t.Errorf("%s: %s, want %s", r.Pattern, r.Access, want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
+	"github.com/attest-dev/attest/web"
 )
 
 // caller is one kind of visitor, with the credential it holds.
@@ -23,15 +24,15 @@ type caller struct {
 }
 
 // allowed lists who each rule lets in.
-var allowed = map[server.Access][]string{
-	server.Public:     {"anonymous", "freelancer", "agent", "supervisor", "admin", "api key"},
-	server.Link:       {"freelancer"},
-	server.Staff:      {"agent", "supervisor", "admin"},
-	server.CaseStaff:  {},                      // nobody works on the case of a made-up document
-	server.Reviewer:   {"supervisor", "admin"}, // this agent has no review rights
-	server.Supervisor: {"supervisor", "admin"},
-	server.Admin:      {"admin"},
-	server.APIKey:     {"api key"},
+var allowed = map[web.Access][]string{
+	web.Public:     {"anonymous", "freelancer", "agent", "supervisor", "admin", "api key"},
+	web.Link:       {"freelancer"},
+	web.Staff:      {"agent", "supervisor", "admin"},
+	web.CaseStaff:  {},                      // nobody here works on the document's case
+	web.Reviewer:   {"supervisor", "admin"}, // this agent has no review rights
+	web.Supervisor: {"supervisor", "admin"},
+	web.Admin:      {"admin"},
+	web.APIKey:     {"api key"},
 }
 
 // Every route, with every kind of caller: the answer is a refusal exactly
@@ -48,7 +49,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 	var document *store.Document
 	if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if key, err = s.Workflow.CreateAPIKey(ctx, tx, "test", "walk"); err != nil {
+		if key, err = s.Staff.CreateAPIKey(ctx, tx, "test", "walk"); err != nil {
 			return err
 		}
 		// A real document, so that opening one is refused for who the
@@ -149,9 +150,9 @@ func request(t *testing.T, c caller, method, target, key string) (int, string, s
 
 // refused tells a refusal from an answer: 401 or 403, a redirect to sign
 // in, or, on the portal, the page for a link that is not valid.
-func refused(a server.Access, status int, location, body string) bool {
+func refused(a web.Access, status int, location, body string) bool {
 	switch {
-	case a == server.Public:
+	case a == web.Public:
 		// A sign-in with wrong credentials is answered 401: that is the
 		// route working, not refusing its caller.
 		return status == http.StatusForbidden
@@ -159,7 +160,7 @@ func refused(a server.Access, status int, location, body string) bool {
 		return true
 	case status/100 == 3 && strings.HasPrefix(location, "/login"):
 		return true
-	case a == server.Link && (status == http.StatusNotFound || status == http.StatusGone):
+	case a == web.Link && (status == http.StatusNotFound || status == http.StatusGone):
 		return strings.Contains(body, `data-test="link-problem"`)
 	}
 	return false

@@ -43,7 +43,7 @@ func TestBacklogEveryoneFindsASlot(t *testing.T) {
 					return err
 				}
 			}
-			key, err = s.Workflow.CreateAPIKey(ctx, tx, "test", "backlog")
+			key, err = s.Staff.CreateAPIKey(ctx, tx, "test", "backlog")
 			return err
 		})
 		if err != nil {

@@ -31,7 +31,7 @@ func TestErasureLeavesNothing(t *testing.T) {
 		maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
 		sam, _ := s.Store.StaffByEmail(ctx, "sam@example.com")
 		var key string
-		s.Store.InTx(ctx, func(tx *store.Tx) (err error) { key, err = s.Workflow.CreateAPIKey(ctx, tx, "test", "erase"); return })
+		s.Store.InTx(ctx, func(tx *store.Tx) (err error) { key, err = s.Staff.CreateAPIKey(ctx, tx, "test", "erase"); return })
 		api := func(method, path, body, idem string) int {
 			req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+key)

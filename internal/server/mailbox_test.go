@@ -10,6 +10,7 @@ import (
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
+	"github.com/attest-dev/attest/web"
 )
 
 const notSending = "mail is not being sent"
@@ -86,8 +87,8 @@ func TestMailboxAdminsOnly(t *testing.T) {
 		}
 	}
 	for _, r := range s.Routes() {
-		if strings.Contains(r.Pattern, "/dev/mailbox") && r.Access != server.Admin {
-			t.Errorf("%s is %s in access.go, want admin", r.Pattern, r.Access)
+		if strings.Contains(r.Pattern, "/dev/mailbox") && r.Access != web.Admin {
+			t.Errorf("%s is declared %s, want admin", r.Pattern, r.Access)
 		}
 	}
 }

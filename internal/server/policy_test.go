@@ -56,7 +56,7 @@ func TestAdminPolicy(t *testing.T) {
 		ctx := context.Background()
 		admin := signedInAs(t, s, base, "admin@example.com", store.RoleAdmin)
 		var key string
-		s.Store.InTx(ctx, func(tx *store.Tx) (err error) { key, err = s.Workflow.CreateAPIKey(ctx, tx, "test", "policy"); return })
+		s.Store.InTx(ctx, func(tx *store.Tx) (err error) { key, err = s.Staff.CreateAPIKey(ctx, tx, "test", "policy"); return })
 
 		body := page(t, admin, base+"/admin/policy", 200)
 		if !strings.Contains(body, `value="submit_proposals"`) || !strings.Contains(body, "these are attest's defaults") {

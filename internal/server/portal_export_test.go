@@ -129,7 +129,7 @@ func TestPortalExport(t *testing.T) {
 
 		var key string
 		if err := s.Store.InTx(ctx, func(tx *store.Tx) (err error) {
-			key, err = s.Workflow.CreateAPIKey(ctx, tx, "test", "export")
+			key, err = s.Staff.CreateAPIKey(ctx, tx, "test", "export")
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/attest-dev/attest/internal/admin"
 	"github.com/attest-dev/attest/internal/api"
 	"github.com/attest-dev/attest/internal/apidocs"
 	"github.com/attest-dev/attest/internal/auth"
@@ -37,6 +38,7 @@ import (
 	"github.com/attest-dev/attest/internal/portal"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/relay"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/webhook"
@@ -144,6 +146,8 @@ type Server struct {
 	Store    *store.Store
 	Jobs     *jobs.Queue
 	Workflow *workflow.Workflow
+	// Staff makes every change to staff accounts and API keys.
+	Staff    *staff.Accounts
 	Calls    *call.Service
 	TURN     *relay.Server // nil when an external TURN server is used
 	Webhooks *webhook.Endpoints
@@ -259,7 +263,8 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	staffConsole, err := newConsole(st, wf, calls, ring, cfg)
+	accounts := &staff.Accounts{Keys: ring, Now: cfg.Now, Rand: rand.Reader}
+	staffConsole, err := newConsole(st, wf, calls, accounts, ring.Signing(keys.StaffTickets), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -267,17 +272,21 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	rt := &router{mux: mux}
 	apiServer := &api.Server{Workflow: wf, Store: st, Webhooks: endpoints, Log: cfg.Log, Limit: cfg.APIRateLimit}
-	rt.Handle("/v1/", apiServer.Handler())
-	rt.Handle("GET /docs", reference) // public: it describes the API, not anyone's data
+	// The API's mux serves its operations, each declaring its rule (see
+	// served); the catch-all answers unknown paths with the error envelope.
+	rt.Handle("/v1/", web.Allow(web.Public, apiServer.Handler()))
+	rt.Handle("GET /docs", web.Allow(web.Public, reference)) // it describes the API, not anyone's data
 	(&portal.Portal{Store: st, Signer: signer, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log,
 		MaxUploads: cfg.MaxUploads, OnRefused: figures.LimitRefused}).Register(rt)
-	staffConsole.Webhooks = endpoints
 	staffConsole.Register(rt)
-	rt.Handle("GET /static/", web.Static())
-	rt.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	(&admin.Admin{Gate: staffConsole, Store: st, Workflow: wf, Staff: accounts, Webhooks: endpoints,
+		Limiter: staffConsole.Limiter, AddressLimiter: staffConsole.AddressLimiter, Mailbox: cfg.DevMailbox,
+		Now: cfg.Now, Log: cfg.Log}).Register(rt)
+	rt.Handle("GET /static/", web.Allow(web.Public, web.Static()))
+	rt.Handle("GET /healthz", web.AllowFunc(web.Public, func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
-	})
-	rt.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	rt.Handle("GET /readyz", web.AllowFunc(web.Public, func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
@@ -285,22 +294,18 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 			return
 		}
 		writeStatus(w, http.StatusOK, "ok")
-	})
+	}))
 	// Without a token /metrics is open: it holds counts and timings by
 	// status and route, no personal data and no portal tokens.
-	rt.Handle("GET /metrics", bearer(cfg.MetricsToken, figures.Handler()))
-	rt.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	rt.Handle("GET /metrics", web.Allow(web.Public, bearer(cfg.MetricsToken, figures.Handler())))
+	rt.Handle("GET /{$}", web.AllowFunc(web.Public, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
-	})
-	var operations []string
-	for _, op := range apiServer.Routes() {
-		operations = append(operations, op.Method+" "+op.Path)
-	}
-	served, err := routes(rt.patterns, operations)
+	}))
+	served, err := rt.served(apiServer.Routes())
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Store: st, Jobs: queue, Workflow: wf, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
+	return &Server{Store: st, Jobs: queue, Workflow: wf, Staff: accounts, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
 		routes: served, bodyRead: orDefault(cfg.BodyReadTimeout, DefaultBodyReadTimeout), handler: withRequestID(rand.Reader, measure(figures, cfg.Log, mux, secure(mux))), log: cfg.Log}, nil
 }
 
@@ -349,13 +354,13 @@ func setupKeys(ctx context.Context, st *store.Store, cfg Config) (*keys.Ring, er
 	return ring, nil
 }
 
-// newConsole sets up the staff pages, with the keys that sign sign-in
-// tickets and seal TOTP secrets, and the OIDC provider if one is configured.
-func newConsole(st *store.Store, wf *workflow.Workflow, calls *call.Service, ring *keys.Ring, cfg Config) (*console.Console, error) {
+// newConsole sets up the staff pages, with the key that signs sign-in
+// tickets, and the OIDC provider if one is configured.
+func newConsole(st *store.Store, wf *workflow.Workflow, calls *call.Service, accounts *staff.Accounts, ticketKey []byte, cfg Config) (*console.Console, error) {
 	c := &console.Console{Store: st, Workflow: wf, Calls: calls, Now: cfg.Now, Log: cfg.Log, Rand: rand.Reader,
 		Limiter: auth.NewLoginLimiter(5, 15*time.Minute, cfg.Now).WithGrowingDelay(), AddressLimiter: auth.NewLoginLimiter(30, 15*time.Minute, cfg.Now),
 		Secure: strings.HasPrefix(cfg.BaseURL, "https://"), Mailbox: cfg.DevMailbox, TrustProxy: cfg.TrustProxy,
-		RequireTOTP: cfg.RequireTOTP, TicketKey: ring.Signing(keys.StaffTickets), Keys: ring}
+		RequireTOTP: cfg.RequireTOTP, TicketKey: ticketKey, Staff: accounts}
 	if o := cfg.OIDC; o.Issuer != "" {
 		issuer, err := url.Parse(o.Issuer)
 		if err != nil || issuer.Host == "" || o.ClientID == "" {

@@ -288,7 +288,7 @@ func fetch(t testing.TB, url string) (int, string) {
 func addStaff(t testing.TB, s *server.Server, email string, role store.Role, password string) {
 	t.Helper()
 	err := s.Store.InTx(context.Background(), func(tx *store.Tx) error {
-		_, err := s.Workflow.PutStaff(context.Background(), tx, "test", email, "", role, password)
+		_, err := s.Staff.Put(context.Background(), tx, "test", email, "", role, password)
 		return err
 	})
 	if err != nil {

@@ -8,24 +8,31 @@ import (
 	"time"
 )
 
+// AppealStatus is where an appeal stands: open until it is upheld or
+// rejected.
+type AppealStatus string
+
 // Appeal statuses.
 const (
-	AppealOpen     = "open"
-	AppealUpheld   = "upheld"
-	AppealRejected = "rejected"
+	AppealOpen     AppealStatus = "open"
+	AppealUpheld   AppealStatus = "upheld"
+	AppealRejected AppealStatus = "rejected"
 )
+
+// AppealStatuses are every appeal status, in the order the API documents them.
+var AppealStatuses = []AppealStatus{AppealOpen, AppealUpheld, AppealRejected}
 
 // Appeal is a freelancer's request to look again at a confirmed negative.
 type Appeal struct {
-	ID             string     `json:"id"`
-	VerificationID string     `json:"verification_id"`
-	FreelancerID   string     `json:"freelancer_id"`
-	Statement      string     `json:"-"` // personal: kept out of events and webhooks
-	Status         string     `json:"status"`
-	CreatedAt      time.Time  `json:"created_at"`
-	DecidedBy      string     `json:"-"`
-	DecidedAt      *time.Time `json:"decided_at"`
-	Note           string     `json:"-"`
+	ID             string       `json:"id"`
+	VerificationID string       `json:"verification_id"`
+	FreelancerID   string       `json:"freelancer_id"`
+	Statement      string       `json:"-"` // personal: kept out of events and webhooks
+	Status         AppealStatus `json:"status"`
+	CreatedAt      time.Time    `json:"created_at"`
+	DecidedBy      string       `json:"-"`
+	DecidedAt      *time.Time   `json:"decided_at"`
+	Note           string       `json:"-"`
 }
 
 const appealColumns = "id, verification_id, freelancer_id, statement, status, created_at, decided_by, decided_at, note"
@@ -46,7 +53,7 @@ func scanAppeal(row interface{ Scan(...any) error }) (*Appeal, error) {
 // InsertAppeal stores an appeal; a case has at most one.
 func (t *Tx) InsertAppeal(ctx context.Context, a *Appeal) error {
 	_, err := t.exec(ctx, "INSERT INTO appeals ("+appealColumns+") VALUES (?, ?, ?, ?, ?, ?, '', NULL, '')",
-		a.ID, a.VerificationID, a.FreelancerID, a.Statement, a.Status, t.t(a.CreatedAt))
+		a.ID, a.VerificationID, a.FreelancerID, a.Statement, string(a.Status), t.t(a.CreatedAt))
 	if isUniqueViolation(err) {
 		return ErrConflict
 	}
@@ -87,7 +94,7 @@ func (c conn) OpenAppeals(ctx context.Context) ([]*Appeal, error) {
 // DecideAppeal records an open appeal's outcome.
 func (t *Tx) DecideAppeal(ctx context.Context, a *Appeal) error {
 	res, err := t.exec(ctx, "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ? AND status = 'open'",
-		a.Status, a.DecidedBy, t.nt(a.DecidedAt), a.Note, a.ID)
+		string(a.Status), a.DecidedBy, t.nt(a.DecidedAt), a.Note, a.ID)
 	if err != nil {
 		return fmt.Errorf("decide appeal %s: %w", a.ID, err)
 	}

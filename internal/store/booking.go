@@ -10,13 +10,20 @@ import (
 	"github.com/attest-dev/attest/internal/schedule"
 )
 
+// BookingStatus is where a booking stands: booked until the call happens
+// (attended), the freelancer does not come (missed), or it is canceled.
+type BookingStatus string
+
 // Booking statuses.
 const (
-	Booked   = "booked"
-	Canceled = "canceled"
-	Attended = "attended"
-	Missed   = "missed"
+	BookingBooked   BookingStatus = "booked"
+	BookingCanceled BookingStatus = "canceled"
+	BookingAttended BookingStatus = "attended"
+	BookingMissed   BookingStatus = "missed"
 )
+
+// BookingStatuses are every booking status, in the order the API documents them.
+var BookingStatuses = []BookingStatus{BookingBooked, BookingCanceled, BookingAttended, BookingMissed}
 
 // Booking is a call slot a freelancer booked with an agent.
 type Booking struct {
@@ -25,7 +32,7 @@ type Booking struct {
 	FreelancerID   string
 	AgentID        string
 	Start, End     time.Time
-	Status         string
+	Status         BookingStatus
 	Sequence       int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -52,7 +59,7 @@ func scanBooking(row interface{ Scan(...any) error }) (*Booking, error) {
 // InsertBooking stores a new booking.
 func (t *Tx) InsertBooking(ctx context.Context, b *Booking) error {
 	_, err := t.exec(ctx, "INSERT INTO bookings ("+bookingColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		b.ID, b.VerificationID, b.FreelancerID, b.AgentID, t.t(b.Start), t.t(b.End), b.Status, b.Sequence, t.t(b.CreatedAt), t.t(b.UpdatedAt))
+		b.ID, b.VerificationID, b.FreelancerID, b.AgentID, t.t(b.Start), t.t(b.End), string(b.Status), b.Sequence, t.t(b.CreatedAt), t.t(b.UpdatedAt))
 	if isUniqueViolation(err) {
 		return ErrSlotTaken
 	}
@@ -65,7 +72,7 @@ func (t *Tx) InsertBooking(ctx context.Context, b *Booking) error {
 // UpdateBooking writes a booking's time, agent, status and sequence back.
 func (t *Tx) UpdateBooking(ctx context.Context, b *Booking) error {
 	_, err := t.exec(ctx, `UPDATE bookings SET agent_id = ?, starts_at = ?, ends_at = ?, status = ?, sequence = ?, updated_at = ?
-		WHERE id = ?`, b.AgentID, t.t(b.Start), t.t(b.End), b.Status, b.Sequence, t.t(b.UpdatedAt), b.ID)
+		WHERE id = ?`, b.AgentID, t.t(b.Start), t.t(b.End), string(b.Status), b.Sequence, t.t(b.UpdatedAt), b.ID)
 	if isUniqueViolation(err) {
 		return ErrSlotTaken
 	}

@@ -169,26 +169,18 @@ func (c conn) AgentPresence(ctx context.Context, staffID string) (Presence, erro
 	return p, err
 }
 
-// AgentsOnline counts agents online whose console was seen since the given time.
-func (c conn) AgentsOnline(ctx context.Context, seenSince time.Time) (int, error) {
-	var n int
-	err := c.queryRow(ctx, "SELECT COUNT(*) FROM agent_presence WHERE status = 'online' AND seen_at >= ?", c.t(seenSince)).Scan(&n)
+// AgentsOnline counts the agents whose presence is online and whose console
+// was seen since the given time, and how many of them are in a call, in
+// one read so that busy never exceeds online. Callers ask workflow.AgentsAt,
+// which holds the freshness window.
+func (c conn) AgentsOnline(ctx context.Context, seenSince time.Time) (online, busy int, err error) {
+	err = c.queryRow(ctx, `SELECT COUNT(*), COUNT(CASE WHEN EXISTS (
+			SELECT 1 FROM calls AS c WHERE c.agent_id = p.staff_id AND c.ended_at IS NULL) THEN 1 END)
+		FROM agent_presence AS p WHERE p.status = 'online' AND p.seen_at >= ?`, c.t(seenSince)).Scan(&online, &busy)
 	if err != nil {
-		return 0, fmt.Errorf("count agents online: %w", err)
+		return 0, 0, fmt.Errorf("count agents online: %w", err)
 	}
-	return n, nil
-}
-
-// AgentsBusy counts online agents, seen since the given time, who are in a call.
-func (c conn) AgentsBusy(ctx context.Context, seenSince time.Time) (int, error) {
-	var n int
-	err := c.queryRow(ctx, `SELECT COUNT(DISTINCT p.staff_id) FROM agent_presence AS p
-		JOIN calls AS c ON c.agent_id = p.staff_id AND c.ended_at IS NULL
-		WHERE p.status = 'online' AND p.seen_at >= ?`, c.t(seenSince)).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count agents in calls: %w", err)
-	}
-	return n, nil
+	return online, busy, nil
 }
 
 // RecentCallLengths returns how long the last calls ended since the given

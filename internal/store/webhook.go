@@ -12,11 +12,20 @@ import (
 	"github.com/attest-dev/attest/internal/keys"
 )
 
+// EndpointStatus is whether a webhook endpoint is sent its events.
+type EndpointStatus string
+
 // Webhook endpoint statuses.
 const (
-	EndpointEnabled  = "enabled"
-	EndpointDisabled = "disabled"
+	EndpointEnabled  EndpointStatus = "enabled"
+	EndpointDisabled EndpointStatus = "disabled"
 )
+
+// EndpointStatuses are every endpoint status, in the order the API documents them.
+var EndpointStatuses = []EndpointStatus{EndpointEnabled, EndpointDisabled}
+
+// DeliveryStatus is where a webhook delivery stands.
+type DeliveryStatus string
 
 // Webhook delivery statuses. A delivery is pending until it is delivered,
 // fails for good (its retries are spent), or is canceled (its endpoint was
@@ -24,16 +33,16 @@ const (
 // disabled when its event fanned out is skipped: it has no job and no
 // attempt, and waits for an admin to replay it.
 const (
-	DeliveryPending   = "pending"
-	DeliveryDelivered = "delivered"
-	DeliveryFailed    = "failed"
-	DeliveryCanceled  = "canceled"
-	DeliverySkipped   = "skipped"
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliveryDelivered DeliveryStatus = "delivered"
+	DeliveryFailed    DeliveryStatus = "failed"
+	DeliveryCanceled  DeliveryStatus = "canceled"
+	DeliverySkipped   DeliveryStatus = "skipped"
 )
 
 // UndeliveredStatuses are the statuses of deliveries that never reached
 // their endpoint and are over: what "replay everything undelivered" sends.
-var UndeliveredStatuses = []string{DeliveryFailed, DeliveryCanceled, DeliverySkipped}
+var UndeliveredStatuses = []DeliveryStatus{DeliveryFailed, DeliveryCanceled, DeliverySkipped}
 
 // WebhookEndpoint is a URL of the marketplace that receives events.
 type WebhookEndpoint struct {
@@ -50,7 +59,7 @@ type WebhookEndpoint struct {
 	Secret         keys.Sealed
 	Previous       *keys.Sealed
 	PreviousUntil  *time.Time
-	Status         string
+	Status         EndpointStatus
 	DisabledReason string
 	// AfterSeq is the last event numbered before the endpoint was created:
 	// it receives only later ones.
@@ -113,7 +122,7 @@ func (t *Tx) InsertWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) erro
 	events, _ := json.Marshal(e.Events)
 	_, err := t.exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, '', NULL, NULL, NULL)`,
-		e.ID, e.URL, string(events), e.Description, e.Salt, e.Status, e.DisabledReason, e.AfterSeq, t.t(e.CreatedAt), t.t(e.UpdatedAt),
+		e.ID, e.URL, string(events), e.Description, e.Salt, string(e.Status), e.DisabledReason, e.AfterSeq, t.t(e.CreatedAt), t.t(e.UpdatedAt),
 		e.Secret.KeyID, e.Secret.Nonce, e.Secret.Data)
 	if err != nil {
 		return fmt.Errorf("insert webhook endpoint: %w", err)
@@ -210,9 +219,9 @@ func (t *Tx) DeleteWebhookEndpoint(ctx context.Context, id string, at time.Time)
 
 // SetWebhookEndpointStatus enables or disables an endpoint. Disabling
 // cancels its pending deliveries; enabling clears its failure record.
-func (t *Tx) SetWebhookEndpointStatus(ctx context.Context, id, status, reason string, at time.Time) error {
+func (t *Tx) SetWebhookEndpointStatus(ctx context.Context, id string, status EndpointStatus, reason string, at time.Time) error {
 	res, err := t.exec(ctx, `UPDATE webhook_endpoints SET status = ?, disabled_reason = ?, failing_since = NULL, updated_at = ?
-		WHERE id = ? AND deleted_at IS NULL`, status, reason, t.t(at), id)
+		WHERE id = ? AND deleted_at IS NULL`, string(status), reason, t.t(at), id)
 	if err != nil {
 		return fmt.Errorf("set webhook endpoint %s %s: %w", id, status, err)
 	}
@@ -227,7 +236,7 @@ func (t *Tx) SetWebhookEndpointStatus(ctx context.Context, id, status, reason st
 
 func (t *Tx) cancelPendingDeliveries(ctx context.Context, endpointID string) error {
 	_, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE endpoint_id = ? AND status = ?",
-		DeliveryCanceled, endpointID, DeliveryPending)
+		string(DeliveryCanceled), endpointID, string(DeliveryPending))
 	if err != nil {
 		return fmt.Errorf("cancel deliveries of %s: %w", endpointID, err)
 	}
@@ -302,7 +311,7 @@ type WebhookDelivery struct {
 	EventSeq      int64
 	EventID       string
 	EventType     string
-	Status        string
+	Status        DeliveryStatus
 	Attempts      int
 	LastStatus    int
 	LastError     string
@@ -334,7 +343,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (*WebhookDelivery, error)
 // skipped (with its reason).
 func (t *Tx) InsertWebhookDelivery(ctx context.Context, d *WebhookDelivery) error {
 	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, NULL, ?)`,
-		d.ID, d.EndpointID, d.EventSeq, d.EventID, d.EventType, d.Status, t.t(d.CreatedAt), d.SkippedReason)
+		d.ID, d.EndpointID, d.EventSeq, d.EventID, d.EventType, string(d.Status), t.t(d.CreatedAt), d.SkippedReason)
 	if err != nil {
 		return fmt.Errorf("insert webhook delivery: %w", err)
 	}
@@ -349,8 +358,8 @@ func (c conn) WebhookDelivery(ctx context.Context, id string) (*WebhookDelivery,
 // DeliveryFilter selects deliveries for the log, newest first.
 type DeliveryFilter struct {
 	EndpointID string
-	Status     string
-	Before     string // a delivery id: list older ones
+	Status     DeliveryStatus // none: every status
+	Before     string         // a delivery id: list older ones
 	Limit      int
 }
 
@@ -362,7 +371,7 @@ func (c conn) WebhookDeliveries(ctx context.Context, f DeliveryFilter) ([]*Webho
 		where, args = append(where, "endpoint_id = ?"), append(args, f.EndpointID)
 	}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, f.Status)
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
@@ -398,7 +407,7 @@ func scanDeliveries(rows *sql.Rows) ([]*WebhookDelivery, error) {
 func (c conn) UndeliveredWebhookDeliveries(ctx context.Context, endpointID string, limit int) ([]*WebhookDelivery, error) {
 	rows, err := c.query(ctx, "SELECT "+deliveryColumns+` FROM webhook_deliveries
 		WHERE endpoint_id = ? AND status IN (?, ?, ?) ORDER BY event_seq LIMIT ?`,
-		endpointID, UndeliveredStatuses[0], UndeliveredStatuses[1], UndeliveredStatuses[2], limit)
+		endpointID, string(UndeliveredStatuses[0]), string(UndeliveredStatuses[1]), string(UndeliveredStatuses[2]), limit)
 	if err != nil {
 		return nil, fmt.Errorf("list undelivered webhook deliveries: %w", err)
 	}
@@ -407,15 +416,15 @@ func (c conn) UndeliveredWebhookDeliveries(ctx context.Context, endpointID strin
 
 // CountWebhookDeliveries counts an endpoint's deliveries by status, over
 // the whole log.
-func (c conn) CountWebhookDeliveries(ctx context.Context, endpointID string) (map[string]int, error) {
+func (c conn) CountWebhookDeliveries(ctx context.Context, endpointID string) (map[DeliveryStatus]int, error) {
 	rows, err := c.query(ctx, "SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? GROUP BY status", endpointID)
 	if err != nil {
 		return nil, fmt.Errorf("count webhook deliveries: %w", err)
 	}
 	defer rows.Close()
-	counts := map[string]int{}
+	counts := map[DeliveryStatus]int{}
 	for rows.Next() {
-		var status string
+		var status DeliveryStatus
 		var n int
 		if err := rows.Scan(&status, &n); err != nil {
 			return nil, fmt.Errorf("count webhook deliveries: %w", err)
@@ -446,7 +455,7 @@ func (t *Tx) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *We
 	}
 	_, err = t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?,
 		last_attempt_at = ?, delivered_at = ? WHERE id = ?`,
-		d.Status, d.Attempts, d.LastStatus, d.LastError, t.nt(d.LastAttemptAt), t.nt(d.DeliveredAt), d.ID)
+		string(d.Status), d.Attempts, d.LastStatus, d.LastError, t.nt(d.LastAttemptAt), t.nt(d.DeliveredAt), d.ID)
 	if err != nil {
 		return fmt.Errorf("update webhook delivery %s: %w", d.ID, err)
 	}
@@ -455,8 +464,8 @@ func (t *Tx) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *We
 
 // SetDeliveryStatus changes a delivery's status (a replay makes it pending
 // again, a skipped one too; a disabled endpoint cancels it).
-func (t *Tx) SetDeliveryStatus(ctx context.Context, id, status string) error {
-	res, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE id = ?", status, id)
+func (t *Tx) SetDeliveryStatus(ctx context.Context, id string, status DeliveryStatus) error {
+	res, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE id = ?", string(status), id)
 	if err != nil {
 		return fmt.Errorf("set webhook delivery %s %s: %w", id, status, err)
 	}

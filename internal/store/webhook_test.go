@@ -26,7 +26,7 @@ func TestWebhookDeliveryLog(t *testing.T) {
 			t.Fatalf("endpoint %+v %v", got, err)
 		}
 		var seq int64
-		deliver := func(id string, at time.Time, status string) {
+		deliver := func(id string, at time.Time, status store.DeliveryStatus) {
 			seq++
 			d := &store.WebhookDelivery{ID: id, EndpointID: "we_1", EventSeq: seq, EventID: "evt_" + id,
 				EventType: "standing.changed", Status: store.DeliveryPending, CreatedAt: at}
@@ -68,7 +68,7 @@ func TestWebhookDeliveryLog(t *testing.T) {
 		if d, _ := s.WebhookDelivery(ctx, "whd_old_pending"); d.Status != store.DeliveryCanceled {
 			t.Fatalf("disabling left the delivery %s", d.Status)
 		}
-		for _, status := range []string{store.DeliveryCanceled, store.DeliveryFailed} {
+		for _, status := range []store.DeliveryStatus{store.DeliveryCanceled, store.DeliveryFailed} {
 			if list, _ := s.WebhookDeliveries(ctx, store.DeliveryFilter{Status: status, Limit: 10}); len(list) != 1 {
 				t.Fatalf("%d %s deliveries, want 1", len(list), status)
 			}
@@ -88,7 +88,7 @@ func TestWebhookSkippedDeliveries(t *testing.T) {
 		ep := &store.WebhookEndpoint{ID: "we_1", URL: "https://hooks.example.com/a", Events: []string{"*"},
 			Salt: "00", Status: store.EndpointDisabled, DisabledReason: "disabled by staff:stf_1", CreatedAt: t0, UpdatedAt: t0}
 		mustTx(t, s, func(tx *store.Tx) error { return tx.InsertWebhookEndpoint(ctx, ep) })
-		insert := func(id string, seq int64, status string, at time.Time) {
+		insert := func(id string, seq int64, status store.DeliveryStatus, at time.Time) {
 			d := &store.WebhookDelivery{ID: id, EndpointID: "we_1", EventSeq: seq, EventID: "evt_" + id,
 				EventType: "standing.changed", Status: status, CreatedAt: at}
 			if status == store.DeliverySkipped {

@@ -22,7 +22,8 @@ type Policy struct {
 	// Methods are the ways a verification may be done: those a request may
 	// name, and all of them when it names none.
 	Methods []Method
-	// MaxGraceDays bounds what an API caller or an admin may ask for.
+	// MaxGraceDays bounds what an API caller or an admin may ask for (see
+	// CheckGraceDays).
 	MaxGraceDays int
 	// SlotLength is how long a bookable call slot lasts.
 	SlotLength time.Duration
@@ -74,6 +75,7 @@ func DefaultPolicy() Policy {
 // the record: a reminder less than an hour ahead is no use, an appeal needs
 // its case's text and documents, and the audit must cover at least a year.
 const (
+	MinGraceDays      = 1
 	MaxRestrictions   = 10
 	MaxReminders      = 5
 	MinReminder       = time.Hour
@@ -98,9 +100,7 @@ func (p Policy) Check() []*FieldError {
 			errs = append(errs, e)
 		}
 	}
-	if p.GraceDays < 1 || p.GraceDays > p.MaxGraceDays {
-		add(fieldErr("grace_days", "out_of_range", "must be a whole number of days from 1 to %d", p.MaxGraceDays))
-	}
+	add(p.CheckGraceDays(p.GraceDays))
 	add(checkRestrictions(p.Restrictions))
 	add(checkMethods(p.Methods))
 	add(checkReminders("deadline_reminders", p.DeadlineReminders))
@@ -110,6 +110,16 @@ func (p Policy) Check() []*FieldError {
 	add(checkDays("retention_personal_data_days", p.Retention.PersonalData, MinPersonalKept, MaxRetentionKept))
 	add(checkDays("retention_audit_days", p.Retention.Audit, MinAuditKept, MaxRetentionKept))
 	return errs
+}
+
+// CheckGraceDays returns an out_of_range error unless days is from
+// MinGraceDays to MaxGraceDays: the bounds of the policy's grace and of the
+// grace a request asks for alike.
+func (p Policy) CheckGraceDays(days int) *FieldError {
+	if days < MinGraceDays || days > p.MaxGraceDays {
+		return fieldErr("grace_days", "out_of_range", "must be a whole number of days from %d to %d", MinGraceDays, p.MaxGraceDays)
+	}
+	return nil
 }
 
 func checkRestrictions(names []string) *FieldError {

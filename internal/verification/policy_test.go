@@ -1,6 +1,7 @@
 package verification
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -73,5 +74,52 @@ func TestAppealDeadline(t *testing.T) {
 	old := Verification{Status: NotVerified, ClosedAt: &closed}
 	if !old.AppealDeadline().Equal(closed.Add(14 * Day)) {
 		t.Fatalf("an older decision's deadline: %v", old.AppealDeadline())
+	}
+}
+
+// The policy's grace and a request's grace have the same bounds, and a
+// request may lengthen the policy's notice, never shorten it.
+func TestGraceBounds(t *testing.T) {
+	f := validFreelancer()
+	for _, c := range []struct {
+		days        int
+		policyCode  string // "" when an admin may set it
+		requestCode string // "" when a request may ask for it, with the policy's notice at 7 days
+	}{
+		{-1, "out_of_range", "out_of_range"},
+		{0, "out_of_range", "out_of_range"},
+		{MinGraceDays, "", "below_minimum_notice"},
+		{6, "", "below_minimum_notice"},
+		{7, "", ""},
+		{DefaultPolicy().MaxGraceDays, "", ""},
+		{DefaultPolicy().MaxGraceDays + 1, "out_of_range", "out_of_range"},
+	} {
+		p := DefaultPolicy()
+		p.GraceDays = c.days
+		var policyCode string
+		for _, e := range p.Check() {
+			if e.Field == "grace_days" {
+				policyCode = e.Code
+			}
+		}
+		if policyCode != c.policyCode {
+			t.Errorf("policy grace of %d days: %q, want %q", c.days, policyCode, c.policyCode)
+		}
+		r := Request{FreelancerID: f.ID, Reason: Reason{Code: "new_account_review", Explanation: "New accounts are checked once."},
+			GraceDays: new(c.days)}
+		var requestCode string
+		var fe *FieldError
+		var re *RuleError
+		switch err := r.Validate(&f, DefaultPolicy()); {
+		case errors.As(err, &fe) && fe.Field == "grace_days":
+			requestCode = fe.Code
+		case errors.As(err, &re) && re.Field == "grace_days":
+			requestCode = re.Code
+		case err != nil:
+			t.Fatalf("request for %d days: %v", c.days, err)
+		}
+		if requestCode != c.requestCode {
+			t.Errorf("request for %d days: %q, want %q", c.days, requestCode, c.requestCode)
+		}
 	}
 }

@@ -224,7 +224,8 @@ type Request struct {
 	Reason       Reason
 	Claims       []string
 	Methods      []Method
-	GraceDays    int
+	// GraceDays, when not nil, asks for more notice than the policy's.
+	GraceDays *int
 }
 
 // Validate checks the request against the profile it is about and the policy.
@@ -258,14 +259,25 @@ func (r *Request) Validate(f *Freelancer, p Policy) error {
 				Message: fmt.Sprintf("the operator's policy does not allow %s", m)}
 		}
 	}
-	if r.GraceDays < 0 || r.GraceDays > p.MaxGraceDays {
-		return fieldErr("grace_days", "out_of_range", "must be between %d and %d", p.GraceDays, p.MaxGraceDays)
+	if r.GraceDays == nil {
+		return nil
 	}
-	if r.GraceDays > 0 && r.GraceDays < p.GraceDays {
+	if err := p.CheckGraceDays(*r.GraceDays); err != nil {
+		return err
+	}
+	if *r.GraceDays < p.GraceDays {
 		return &RuleError{Field: "grace_days", Code: "below_minimum_notice",
 			Message: fmt.Sprintf("grace_days may lengthen the minimum notice of %d days, never shorten it", p.GraceDays)}
 	}
 	return nil
+}
+
+// graceDays is the grace asked for, 0 when none was.
+func (r *Request) graceDays() int {
+	if r.GraceDays == nil {
+		return 0
+	}
+	return *r.GraceDays
 }
 
 // Open builds a new case from a validated request at now; slot is the call
@@ -289,7 +301,7 @@ func (r *Request) Open(id string, f *Freelancer, p Policy, now, slot time.Time) 
 		Methods:      append([]Method{}, methods...),
 		Status:       AwaitingFreelancer,
 		DocumentsFor: []string{},
-		Deadline:     p.Deadline(now, r.GraceDays, slot),
+		Deadline:     p.Deadline(now, r.graceDays(), slot),
 		CreatedAt:    now,
 		UpdatedAt:    now,
 	}

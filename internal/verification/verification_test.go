@@ -223,7 +223,7 @@ func TestRequestOpen(t *testing.T) {
 		t.Fatalf("unknown claim: %v", err)
 	}
 	r.Claims = nil
-	r.GraceDays = 91
+	r.GraceDays = new(91)
 	var fe *FieldError
 	if err := r.Validate(&f, p); !errors.As(err, &fe) || fe.Field != "grace_days" {
 		t.Fatalf("grace: %v", err)

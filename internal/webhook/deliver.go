@@ -291,7 +291,7 @@ func (w *Worker) disableIfPersistent(ctx context.Context, tx *store.Tx, d *store
 		return err
 	}
 	ep.Status, ep.DisabledReason = store.EndpointDisabled, reason
-	if err := tx.Audit(ctx, audit.Record{Actor: "system", Action: "webhook_endpoint.disable", Target: ep.ID,
+	if err := tx.Audit(ctx, audit.Record{Actor: "system", Action: audit.WebhookEndpointDisable, Target: ep.ID,
 		Details: map[string]string{"reason": reason}}, a.At); err != nil {
 		return err
 	}

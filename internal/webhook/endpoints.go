@@ -111,7 +111,7 @@ func (s *Endpoints) Create(ctx context.Context, tx *store.Tx, actor string, n Ne
 	if err := tx.InsertWebhookEndpoint(ctx, ep); err != nil {
 		return nil, "", err
 	}
-	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_endpoint.create", Target: ep.ID,
+	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.WebhookEndpointCreate, Target: ep.ID,
 		Details: map[string]any{"url": ep.URL, "events": ep.Events}}, now)
 	return ep, EncodeSecret(secret), err
 }
@@ -157,7 +157,7 @@ func (s *Endpoints) RotateSecret(ctx context.Context, tx *store.Tx, actor, id st
 	if until != nil {
 		details["previous_signs_until"] = until.Format(time.RFC3339)
 	}
-	if err := tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_endpoint.rotate_secret", Target: ep.ID, Details: details}, now); err != nil {
+	if err := tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.WebhookEndpointRotateSecret, Target: ep.ID, Details: details}, now); err != nil {
 		return nil, "", err
 	}
 	ep.Secret, ep.Previous, ep.PreviousUntil, ep.UpdatedAt = sealed, previous, until, now
@@ -170,15 +170,15 @@ func (s *Endpoints) Delete(ctx context.Context, tx *store.Tx, actor, id string) 
 	if err := tx.DeleteWebhookEndpoint(ctx, id, now); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_endpoint.delete", Target: id}, now)
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.WebhookEndpointDelete, Target: id}, now)
 }
 
 // SetEnabled enables or disables an endpoint by hand.
 func (s *Endpoints) SetEnabled(ctx context.Context, tx *store.Tx, actor, id string, enabled bool) error {
 	now := s.Now()
-	status, reason, action := store.EndpointEnabled, "", "webhook_endpoint.enable"
+	status, reason, action := store.EndpointEnabled, "", audit.WebhookEndpointEnable
 	if !enabled {
-		status, reason, action = store.EndpointDisabled, "disabled by "+actor, "webhook_endpoint.disable"
+		status, reason, action = store.EndpointDisabled, "disabled by "+actor, audit.WebhookEndpointDisable
 	}
 	if err := tx.SetWebhookEndpointStatus(ctx, id, status, reason, now); err != nil {
 		return err
@@ -216,8 +216,8 @@ func (s *Endpoints) replay(ctx context.Context, tx *store.Tx, actor string, ep *
 	if err := s.Jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: d.ID}); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "webhook_delivery.replay", Target: d.ID,
-		Details: map[string]string{"endpoint_id": ep.ID, "event_id": d.EventID, "was": d.Status}}, s.Now())
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.WebhookDeliveryReplay, Target: d.ID,
+		Details: map[string]string{"endpoint_id": ep.ID, "event_id": d.EventID, "was": string(d.Status)}}, s.Now())
 }
 
 // replayBatch is how many deliveries ReplayUndelivered reads at a time.

@@ -36,7 +36,7 @@ func (w *PruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 		if err != nil || n == 0 {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Actor: "system", Action: "webhook_delivery.prune", Target: "webhook_deliveries",
+		return tx.Audit(ctx, audit.Record{Actor: "system", Action: audit.WebhookDeliveryPrune, Target: "webhook_deliveries",
 			Details: map[string]int64{"deliveries": n}}, now)
 	})
 }

@@ -95,7 +95,7 @@ func TestFanoutKeepsSkippedDeliveries(t *testing.T) {
 		summary := func(name string) string {
 			var out []string
 			for _, dl := range list(name) {
-				out = append(out, dl.Status)
+				out = append(out, string(dl.Status))
 			}
 			return strings.Join(out, ",")
 		}

@@ -33,7 +33,7 @@ func (w *Workflow) Accommodate(ctx context.Context, tx *store.Tx, freelancerID s
 	if err := tx.SetAccommodation(ctx, v.ID, a, reason); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: "accommodation.set", Target: v.ID,
+	return tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: audit.AccommodationSet, Target: v.ID,
 		Details: map[string]string{"accommodation": string(a)}}, w.now())
 }
 

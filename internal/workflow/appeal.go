@@ -56,7 +56,7 @@ func (w *Workflow) Appeal(ctx context.Context, tx *store.Tx, freelancerID, state
 	if _, err := tx.AppendEvent(ctx, verification.EventAppealCreated, freelancerID, v.ID, a, now); err != nil {
 		return nil, err
 	}
-	return a, tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: "appeal.create", Target: v.ID,
+	return a, tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: audit.AppealCreate, Target: v.ID,
 		Details: map[string]string{"appeal_id": a.ID}}, now)
 }
 
@@ -106,7 +106,7 @@ func (w *Workflow) DecideAppeal(ctx context.Context, tx *store.Tx, decider *stor
 	if err := watch.emit(ctx, w, tx); err != nil {
 		return nil, err
 	}
-	err = tx.Audit(ctx, audit.Record{Actor: staffActor(decider.ID), Action: "appeal.decide", Target: v.ID,
+	err = tx.Audit(ctx, audit.Record{Actor: staffActor(decider.ID), Action: audit.AppealDecide, Target: v.ID,
 		Details: map[string]any{"appeal_id": a.ID, "upheld": uphold}}, now)
 	if err != nil {
 		return nil, err

@@ -154,7 +154,7 @@ func (w *Workflow) Book(ctx context.Context, tx *store.Tx, freelancerID string, 
 		err = tx.UpdateBooking(ctx, b)
 	case errors.Is(err, store.ErrNotFound):
 		b = &store.Booking{ID: store.NewID("bk", now), VerificationID: v.ID, FreelancerID: freelancerID, AgentID: pick.agentID,
-			Start: pick.slot.Start, End: pick.slot.End, Status: store.Booked, CreatedAt: now, UpdatedAt: now}
+			Start: pick.slot.Start, End: pick.slot.End, Status: store.BookingBooked, CreatedAt: now, UpdatedAt: now}
 		err = tx.InsertBooking(ctx, b)
 	}
 	if errors.Is(err, store.ErrSlotTaken) {
@@ -186,7 +186,7 @@ func (w *Workflow) Book(ctx context.Context, tx *store.Tx, freelancerID string, 
 	if err := w.Rebalance(ctx, tx, v.ID, notify.WhyBacklog); err != nil {
 		return nil, err
 	}
-	return b, tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: "booking.book", Target: v.ID,
+	return b, tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: audit.BookingBook, Target: v.ID,
 		Details: map[string]any{"booking_id": b.ID, "moved": moved, "sequence": b.Sequence}}, now)
 }
 
@@ -208,7 +208,7 @@ func (w *Workflow) CancelBooking(ctx context.Context, tx *store.Tx, actor, freel
 		return err
 	}
 	now := w.now()
-	b.Status, b.Sequence, b.UpdatedAt = store.Canceled, b.Sequence+1, now
+	b.Status, b.Sequence, b.UpdatedAt = store.BookingCanceled, b.Sequence+1, now
 	if err := tx.UpdateBooking(ctx, b); err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (w *Workflow) CancelBooking(ctx context.Context, tx *store.Tx, actor, freel
 	if err := w.Rebalance(ctx, tx, v.ID, notify.WhyBacklog); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "booking.cancel", Target: v.ID,
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.BookingCancel, Target: v.ID,
 		Details: map[string]string{"booking_id": b.ID}}, now)
 }
 
@@ -242,7 +242,7 @@ func (w *Workflow) sendBookingEmail(ctx context.Context, tx *store.Tx, b *store.
 	compose := notify.CallReminderMessage
 	if kind != "call_reminder" {
 		words := i18n.Match(f.Locale)
-		n.Invitation = &notify.Invitation{UID: b.ID + "@" + w.host(), Sequence: b.Sequence, Canceled: b.Status == store.Canceled,
+		n.Invitation = &notify.Invitation{UID: b.ID + "@" + w.host(), Sequence: b.Sequence, Canceled: b.Status == store.BookingCanceled,
 			Start: b.Start, End: b.End, Stamp: w.now(), Summary: words.Text("calendar.summary"),
 			Description: words.Text("calendar.description", "url", link.URL),
 			URL:         link.URL, Organizer: "noreply@" + w.host(), Attendee: f.Email}
@@ -304,7 +304,7 @@ func (w *Workflow) RemindCall(ctx context.Context, tx *store.Tx, a CallReminderA
 	if err != nil {
 		return err
 	}
-	if b.Status != store.Booked || !b.Start.Equal(a.Start) || !w.now().Before(b.Start) {
+	if b.Status != store.BookingBooked || !b.Start.Equal(a.Start) || !w.now().Before(b.Start) {
 		return nil
 	}
 	return w.sendBookingEmail(ctx, tx, b, "call_reminder", notify.BookingNotice{})

@@ -184,7 +184,7 @@ func (w *Workflow) RecordOutcome(ctx context.Context, tx *store.Tx, agentID, ver
 	if err := tx.PutClaimOutcome(ctx, v.ID, agentID, o, now); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: "claim.outcome", Target: v.ID,
+	return tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: audit.ClaimOutcome, Target: v.ID,
 		Details: map[string]string{"claim": o.Key, "outcome": string(o.Outcome)}}, now)
 }
 

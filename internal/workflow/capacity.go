@@ -7,10 +7,6 @@ import (
 	"github.com/attest-dev/attest/internal/schedule"
 )
 
-// AgentFreshness is how recently an online agent's console must have been
-// seen for the agent to count as online.
-const AgentFreshness = 30 * time.Second
-
 // slotHorizon is how far ahead attest looks for a free slot.
 const slotHorizon = 60 * 24 * time.Hour
 

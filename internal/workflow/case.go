@@ -67,7 +67,7 @@ func (w *Workflow) OpenVerification(ctx context.Context, tx *store.Tx, actor str
 	if err := watch.emit(ctx, w, tx); err != nil {
 		return nil, err
 	}
-	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: "verification.create", Target: v.ID,
+	err = tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.VerificationCreate, Target: v.ID,
 		Details: map[string]any{"freelancer_id": f.ID, "reason_code": v.Reason.Code, "claims": v.Claims}}, now)
 	if err != nil {
 		return nil, err
@@ -153,6 +153,19 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 		// Whatever takes a case out of the queue (a call, leaving, a
 		// cancellation, erasure) takes its place in the queue too.
 		if err := tx.Dequeue(ctx, v.ID); err != nil {
+			return nil, err
+		}
+	}
+	if from == verification.InCall {
+		// Whatever takes a case out of its call (a decision ends the call
+		// first; a cancellation or an erasure does not) ends the call too,
+		// or its agent would stay in it for good.
+		switch c, err := tx.LiveCall(ctx, v.ID); {
+		case err == nil:
+			if err := tx.EndCall(ctx, c.ID, now); err != nil {
+				return nil, err
+			}
+		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
 	}
@@ -258,9 +271,9 @@ func (w *Workflow) settleBooking(ctx context.Context, tx *store.Tx, v *verificat
 	if err != nil {
 		return err
 	}
-	b.Status, b.UpdatedAt = store.Canceled, w.now()
+	b.Status, b.UpdatedAt = store.BookingCanceled, w.now()
 	if to == verification.InCall {
-		b.Status = store.Attended
+		b.Status = store.BookingAttended
 	} else {
 		b.Sequence++
 	}

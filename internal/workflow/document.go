@@ -108,7 +108,7 @@ func (w *Workflow) addDocument(ctx context.Context, tx *store.Tx, v *verificatio
 	if err := tx.AddDocument(ctx, d); err != nil {
 		return nil, err
 	}
-	return d, tx.Audit(ctx, audit.Record{Actor: freelancerActor(v.FreelancerID), Action: "document.add", Target: v.ID,
+	return d, tx.Audit(ctx, audit.Record{Actor: freelancerActor(v.FreelancerID), Action: audit.DocumentAdd, Target: v.ID,
 		Details: map[string]any{"document": d.ID, "type": contentType, "size": d.Size}}, now)
 }
 
@@ -132,7 +132,7 @@ func (w *Workflow) RemoveDocument(ctx context.Context, tx *store.Tx, freelancerI
 	if err := tx.DeleteDocument(ctx, freelancerID, documentID); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: "document.remove", Target: v.ID,
+	return tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: audit.DocumentRemove, Target: v.ID,
 		Details: map[string]string{"document": documentID}}, w.now())
 }
 
@@ -155,6 +155,15 @@ func (w *Workflow) OpenDocument(ctx context.Context, st *store.Staff, documentID
 		return nil, nil, ErrNotYours
 	}
 	plain, err := w.Keys.Open(keys.Documents, d.ID, keys.Sealed{KeyID: d.KeyID, Nonce: d.Nonce, Data: d.Sealed})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Every opening is audited, whoever asks for it: only then is the
+	// document handed over.
+	err = w.Store.InTx(ctx, func(tx *store.Tx) error {
+		return tx.Audit(ctx, audit.Record{Actor: staffActor(st.ID), Action: audit.DocumentOpen, Target: d.VerificationID,
+			Details: map[string]string{"document": d.ID}}, w.now())
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -277,7 +286,7 @@ func (w *Workflow) requestDocuments(ctx context.Context, tx *store.Tx, agentID s
 	if err := w.sendDocumentsRequest(ctx, tx, v); err != nil {
 		return nil, err
 	}
-	return v, tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: "documents.request", Target: v.ID,
+	return v, tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: audit.DocumentsRequest, Target: v.ID,
 		Details: map[string]any{"claims": claims}}, now)
 }
 
@@ -449,7 +458,7 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, 
 			return nil, err
 		}
 	}
-	if err := tx.Audit(ctx, audit.Record{Actor: staffActor(readerID), Action: "documents.decide", Target: v.ID,
+	if err := tx.Audit(ctx, audit.Record{Actor: staffActor(readerID), Action: audit.DocumentsDecide, Target: v.ID,
 		Details: map[string]string{"decision": string(d.Decision)}}, now); err != nil {
 		return nil, err
 	}

@@ -87,13 +87,13 @@ type ExportedQueuePlace struct {
 // ExportedBooking is a call slot booked for the case; With is the role of
 // the staff member it was booked with.
 type ExportedBooking struct {
-	ID        string    `json:"id"`
-	StartsAt  time.Time `json:"starts_at"`
-	EndsAt    time.Time `json:"ends_at"`
-	Status    string    `json:"status"`
-	With      string    `json:"with"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        string              `json:"id"`
+	StartsAt  time.Time           `json:"starts_at"`
+	EndsAt    time.Time           `json:"ends_at"`
+	Status    store.BookingStatus `json:"status"`
+	With      string              `json:"with"`
+	CreatedAt time.Time           `json:"created_at"`
+	UpdatedAt time.Time           `json:"updated_at"`
 }
 
 // ExportedCall is one call. Calls are never recorded: what is kept is
@@ -141,13 +141,13 @@ type ExportedDocument struct {
 
 // ExportedAppeal is the freelancer's appeal and its outcome.
 type ExportedAppeal struct {
-	ID        string     `json:"id"`
-	Statement string     `json:"statement"`
-	Status    string     `json:"status"`
-	CreatedAt time.Time  `json:"created_at"`
-	DecidedBy string     `json:"decided_by"`
-	DecidedAt *time.Time `json:"decided_at"`
-	Note      string     `json:"note"`
+	ID        string             `json:"id"`
+	Statement string             `json:"statement"`
+	Status    store.AppealStatus `json:"status"`
+	CreatedAt time.Time          `json:"created_at"`
+	DecidedBy string             `json:"decided_by"`
+	DecidedAt *time.Time         `json:"decided_at"`
+	Note      string             `json:"note"`
 }
 
 // ExportedEmail is a message attest wrote to the freelancer, as sent, with
@@ -228,7 +228,7 @@ func (w *Workflow) Export(ctx context.Context, actor, freelancerID string) (*Exp
 	}
 	e.Emails, e.PortalLinks, e.PhoneHandoffs = exportedMessages(rec)
 	err = w.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.Audit(ctx, audit.Record{Actor: actor, Action: "freelancer.export", Target: freelancerID,
+		return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.FreelancerExport, Target: freelancerID,
 			Details: map[string]int{"verifications": len(rec.Verifications), "documents": len(rec.Documents)}}, e.ExportedAt)
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/queue"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
 	"github.com/attest-dev/attest/internal/verification"
@@ -62,7 +63,7 @@ func newExportWorld(t *testing.T, cfg store.Config) *exportWorld {
 	staff := func(email, name string, role store.Role) *store.Staff {
 		var s *store.Staff
 		w.do(func(tx *store.Tx) (err error) {
-			if _, err = w.wf.PutStaff(ctx, tx, "test", email, name, role, "correct horse battery"); err != nil {
+			if _, err = (&staff.Accounts{Now: w.wf.Now}).Put(ctx, tx, "test", email, name, role, "correct horse battery"); err != nil {
 				return err
 			}
 			s, err = tx.StaffByEmail(ctx, email)
@@ -297,7 +298,7 @@ func checkKinds(t *testing.T, e *workflow.Export) {
 		{"standing restricted, with its statement", len(e.Standing.Restrictions) > 0 && e.Standing.Statement != nil},
 		{"the decided case's statement of reasons", first.Statement != nil && first.Statement.ReasonCode == "claim_not_supported"},
 		{"the accommodation's reason", first.AccommodationReason != ""},
-		{"a booking, canceled, with an agent", len(first.Bookings) == 1 && first.Bookings[0].Status == store.Canceled && first.Bookings[0].With == "agent"},
+		{"a booking, canceled, with an agent", len(first.Bookings) == 1 && first.Bookings[0].Status == store.BookingCanceled && first.Bookings[0].With == "agent"},
 		{"a call with its script notes", len(first.Calls) == 1 && first.Calls[0].With == "agent" && strings.Contains(string(first.Calls[0].ScriptNotes), "helper")},
 		{"a step by an agent", len(first.Steps) == 1 && first.Steps[0].By == "agent"},
 		{"a claim outcome by an agent", len(first.ClaimOutcomes) == 1 && first.ClaimOutcomes[0].By == "agent" && first.ClaimOutcomes[0].Note != ""},

@@ -30,7 +30,7 @@ func (w *Workflow) NewHandoff(ctx context.Context, tx *store.Tx, freelancerID st
 		if err != nil {
 			return nil, err
 		}
-		return h, tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: "handoff.create", Target: freelancerID}, now)
+		return h, tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: audit.HandoffCreate, Target: freelancerID}, now)
 	}
 	return nil, errors.New("could not find a free hand-off code")
 }

@@ -27,7 +27,7 @@ func (w *Workflow) SetHours(ctx context.Context, tx *store.Tx, actor, staffID, t
 	if err := w.Rebalance(ctx, tx, "", notify.WhyHoursChanged); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "hours.set", Target: staffID,
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.HoursSet, Target: staffID,
 		Details: map[string]any{"timezone": timezone, "stretches": len(hours)}}, w.now())
 }
 
@@ -44,7 +44,7 @@ func (w *Workflow) AddException(ctx context.Context, tx *store.Tx, actor, staffI
 	if err := w.Rebalance(ctx, tx, "", notify.WhyHoursChanged); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "hours.exception_add", Target: staffID,
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.HoursExceptionAdd, Target: staffID,
 		Details: map[string]any{"id": e.ID, "off": e.Off}}, now)
 }
 
@@ -53,6 +53,6 @@ func (w *Workflow) DeleteException(ctx context.Context, tx *store.Tx, actor, sta
 	if err := tx.DeleteException(ctx, staffID, id); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "hours.exception_delete", Target: staffID,
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.HoursExceptionDelete, Target: staffID,
 		Details: map[string]string{"id": id}}, w.now())
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/schedule"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
 	"github.com/attest-dev/attest/internal/verification"
@@ -249,7 +250,7 @@ func newWorld(t *testing.T, cfg store.Config, seed uint64) *world {
 	w.do(func(tx *store.Tx) error {
 		for i, role := range []store.Role{store.RoleAgent, store.RoleAgent, store.RoleAgent, store.RoleSupervisor, store.RoleSupervisor} {
 			email := fmt.Sprintf("staff%d@model.test", i)
-			if _, err := w.wf.PutStaff(ctx, tx, "model", email, fmt.Sprintf("Staff %d", i), role, "correct horse battery"); err != nil {
+			if _, err := (&staff.Accounts{Now: w.wf.Now}).Put(ctx, tx, "model", email, fmt.Sprintf("Staff %d", i), role, "correct horse battery"); err != nil {
 				return err
 			}
 			s, err := tx.StaffByEmail(ctx, email)
@@ -466,9 +467,13 @@ func (w *world) pick() (string, operation) {
 func (w *world) open() (string, error) {
 	f := w.freelancer()
 	grace := []int{0, 0, 0, 3, 10}[w.pickOf(5)]
+	var asked *int // none when 0
+	if grace > 0 {
+		asked = &grace
+	}
 	err := w.do(func(tx *store.Tx) error {
 		_, err := w.wf.OpenVerification(w.ctx, tx, "api:model", verification.Request{FreelancerID: f,
-			Reason: verification.Reason{Code: "model", Explanation: "The model opened it."}, GraceDays: grace})
+			Reason: verification.Reason{Code: "model", Explanation: "The model opened it."}, GraceDays: asked})
 		return err
 	})
 	return fmt.Sprintf("%s grace %d", f, grace), err

@@ -19,15 +19,11 @@ func (o Outlook) Wait(position int) (time.Duration, bool) {
 	return o.Estimator.Wait(position, o.Online, o.Idle)
 }
 
-// Outlook reads agents online and free, and the mean length of the last
-// hundred calls of the past week; before there are any, the configured one.
+// Outlook reads the agents taking calls (Agents) and the mean length of the
+// last hundred calls of the past week; before there are any, the configured one.
 func (w *Workflow) Outlook(ctx context.Context) (Outlook, error) {
 	now := w.now()
-	online, err := w.Store.AgentsOnline(ctx, now.Add(-AgentFreshness))
-	if err != nil {
-		return Outlook{}, err
-	}
-	busy, err := w.Store.AgentsBusy(ctx, now.Add(-AgentFreshness))
+	agents, err := AgentsAt(ctx, w.Store, now)
 	if err != nil {
 		return Outlook{}, err
 	}
@@ -43,5 +39,5 @@ func (w *Workflow) Outlook(ctx context.Context) (Outlook, error) {
 		}
 		est.HandleTime = total / time.Duration(len(lengths))
 	}
-	return Outlook{Online: online, Idle: max(online-busy, 0), Estimator: est}, nil
+	return Outlook{Online: agents.Online, Idle: agents.Idle(), Estimator: est}, nil
 }

@@ -118,7 +118,7 @@ func (w *Workflow) SetPolicy(ctx context.Context, tx *store.Tx, actor string, p 
 			return err
 		}
 	}
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "policy.update", Target: "policy", Details: changes}, now)
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.PolicyUpdate, Target: "policy", Details: changes}, now)
 }
 
 // announceRenamedRestrictions tells the marketplace, by standing.changed,

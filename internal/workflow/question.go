@@ -60,7 +60,7 @@ func (w *Workflow) AddQuestion(ctx context.Context, tx *store.Tx, staffID string
 	if err := tx.InsertQuestionTemplate(ctx, q); err != nil {
 		return nil, err
 	}
-	return q, w.auditQuestion(ctx, tx, staffID, "question.add", q)
+	return q, w.auditQuestion(ctx, tx, staffID, audit.QuestionAdd, q)
 }
 
 // EditQuestion rewords a question and audits the change.
@@ -77,7 +77,7 @@ func (w *Workflow) EditQuestion(ctx context.Context, tx *store.Tx, staffID, id, 
 	if err := tx.UpdateQuestionTemplate(ctx, q); err != nil {
 		return nil, err
 	}
-	return q, w.auditQuestion(ctx, tx, staffID, "question.edit", q)
+	return q, w.auditQuestion(ctx, tx, staffID, audit.QuestionEdit, q)
 }
 
 // MoveQuestion swaps a question with the one before it (up) or after it
@@ -112,9 +112,9 @@ func (w *Workflow) MoveQuestion(ctx context.Context, tx *store.Tx, staffID, id s
 	if err := tx.UpdateQuestionTemplate(ctx, q); err != nil {
 		return err
 	}
-	action := "question.move_down"
+	action := audit.QuestionMoveDown
 	if up {
-		action = "question.move_up"
+		action = audit.QuestionMoveUp
 	}
 	return w.auditQuestion(ctx, tx, staffID, action, q)
 }
@@ -135,7 +135,7 @@ func (w *Workflow) DeleteQuestion(ctx context.Context, tx *store.Tx, staffID, id
 	if err := tx.DeleteQuestionTemplate(ctx, id); err != nil {
 		return err
 	}
-	return w.auditQuestion(ctx, tx, staffID, "question.delete", q)
+	return w.auditQuestion(ctx, tx, staffID, audit.QuestionDelete, q)
 }
 
 // auditQuestion records a change with the question's wording: templates hold

@@ -47,7 +47,7 @@ func (w *Workflow) ApplyRetention(ctx context.Context, tx *store.Tx, r store.Ret
 	if err != nil {
 		return p, err
 	}
-	return p, tx.Audit(ctx, audit.Record{Actor: "system", Action: "retention.apply", Target: "all",
+	return p, tx.Audit(ctx, audit.Record{Actor: "system", Action: audit.RetentionApply, Target: "all",
 		Details: p}, now)
 }
 

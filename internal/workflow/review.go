@@ -148,7 +148,7 @@ func (w *Workflow) DecideReview(ctx context.Context, tx *store.Tx, reviewer *sto
 	if err != nil {
 		return nil, err
 	}
-	err = tx.Audit(ctx, audit.Record{Actor: staffActor(reviewer.ID), Action: "review.decide", Target: v.ID,
+	err = tx.Audit(ctx, audit.Record{Actor: staffActor(reviewer.ID), Action: audit.ReviewDecide, Target: v.ID,
 		Details: map[string]string{"choice": string(d.Choice)}}, now)
 	if err != nil {
 		return v, err

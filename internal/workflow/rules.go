@@ -93,7 +93,7 @@ func (w *Workflow) putStep(ctx context.Context, tx *store.Tx, v *verification.Ve
 	if err := tx.PutStep(ctx, v.ID, r); err != nil {
 		return nil, err
 	}
-	return &r, tx.Audit(ctx, audit.Record{Actor: actor, Action: "step.record", Target: v.ID,
+	return &r, tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.StepRecord, Target: v.ID,
 		Details: map[string]string{"step": step, "result": result}}, now)
 }
 

@@ -40,7 +40,7 @@ func (w *Workflow) LiveSlot(ctx context.Context, tx *store.Tx, a SlotArgs) (*sto
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
-	if err != nil || b.Status != store.Booked || !b.Start.Equal(a.Start) {
+	if err != nil || b.Status != store.BookingBooked || !b.Start.Equal(a.Start) {
 		return nil, err
 	}
 	return b, nil
@@ -63,7 +63,7 @@ func (w *Workflow) StartBookedCall(ctx context.Context, tx *store.Tx, b *store.B
 // told kindly. The deadline stays: the team was there.
 func (w *Workflow) MissedByFreelancer(ctx context.Context, tx *store.Tx, b *store.Booking) error {
 	now := w.now()
-	b.Status, b.UpdatedAt = store.Missed, now
+	b.Status, b.UpdatedAt = store.BookingMissed, now
 	if err := tx.UpdateBooking(ctx, b); err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (w *Workflow) MissedByFreelancer(ctx context.Context, tx *store.Tx, b *stor
 	if err := w.Rebalance(ctx, tx, v.ID, notify.WhyBacklog); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: "system", Action: "booking.missed_by_freelancer", Target: b.VerificationID,
+	return tx.Audit(ctx, audit.Record{Actor: "system", Action: audit.BookingMissedByFreelancer, Target: b.VerificationID,
 		Details: map[string]string{"booking_id": b.ID}}, now)
 }
 
@@ -93,7 +93,7 @@ func (w *Workflow) MissedByFreelancer(ctx context.Context, tx *store.Tx, b *stor
 // moves so that the lost time never counts against them.
 func (w *Workflow) MissedByTeam(ctx context.Context, tx *store.Tx, b *store.Booking) error {
 	now := w.now()
-	b.Status, b.Sequence, b.UpdatedAt = store.Canceled, b.Sequence+1, now
+	b.Status, b.Sequence, b.UpdatedAt = store.BookingCanceled, b.Sequence+1, now
 	if err := tx.UpdateBooking(ctx, b); err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (w *Workflow) MissedByTeam(ctx context.Context, tx *store.Tx, b *store.Book
 	if err := w.Rebalance(ctx, tx, "", notify.WhyBacklog); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: "system", Action: "booking.missed_by_team", Target: b.VerificationID,
+	return tx.Audit(ctx, audit.Record{Actor: "system", Action: audit.BookingMissedByTeam, Target: b.VerificationID,
 		Details: map[string]string{"booking_id": b.ID}}, now)
 }
 
@@ -162,6 +162,6 @@ func (w *Workflow) moveDeadlineTo(ctx context.Context, tx *store.Tx, v *verifica
 	if err := w.scheduleDeadline(ctx, tx, v); err != nil {
 		return nil, err
 	}
-	return v, tx.Audit(ctx, audit.Record{Actor: "system", Action: "verification.deadline_moved", Target: v.ID,
+	return v, tx.Audit(ctx, audit.Record{Actor: "system", Action: audit.VerificationDeadlineMoved, Target: v.ID,
 		Details: map[string]string{"from": old.Format(time.RFC3339), "to": next.Format(time.RFC3339), "why": why}}, now)
 }

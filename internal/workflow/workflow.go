@@ -81,9 +81,9 @@ func (w *Workflow) PutFreelancer(ctx context.Context, tx *store.Tx, actor string
 	if created, err = tx.PutFreelancer(ctx, f, now); err != nil {
 		return false, err
 	}
-	action := "freelancer.update"
+	action := audit.FreelancerUpdate
 	if created {
-		action = "freelancer.create"
+		action = audit.FreelancerCreate
 	}
 	return created, tx.Audit(ctx, audit.Record{Actor: actor, Action: action, Target: f.ID,
 		Details: map[string]int{"claims": len(f.Claims)}}, now)
@@ -111,7 +111,7 @@ func (w *Workflow) EraseFreelancer(ctx context.Context, tx *store.Tx, actor, id 
 	// Once committed, SQLite's log is folded in and emptied, so that the
 	// erased words are not left in it either.
 	tx.AfterCommit(func() { w.Store.Checkpoint(context.WithoutCancel(ctx)) })
-	return tx.Audit(ctx, audit.Record{Actor: actor, Action: "freelancer.erase", Target: id}, now)
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.FreelancerErase, Target: id}, now)
 }
 
 // PortalLink is a signed link to the freelancer portal.
@@ -143,7 +143,7 @@ func (w *Workflow) NewPortalLink(ctx context.Context, tx *store.Tx, actor, freel
 		return nil, err
 	}
 	token := w.Portal.Sign(auth.PortalClaims{LinkID: link.ID, FreelancerID: freelancerID, Expires: link.ExpiresAt})
-	if err := tx.Audit(ctx, audit.Record{Actor: actor, Action: "portal_link.create", Target: freelancerID,
+	if err := tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.PortalLinkCreate, Target: freelancerID,
 		Details: map[string]string{"link_id": link.ID}}, now); err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (w *Workflow) RevokePortalLinks(ctx context.Context, tx *store.Tx, actor, f
 	if err != nil {
 		return 0, err
 	}
-	return n, tx.Audit(ctx, audit.Record{Actor: actor, Action: "portal_link.revoke_all", Target: freelancerID,
+	return n, tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.PortalLinkRevokeAll, Target: freelancerID,
 		Details: map[string]int64{"revoked": n}}, now)
 }
 

@@ -193,7 +193,7 @@ func adopt(ctx context.Context, tx *store.Tx, ring *keys.Ring, now time.Time) er
 			return err
 		}
 	}
-	return tx.Audit(ctx, audit.Record{Actor: "system", Action: "keys.adopt", Target: ring.Current.ID(),
+	return tx.Audit(ctx, audit.Record{Actor: "system", Action: audit.KeysAdopt, Target: ring.Current.ID(),
 		Details: map[string]any{"webhook_endpoints": len(endpoints)}}, now)
 }
 
@@ -265,7 +265,7 @@ func Rotate(ctx context.Context, st *store.Store, ring *keys.Ring, next *keys.Ma
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Actor: actor, Action: "keys.rotate", Target: next.ID(),
+		return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.KeysRotate, Target: next.ID(),
 			Details: map[string]any{"previous": ring.Current.ID(), "previous_verifies_until": until.Format(time.RFC3339)}}, now)
 	})
 	if err != nil {

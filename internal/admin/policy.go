@@ -1,4 +1,4 @@
-package console
+package admin
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -50,7 +51,7 @@ func (p policyPage) Field(name string) policyField {
 	switch name {
 	case "grace_days":
 		f.Label, f.Value = "Grace (days)", p.Form.GraceDays
-		f.Hint = fmt.Sprintf("The least time a freelancer has before anything is restricted: 1 to %d days. The deadline is later when the first free call slot is, and a request may ask for its own grace.", p.MaxGraceDays)
+		f.Hint = fmt.Sprintf("The least time a freelancer has before anything is restricted: %d to %d days. The deadline is later when the first free call slot is, and a request may ask for its own grace.", verification.MinGraceDays, p.MaxGraceDays)
 	case "restrictions":
 		f.Label, f.Value = "Restriction names", p.Form.Restrictions
 		f.Hint = fmt.Sprintf("What the standing lists while a freelancer is restricted, for the marketplace to enforce: 1 to %d names separated by commas, each 1 to 64 of a-z, 0-9 and _ . : -. A change shows at once in the standing of everyone restricted, and each of them gets a standing.changed event with the new names: tell the marketplace's engineers first, so that they enforce the new names.", verification.MaxRestrictions)
@@ -97,19 +98,19 @@ func formOf(p verification.Policy) policyForm {
 	}
 }
 
-func (c *Console) policy(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) policy(w http.ResponseWriter, r *http.Request) {
 	notice := map[string]string{"saved": "The policy is saved. It applies from now on, on every node within 10 seconds."}[r.URL.Query().Get("notice")]
 	c.renderPolicy(w, r, http.StatusOK, policyPage{Notice: notice})
 }
 
 // renderPolicy shows the page; a page without a form shows the stored policy.
-func (c *Console) renderPolicy(w http.ResponseWriter, r *http.Request, status int, page policyPage) {
+func (c *Admin) renderPolicy(w http.ResponseWriter, r *http.Request, status int, page policyPage) {
 	stored, err := c.Workflow.StoredPolicy(r.Context())
 	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
-	page.Staff, page.Mailbox = signedIn(r.Context()), c.Mailbox
+	page.Staff, page.Mailbox = console.SignedIn(r.Context()), c.Mailbox
 	page.UpdatedAt, page.UpdatedBy = stored.UpdatedAt, stored.UpdatedBy
 	if page.Errors == nil {
 		page.Form = formOf(stored.Policy)
@@ -119,7 +120,7 @@ func (c *Console) renderPolicy(w http.ResponseWriter, r *http.Request, status in
 	web.Render(w, status, "admin_policy", page)
 }
 
-func (c *Console) savePolicy(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) savePolicy(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
 		c.renderPolicy(w, r, http.StatusBadRequest, policyPage{Errors: map[string]string{"form": "The form could not be read. Please try again."}})

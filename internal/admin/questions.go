@@ -1,9 +1,10 @@
-package console
+package admin
 
 import (
 	"errors"
 	"net/http"
 
+	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -60,12 +61,12 @@ var questionNotices = map[string]string{
 	"deleted": "The question is deleted.",
 }
 
-func (c *Console) questions(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) questions(w http.ResponseWriter, r *http.Request) {
 	c.renderQuestions(w, r, http.StatusOK, questionsPage{Notice: questionNotices[r.URL.Query().Get("notice")]})
 }
 
-func (c *Console) renderQuestions(w http.ResponseWriter, r *http.Request, status int, page questionsPage) {
-	page.Staff, page.Mailbox = signedIn(r.Context()), c.Mailbox
+func (c *Admin) renderQuestions(w http.ResponseWriter, r *http.Request, status int, page questionsPage) {
+	page.Staff, page.Mailbox = console.SignedIn(r.Context()), c.Mailbox
 	list, err := c.Store.QuestionTemplates(r.Context())
 	if err != nil {
 		c.serverError(w, r, err)
@@ -85,7 +86,7 @@ func (c *Console) renderQuestions(w http.ResponseWriter, r *http.Request, status
 	web.Render(w, status, "admin_questions", page)
 }
 
-func (c *Console) addQuestion(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) addQuestion(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var page questionsPage
 	if err := r.ParseForm(); err != nil {
@@ -95,14 +96,14 @@ func (c *Console) addQuestion(w http.ResponseWriter, r *http.Request) {
 	}
 	page.Form.Kind, page.Form.Text = verification.ClaimKind(r.PostForm.Get("kind")), r.PostForm.Get("text")
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Workflow.AddQuestion(r.Context(), tx, signedIn(r.Context()).ID, page.Form.Kind, page.Form.Text)
+		_, err := c.Workflow.AddQuestion(r.Context(), tx, console.SignedIn(r.Context()).ID, page.Form.Kind, page.Form.Text)
 		return err
 	})
 	c.afterQuestion(w, r, err, page, "added")
 }
 
 // questionAction edits, moves or deletes one question.
-func (c *Console) questionAction(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) questionAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var page questionsPage
 	if err := r.ParseForm(); err != nil {
@@ -110,7 +111,7 @@ func (c *Console) questionAction(w http.ResponseWriter, r *http.Request) {
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 		return
 	}
-	id, me := r.PathValue("id"), signedIn(r.Context()).ID
+	id, me := r.PathValue("id"), console.SignedIn(r.Context()).ID
 	q, err := c.Store.QuestionTemplate(r.Context(), id)
 	if !c.found(w, r, err) {
 		return
@@ -137,7 +138,7 @@ func (c *Console) questionAction(w http.ResponseWriter, r *http.Request) {
 
 // afterQuestion goes back to the list after a change, or shows the list
 // again with what was refused and why.
-func (c *Console) afterQuestion(w http.ResponseWriter, r *http.Request, err error, page questionsPage, notice string) {
+func (c *Admin) afterQuestion(w http.ResponseWriter, r *http.Request, err error, page questionsPage, notice string) {
 	var field *verification.FieldError
 	var rule *verification.RuleError
 	switch {

@@ -1,4 +1,4 @@
-package console
+package admin
 
 import (
 	"cmp"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/webhook"
@@ -42,19 +43,19 @@ var webhookNotices = map[string]string{
 	"deleted":  "The endpoint is deleted.",
 }
 
-func (c *Console) webhooks(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) webhooks(w http.ResponseWriter, r *http.Request) {
 	c.renderWebhooks(w, r, http.StatusOK, webhooksPage{Notice: webhookNotices[r.URL.Query().Get("notice")]})
 }
 
-func (c *Console) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, page webhooksPage) {
+func (c *Admin) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, page webhooksPage) {
 	var err error
-	page.Staff, page.Mailbox, page.EventTypes = signedIn(r.Context()), c.Mailbox, verification.EventTypes
+	page.Staff, page.Mailbox, page.EventTypes = console.SignedIn(r.Context()), c.Mailbox, verification.EventTypes
 	if page.Endpoints, err = c.Store.WebhookEndpoints(r.Context(), "", webhook.MaxEndpoints); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
 	if page.Recent, err = c.Store.WebhookDeliveries(r.Context(), store.DeliveryFilter{
-		Status: r.URL.Query().Get("status"), Limit: 50}); err != nil {
+		Status: store.DeliveryStatus(r.URL.Query().Get("status")), Limit: 50}); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
@@ -62,7 +63,7 @@ func (c *Console) renderWebhooks(w http.ResponseWriter, r *http.Request, status 
 }
 
 // addWebhook adds an endpoint from the admin area, as the API does.
-func (c *Console) addWebhook(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
 		c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Error: "The form could not be read. Please try again."})
@@ -111,7 +112,7 @@ type endpointPage struct {
 	Endpoint   *store.WebhookEndpoint
 	Deliveries []*store.WebhookDelivery
 	// Counts holds the whole log's deliveries by status.
-	Counts map[string]int
+	Counts map[store.DeliveryStatus]int
 	// Undone counts what a replay of everything undelivered sends:
 	// failed, canceled and skipped deliveries.
 	Undone int
@@ -120,15 +121,18 @@ type endpointPage struct {
 	Skipped []*store.WebhookDelivery
 }
 
+// Count is how many of the endpoint's deliveries have the status.
+func (p endpointPage) Count(status store.DeliveryStatus) int { return p.Counts[status] }
+
 // skippedShown is how many skipped deliveries the endpoint's page lists.
 const skippedShown = 50
 
-func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 	ep, err := c.Store.WebhookEndpoint(r.Context(), r.PathValue("id"))
 	if !c.found(w, r, err) {
 		return
 	}
-	page := endpointPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Endpoint: ep, Counts: map[string]int{},
+	page := endpointPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Endpoint: ep, Counts: map[store.DeliveryStatus]int{},
 		Notice: webhookNotices[r.URL.Query().Get("notice")]}
 	if n := r.URL.Query().Get("replayed"); n != "" {
 		if count, err := strconv.Atoi(n); err == nil {
@@ -160,7 +164,7 @@ func (c *Console) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 }
 
 // endpointAction enables, disables, deletes or replays an endpoint.
-func (c *Console) endpointAction(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) endpointAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	redirect := "/admin/webhooks/" + id + "?notice=" + action + "d"
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
@@ -192,12 +196,12 @@ type deliveryPage struct {
 	Event    *store.Event
 }
 
-func (c *Console) webhookDelivery(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 	d, err := c.Store.WebhookDelivery(r.Context(), r.PathValue("id"))
 	if !c.found(w, r, err) {
 		return
 	}
-	page := deliveryPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Delivery: d,
+	page := deliveryPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Delivery: d,
 		Notice: webhookNotices[r.URL.Query().Get("notice")]}
 	if page.Endpoint, err = c.Store.WebhookEndpoint(r.Context(), d.EndpointID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		c.serverError(w, r, err)
@@ -214,7 +218,7 @@ func (c *Console) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 	web.Render(w, http.StatusOK, "admin_delivery", page)
 }
 
-func (c *Console) replayDelivery(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) replayDelivery(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		return c.Webhooks.Replay(r.Context(), tx, staffActor(r), id)
@@ -224,7 +228,7 @@ func (c *Console) replayDelivery(w http.ResponseWriter, r *http.Request) {
 
 // afterAction redirects after a successful admin action, or explains why
 // it could not be done.
-func (c *Console) afterAction(w http.ResponseWriter, r *http.Request, err error, redirect string) {
+func (c *Admin) afterAction(w http.ResponseWriter, r *http.Request, err error, redirect string) {
 	var rule *verification.RuleError
 	switch {
 	case err == nil:
@@ -235,8 +239,6 @@ func (c *Console) afterAction(w http.ResponseWriter, r *http.Request, err error,
 		c.found(w, r, err)
 	}
 }
-
-func staffActor(r *http.Request) string { return "staff:" + signedIn(r.Context()).ID }
 
 // Wants reports whether the add form has an event type, or "*" for every
 // type, ticked: every named type on a fresh form, what was sent on a

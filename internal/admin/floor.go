@@ -1,4 +1,4 @@
-package console
+package admin
 
 import (
 	"context"
@@ -7,9 +7,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/attest-dev/attest/internal/call"
+	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/floor"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/workflow"
 	"github.com/attest-dev/attest/web"
 )
 
@@ -32,7 +33,7 @@ type floorPage struct {
 
 // floorAt reads the live floor at now. activity must reach back to the
 // start of now's day at least: today's waits are taken from it.
-func (c *Console) floorAt(ctx context.Context, now time.Time, activity *store.Activity) (floor.Now, error) {
+func (c *Admin) floorAt(ctx context.Context, now time.Time, activity *store.Activity) (floor.Now, error) {
 	n := floor.Now{At: now, WaitTarget: DefaultWaitTarget}
 	entries, err := c.Store.Queue(ctx)
 	if err != nil {
@@ -44,13 +45,11 @@ func (c *Console) floorAt(ctx context.Context, now time.Time, activity *store.Ac
 		waiting = append(waiting, now.Sub(e.JoinedAt))
 		n.LongestWait = max(n.LongestWait, now.Sub(e.JoinedAt))
 	}
-	seen := now.Add(-call.AgentFreshness)
-	if n.AgentsOnline, err = c.Store.AgentsOnline(ctx, seen); err != nil {
+	agents, err := workflow.AgentsAt(ctx, c.Store, now)
+	if err != nil {
 		return n, err
 	}
-	if n.AgentsBusy, err = c.Store.AgentsBusy(ctx, seen); err != nil {
-		return n, err
-	}
+	n.AgentsOnline, n.AgentsBusy = agents.Online, agents.Busy
 	if n.Calls, err = c.Store.CallsInProgress(ctx); err != nil {
 		return n, err
 	}
@@ -88,7 +87,7 @@ func figures(n floor.Now) map[string]string {
 
 // floorView is the live floor with its history, from one read of the
 // last 30 days' activity.
-func (c *Console) floorView(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) floorView(w http.ResponseWriter, r *http.Request) {
 	now := c.Now()
 	activity, err := c.Store.ActivitySince(r.Context(), floor.StartOfDay(now).AddDate(0, 0, -(historyDays-1)))
 	if err != nil {
@@ -101,12 +100,12 @@ func (c *Console) floorView(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	days := floor.History(activity, now, historyDays)
-	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
+	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
 		Figures: figures(n), Days: days, Charts: historyCharts(days)})
 }
 
 // floorJSON is the live floor for the page's periodic refresh.
-func (c *Console) floorJSON(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) floorJSON(w http.ResponseWriter, r *http.Request) {
 	now := c.Now()
 	today, err := c.Store.ActivitySince(r.Context(), floor.StartOfDay(now))
 	if err != nil {

@@ -1,4 +1,4 @@
-package console
+package admin
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
 )
@@ -23,14 +25,14 @@ type apiKeysPage struct {
 	NewKey string
 }
 
-func (c *Console) apiKeys(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) apiKeys(w http.ResponseWriter, r *http.Request) {
 	notice := map[string]string{"revoked": "The key is revoked: requests with it are refused within 10 seconds."}[r.URL.Query().Get("notice")]
 	c.renderAPIKeys(w, r, http.StatusOK, apiKeysPage{Notice: notice})
 }
 
-func (c *Console) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, page apiKeysPage) {
+func (c *Admin) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, page apiKeysPage) {
 	var err error
-	page.Staff, page.Mailbox = signedIn(r.Context()), c.Mailbox
+	page.Staff, page.Mailbox = console.SignedIn(r.Context()), c.Mailbox
 	if page.Keys, err = c.Store.APIKeys(r.Context()); err != nil {
 		c.serverError(w, r, err)
 		return
@@ -39,23 +41,23 @@ func (c *Console) renderAPIKeys(w http.ResponseWriter, r *http.Request, status i
 	web.Render(w, status, "admin_keys", page)
 }
 
-func (c *Console) createAPIKey(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := r.ParseForm(); err != nil {
 		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: "The form could not be read. Please try again."})
 		return
 	}
-	name := strings.TrimSpace(r.PostForm.Get("name"))
-	if name == "" || len(name) > 100 {
-		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: "Give the key a name of 1 to 100 characters, such as the service that uses it."})
-		return
-	}
 	var key string
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
-		key, err = c.Workflow.CreateAPIKey(r.Context(), tx, staffActor(r), name)
+		key, err = c.Staff.CreateAPIKey(r.Context(), tx, staffActor(r), r.PostForm.Get("name"))
 		return err
 	})
+	var bad *staff.InputError
+	if errors.As(err, &bad) {
+		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: sentence(bad.Message)})
+		return
+	}
 	if err != nil {
 		c.serverError(w, r, err)
 		return
@@ -63,14 +65,9 @@ func (c *Console) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	c.renderAPIKeys(w, r, http.StatusCreated, apiKeysPage{NewKey: key})
 }
 
-func (c *Console) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		if err := tx.RevokeAPIKey(r.Context(), id, c.Now()); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), audit.Record{Actor: staffActor(r), Action: "api_key.revoke", Target: id}, c.Now())
-	})
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.RevokeAPIKey(r.Context(), tx, staffActor(r), id) })
 	c.afterAction(w, r, err, "/admin/api-keys?notice=revoked")
 }
 
@@ -104,13 +101,13 @@ var staffNotices = map[string]string{
 	"enabled":  "The account can sign in again.",
 }
 
-func (c *Console) staffList(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) staffList(w http.ResponseWriter, r *http.Request) {
 	c.renderStaff(w, r, http.StatusOK, staffPage{Notice: staffNotices[r.URL.Query().Get("notice")]})
 }
 
-func (c *Console) renderStaff(w http.ResponseWriter, r *http.Request, status int, page staffPage) {
+func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, page staffPage) {
 	var err error
-	page.Staff, page.Mailbox = signedIn(r.Context()), c.Mailbox
+	page.Staff, page.Mailbox = console.SignedIn(r.Context()), c.Mailbox
 	if page.People, err = c.Store.AllStaff(r.Context()); err != nil {
 		c.serverError(w, r, err)
 		return
@@ -127,7 +124,7 @@ func (c *Console) renderStaff(w http.ResponseWriter, r *http.Request, status int
 
 // addStaff creates an account, or resets the password and role of the one
 // with the same email.
-func (c *Console) addStaff(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
 		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Error: "The form could not be read. Please try again."})
@@ -142,28 +139,25 @@ func (c *Console) addStaff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Workflow.PutStaff(r.Context(), tx, staffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), password)
+		_, err := c.Staff.Put(r.Context(), tx, staffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), password)
 		return err
 	})
-	if err != nil {
-		// PutStaff's errors describe bad input (email, name, role) in plain words.
-		page.Error = "The account was not saved: " + err.Error() + "."
+	var bad *staff.InputError
+	if errors.As(err, &bad) {
+		page.Error = "The account was not saved: " + bad.Message + "."
 		c.renderStaff(w, r, http.StatusBadRequest, page)
+		return
+	}
+	if err != nil {
+		c.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/admin/staff?notice=added", http.StatusSeeOther)
 }
 
-// errSelf refuses an admin locking themselves out.
-var errSelf = errors.New("you cannot change your own role or disable yourself: ask another admin")
-
 // staffAction changes another staff member's role, review rights or access.
-func (c *Console) staffAction(w http.ResponseWriter, r *http.Request) {
+func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
-	if id == signedIn(r.Context()).ID {
-		http.Error(w, errSelf.Error(), http.StatusConflict)
-		return
-	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "The form could not be read.", http.StatusBadRequest)
 		return
@@ -174,31 +168,26 @@ func (c *Console) staffAction(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		details := map[string]string{}
 		switch action {
 		case "role":
-			role := store.Role(r.PostForm.Get("role"))
-			if !role.Valid() {
-				return store.ErrNotFound
-			}
-			details["role"] = string(role)
-			err = tx.SetStaffRole(r.Context(), id, role)
+			return c.Staff.SetRole(r.Context(), tx, staffActor(r), target, store.Role(r.PostForm.Get("role")))
 		case "review":
-			on := r.PostForm.Get("can_review") == "on"
-			details["can_review"] = map[bool]string{true: "granted", false: "withdrawn"}[on]
-			_, err = tx.SetReviewRights(r.Context(), target.Email, on)
+			return c.Staff.SetReviewRights(r.Context(), tx, staffActor(r), target, r.PostForm.Get("can_review") == "on")
 		case "disable", "enable":
 			notice = action + "d"
-			err = tx.SetStaffDisabled(r.Context(), id, action == "disable", c.Now())
-		default:
-			return store.ErrNotFound
+			return c.Staff.SetDisabled(r.Context(), tx, staffActor(r), target, action == "disable")
 		}
-		if err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), audit.Record{Actor: staffActor(r), Action: "staff." + action, Target: id, Details: details}, c.Now())
+		return store.ErrNotFound
 	})
-	c.afterAction(w, r, err, "/admin/staff?notice="+notice)
+	var bad *staff.InputError
+	switch {
+	case errors.Is(err, staff.ErrSelf):
+		http.Error(w, err.Error(), http.StatusConflict)
+	case errors.As(err, &bad):
+		http.Error(w, sentence(bad.Message), http.StatusBadRequest)
+	default:
+		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
+	}
 }
 
 type auditPage struct {
@@ -211,8 +200,8 @@ type auditPage struct {
 }
 
 // auditLog shows the newest entries; ?verify=1 walks the whole chain.
-func (c *Console) auditLog(w http.ResponseWriter, r *http.Request) {
-	page := auditPage{Staff: signedIn(r.Context()), Mailbox: c.Mailbox}
+func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
+	page := auditPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox}
 	var err error
 	if page.Entries, err = c.Store.AuditEntries(r.Context(), 200); err != nil {
 		c.serverError(w, r, err)
@@ -220,17 +209,23 @@ func (c *Console) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Query().Get("verify") == "1" {
 		page.Verified = true
-		page.Checked, err = c.Store.VerifyAudit(r.Context())
-		if err != nil {
-			page.Problem = err.Error()
-		}
-		if err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-			return tx.Audit(r.Context(), audit.Record{Actor: staffActor(r), Action: "audit.verify", Target: "audit_log",
-				Details: map[string]any{"checked": page.Checked, "intact": page.Problem == ""}}, c.Now())
-		}); err != nil {
+		var broken error
+		if page.Checked, broken, err = c.Workflow.VerifyAudit(r.Context(), staffActor(r)); err != nil {
 			c.serverError(w, r, err)
 			return
 		}
+		if broken != nil {
+			page.Problem = broken.Error()
+		}
 	}
 	web.Render(w, http.StatusOK, "admin_audit", page)
+}
+
+// sentence is a domain message as a sentence of a page: capitalised, with
+// its full stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
