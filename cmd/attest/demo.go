@@ -175,7 +175,7 @@ func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, agen
 		return err
 	}
 	steps := [][2]string{{verification.StepConsent, "given"}, {verification.StepIdentity, "matched"}}
-	for _, c := range verification.Challenges(verification.ModeVideo, taken.Call.ID) {
+	for _, c := range taken.Call.Challenges {
 		steps = append(steps, [2]string{"challenge_" + c.Key, "done"})
 	}
 	for _, s := range steps {

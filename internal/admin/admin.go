@@ -7,7 +7,6 @@
 package admin
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -28,6 +27,10 @@ type Gate interface {
 	Require(h http.HandlerFunc, roles ...store.Role) http.Handler
 	// SessionRows lists a staff member's sessions for a page.
 	SessionRows(r *http.Request, staffID string, revokeAt func(id string) string) ([]console.SessionRow, error)
+	// Found answers a failed read of what the path names (404 or 500) and
+	// reports whether the handler may go on; ServerError logs and answers 500.
+	Found(w http.ResponseWriter, r *http.Request, err error) bool
+	ServerError(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // Admin serves the admin area.
@@ -76,23 +79,12 @@ func (c *Admin) Register(mux web.Router) {
 	mux.Handle("POST /admin/staff/{id}/totp/remove", c.Gate.Require(c.removeTOTP, admin))
 }
 
-// found answers a failed read of what the path names: 404 when it does not
-// exist, 500 for anything else. It reports whether the handler may go on.
 func (c *Admin) found(w http.ResponseWriter, r *http.Request, err error) bool {
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, store.ErrNotFound):
-		http.NotFound(w, r)
-	default:
-		c.serverError(w, r, err)
-	}
-	return false
+	return c.Gate.Found(w, r, err)
 }
 
 func (c *Admin) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	c.Log.ErrorContext(r.Context(), "admin page", slog.String("path", r.URL.Path), slog.Any("err", err))
-	http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+	c.Gate.ServerError(w, r, err)
 }
 
 // staffActor is how the audit log names the signed-in admin.

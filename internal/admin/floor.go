@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/fairness"
 	"github.com/attest-dev/attest/internal/floor"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -29,6 +30,51 @@ type floorPage struct {
 	Figures map[string]string
 	Charts  []floor.Chart
 	Days    []floor.Day
+	// Fairness is this quarter's fairness report in brief.
+	Fairness fairnessFigure
+}
+
+// fairnessFigure is what the floor shows of the fairness report: how many
+// agents and groups its sequential test flags this quarter, and which.
+// The test stays valid however often the floor is read.
+type fairnessFigure struct {
+	Period    fairness.Period
+	Decisions int
+	Agents    int
+	Groups    int
+	Flags     []fairnessFlag
+}
+
+type fairnessFlag struct {
+	What  string // "Agent maria", "How the case was worked: audio only"
+	Fewer bool   // passes less often than the rest
+}
+
+// fairnessAt reads this quarter's fairness report for the floor.
+func (c *Admin) fairnessAt(ctx context.Context, now time.Time) (fairnessFigure, error) {
+	p := fairness.PeriodOf(now)
+	report, err := console.FairnessReport(ctx, c.Store, p)
+	if err != nil {
+		return fairnessFigure{}, err
+	}
+	f := fairnessFigure{Period: p, Decisions: report.Overall.Total, Agents: report.FlaggedAgents(), Groups: report.FlaggedGroups()}
+	for _, a := range report.Agents {
+		if a.Flagged {
+			name := a.Group
+			if st, err := c.Store.StaffByID(ctx, a.Group); err == nil {
+				name = st.Name
+			}
+			f.Flags = append(f.Flags, fairnessFlag{What: "Agent " + name, Fewer: a.Passes() < 0})
+		}
+	}
+	for _, b := range report.Breakdowns {
+		for _, g := range b.Groups {
+			if g.Flagged {
+				f.Flags = append(f.Flags, fairnessFlag{What: b.Title + ": " + g.Label, Fewer: g.Passes() < 0})
+			}
+		}
+	}
+	return f, nil
 }
 
 // floorAt reads the live floor at now. activity must reach back to the
@@ -99,9 +145,14 @@ func (c *Admin) floorView(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
+	fair, err := c.fairnessAt(r.Context(), now)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
 	days := floor.History(activity, now, historyDays)
 	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
-		Figures: figures(n), Days: days, Charts: historyCharts(days)})
+		Figures: figures(n), Days: days, Charts: historyCharts(days), Fairness: fair})
 }
 
 // floorJSON is the live floor for the page's periodic refresh.

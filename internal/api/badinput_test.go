@@ -60,6 +60,15 @@ func TestBadInputIsRefusedAndHarmless(t *testing.T) {
 			{"put: bad claim kind", "PUT", "/v1/freelancers/u-1", withProfile(func(p map[string]any) {
 				p["claims"] = []map[string]any{{"key": "x", "label": "X", "kind": "age"}}
 			}), 400, "invalid", "claims[0].kind"},
+			{"put: claim about gender (issue 14)", "PUT", "/v1/freelancers/u-1", withProfile(func(p map[string]any) {
+				p["claims"] = []map[string]any{{"key": "location", "label": "Location", "value": "Recife, Brasil"}, {"key": "gender", "label": "Gender", "value": "female"}}
+			}), 422, "protected_characteristic", "claims[1].key"},
+			{"put: claim value about family", "PUT", "/v1/freelancers/u-1", withProfile(func(p map[string]any) {
+				p["claims"] = []map[string]any{{"key": "about", "label": "About", "value": "Mother of two, lives with her husband"}}
+			}), 422, "protected_characteristic", "claims[0].value"},
+			{"put: claim label about origin", "PUT", "/v1/freelancers/u-1", withProfile(func(p map[string]any) {
+				p["claims"] = []map[string]any{{"key": "country", "label": "Nationality", "value": "Brazilian"}}
+			}), 422, "protected_characteristic", "claims[0].label"},
 			{"put: bad path id", "PUT", "/v1/freelancers/bad%20id", profile(), 400, "invalid", "id"},
 			{"get: bad path id", "GET", "/v1/freelancers/%2e%2e", nil, 400, "invalid", "id"},
 			{"get: unknown", "GET", "/v1/freelancers/u-404", nil, 404, "not_found", ""},
@@ -70,6 +79,12 @@ func TestBadInputIsRefusedAndHarmless(t *testing.T) {
 			{"create: unknown freelancer", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["freelancer_id"] = "u-404" }), 422, "unknown_freelancer", "freelancer_id"},
 			{"create: profile without claims", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["freelancer_id"] = "u-empty" }), 422, "no_claims", "claims"},
 			{"create: unknown claim", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["claims"] = []string{"age"} }), 422, "unknown_claim", "claims[0]"},
+			{"create: reason about age and sex (issue 14)", "POST", "/v1/verifications", withCase(func(c map[string]any) {
+				c["reason"] = map[string]any{"code": "random_check", "explanation": "women over 50 are checked more often"}
+			}), 422, "protected_characteristic", "reason.explanation"},
+			{"create: reason code about age", "POST", "/v1/verifications", withCase(func(c map[string]any) {
+				c["reason"] = map[string]any{"code": "older_freelancers", "explanation": "We check some accounts every year."}
+			}), 422, "protected_characteristic", "reason.code"},
 			{"create: grace as text", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = "7" }), 400, "wrong_type", "grace_days"},
 			{"create: grace zero", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = 0 }), 400, "out_of_range", "grace_days"},
 			{"create: grace below the minimum notice", "POST", "/v1/verifications", withCase(func(c map[string]any) { c["grace_days"] = 3 }), 422, "below_minimum_notice", "grace_days"},

@@ -21,7 +21,7 @@ func (c *Console) presence(w http.ResponseWriter, r *http.Request) {
 	st := SignedIn(r.Context())
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Workflow.SetPresence(r.Context(), tx, st.ID, p) })
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	c.Calls.Nudge()
@@ -42,7 +42,7 @@ func (c *Console) take(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil && !errors.Is(err, workflow.ErrBusy) {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	if taken != nil {

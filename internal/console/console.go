@@ -168,7 +168,7 @@ func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Rol
 		if enforceTOTP {
 			must, err := c.mustEnrol(r.Context(), st)
 			if err != nil {
-				c.serverError(w, r, err)
+				c.ServerError(w, r, err)
 				return
 			}
 			if must {

@@ -27,7 +27,7 @@ func (c *Console) document(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Only the staff working on this verification may open its documents.", http.StatusForbidden)
 		return
 	case err != nil:
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	h := w.Header()
@@ -57,7 +57,7 @@ type documentReviewsPage struct {
 func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 	list, err := c.Store.DocumentReviews(r.Context(), 200)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	notice := map[string]string{
@@ -77,7 +77,7 @@ func (c *Console) documentReview(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) renderDocumentReview(w http.ResponseWriter, r *http.Request, problem string, status int) {
 	v, err := c.Store.Verification(r.Context(), r.PathValue("id"))
-	if !c.found(w, r, err) {
+	if !c.Found(w, r, err) {
 		return
 	}
 	if v.Status != verification.InReview {
@@ -94,7 +94,7 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := c.Store.Verification(r.Context(), r.PathValue("id"))
-	if !c.found(w, r, err) {
+	if !c.Found(w, r, err) {
 		return
 	}
 	var outcomes []verification.ClaimOutcome
@@ -127,7 +127,7 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &field):
 		c.renderDocumentReview(w, r, field.Field+": "+field.Message, http.StatusBadRequest)
 	case err != nil:
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 	default:
 		http.Redirect(w, r, "/agent/document-reviews?notice="+string(d), http.StatusSeeOther)
 	}

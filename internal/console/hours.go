@@ -65,7 +65,7 @@ func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problem st
 	now := c.Now()
 	a, err := c.Store.Availability(r.Context(), who.ID, now)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	me := SignedIn(r.Context())
@@ -89,7 +89,7 @@ func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problem st
 	page.Leave = a.Exceptions
 	if page.CanChoose {
 		if page.Everyone, err = c.Store.ActiveStaff(r.Context()); err != nil {
-			c.serverError(w, r, err)
+			c.ServerError(w, r, err)
 			return
 		}
 	}
@@ -136,7 +136,7 @@ func (c *Console) addLeave(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := c.Store.Availability(r.Context(), who.ID, c.Now())
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	// datetime-local fields carry no zone: they are in the agent's own.
@@ -168,7 +168,7 @@ func (c *Console) deleteLeave(w http.ResponseWriter, r *http.Request) {
 		return c.Workflow.DeleteException(r.Context(), tx, "staff:"+SignedIn(r.Context()).ID, who.ID, r.PathValue("id"))
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, hoursURL(who.ID)+"&saved=1", http.StatusSeeOther)
@@ -181,5 +181,5 @@ func (c *Console) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
 	}
-	c.found(w, r, err)
+	c.Found(w, r, err)
 }

@@ -89,12 +89,12 @@ func (c *Console) oidcStart(w http.ResponseWriter, r *http.Request) {
 	state, err1 := auth.NewSessionToken(c.Rand)
 	nonce, err2 := auth.NewSessionToken(c.Rand)
 	if err := errors.Join(err1, err2); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	s := oidcSignIn{State: state, Nonce: nonce, Verifier: oauth2.GenerateVerifier(), Next: safeNext(r.URL.Query().Get("next"))}
 	if err := setTicket(c, w, "oidc", s, oidcLifetime); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	target := c.OIDC.config(p).AuthCodeURL(s.State, oidc.Nonce(s.Nonce), oauth2.S256ChallengeOption(s.Verifier))
@@ -138,7 +138,7 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	c.afterFirstFactor(w, r, st, "oidc", s.Next)

@@ -34,32 +34,32 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: agentNotices[r.URL.Query().Get("notice")]}
 	presence, err := c.Store.AgentPresence(r.Context(), st.ID)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	page.Online = presence == store.Online
 	entries, err := c.Store.Queue(r.Context())
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	page.Floor = queue.Summarise(entries, c.Now())
 	agents, err := c.Workflow.Agents(r.Context())
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	page.Agents = agents.Online
 	for _, s := range verification.OpenStatuses() {
 		list, err := c.Store.Verifications(r.Context(), store.VerificationFilter{Status: s, Limit: 200})
 		if err != nil {
-			c.serverError(w, r, err)
+			c.ServerError(w, r, err)
 			return
 		}
 		page.Open = append(page.Open, list...)
@@ -84,11 +84,13 @@ type callPage struct {
 	Call         *store.Call
 	LegalName    string
 	Claims       []callClaim
-	Challenges   []Challenge
-	Reasons      []string
-	Script       string
-	AgentCamera  bool
-	Documents    []*store.Document
+	// Spoken is what the agent reads out, in the freelancer's language:
+	// the consent and the live check.
+	Spoken      spoken
+	Reasons     []string
+	Script      string
+	AgentCamera bool
+	Documents   []*store.Document
 	// Missing is what a verified decision still needs.
 	Missing []string
 }
@@ -109,31 +111,31 @@ func (p callPage) ClaimLabel(key string) string {
 func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Staff, live *store.Call) {
 	v, err := c.Store.Verification(r.Context(), live.VerificationID)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	f, err := c.Store.Freelancer(r.Context(), v.FreelancerID)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	outcomes, err := c.Store.ClaimOutcomes(r.Context(), v.ID)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	questions, err := c.Store.QuestionTemplates(r.Context())
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	byKind := questionsByKind(questions)
 	ev, err := c.Workflow.Recorded(r.Context(), c.Store, v)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
-	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Challenges: challengesFor(v.Mode(), live.ID),
+	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Spoken: spokenScript(f, v.Mode(), live),
 		Reasons: verification.NegativeReasons, Script: scriptState(live.Script, ev.Steps), AgentCamera: c.Calls.AgentCamera,
 		Missing: ev.Missing(v)}
 	for _, key := range v.Claims {
@@ -153,7 +155,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		page.Claims = append(page.Claims, cc)
 	}
 	if page.Documents, err = c.Store.Documents(r.Context(), v.ID); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	web.Render(w, http.StatusOK, "agent_call", page)
@@ -174,7 +176,7 @@ func scriptState(script []byte, steps []verification.StepRecord) string {
 func (c *Console) mailbox(w http.ResponseWriter, r *http.Request) {
 	emails, err := c.Store.Emails(r.Context(), 200)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	web.Render(w, http.StatusOK, "mailbox", map[string]any{"Emails": emails})
@@ -184,27 +186,27 @@ var firstLink = regexp.MustCompile(`https?://[^\s<>"]+/v/[A-Za-z0-9_.-]+`)
 
 func (c *Console) mail(w http.ResponseWriter, r *http.Request) {
 	e, err := c.Store.Email(r.Context(), r.PathValue("id"))
-	if !c.found(w, r, err) {
+	if !c.Found(w, r, err) {
 		return
 	}
 	web.Render(w, http.StatusOK, "mail", map[string]any{"Email": e, "Link": firstLink.FindString(e.Text)})
 }
 
-// found answers a failed read of what the path names: 404 when it does not
+// Found answers a failed read of what the path names: 404 when it does not
 // exist, 500 for anything else. It reports whether the handler may go on.
-func (c *Console) found(w http.ResponseWriter, r *http.Request, err error) bool {
+func (c *Console) Found(w http.ResponseWriter, r *http.Request, err error) bool {
 	switch {
 	case err == nil:
 		return true
 	case errors.Is(err, store.ErrNotFound):
 		http.NotFound(w, r)
 	default:
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 	}
 	return false
 }
 
-func (c *Console) serverError(w http.ResponseWriter, r *http.Request, err error) {
+func (c *Console) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 	c.Log.ErrorContext(r.Context(), "console page", slog.String("path", r.URL.Path), slog.Any("err", err))
 	http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
 }

@@ -34,7 +34,7 @@ var reviewNotices = map[string]string{
 func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 	list, err := c.Store.SecondReviews(r.Context(), 200)
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	me := SignedIn(r.Context())
@@ -42,7 +42,7 @@ func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 		DecidesAppeals: me.Role == store.RoleSupervisor || me.Role == store.RoleAdmin}
 	if page.DecidesAppeals {
 		if page.Appeals, err = c.Store.OpenAppeals(r.Context()); err != nil {
-			c.serverError(w, r, err)
+			c.ServerError(w, r, err)
 			return
 		}
 	}
@@ -90,14 +90,14 @@ func (c *Console) renderReview(w http.ResponseWriter, r *http.Request, problem s
 // renderCase shows a case's evidence on the review or the appeal page.
 func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string, appeal *store.Appeal, problem string, status int) {
 	rv, err := c.Workflow.ReviewOf(r.Context(), r.PathValue("id"))
-	if !c.found(w, r, err) {
+	if !c.Found(w, r, err) {
 		return
 	}
 	me := SignedIn(r.Context())
 	page := reviewPage{Staff: me, Mailbox: c.Mailbox, Review: rv, Deciders: map[string]string{}, Error: problem, Appeal: appeal,
 		Reasons: verification.NegativeReasons}
 	if page.Own, err = c.Workflow.TookPart(r.Context(), rv.Verification, me.ID); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	for _, d := range rv.Decisions {
@@ -116,7 +116,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 	}
 	f, err := c.Store.Freelancer(r.Context(), rv.Verification.FreelancerID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	for _, key := range rv.Verification.Claims {
@@ -134,7 +134,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 		page.Claims = append(page.Claims, rc)
 	}
 	if page.Documents, err = c.Store.Documents(r.Context(), rv.Verification.ID); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	web.Render(w, status, tmpl, page)
@@ -174,7 +174,7 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &illegal):
 		c.renderReview(w, r, "This case is no longer waiting for review.", http.StatusConflict)
 	case err != nil:
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 	default:
 		notice := map[verification.Status]string{verification.NotVerified: "confirmed", verification.Verified: "overturned",
 			verification.AwaitingFreelancer: "new_call"}[v.Status]
@@ -190,7 +190,7 @@ func (c *Console) appealPage(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) renderAppeal(w http.ResponseWriter, r *http.Request, problem string, status int) {
 	a, err := c.Store.Appeal(r.Context(), r.PathValue("id"))
-	if !c.found(w, r, err) {
+	if !c.Found(w, r, err) {
 		return
 	}
 	r.SetPathValue("id", a.VerificationID)
@@ -216,7 +216,7 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &field):
 		c.renderAppeal(w, r, "The note: "+field.Message, http.StatusBadRequest)
 	case err != nil:
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 	default:
 		notice := "rejected"
 		if choice == "uphold" {

@@ -1,8 +1,9 @@
 package console
 
 import (
-	"fmt"
+	"html/template"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -26,29 +27,57 @@ func questionsFor(byKind map[verification.ClaimKind][]string, kind verification.
 	return byKind[verification.KindOther]
 }
 
-// Challenge is a live-check challenge of the call with what the agent asks.
+// staffCatalog is the language of the staff's pages, in which the agent
+// sees a translation of what the freelancer reads in theirs.
+var staffCatalog = i18n.English
+
+// spoken is the part of the script said to the freelancer, in their
+// language (Lang, a catalog's tag), as their page shows it: the agent reads
+// it out, with its translation beside it.
+type spoken struct {
+	Lang       string
+	Consent    said
+	Challenges []Challenge
+}
+
+// said is one text in the freelancer's language, and its translation in
+// the agent's; no translation when the two languages are the same.
+type said struct {
+	Text, Translation template.HTML
+}
+
+// Challenge is a live-check challenge of the call: what the agent asks, and
+// what the freelancer's page shows for it.
 type Challenge struct {
 	Key         string
 	Instruction string
+	said
 }
 
 // instructions word each challenge for the agent.
 var instructions = map[string]string{
 	"turn_head":   "Ask them to turn their head slowly to the left, then to the right.",
 	"tilt_id":     "Ask them to tilt the ID towards the light, so that its surface catches it.",
-	"read_phrase": "Ask them to read this phrase aloud: “%s”.",
+	"read_phrase": "Ask them to read these words aloud. Check only that the words are said, never how: an accent is not a finding.",
 }
 
-// challengesFor words the call's live check, which the domain chooses
-// (verification.Challenges) so that the decision checks the same ones.
-func challengesFor(mode verification.Mode, callID string) []Challenge {
-	var out []Challenge
-	for _, c := range verification.Challenges(mode, callID) {
-		text := instructions[c.Key]
-		if c.Phrase != "" {
-			text = fmt.Sprintf(text, c.Phrase)
+// spokenScript is what the agent says, in the freelancer's language, in a
+// call worked in mode: the consent and the call's live check, which the
+// domain chose when the call started (verification.CallChallenges), so
+// that the decision checks the same ones.
+func spokenScript(f *verification.Freelancer, mode verification.Mode, c *store.Call) spoken {
+	theirs := i18n.Match(f.Locale)
+	say := func(text func(*i18n.Catalog) template.HTML) said {
+		s := said{Text: text(theirs)}
+		if theirs != staffCatalog {
+			s.Translation = text(staffCatalog)
 		}
-		out = append(out, Challenge{Key: c.Key, Instruction: text})
+		return s
+	}
+	out := spoken{Lang: theirs.Tag, Consent: say(func(l *i18n.Catalog) template.HTML { return l.Consent(string(mode)) })}
+	for _, ch := range verification.CallChallenges(mode, c.ID, c.Challenges) {
+		out.Challenges = append(out.Challenges, Challenge{Key: ch.Key, Instruction: instructions[ch.Key],
+			said: say(func(l *i18n.Catalog) template.HTML { return l.Challenge(ch.Key, ch.Words) })})
 	}
 	return out
 }

@@ -72,29 +72,29 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page se
 	page.Staff, page.Mailbox = me, c.Mailbox
 	t, err := c.Store.TOTP(ctx, me.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	page.Enabled = t.Enabled()
 	if page.Required, err = c.mustEnrol(ctx, me); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	if t != nil && !t.Enabled() {
 		if page.Setup, err = c.setupOf(t, me); err != nil {
-			c.serverError(w, r, err)
+			c.ServerError(w, r, err)
 			return
 		}
 	}
 	if page.Enabled {
 		if page.CodesLeft, err = c.Store.RecoveryCodesLeft(ctx, me.ID); err != nil {
-			c.serverError(w, r, err)
+			c.ServerError(w, r, err)
 			return
 		}
 	}
 	page.Sessions, err = c.SessionRows(r, me.ID, func(id string) string { return "/account/sessions/" + id + "/revoke" })
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	web.Render(w, status, "security", page)
@@ -127,7 +127,7 @@ func (c *Console) startTOTP(w http.ResponseWriter, r *http.Request) {
 	me := SignedIn(r.Context())
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.StartTOTP(r.Context(), tx, me.ID) })
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/account/security#two-step", http.StatusSeeOther)
@@ -151,7 +151,7 @@ func (c *Console) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		c.renderSecurity(w, r, securityPage{Error: "That code does not match. Check the time on your phone and type the code your app shows now."},
 			http.StatusUnprocessableEntity)
 	case err != nil:
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 	default:
 		c.renderSecurity(w, r, securityPage{Recovery: codes}, http.StatusOK)
 	}
@@ -177,11 +177,11 @@ func (c *Console) removeTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	if err := c.removeSecondFactor(r, me.ID); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/account/security?notice=removed", http.StatusSeeOther)
@@ -214,7 +214,7 @@ func (c *Console) SessionRows(r *http.Request, staffID string, revokeAt func(id 
 func (c *Console) revokeOwnSession(w http.ResponseWriter, r *http.Request) {
 	me := SignedIn(r.Context())
 	if err := c.revoke(r, me.ID, r.PathValue("id")); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/account/security?notice=revoked#sessions", http.StatusSeeOther)
@@ -226,7 +226,7 @@ func (c *Console) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
 	me := SignedIn(r.Context())
 	list, err := c.Store.Sessions(r.Context(), me.ID, c.Now())
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	for _, s := range list {
@@ -234,7 +234,7 @@ func (c *Console) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if err := c.revoke(r, me.ID, s.ID); err != nil {
-			c.serverError(w, r, err)
+			c.ServerError(w, r, err)
 			return
 		}
 	}

@@ -30,7 +30,7 @@ type pendingSignIn struct {
 func (c *Console) afterFirstFactor(w http.ResponseWriter, r *http.Request, st *store.Staff, method, next string) {
 	t, err := c.Store.TOTP(r.Context(), st.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	if !t.Enabled() {
@@ -38,7 +38,7 @@ func (c *Console) afterFirstFactor(w http.ResponseWriter, r *http.Request, st *s
 		return
 	}
 	if err := setTicket(c, w, "2fa", pendingSignIn{StaffID: st.ID, Method: method, Next: safeNext(next)}, pendingLifetime); err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/login/code", http.StatusSeeOther)
@@ -86,7 +86,7 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		c.serverError(w, r, err)
+		c.ServerError(w, r, err)
 		return
 	}
 	c.Limiter.Success(key)

@@ -1,100 +1,165 @@
 // Package fairness measures whether verification decisions depend on who
-// makes them: pass rates per agent with confidence intervals, and a test that
-// flags an agent whose rate differs from the rest of the team.
+// makes them, or on what attest knows about the case: pass rates per agent
+// and per group (kind of claim, the case's reason, method and
+// accommodation, phone hand-off, language setting, country, time-zone
+// region), each with an interval, and a flag for a group whose rate differs
+// from the rest's. The report is a live page: its flags and intervals stay
+// valid however often it is read.
 //
 // The package is pure: it takes decided cases as values and returns a
 // [Report]. The only output is [Report.WriteCSV], which writes to an
 // [io.Writer] supplied by the caller.
 //
-// # Method
+// # Why a sequential test
 //
-// Every pass rate comes with a Wilson score interval at 95 % ([Z95]). Wilson
-// is used instead of the textbook normal ("Wald") interval because it stays
-// inside [0, 1] and keeps close to its nominal coverage for small samples and
-// for rates near 0 % or 100 %, which is where verification pass rates live.
+// A fixed-sample test (a two-proportion z-test, say) at level 5 % is wrong
+// 5 % of the time when it is read once, at a size fixed in advance. A
+// report that recomputes on every visit is read again and again as the
+// decisions come in, and every reading is another chance for chance to
+// cross the line: with ten unbiased agents, reading such a report every 20
+// decisions flagged an innocent agent in one team out of five. This
+// package therefore uses an e-process, a test whose guarantee holds
+// uniformly over time: the chance that it *ever* flags an agent who decides
+// like the rest is at most alpha, whenever and however often it is read.
 //
-// Each agent with at least [MinDecisions] decisions is compared with all
-// other agents pooled (every decision not made by that agent, including
-// decisions of agents too small to be tested themselves) by a two-proportion
-// z-test with pooled standard error and Yates' continuity correction:
+// # The evidence
 //
-//	p̂ = (x₁+x₂)/(n₁+n₂)
-//	d = x₁/n₁ − x₂/n₂,  c = ½(1/n₁ + 1/n₂)
-//	z = sign(d)·max(|d| − c, 0) / sqrt(p̂(1−p̂)(1/n₁+1/n₂))
+// Take one group g (an agent; or, say, the audio-only cases) and the rest r
+// of the period's decisions. After each decision, with s passes and f
+// failures in each part and S, F over all N decisions, the evidence that g
+// passes at a rate other than the rest is
 //
-// and a two-sided p-value erfc(|z|/√2). This is a normal approximation, not an
-// exact test. The continuity correction is deliberate: pass rates around
-// 85 % make the binomial skewed, and at the small per-test levels Holm uses
-// (alpha/10 for ten agents) the uncorrected test rejects too often in the
-// low-rate tail. In simulation (10 unbiased agents at 85 %, 400 decisions
-// each, alpha 0.05, 80 000 teams) the uncorrected test flagged some agent in
-// about 4.9–5.1 % of teams, i.e. at or just above the promised 5 %; with the
-// correction it is about 4 %. The correction costs a little power, which is
-// the right side to err on when a flag leads to a conversation with a person.
+//	        B(s_g+½, f_g+½)   B(s_r+½, f_r+½)
+//	E  =  ─────────────────·───────────────── ÷ (S/N)^S (F/N)^F
+//	          B(½, ½)            B(½, ½)
 //
-// Testing every agent at level alpha would, with ten agents, flag some honest
-// agent in roughly 40 % of reporting periods. The p-values are therefore
-// corrected with the Holm–Bonferroni step-down procedure. Holm was chosen
-// because it controls the family-wise error rate (the probability that any
-// unbiased agent is flagged at all, which is what matters when a flag leads to
-// a conversation with a person) under any dependence between the tests — the
-// agent-versus-rest tests share data and are not independent — and it is
-// uniformly more powerful than plain Bonferroni: it rejects everything
-// Bonferroni rejects, and sometimes more. Procedures that control the false
-// discovery rate instead (Benjamini–Hochberg) would allow a fixed share of
-// false flags, which is the wrong trade-off here.
+// with B the beta function. The numerator is the probability of the
+// decisions seen when g and the rest each have a pass rate of their own,
+// unknown, averaged over a Jeffreys (Beta(½, ½)) prior; the denominator is
+// the largest probability any single rate shared by everyone gives them.
+// If in truth everyone passes at the same rate p, the denominator is at
+// least the probability at p, so E is at most the mixture likelihood ratio
+// against p, which is a nonnegative martingale starting at 1 — whatever
+// order the decisions come in and whoever makes each, as long as who decides
+// a case does not depend on how it will end. By Ville's inequality the
+// chance that E ever reaches 1/a is then at most a. This is universal
+// inference with a mixture in the numerator (Wasserman, Ramdas and
+// Balakrishnan, "Universal inference", PNAS 117(29), 2020); e-processes
+// and their use for anytime-valid tests are surveyed by Ramdas, Grünwald,
+// Vovk and Shafer, "Game-theoretic statistics and safe anytime-valid
+// inference", Statistical Science 38(4), 2023.
 //
-// The agent-versus-rest design has one caveat worth knowing: in a small team
-// a single strongly deviating agent moves the rest's pooled rate, so ordinary
-// agents can then be flagged as well, in the opposite direction. The sign of
-// Z (negative: passes less often than the others) tells these cases apart.
+// The report shows, per group, the always-valid p-value P = min(1, 1/max E)
+// over the period so far — the running minimum, as in Johari, Koomen,
+// Pekelis and Walsh, "Always valid inference: continuous monitoring of A/B
+// tests", Operations Research 70(3), 2022 — and flags the group when
+// K·P ≤ alpha, where K is the number of groups in its family (Bonferroni).
+// A union bound over K e-processes needs no assumption about how they
+// depend on each other, and these do: every agent is in everyone else's
+// rest. There are two families, each with its own alpha: the agents, and
+// the groups of all breakdowns together. A flag is sticky: once the
+// evidence reached the line, the group stays flagged for the period, and
+// the report says after how many of its decisions and when.
 //
-// A flag is a statistical signal that an agent's pass rate differs from the
-// team's, in either direction; it is not proof of bias. Agents are usually
-// not assigned cases at random (time zones, languages, countries), so a
-// flagged agent's case mix should be checked — ByCountry and ByReason help —
-// before drawing conclusions about the person.
+// K is counted at the reading. When the team stays the same all period the
+// guarantee is exact; when agents join mid-period, earlier readings used a
+// smaller K, and the chance of any false flag is at most
+// alpha·(1 + ln(K at the end / K at the start)): the k-th agent to appear
+// is never held to a line below ln(k/alpha). A flag that only just crossed
+// the smaller K's line may then go away.
+//
+// E is computed from counts only (the beta function does not care about
+// order), so following every group after every decision costs a few table
+// look-ups per group per decision: O(decisions × groups) in all.
+//
+// The normal-mixture SPRT of Johari et al. was considered and not used: for
+// a difference of proportions it relies on a normal approximation with a
+// plug-in variance, which is poor at the small counts and 85 %-ish rates a
+// report sees when it is first read, and it needs a mixing variance tuned to
+// the effect size. The beta mixture over the maximum likelihood is exact at
+// every count and has nothing to tune.
+//
+// # Intervals
+//
+// Every rate comes with a 95 % confidence sequence from the same Jeffreys
+// mixture ([ConfidenceSequence]; Robbins, "Statistical methods related to
+// the law of the iterated logarithm", Annals of Mathematical Statistics
+// 41(5), 1970; see also Howard, Ramdas, McAuliffe and Sekhon,
+// "Time-uniform, nonparametric, nonasymptotic confidence sequences", Annals
+// of Statistics 49(2), 2021). With probability 95 % the true rate lies in
+// the interval at every moment, so it too may be read at any time; it is
+// wider than a fixed-sample (Wilson) interval, which is the price.
+//
+// # Periods
+//
+// The guarantee holds for a sequence of decisions read from a fixed start.
+// The report follows one calendar quarter ([Period]); a window that slid
+// with the reading (the last 90 days) would restart the test at every
+// reading. Each quarter is a new test with its own alpha.
+//
+// # What a flag means
+//
+// A flag says that the group's pass rate differs from the rest's, in the
+// direction the rates show; it is not proof of bias. The test's null is
+// that every decision of the period passes with the same probability:
+// agents are not assigned cases at random (time zones, languages), and the
+// breakdowns are there to check a flagged agent's case mix before drawing
+// conclusions about the person. In a small team a strongly deviating agent
+// also moves the rest's rate, so ordinary agents can be flagged in the
+// opposite direction; the direction tells these apart. Groups with fewer
+// than [MinDecisions] decisions are listed but not flagged.
 package fairness
 
 import (
-	"math"
+	"slices"
 	"sort"
+	"time"
+
+	"github.com/attest-dev/attest/internal/verification"
 )
 
-// Z95 is the standard normal quantile for a two-sided 95 % interval.
-const Z95 = 1.959963984540054
+// Level is the coverage of every interval in the report.
+const Level = 0.95
 
-// MinDecisions is the number of decisions an agent needs before the agent is
-// tested. Agents with fewer decisions are reported with TooFew set and are
-// never flagged; their decisions still count towards everyone else's
-// comparison group.
+// MinDecisions is the number of decisions a group needs before it can be
+// flagged. Smaller groups are reported with TooFew set; their decisions
+// still count towards everyone else's rest.
 const MinDecisions = 30
 
-// DefaultAlpha is used by [Analyze] when it is given an alpha outside (0, 1).
+// DefaultAlpha is used by [Analyze] when it is given an alpha outside (0, 1):
+// the chance, per family and period, of any false flag.
 const DefaultAlpha = 0.05
 
-// Group names used for missing values.
-const (
-	UnknownAgent   = "(unknown agent)"
-	UnknownCountry = "(unknown country)"
-	NoReason       = "(no reason code)"
-)
-
-// Decision is one decided case, as the report needs it.
+// Decision is one decided case, as the report needs it. It holds what
+// attest legitimately knows about the case and nothing about the person:
+// the profile has no field for protected characteristics.
 type Decision struct {
 	AgentID    string
 	Passed     bool
-	ReasonCode string // why the case failed; ignored for passed cases
-	Country    string
+	ReasonCode string    // why the case failed; ignored for passed cases
+	At         time.Time // when it was decided
+	// CaseReason is the reason code the marketplace opened the case with.
+	CaseReason string
+	// ClaimKinds are the kinds of the claims the case checked.
+	ClaimKinds []verification.ClaimKind
+	// Method is how the case was worked: a video call, or an accommodation.
+	Method verification.Mode
+	// Phone reports that the freelancer moved to a phone during the case.
+	Phone bool
+	// Locale and TimeZone are the profile's; Country is the region of the
+	// locale (profiles carry no country field).
+	Locale   string
+	TimeZone string
+	Country  string
 }
 
-// Rate is a proportion Passed/Total for one group with its Wilson 95 %
-// interval [Low, High]. For an empty group Rate is 0 and the interval is
-// [0, 1].
+// Rate is a proportion Passed/Total for one group with its 95 % confidence
+// sequence [Low, High] ([ConfidenceSequence]). For an empty group Rate is 0
+// and the interval is [0, 1].
 //
 // In [Report.ByReason] the fields are reused for a share rather than a pass
-// rate: Passed is the number of failed decisions carrying that reason code and
-// Total the number of failed decisions.
+// rate: Passed is the number of failed decisions carrying that reason code
+// and Total the number of failed decisions.
 type Rate struct {
 	Group         string
 	Passed, Total int
@@ -102,200 +167,162 @@ type Rate struct {
 	Low, High     float64
 }
 
-// AgentResult is one agent's pass rate and the test against the rest of the
-// team.
-type AgentResult struct {
-	Rate
-	// OthersRate is the pass rate of all decisions not made by this agent.
-	OthersRate float64
-	// Z is the two-proportion z statistic; positive when the agent passes
-	// more often than the others. 0 when the agent is not tested.
-	Z float64
-	// P is the unadjusted two-sided p-value; 1 when the agent is not tested.
-	P float64
-	// AdjustedP is P after the Holm–Bonferroni correction across all tested
-	// agents; 1 when the agent is not tested.
-	AdjustedP float64
-	// Flagged reports AdjustedP < Report.Alpha.
-	Flagged bool
-	// TooFew reports that the agent has fewer than MinDecisions decisions
-	// and was therefore not tested.
-	TooFew bool
-}
-
-// Report is the fairness report for a set of decisions.
-type Report struct {
-	// Agents, sorted by agent ID.
-	Agents []AgentResult
-	// ByReason is the share of each reason code among failed decisions,
-	// most frequent first (ties by code). Passed decisions are not included;
-	// see Rate for how the fields are used.
-	ByReason []Rate
-	// ByCountry is the pass rate per country, sorted by country.
-	ByCountry []Rate
-	// Overall is the pass rate of all decisions.
-	Overall Rate
-	// Alpha is the family-wise significance level used for flagging.
-	Alpha float64
-	// MinDecisions is the minimum number of decisions for an agent to be
-	// tested.
-	MinDecisions int
-}
-
-// Wilson returns the Wilson score interval for passed successes out of total
-// trials at normal quantile z (use [Z95] for 95 %). For total <= 0 it returns
-// [0, 1]. passed is clamped to [0, total].
-func Wilson(passed, total int, z float64) (low, high float64) {
-	if total <= 0 {
-		return 0, 1
-	}
-	passed = min(max(passed, 0), total)
-	n := float64(total)
-	p := float64(passed) / n
-	z2 := z * z
-	denom := 1 + z2/n
-	centre := (p + z2/(2*n)) / denom
-	half := z / denom * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
-	low, high = centre-half, centre+half
-	// At the edges the exact values are 0 and 1; avoid rounding residue.
-	if passed == 0 {
-		low = 0
-	}
-	if passed == total {
-		high = 1
-	}
-	return max(low, 0), min(high, 1)
-}
-
 func newRate(group string, passed, total int) Rate {
 	r := Rate{Group: group, Passed: passed, Total: total}
 	if total > 0 {
 		r.Rate = float64(passed) / float64(total)
 	}
-	r.Low, r.High = Wilson(passed, total, Z95)
+	r.Low, r.High = ConfidenceSequence(passed, total, 1-Level)
 	return r
 }
 
-// twoProportionZ compares x1/n1 with x2/n2 using the pooled standard error
-// and a continuity correction (see the package documentation) and returns z
-// and the two-sided p-value. When either sample is empty, the pooled rate is
-// 0 or 1 (no variation at all), or the difference is within the continuity
-// correction, there is no evidence of a difference and it returns z = 0, p = 1.
-func twoProportionZ(x1, n1, x2, n2 int) (z, p float64) {
-	if n1 <= 0 || n2 <= 0 {
-		return 0, 1
-	}
-	pooled := float64(x1+x2) / float64(n1+n2)
-	se := math.Sqrt(pooled * (1 - pooled) * (1/float64(n1) + 1/float64(n2)))
-	if se == 0 || math.IsNaN(se) {
-		return 0, 1
-	}
-	diff := float64(x1)/float64(n1) - float64(x2)/float64(n2)
-	cc := 0.5 * (1/float64(n1) + 1/float64(n2))
-	if math.Abs(diff) <= cc {
-		return 0, 1
-	}
-	z = math.Copysign(math.Abs(diff)-cc, diff) / se
-	return z, math.Erfc(math.Abs(z) / math.Sqrt2)
+// Comparison is one group's pass rate against the rest of the period's
+// decisions, and the sequential test between them.
+type Comparison struct {
+	Rate
+	// Label is the group in words, for people (Group is the key the CSV uses).
+	Label string
+	// Others is the pass rate of every decision not in the group, with its
+	// interval; OthersRate repeats Others.Rate.
+	Others     Rate
+	OthersRate float64
+	// Z is the gap between the group's rate and the rest's in units of its
+	// standard error: positive when the group passes more often. It
+	// describes the gap; the flag does not come from it.
+	Z float64
+	// P is the always-valid p-value of the period so far (1/the largest
+	// evidence, at most 1); 1 while the group is too small to be tested.
+	P float64
+	// AdjustedP is P times the number of groups in the family, at most 1.
+	AdjustedP float64
+	// Flagged reports that the evidence reached the family's line
+	// (AdjustedP <= the report's Alpha) at some point in the period.
+	Flagged bool
+	// FlaggedAfter is the group's number of decisions when it was first
+	// flagged, and FlaggedAt the time of that decision; 0 and zero if never.
+	FlaggedAfter int
+	FlaggedAt    time.Time
+	// TooFew reports fewer than MinDecisions decisions: never flagged.
+	TooFew bool
 }
 
-// holm returns Holm–Bonferroni adjusted p-values, in the order given: with
-// the m p-values sorted ascending p(1) <= ... <= p(m), the adjusted value of
-// p(i) is max over j <= i of min(1, (m−j+1)·p(j)). Rejecting where the
-// adjusted value is below alpha is exactly Holm's step-down procedure.
-func holm(ps []float64) []float64 {
-	m := len(ps)
-	idx := make([]int, m)
-	for i := range idx {
-		idx[i] = i
+// Passes reports the direction of the gap: -1 when the group passes less
+// often than the rest, +1 when more often, 0 when at the same rate.
+func (c Comparison) Passes() int {
+	switch {
+	case c.Rate.Rate < c.Others.Rate:
+		return -1
+	case c.Rate.Rate > c.Others.Rate:
+		return 1
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return ps[idx[a]] < ps[idx[b]] })
-	adj := make([]float64, m)
-	running := 0.0
-	for rank, i := range idx {
-		v := min(1, float64(m-rank)*ps[i])
-		running = max(running, v)
-		adj[i] = running
-	}
-	return adj
+	return 0
 }
 
-type tally struct{ passed, total int }
-
-func (t *tally) add(passed bool) {
-	t.total++
-	if passed {
-		t.passed++
-	}
+// Breakdown is the pass rate of each group of one dimension, each against
+// the rest.
+type Breakdown struct {
+	// Name is the dimension's key in the CSV ("method"); Title and Note say
+	// what it is for people.
+	Name, Title, Note string
+	Groups            []Comparison
 }
 
-// Analyze builds the fairness report for decisions. alpha is the family-wise
-// significance level for flagging agents (e.g. 0.05); values outside (0, 1)
-// are replaced by DefaultAlpha.
+// Report is the fairness report for a period's decisions.
+type Report struct {
+	// Agents, sorted by agent ID, each against the rest of the team.
+	Agents []Comparison
+	// Breakdowns are the groups beyond one agent (see the package
+	// documentation), each group sorted by key.
+	Breakdowns []Breakdown
+	// ByReason is the share of each reason code among failed decisions,
+	// most frequent first (ties by code). Passed decisions are not included;
+	// see Rate for how the fields are used.
+	ByReason []Rate
+	// Overall is the pass rate of all decisions.
+	Overall Rate
+	// Alpha is the chance, per family, of any false flag in the period.
+	Alpha float64
+	// AgentFamily and GroupFamily are the number of agents, and of groups
+	// over all breakdowns, over which Alpha is split.
+	AgentFamily, GroupFamily int
+	// MinDecisions is the minimum number of decisions for a group to be
+	// flagged.
+	MinDecisions int
+}
+
+// Breakdown returns the breakdown with the given name, or an empty one.
+func (r Report) Breakdown(name string) Breakdown {
+	for _, b := range r.Breakdowns {
+		if b.Name == name {
+			return b
+		}
+	}
+	return Breakdown{Name: name}
+}
+
+// FlaggedAgents and FlaggedGroups count the flags in the report.
+func (r Report) FlaggedAgents() int { return countFlags(r.Agents) }
+
+// FlaggedGroups counts the flagged groups over all breakdowns.
+func (r Report) FlaggedGroups() int {
+	n := 0
+	for _, b := range r.Breakdowns {
+		n += countFlags(b.Groups)
+	}
+	return n
+}
+
+func countFlags(cs []Comparison) int {
+	n := 0
+	for _, c := range cs {
+		if c.Flagged {
+			n++
+		}
+	}
+	return n
+}
+
+// Analyze builds the fairness report for one period's decisions. It reads
+// them in the order they were made (by At; decisions with equal times keep
+// the order given), as a reader who opened the report after every decision
+// would have seen them. alpha is the chance, per family, of any false flag
+// in the period (e.g. 0.05); values outside (0, 1) are replaced by
+// DefaultAlpha.
 func Analyze(decisions []Decision, alpha float64) Report {
 	if !(alpha > 0 && alpha < 1) {
 		alpha = DefaultAlpha
 	}
-	var all tally
-	agents := map[string]*tally{}
-	countries := map[string]*tally{}
+	byTime := func(a, b Decision) int { return a.At.Compare(b.At) }
+	if !slices.IsSortedFunc(decisions, byTime) {
+		decisions = slices.Clone(decisions)
+		slices.SortStableFunc(decisions, byTime)
+	}
+	agents, groups := familySizes(decisions)
+	tab := &logTable{}
+	tab.grow(len(decisions))
+	m := newMonitor(tab, newFamily(alpha, agents, agentDimension), newFamily(alpha, groups, breakdowns...))
 	reasons := map[string]int{}
 	failed := 0
-	get := func(m map[string]*tally, k string) *tally {
-		t := m[k]
-		if t == nil {
-			t = &tally{}
-			m[k] = t
-		}
-		return t
-	}
 	for _, d := range decisions {
-		agent := orDefault(d.AgentID, UnknownAgent)
-		country := orDefault(d.Country, UnknownCountry)
-		all.add(d.Passed)
-		get(agents, agent).add(d.Passed)
-		get(countries, country).add(d.Passed)
+		m.add(d)
 		if !d.Passed {
 			failed++
 			reasons[orDefault(d.ReasonCode, NoReason)]++
 		}
 	}
 
+	agentFamily, groupFamily := m.families[0], m.families[1]
 	r := Report{
-		Overall:      newRate("all", all.passed, all.total),
+		Overall:      newRate("all", m.all.passed, m.all.total),
 		Alpha:        alpha,
-		MinDecisions: MinDecisions,
+		AgentFamily:  agentFamily.size,
+		GroupFamily:  groupFamily.size,
+		MinDecisions: m.minDecisions,
+		Agents:       m.comparisons(agentFamily, agentFamily.dims[0]),
 	}
-
-	ids := sortedKeys(agents)
-	r.Agents = make([]AgentResult, len(ids))
-	var tested []int
-	var ps []float64
-	for i, id := range ids {
-		t := agents[id]
-		a := AgentResult{Rate: newRate(id, t.passed, t.total), P: 1, AdjustedP: 1}
-		op, on := all.passed-t.passed, all.total-t.total
-		if on > 0 {
-			a.OthersRate = float64(op) / float64(on)
-		}
-		if t.total < MinDecisions {
-			a.TooFew = true
-		} else if on > 0 {
-			a.Z, a.P = twoProportionZ(t.passed, t.total, op, on)
-			tested = append(tested, i)
-			ps = append(ps, a.P)
-		}
-		r.Agents[i] = a
-	}
-	for k, adj := range holm(ps) {
-		a := &r.Agents[tested[k]]
-		a.AdjustedP = adj
-		a.Flagged = adj < alpha
-	}
-
-	for _, c := range sortedKeys(countries) {
-		t := countries[c]
-		r.ByCountry = append(r.ByCountry, newRate(c, t.passed, t.total))
+	for _, dt := range groupFamily.dims {
+		r.Breakdowns = append(r.Breakdowns, Breakdown{Name: dt.dim.name, Title: dt.dim.title, Note: dt.dim.note,
+			Groups: m.comparisons(groupFamily, dt)})
 	}
 
 	codes := make([]string, 0, len(reasons))
@@ -314,18 +341,30 @@ func Analyze(decisions []Decision, alpha float64) Report {
 	return r
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
+// familySizes counts the agents, and the groups over all breakdowns, that
+// the decisions make: the number of tests each family's alpha is split over.
+func familySizes(decisions []Decision) (agents, groups int) {
+	seen := make([]map[string]bool, 1+len(breakdowns))
+	for i := range seen {
+		seen[i] = map[string]bool{}
 	}
-	return s
-}
-
-func sortedKeys(m map[string]*tally) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var buf []string
+	for _, d := range decisions {
+		buf = agentDimension.keys(d, buf[:0])
+		for i := 0; i <= len(breakdowns); i++ {
+			if i > 0 {
+				buf = breakdowns[i-1].keys(d, buf[:0])
+			}
+			for _, k := range buf {
+				if !seen[i][k] {
+					seen[i][k] = true
+				}
+			}
+		}
 	}
-	sort.Strings(keys)
-	return keys
+	agents = len(seen[0])
+	for _, s := range seen[1:] {
+		groups += len(s)
+	}
+	return agents, groups
 }

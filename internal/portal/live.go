@@ -1,10 +1,13 @@
 package portal
 
 import (
+	"context"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/web"
@@ -123,4 +126,39 @@ func (p *Portal) checked(w http.ResponseWriter, r *http.Request) (*verification.
 func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	p.Log.ErrorContext(r.Context(), "portal", slog.String("route", r.Pattern), slog.Any("err", err))
 	web.RenderIn(w, http.StatusInternalServerError, browserCatalog(r), "portal_error", doFailed)
+}
+
+// callScript is what the freelancer is asked in their call, in their
+// language, as the agent reads it out: what they agree to, and the call's
+// live check (the challenges chosen when it started).
+type callScript struct {
+	Consent    template.HTML
+	Challenges []shownChallenge
+	// ReadsWords is true when a challenge is a phrase to read aloud.
+	ReadsWords bool
+}
+
+// shownChallenge is one challenge as the freelancer's page shows it.
+type shownChallenge struct {
+	Key  string
+	Text template.HTML
+}
+
+// script reads the live call of the case and words its script in c's
+// language; nil when the case is not in a call.
+func (p *Portal) script(ctx context.Context, c *i18n.Catalog, v *verification.Verification) (*callScript, error) {
+	live, err := p.Store.LiveCall(ctx, v.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	mode := v.Mode()
+	s := &callScript{Consent: c.Consent(string(mode))}
+	for _, ch := range verification.CallChallenges(mode, live.ID, live.Challenges) {
+		s.Challenges = append(s.Challenges, shownChallenge{Key: ch.Key, Text: c.Challenge(ch.Key, ch.Words)})
+		s.ReadsWords = s.ReadsWords || len(ch.Words) > 0
+	}
+	return s, nil
 }

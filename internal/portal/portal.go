@@ -114,6 +114,8 @@ type page struct {
 	Missing     string
 	// UpheldAt is when an upheld appeal lifted the restriction.
 	UpheldAt string
+	// Script is what the call in progress asks of the freelancer.
+	Script *callScript
 }
 
 // oneOfUploads runs an upload when fewer than MaxUploads are being read,
@@ -303,6 +305,11 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		decisions, err := p.Store.Decisions(r.Context(), o.ID)
 		if err != nil {
 			p.Log.ErrorContext(r.Context(), "portal decisions", slog.Any("err", err))
+		}
+		if o.Status == verification.InCall {
+			if pg.Script, err = p.script(r.Context(), c, o); err != nil {
+				p.Log.ErrorContext(r.Context(), "portal call script", slog.Any("err", err))
+			}
 		}
 		pg.NewCall = workflow.SentBack(o, decisions)
 		pg.ReadingDocuments = workflow.AwaitsDocumentReview(o, decisions)

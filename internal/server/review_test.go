@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attest-dev/attest/internal/fairness"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
@@ -55,7 +56,7 @@ func recordSteps(t *testing.T, s *server.Server, verificationID string, agent *s
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		steps := []verification.StepRecord{{Step: "consent", Result: "given"}, {Step: "identity", Result: "matched"}}
-		for _, c := range verification.Challenges(verification.ModeVideo, call.ID) {
+		for _, c := range verification.CallChallenges(verification.ModeVideo, call.ID, call.Challenges) {
 			steps = append(steps, verification.StepRecord{Step: "challenge_" + c.Key, Result: "done"})
 		}
 		for _, st := range steps {
@@ -200,6 +201,23 @@ func TestFairnessReportPage(t *testing.T) {
 		if status != 200 || !strings.Contains(page, "maria") || !strings.Contains(page, "claim_not_supported") || !strings.Contains(page, "IN") {
 			t.Fatalf("fairness page: %d", status)
 		}
+		// Beyond one agent: what attest knows about the cases, and the
+		// promise that the page may be read at any time.
+		for _, want := range []string{"Beyond one agent", "location_mismatch", "en-IN", "Asia", "video call", "stayed on one device",
+			"Read it as often as you like"} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("the fairness page lacks %q", want)
+			}
+		}
+		quarter := fairness.PeriodOf(time.Now())
+		if status, page := fetchWith(t, sam, base+"/agent/fairness?period="+quarter.Previous().String()); status != 200 || strings.Contains(page, "maria") {
+			t.Fatalf("last quarter's report: %d, names this quarter's agent: %v", status, strings.Contains(page, "maria"))
+		}
+		for _, bad := range []string{"2026-Q5", "last", quarter.End().Format("2006") + "-Q4"} {
+			if status, _ := fetchWith(t, sam, base+"/agent/fairness?period="+bad); status != http.StatusBadRequest {
+				t.Fatalf("period %q: %d, want 400", bad, status)
+			}
+		}
 		res, err := sam.Get(base + "/agent/fairness.csv")
 		if err != nil {
 			t.Fatal(err)
@@ -208,8 +226,20 @@ func TestFairnessReportPage(t *testing.T) {
 		r := csv.NewReader(res.Body)
 		r.FieldsPerRecord = -1
 		records, err := r.ReadAll()
-		if err != nil || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(records) < 4 {
-			t.Fatalf("csv: %v, %d records, %s", err, len(records), res.Header.Get("Content-Type"))
+		if err != nil || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(records) < 4 ||
+			!strings.Contains(res.Header.Get("Content-Disposition"), quarter.String()) {
+			t.Fatalf("csv: %v, %d records, %s, %s", err, len(records), res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
+		}
+		method := false
+		for _, rec := range records {
+			method = method || len(rec) > 4 && rec[0] == "method" && rec[1] == "video_call" && rec[4] == "2"
+		}
+		if !method {
+			t.Fatalf("no breakdown row for the video calls in %v", records)
+		}
+		// The floor counts the flags of the same report.
+		if status, floor := fetchWith(t, sam, base+"/admin"); status != 200 || !strings.Contains(floor, "Fairness this quarter") {
+			t.Fatalf("the floor's fairness figure: %d", status)
 		}
 	})
 }

@@ -19,14 +19,19 @@ type Call struct {
 	StartedAt      time.Time
 	EndedAt        *time.Time
 	Script         json.RawMessage
+	// Challenges are the live check chosen when the call started; nil for
+	// a call started before they were recorded (see
+	// verification.CallChallenges).
+	Challenges []verification.Challenge
 }
 
-const callColumns = "id, verification_id, agent_id, started_at, ended_at, script"
+const callColumns = "id, verification_id, agent_id, started_at, ended_at, script, challenges"
 
 func scanCall(row interface{ Scan(...any) error }) (*Call, error) {
 	var c Call
 	var script string
-	err := row.Scan(&c.ID, &c.VerificationID, &c.AgentID, timeCol{&c.StartedAt}, nullTimeCol{&c.EndedAt}, &script)
+	var challenges sql.NullString
+	err := row.Scan(&c.ID, &c.VerificationID, &c.AgentID, timeCol{&c.StartedAt}, nullTimeCol{&c.EndedAt}, &script, &challenges)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -34,13 +39,45 @@ func scanCall(row interface{ Scan(...any) error }) (*Call, error) {
 		return nil, fmt.Errorf("read call: %w", err)
 	}
 	c.Script = json.RawMessage(script)
+	if challenges.Valid {
+		c.Challenges = []verification.Challenge{}
+		if err := json.Unmarshal([]byte(challenges.String), &c.Challenges); err != nil {
+			return nil, fmt.Errorf("read challenges of call %s: %w", c.ID, err)
+		}
+		if c.Challenges == nil { // "null"
+			c.Challenges = []verification.Challenge{}
+		}
+	}
 	return &c, nil
 }
 
-// InsertCall records a call starting.
+// SetCallChallenges replaces a live call's challenges: the case's way of
+// being worked changed during the call.
+func (t *Tx) SetCallChallenges(ctx context.Context, id string, challenges []verification.Challenge) error {
+	data, err := json.Marshal(challenges)
+	if err != nil {
+		return fmt.Errorf("set challenges of call %s: %w", id, err)
+	}
+	if challenges == nil {
+		data = []byte("[]")
+	}
+	if _, err := t.exec(ctx, "UPDATE calls SET challenges = ? WHERE id = ? AND ended_at IS NULL", string(data), id); err != nil {
+		return fmt.Errorf("set challenges of call %s: %w", id, err)
+	}
+	return nil
+}
+
+// InsertCall records a call starting, with its challenges.
 func (t *Tx) InsertCall(ctx context.Context, c *Call) error {
-	_, err := t.exec(ctx, "INSERT INTO calls ("+callColumns+") VALUES (?, ?, ?, ?, NULL, '{}')",
-		c.ID, c.VerificationID, c.AgentID, t.t(c.StartedAt))
+	challenges, err := json.Marshal(c.Challenges)
+	if err != nil {
+		return fmt.Errorf("insert call for %s: %w", c.VerificationID, err)
+	}
+	if c.Challenges == nil {
+		challenges = []byte("[]")
+	}
+	_, err = t.exec(ctx, "INSERT INTO calls ("+callColumns+") VALUES (?, ?, ?, ?, NULL, '{}', ?)",
+		c.ID, c.VerificationID, c.AgentID, t.t(c.StartedAt), string(challenges))
 	if isUniqueViolation(err) {
 		return ErrConflict
 	}

@@ -3,6 +3,7 @@ package verification
 import (
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -101,29 +102,108 @@ func CheckStep(step, result string) error {
 // synthetic media cannot do on request.
 var challengeKeys = []string{"turn_head", "tilt_id", "read_phrase"}
 
-// Challenge is one live-check challenge of a call, with the phrase to read
-// aloud when it is read_phrase.
+// ChallengeKeys are the keys of every live-check challenge: each language
+// says what each asks of the freelancer.
+func ChallengeKeys() []string { return slices.Clone(challengeKeys) }
+
+// Challenge is one live-check challenge of a call. For read_phrase, Words
+// are the phrase to read aloud as keys of the word list, not as text: each
+// language says them in its own words ("river" is "rio" in Portuguese), so
+// that the freelancer reads them in the language they chose and the agent
+// sees them in both.
 type Challenge struct {
-	Key    string `json:"key"`
-	Phrase string `json:"phrase,omitempty"`
+	Key   string   `json:"key"`
+	Words []string `json:"words,omitempty"`
 }
 
-var phraseWords = []string{"river", "orange", "seven", "window", "garden", "silver", "morning", "twelve",
+// phraseWords are the words a phrase to read aloud is made of, as keys:
+// short words every speaker of a language knows, with no sound that one
+// variety of the language finds hard ("thirty" is out), and no thing that
+// regions name differently. A phrase read aloud checks that the call is
+// live, never how someone speaks.
+var phraseWords = []string{"river", "orange", "seven", "window", "garden", "table", "morning", "ten",
+	"yellow", "bridge", "candle", "forest", "apple", "green", "pepper", "music",
+	"water", "coffee", "blue", "paper", "five", "house", "door", "sun"}
+
+// phraseLength is how many words a phrase has: 24 words make 12,144
+// phrases of three different words.
+const phraseLength = 3
+
+// PhraseWords is every word a call's phrase may hold, for the languages to
+// say each: the words of new calls, then those only calls started before
+// the challenges were recorded hold.
+func PhraseWords() []string {
+	words := slices.Clone(phraseWords)
+	for _, w := range legacyPhraseWords {
+		if !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// ChooseChallenges picks the live check of a new call: one or two
+// challenges for a video call, the phrase alone for an audio-only call
+// (nothing can be seen), none for a document review. random must be a
+// source nobody can predict (crypto/rand's Reader; tests pass a seeded
+// one): the choice is then known to no one before the call starts. It is
+// recorded with the call and read back from there (CallChallenges), so that
+// the console, the freelancer's page and the decision agree on it.
+func ChooseChallenges(mode Mode, random io.Reader) ([]Challenge, error) {
+	if mode == ModeDocuments {
+		return []Challenge{}, nil
+	}
+	var seed [32]byte
+	if _, err := io.ReadFull(random, seed[:]); err != nil {
+		return nil, fmt.Errorf("choose the live check: %w", err)
+	}
+	r := rand.New(rand.NewChaCha8(seed))
+	words := make([]string, phraseLength)
+	for i, n := range r.Perm(len(phraseWords))[:phraseLength] {
+		words[i] = phraseWords[n]
+	}
+	read := Challenge{Key: "read_phrase", Words: words}
+	if mode == ModeAudio {
+		return []Challenge{read}, nil
+	}
+	all := []Challenge{{Key: "turn_head"}, {Key: "tilt_id"}, read}
+	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	return all[:1+r.IntN(2)], nil
+}
+
+// CallChallenges is the live check of a call: the challenges recorded when
+// it started. A call started before they were recorded (recorded is nil:
+// migration 0024) gets the ones its id chose then, which the console showed
+// and the steps recorded in it answer, so that a case decided or in review
+// across the upgrade is held to the same live check.
+func CallChallenges(mode Mode, callID string, recorded []Challenge) []Challenge {
+	if recorded != nil || callID == "" {
+		return recorded
+	}
+	return legacyChallenges(mode, callID)
+}
+
+// legacyPhraseWords are the words of the phrases chosen before the
+// challenges were recorded, in their order then: legacyChallenges needs
+// them as they were.
+var legacyPhraseWords = []string{"river", "orange", "seven", "window", "garden", "silver", "morning", "twelve",
 	"yellow", "bridge", "candle", "forest", "harbour", "thirty", "pepper", "meadow"}
 
-// Challenges picks the live check of a call: one or two challenges for a
-// video call, the phrase alone for an audio-only call (nothing can be seen),
-// none for a document review. The choice is seeded from the call's id
-// (itself random), so a reloaded console and the decision agree on it.
-func Challenges(mode Mode, callID string) []Challenge {
-	if mode == ModeDocuments || callID == "" {
+// legacyChallenges is how a call's challenges were chosen before they were
+// recorded: seeded from the call's id, which anyone who saw the id could
+// repeat. Only calls started before migration 0024 use it.
+func legacyChallenges(mode Mode, callID string) []Challenge {
+	if mode == ModeDocuments {
 		return nil
 	}
 	h := fnv.New64a()
 	h.Write([]byte(callID))
 	r := rand.New(rand.NewPCG(h.Sum64(), 0x5eed))
-	phrase := fmt.Sprintf("%s %s %s", phraseWords[r.IntN(len(phraseWords))], phraseWords[r.IntN(len(phraseWords))], phraseWords[r.IntN(len(phraseWords))])
-	read := Challenge{Key: "read_phrase", Phrase: phrase}
+	words := make([]string, phraseLength)
+	for i := range words {
+		words[i] = legacyPhraseWords[r.IntN(len(legacyPhraseWords))]
+	}
+	read := Challenge{Key: "read_phrase", Words: words}
 	if mode == ModeAudio {
 		return []Challenge{read}
 	}
@@ -142,10 +222,10 @@ type Requirement struct {
 }
 
 // RequiredSteps lists what verified needs for a case worked in mode, whose
-// call (if any) has callID. An ID document reviewed stands in for the ID on
-// camera in every mode; an audio-only call and a document review accept
-// only the document.
-func RequiredSteps(mode Mode, callID string) []Requirement {
+// call (if any) has the live check challenges (CallChallenges). An ID
+// document reviewed stands in for the ID on camera in every mode; an
+// audio-only call and a document review accept only the document.
+func RequiredSteps(mode Mode, challenges []Challenge) []Requirement {
 	reqs := []Requirement{{Name: StepConsent, AnyOf: []string{StepConsent}}}
 	switch mode {
 	case ModeVideo:
@@ -156,7 +236,7 @@ func RequiredSteps(mode Mode, callID string) []Requirement {
 	if mode == ModeDocuments {
 		return append(reqs, Requirement{Name: StepDocumentsAuthentic, AnyOf: []string{StepDocumentsAuthentic}})
 	}
-	for _, c := range Challenges(mode, callID) {
+	for _, c := range challenges {
 		reqs = append(reqs, Requirement{Name: "live check: " + c.Key, AnyOf: []string{challengePrefix + c.Key}})
 	}
 	return reqs
@@ -165,11 +245,11 @@ func RequiredSteps(mode Mode, callID string) []Requirement {
 // Evidence is what has been recorded on a case when someone decides it.
 type Evidence struct {
 	Mode Mode
-	// CallID is the case's latest call, whose challenges the live check
-	// needs; empty when there was none.
-	CallID   string
-	Steps    []StepRecord
-	Outcomes []ClaimOutcome
+	// Challenges are the live check of the case's latest call
+	// (CallChallenges), which verified needs; none when there was no call.
+	Challenges []Challenge
+	Steps      []StepRecord
+	Outcomes   []ClaimOutcome
 }
 
 // Step returns the record of one step, if there is one.
@@ -195,7 +275,7 @@ func (e Evidence) Outcome(key string) (ClaimOutcome, bool) {
 // ("claim: location").
 func (e Evidence) Missing(v *Verification) []string {
 	var missing []string
-	for _, req := range RequiredSteps(e.Mode, e.CallID) {
+	for _, req := range RequiredSteps(e.Mode, e.Challenges) {
 		if !slices.ContainsFunc(req.AnyOf, func(step string) bool {
 			r, ok := e.Step(step)
 			return ok && r.Passed()

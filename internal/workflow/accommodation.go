@@ -33,6 +33,17 @@ func (w *Workflow) Accommodate(ctx context.Context, tx *store.Tx, freelancerID s
 	if err := tx.SetAccommodation(ctx, v.ID, a, reason); err != nil {
 		return err
 	}
+	if v.Status == verification.InCall {
+		// The camera failed mid-call, say: the live check becomes what the
+		// new way asks for (audio only reads a phrase), chosen afresh.
+		before := v.Mode()
+		v.Accommodation = a
+		if after := v.Mode(); after != before {
+			if err := w.rechallenge(ctx, tx, v); err != nil {
+				return err
+			}
+		}
+	}
 	return tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: audit.AccommodationSet, Target: v.ID,
 		Details: map[string]string{"accommodation": string(a)}}, w.now())
 }
@@ -45,4 +56,20 @@ func accommodationReason(reason string) (string, error) {
 		return "", &verification.FieldError{Field: "reason", Code: "too_long", Message: "at most 500 characters"}
 	}
 	return reason, nil
+}
+
+// rechallenge chooses a live call's challenges again for the case's mode.
+func (w *Workflow) rechallenge(ctx context.Context, tx *store.Tx, v *verification.Verification) error {
+	c, err := tx.LiveCall(ctx, v.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	challenges, err := verification.ChooseChallenges(v.Mode(), w.random())
+	if err != nil {
+		return err
+	}
+	return tx.SetCallChallenges(ctx, c.ID, challenges)
 }

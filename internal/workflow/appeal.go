@@ -67,7 +67,7 @@ func (w *Workflow) DecideAppeal(ctx context.Context, tx *store.Tx, decider *stor
 	if decider.Role != store.RoleSupervisor && decider.Role != store.RoleAdmin {
 		return nil, ErrNotReviewer
 	}
-	if err := checkNote(note); err != nil {
+	if err := checkNote("note", note); err != nil {
 		return nil, err
 	}
 	a, err := tx.Appeal(ctx, appealID)

@@ -133,7 +133,8 @@ func (w *Workflow) MayTake(ctx context.Context, r caseReader, verificationID, ag
 	return !slices.Contains(deciders, agentID), err
 }
 
-// startCall moves a case into a call with the agent and records the call.
+// startCall moves a case into a call with the agent and records the call
+// with its live check.
 func (w *Workflow) startCall(ctx context.Context, tx *store.Tx, agentID, verificationID string) (*Taken, error) {
 	if ok, err := w.MayTake(ctx, tx, verificationID, agentID); err != nil || !ok {
 		return nil, cmp.Or(err, error(ErrDecidedBefore))
@@ -147,8 +148,14 @@ func (w *Workflow) startCall(ctx context.Context, tx *store.Tx, agentID, verific
 	if err := tx.ClearChecks(ctx, v.ID); err != nil {
 		return nil, err
 	}
+	// The live check is chosen now, from a source nobody can predict, and
+	// kept with the call: what the console asks is what verified needs.
+	challenges, err := verification.ChooseChallenges(v.Mode(), w.random())
+	if err != nil {
+		return nil, err
+	}
 	now := w.now()
-	c := &store.Call{ID: store.NewID("call", now), VerificationID: v.ID, AgentID: agentID, StartedAt: now}
+	c := &store.Call{ID: store.NewID("call", now), VerificationID: v.ID, AgentID: agentID, StartedAt: now, Challenges: challenges}
 	if err := tx.InsertCall(ctx, c); err != nil {
 		return nil, err
 	}
@@ -177,7 +184,7 @@ func (w *Workflow) RecordOutcome(ctx context.Context, tx *store.Tx, agentID, ver
 	if err := o.Validate(v); err != nil {
 		return err
 	}
-	if err := checkNote(o.Note); err != nil {
+	if err := checkNote("note", o.Note); err != nil {
 		return err
 	}
 	now := w.now()
@@ -223,7 +230,7 @@ func (w *Workflow) DecideCall(ctx context.Context, tx *store.Tx, agentID, verifi
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNote(d.Note); err != nil {
+	if err := checkNote("note", d.Note); err != nil {
 		return nil, err
 	}
 	now := w.now()

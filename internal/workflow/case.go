@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/guard"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -33,6 +34,9 @@ func (w *Workflow) OpenVerification(ctx context.Context, tx *store.Tx, actor str
 		return nil, err
 	}
 	if err := req.Validate(f, policy); err != nil {
+		return nil, err
+	}
+	if err := guard.CheckRequest(&req); err != nil {
 		return nil, err
 	}
 	watch, err := w.watchStanding(ctx, tx, f.ID)

@@ -474,7 +474,7 @@ func checkReading(v *verification.Verification, d DocumentsDecision) error {
 		if err := o.Validate(v); err != nil {
 			return err
 		}
-		if err := checkNote(o.Note); err != nil {
+		if err := checkNote("note", o.Note); err != nil {
 			return err
 		}
 	}
@@ -491,5 +491,5 @@ func checkReading(v *verification.Verification, d DocumentsDecision) error {
 			return err
 		}
 	}
-	return checkNote(d.Note)
+	return checkNote("note", d.Note)
 }

@@ -17,7 +17,7 @@ import (
 func (f *fixture) askDocuments(t *testing.T, claimsAsked ...string) (*verification.Verification, *store.Staff) {
 	t.Helper()
 	taken, agent := f.call(t, f.open(t))
-	steps := append([]string{verification.StepConsent, verification.StepIdentity}, liveSteps(verification.ModeVideo, taken.Call.ID)...)
+	steps := append([]string{verification.StepConsent, verification.StepIdentity}, liveSteps(taken.Call)...)
 	outcomes := map[string]verification.Outcome{}
 	for _, key := range claimKeys {
 		outcomes[key] = verification.Confirmed

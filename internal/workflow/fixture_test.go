@@ -227,10 +227,10 @@ func passing(step string) string {
 	return "done"
 }
 
-// liveSteps are the live check's steps of a call.
-func liveSteps(mode verification.Mode, callID string) []string {
+// liveSteps are the live check's steps of a call: its recorded challenges.
+func liveSteps(c *store.Call) []string {
 	var steps []string
-	for _, c := range verification.Challenges(mode, callID) {
+	for _, c := range c.Challenges {
 		steps = append(steps, "challenge_"+c.Key)
 	}
 	return steps
@@ -265,7 +265,7 @@ var allConfirmed = map[string]verification.Outcome{"legal_name": verification.Co
 // claim: what a verified decision needs.
 func (f *fixture) wholeCall(t *testing.T, agentID string, taken *workflow.Taken) {
 	t.Helper()
-	steps := append([]string{verification.StepConsent, verification.StepIdentity}, liveSteps(verification.ModeVideo, taken.Call.ID)...)
+	steps := append([]string{verification.StepConsent, verification.StepIdentity}, liveSteps(taken.Call)...)
 	f.record(t, agentID, taken.Verification.ID, steps, allConfirmed)
 }
 

@@ -246,7 +246,10 @@ func newWorld(t *testing.T, cfg store.Config, seed uint64) *world {
 	w.raw, w.pg = storetest.RawDB(t, cfg), cfg.DatabaseURL != ""
 	w.wf = &workflow.Workflow{Store: st, Jobs: w.jobs, Policy: verification.DefaultPolicy(), Portal: signer,
 		BaseURL: "http://attest.test", Now: func() time.Time { return w.now }, LinkLifetime: 30 * 24 * time.Hour,
-		Estimator: queue.Estimator{HandleTime: 4 * time.Minute}, Keys: ring}
+		Estimator: queue.Estimator{HandleTime: 4 * time.Minute}, Keys: ring,
+		// The calls' challenges come from the seed too, so that a replay
+		// offers the same steps.
+		Random: mrand.NewChaCha8([32]byte{0: byte(seed), 1: byte(seed >> 8), 2: byte(seed >> 16), 3: byte(seed >> 24)})}
 	w.do(func(tx *store.Tx) error {
 		for i, role := range []store.Role{store.RoleAgent, store.RoleAgent, store.RoleAgent, store.RoleSupervisor, store.RoleSupervisor} {
 			email := fmt.Sprintf("staff%d@model.test", i)
@@ -573,7 +576,7 @@ func (w *world) step() (string, error) {
 		return a.Name, err
 	}
 	steps := []string{verification.StepConsent, verification.StepIdentity, verification.StepIdentityDocument}
-	for _, ch := range verification.Challenges(v.Mode(), c.ID) {
+	for _, ch := range verification.CallChallenges(v.Mode(), c.ID, c.Challenges) {
 		steps = append(steps, "challenge_"+ch.Key, "challenge_"+ch.Key)
 	}
 	step := steps[w.pickOf(len(steps))]
@@ -639,7 +642,7 @@ func (w *world) wholeCall() (string, error) {
 	}
 	failed := false
 	err = w.do(func(tx *store.Tx) error {
-		for _, req := range verification.RequiredSteps(v.Mode(), c.ID) {
+		for _, req := range verification.RequiredSteps(v.Mode(), verification.CallChallenges(v.Mode(), c.ID, c.Challenges)) {
 			step := req.AnyOf[0]
 			res := map[string]string{verification.StepConsent: "given", verification.StepIdentity: "matched",
 				verification.StepIdentityDocument: "matched"}[step]

@@ -30,11 +30,8 @@ func checkQuestion(text string) (string, error) {
 		return "", &verification.FieldError{Field: "text", Code: "length",
 			Message: fmt.Sprintf("Write the question in 1 to %d characters.", MaxQuestionLen)}
 	}
-	if found := guard.Check(text); len(found) > 0 {
-		f := found[0]
-		return "", &verification.RuleError{Field: "text", Code: "protected_characteristic",
-			Message: fmt.Sprintf("The question asks about %s (%q). Ask about the claim (the work, the place, the documents), never about the person.",
-				f.Category, text[f.Start:f.End])}
+	if err := guard.CheckQuestion("text", text); err != nil {
+		return "", err
 	}
 	return text, nil
 }

@@ -115,7 +115,7 @@ func (w *Workflow) DecideReview(ctx context.Context, tx *store.Tx, reviewer *sto
 	if took, err := w.tookPart(ctx, tx, v, reviewer.ID); err != nil || took {
 		return nil, cmp.Or(err, error(ErrOwnDecision))
 	}
-	if err := checkNote(d.Note); err != nil {
+	if err := checkNote("note", d.Note); err != nil {
 		return nil, err
 	}
 	now := w.now()
@@ -182,7 +182,7 @@ func (w *Workflow) confirmClaims(ctx context.Context, tx *store.Tx, reviewerID s
 			return &verification.RuleError{Field: "confirmations." + key, Code: "confirmation_missing",
 				Message: fmt.Sprintf("say what confirms %q, or send the case back for a new call", key)}
 		}
-		if err := checkNote(why); err != nil {
+		if err := checkNote("confirmations."+key, why); err != nil {
 			return err
 		}
 		o := verification.ClaimOutcome{Key: key, Outcome: verification.Confirmed, Note: why}
@@ -225,17 +225,13 @@ func (w *Workflow) sendBackForCall(ctx context.Context, tx *store.Tx, actor stri
 }
 
 // checkNote holds a staff note to the evidence: not too long, and about no
-// protected characteristic. A match asks the writer to rewrite before
-// anything is saved.
-func checkNote(note string) error {
+// protected characteristic (guard.CheckNote names every category found). A
+// refusal asks the writer to rewrite before anything is saved. field is the
+// input's name: "note", or "confirmations.<claim>" for a reviewer's
+// statement of what confirms a claim.
+func checkNote(field, note string) error {
 	if len([]rune(note)) > verification.MaxNoteLen {
-		return &verification.FieldError{Field: "note", Code: "too_long", Message: "at most 1000 characters"}
+		return &verification.FieldError{Field: field, Code: "too_long", Message: "at most 1000 characters"}
 	}
-	if found := guard.Check(note); len(found) > 0 {
-		f := found[0]
-		return &verification.RuleError{Field: "note", Code: "protected_characteristic",
-			Message: fmt.Sprintf("The note mentions %s (%q). Please rewrite it about the evidence only: what was shown and said, never the person.",
-				f.Category, note[f.Start:f.End])}
-	}
-	return nil
+	return guard.CheckNote(field, note)
 }

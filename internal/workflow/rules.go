@@ -21,12 +21,13 @@ type caseReader interface {
 	LatestCall(ctx context.Context, verificationID string) (*store.Call, error)
 }
 
-// Recorded gathers what has been recorded on a case: its mode, its latest
-// call, the steps and the claim outcomes with who and when.
+// Recorded gathers what has been recorded on a case: its mode, the live
+// check of its latest call, the steps and the claim outcomes with who and
+// when.
 func (w *Workflow) Recorded(ctx context.Context, r caseReader, v *verification.Verification) (verification.Evidence, error) {
 	ev := verification.Evidence{Mode: v.Mode()}
 	if c, err := r.LatestCall(ctx, v.ID); err == nil {
-		ev.CallID = c.ID
+		ev.Challenges = verification.CallChallenges(ev.Mode, c.ID, c.Challenges)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return ev, err
 	}

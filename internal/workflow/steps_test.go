@@ -15,16 +15,16 @@ import (
 // each of its challenges when recorded, one requirement for each when missing.
 const live = "live"
 
-// expand replaces live with the call's challenges, as steps or as the
-// requirements a refusal names.
-func expand(list []string, mode verification.Mode, callID string, requirements bool) []string {
+// expand replaces live with the call's recorded challenges, as steps or as
+// the requirements a refusal names.
+func expand(list []string, call *store.Call, requirements bool) []string {
 	var out []string
 	for _, s := range list {
 		if s != live {
 			out = append(out, s)
 			continue
 		}
-		for _, c := range verification.Challenges(mode, callID) {
+		for _, c := range call.Challenges {
 			if requirements {
 				out = append(out, "live check: "+c.Key)
 			} else {
@@ -94,9 +94,8 @@ func TestVerifiedNeedsEveryRequiredStep(t *testing.T) {
 					})
 				}
 				taken, agent := f.call(t, v)
-				mode := taken.Verification.Mode()
 				f.do(t, func(tx *store.Tx) error {
-					for _, step := range expand(tt.steps, mode, taken.Call.ID, false) {
+					for _, step := range expand(tt.steps, taken.Call, false) {
 						step, result, ok := strings.Cut(step, "=")
 						if !ok {
 							result = passing(step)
@@ -126,7 +125,7 @@ func TestVerifiedNeedsEveryRequiredStep(t *testing.T) {
 					return
 				}
 				err := f.refuses(t, verification.ErrStepsMissing, v.ID, decide)
-				if want := expand(tt.missing, mode, taken.Call.ID, true); !slices.Equal(stillMissing(err), want) {
+				if want := expand(tt.missing, taken.Call, true); !slices.Equal(stillMissing(err), want) {
 					t.Errorf("refused for lacking %q, want %q", stillMissing(err), want)
 				}
 				f.cancelIfOpen(t, v.ID)

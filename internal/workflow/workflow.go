@@ -6,8 +6,10 @@ package workflow
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/guard"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/store"
@@ -55,6 +58,18 @@ type Workflow struct {
 	// PolicyCache, when set, keeps the policy in force between reads; it
 	// is a pointer so that copies of a Workflow share it.
 	PolicyCache *PolicyCache
+	// Random is where each call's live-check challenges come from:
+	// crypto/rand's Reader when nil. Tests set a seeded source; it must
+	// then not be shared by goroutines, which a seeded source is not safe for.
+	Random io.Reader
+}
+
+// random is the source of the calls' challenges.
+func (w *Workflow) random() io.Reader {
+	if w.Random != nil {
+		return w.Random
+	}
+	return rand.Reader
 }
 
 // decided reports a committed decision to OnDecision.
@@ -75,6 +90,9 @@ func (w *Workflow) now() time.Time { return w.Now().UTC().Truncate(time.Microsec
 // fields, never their values: the log outlives erasure.
 func (w *Workflow) PutFreelancer(ctx context.Context, tx *store.Tx, actor string, f *verification.Freelancer) (created bool, err error) {
 	if err := f.Validate(); err != nil {
+		return false, err
+	}
+	if err := guard.CheckProfile(f); err != nil {
 		return false, err
 	}
 	now := w.now()
