@@ -29,6 +29,10 @@ var funcs = template.FuncMap{
 	// percent shows a share as people read it: 0.8537 is "85.4 %".
 	"percent": func(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) },
 	"minutes": Minutes,
+	// word is the staff's word for a code: {{word "status" .Status}}.
+	"word": Word,
+	// actor names who did something, for staff: {{actor .Actor $.Names}}.
+	"actor": Actor,
 	// bytes is a file size as people read it: "840 KB", "2.4 MB".
 	"bytes": func(n int64) string {
 		switch {

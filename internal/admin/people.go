@@ -194,6 +194,7 @@ type auditPage struct {
 	Staff    *store.Staff
 	Mailbox  bool
 	Entries  []audit.Entry
+	Names    map[string]string // staff actors by name and role
 	Verified bool
 	Checked  int64
 	Problem  string
@@ -204,6 +205,10 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 	page := auditPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox}
 	var err error
 	if page.Entries, err = c.Store.AuditEntries(r.Context(), 200); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if page.Names, err = c.staffNames(r.Context()); err != nil {
 		c.serverError(w, r, err)
 		return
 	}

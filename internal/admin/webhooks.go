@@ -160,6 +160,15 @@ func (c *Admin) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		}
 		slices.SortFunc(page.Skipped, func(a, b *store.WebhookDelivery) int { return cmp.Compare(a.EventSeq, b.EventSeq) })
 	}
+	names, err := c.staffNames(r.Context())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	ep.DisabledReason = withNames(ep.DisabledReason, names)
+	for _, d := range page.Skipped {
+		d.SkippedReason = withNames(d.SkippedReason, names)
+	}
 	web.Render(w, http.StatusOK, "admin_webhook", page)
 }
 
@@ -215,6 +224,12 @@ func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
+	names, err := c.staffNames(r.Context())
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	d.SkippedReason = withNames(d.SkippedReason, names)
 	web.Render(w, http.StatusOK, "admin_delivery", page)
 }
 

@@ -30,6 +30,11 @@ type client struct {
 	// id names the connection across nodes, so that a node can tell which
 	// of a side's connections an event is about.
 	id string
+	// presenceOnly marks an agent's socket from a console page other than
+	// the live queue and the call: it keeps the agent seen while any of
+	// their console tabs is open, and is never seated, sent the floor or
+	// offered a booked call.
+	presenceOnly bool
 }
 
 // deliver queues a message; a client too slow to keep up is dropped rather
@@ -123,12 +128,13 @@ func (h *hub) byRole(role string) map[string]map[*client]bool {
 // add registers a connection and gives it an id unique across nodes.
 func (h *hub) add(c *client) { h.addUpTo(c, 0) }
 
-// addUpTo adds c unless its person already has max connections here (0: no
-// cap), and reports whether it did.
+// addUpTo adds c unless its person already has max connections of its kind
+// here (0: no cap), and reports whether it did. Presence sockets are counted
+// apart, so that console tabs open elsewhere never keep a call from connecting.
 func (h *hub) addUpTo(c *client, max int) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if max > 0 && len(h.byRole(c.role)[c.who]) >= max {
+	if max > 0 && h.countLocked(c.role, c.who, c.presenceOnly) >= max {
 		return false
 	}
 	h.conns++
@@ -140,6 +146,17 @@ func (h *hub) addUpTo(c *client, max int) bool {
 	}
 	set[c] = true
 	return true
+}
+
+// countLocked counts a person's connections of one kind; mu is held.
+func (h *hub) countLocked(role, who string, presenceOnly bool) int {
+	n := 0
+	for c := range h.byRole(role)[who] {
+		if c.presenceOnly == presenceOnly {
+			n++
+		}
+	}
+	return n
 }
 
 // remove forgets a connection and tells the peer, if it was in a room. It
@@ -308,15 +325,15 @@ func (h *hub) closeAll() {
 	}
 }
 
-// idleAgents returns the agents' connections not seated in a call: those
-// that show the floor.
+// idleAgents returns the agents' connections not seated in a call and not
+// only keeping presence: the live queue pages, which show the floor.
 func (h *hub) idleAgents() []*client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var list []*client
 	for _, set := range h.agents {
 		for c := range set {
-			if c.room == "" {
+			if c.room == "" && !c.presenceOnly {
 				list = append(list, c)
 			}
 		}

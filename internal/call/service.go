@@ -81,21 +81,33 @@ var sessionPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 // ServeFreelancer runs the signaling connection of a freelancer whose portal
 // link has been checked.
 func (s *Service) ServeFreelancer(w http.ResponseWriter, r *http.Request, f *verification.Freelancer) {
-	s.serve(w, r, RoleFreelancer, f.ID, "")
+	s.serve(w, r, &client{role: RoleFreelancer, who: f.ID}, "")
 }
 
-// ServeAgent runs the signaling connection of a signed-in agent.
+// ServeAgent runs the signaling connection of a signed-in agent. With
+// presence=1 it is the socket of a console page other than the live queue
+// and the call (presence.js): it only keeps the agent present.
 func (s *Service) ServeAgent(w http.ResponseWriter, r *http.Request, agent *store.Staff) {
-	s.serve(w, r, RoleAgent, agent.ID, firstName(agent.Name))
+	c := &client{role: RoleAgent, who: agent.ID}
+	switch r.URL.Query().Get("presence") {
+	case "":
+	case "1":
+		c.presenceOnly = true
+	default:
+		http.Error(w, "presence must be 1 or absent", http.StatusBadRequest)
+		return
+	}
+	s.serve(w, r, c, firstName(agent.Name))
 }
 
-func (s *Service) serve(w http.ResponseWriter, r *http.Request, role, who, name string) {
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name string) {
 	session := r.URL.Query().Get("session")
 	if !sessionPattern.MatchString(session) {
 		http.Error(w, "session must be 8 to 64 letters, digits, _ or -", http.StatusBadRequest)
 		return
 	}
-	c := &client{role: role, who: who, session: session, send: make(chan []byte, 32), closed: make(chan struct{})}
+	role, who := c.role, c.who
+	c.session, c.send, c.closed = session, make(chan []byte, 32), make(chan struct{})
 	release, ok := s.admit(w, r, c)
 	if !ok {
 		return
@@ -203,6 +215,10 @@ func (s *Service) handle(c *client, m ClientMessage) {
 func (s *Service) welcome(ctx context.Context, c *client) error {
 	m := msg(TypeWelcome)
 	m.Role = c.role
+	if c.presenceOnly {
+		c.deliver(m) // no call, no floor: the page only keeps its agent present
+		return nil
+	}
 	m.ICEServers = s.ICE.ICEServers(c.role+":"+c.who, s.Now())
 	m.RelayOnly = s.RelayOnly
 	call, v, err := s.liveCall(ctx, c)

@@ -84,7 +84,7 @@ func (c *Console) answer(w http.ResponseWriter, r *http.Request, err error, ok a
 	case errors.As(err, &field):
 		jsonError(w, http.StatusBadRequest, field.Code, field.Field, field.Message)
 	case errors.As(err, &rule):
-		jsonError(w, http.StatusUnprocessableEntity, rule.Code, rule.Field, rule.Message)
+		jsonError(w, http.StatusUnprocessableEntity, rule.Code, rule.Field, Refusal(rule, c.claimLabeller(r)))
 	case errors.As(err, &illegal):
 		jsonError(w, http.StatusConflict, "illegal_transition", "status", illegal.Error())
 	case errors.Is(err, store.ErrNotFound):

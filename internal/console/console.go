@@ -162,7 +162,7 @@ func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Rol
 			return
 		}
 		if !slices.Contains(roles, st.Role) {
-			http.Error(w, "Your role may not open this page.", http.StatusForbidden)
+			c.forbidden(w, r, st)
 			return
 		}
 		if enforceTOTP {
@@ -186,7 +186,7 @@ func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Rol
 func (c *Console) requireReviewer(h http.HandlerFunc) http.Handler {
 	return web.Allow(web.Reviewer, c.Require(func(w http.ResponseWriter, r *http.Request) {
 		if !SignedIn(r.Context()).Reviews() {
-			http.Error(w, "Your role may not open this page.", http.StatusForbidden)
+			c.forbidden(w, r, SignedIn(r.Context()))
 			return
 		}
 		h(w, r)

@@ -21,10 +21,10 @@ func (c *Console) document(w http.ResponseWriter, r *http.Request) {
 	d, plain, err := c.Workflow.OpenDocument(r.Context(), me, r.PathValue("id"))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		http.NotFound(w, r)
+		c.NotFound(w, r)
 		return
 	case errors.Is(err, workflow.ErrNotYours), errors.Is(err, workflow.ErrDocumentsOff):
-		http.Error(w, "Only the staff working on this verification may open its documents.", http.StatusForbidden)
+		c.Refuse(w, r, me, http.StatusForbidden, "Only the staff working on this verification may open its documents.")
 		return
 	case err != nil:
 		c.ServerError(w, r, err)
@@ -123,7 +123,7 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, workflow.ErrNotDocumentReview):
 		http.Redirect(w, r, "/agent/document-reviews?notice=gone", http.StatusSeeOther)
 	case errors.As(err, &rule):
-		c.renderDocumentReview(w, r, rule.Message, http.StatusUnprocessableEntity)
+		c.renderDocumentReview(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
 		c.renderDocumentReview(w, r, field.Field+": "+field.Message, http.StatusBadRequest)
 	case err != nil:

@@ -199,7 +199,7 @@ func (c *Console) Found(w http.ResponseWriter, r *http.Request, err error) bool 
 	case err == nil:
 		return true
 	case errors.Is(err, store.ErrNotFound):
-		http.NotFound(w, r)
+		c.NotFound(w, r)
 	default:
 		c.ServerError(w, r, err)
 	}
@@ -208,5 +208,5 @@ func (c *Console) Found(w http.ResponseWriter, r *http.Request, err error) bool 
 
 func (c *Console) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 	c.Log.ErrorContext(r.Context(), "console page", slog.String("path", r.URL.Path), slog.Any("err", err))
-	http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+	c.Refuse(w, r, signedInOrNil(r), http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment.")
 }

@@ -77,6 +77,19 @@ func (p reviewPage) ClaimLabel(key string) string {
 	return key
 }
 
+// Needed names one thing verified still needs (an entry of
+// verification.Evidence.Missing) in staff words: "Consent", "Live check:
+// tilt the ID", a claim by its label.
+func (p reviewPage) Needed(missing string) string {
+	if key, ok := strings.CutPrefix(missing, "claim: "); ok {
+		return p.ClaimLabel(key)
+	}
+	if key, ok := strings.CutPrefix(missing, "live check: "); ok {
+		return web.Word("step", "challenge_"+key)
+	}
+	return web.Word("step", missing)
+}
+
 // review shows one case as its second reviewer needs it: the outcomes and
 // notes, the decisions and reasons; no video, for there is none.
 func (c *Console) review(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +181,7 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	var illegal *verification.IllegalTransitionError
 	switch {
 	case errors.As(err, &rule):
-		c.renderReview(w, r, rule.Message, http.StatusUnprocessableEntity)
+		c.renderReview(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
 		c.renderReview(w, r, field.Field+": "+field.Message, http.StatusBadRequest)
 	case errors.As(err, &illegal):
@@ -212,7 +225,7 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	var field *verification.FieldError
 	switch {
 	case errors.As(err, &rule):
-		c.renderAppeal(w, r, rule.Message, http.StatusUnprocessableEntity)
+		c.renderAppeal(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
 		c.renderAppeal(w, r, "The note: "+field.Message, http.StatusBadRequest)
 	case err != nil:

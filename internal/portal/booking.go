@@ -94,8 +94,10 @@ func (p *Portal) book(w http.ResponseWriter, r *http.Request) {
 		p.redirect(w, r, "pick-slot")
 		return
 	}
+	var booked *store.Booking
 	err = p.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := p.Workflow.Book(r.Context(), tx, f.ID, start)
+		var err error
+		booked, err = p.Workflow.Book(r.Context(), tx, f.ID, start)
 		return err
 	})
 	var rule *verification.RuleError
@@ -111,6 +113,9 @@ func (p *Portal) book(w http.ResponseWriter, r *http.Request) {
 		p.redirect(w, r, "not-open")
 	case err != nil:
 		p.serverError(w, r, err)
+	case booked.Sequence > 0: // a booking that was there is moved, not made
+		p.Calls.Nudge()
+		p.redirect(w, r, "moved")
 	default:
 		p.Calls.Nudge()
 		p.redirect(w, r, "booked")

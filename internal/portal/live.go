@@ -20,6 +20,7 @@ var noticeText = map[string]string{
 	"no-agents":              "notice.no_agents",
 	"not-open":               "notice.not_open",
 	"booked":                 "notice.booked",
+	"moved":                  "notice.moved",
 	"slot-taken":             "notice.slot_taken",
 	"pick-slot":              "notice.pick_slot",
 	"booking-canceled":       "notice.booking_canceled",

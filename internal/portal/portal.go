@@ -274,6 +274,9 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 			pg.BookedFor = longDate(c, *o.ScheduledFor, loc)
 		}
 	}
+	if pg.Notice == "notice.moved" && pg.BookedFor == "" {
+		pg.Notice = "" // read again after the booking was canceled: there is no new time to name
+	}
 	if o := pg.Open; o != nil && p.Workflow.Keys != nil {
 		pg.TakesDocuments, pg.MaxDocuments = true, workflow.MaxDocuments
 		if pg.Documents, err = p.Store.Documents(r.Context(), o.ID); err != nil {

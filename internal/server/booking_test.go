@@ -91,7 +91,7 @@ func TestBookingRescheduleCancel(t *testing.T) {
 		// Moving keeps the calendar event and raises its sequence.
 		now = now.Add(time.Hour)
 		later := monday.Add(30 * time.Minute)
-		if n := book(later, token); n != "booked" {
+		if n := book(later, token); n != "moved" {
 			t.Fatalf("moving: notice %q", n)
 		}
 		_, uid2, seq2, start2 := invitation(t, s, "booked")

@@ -28,7 +28,11 @@ type wsPeer struct {
 
 func dial(t testing.TB, base, path string, jar http.CookieJar, session string) *wsPeer {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(base, "http") + path + "?session=" + session
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	u := "ws" + strings.TrimPrefix(base, "http") + path + sep + "session=" + session
 	header := http.Header{}
 	if jar != nil {
 		parsed, _ := url.Parse(base)

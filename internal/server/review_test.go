@@ -112,7 +112,7 @@ func TestSecondReview(t *testing.T) {
 
 		sam := &http.Client{Jar: signIn(t, base, "sam@example.com", "correct horse battery")}
 		status, page := fetchWith(t, sam, base+"/agent/reviews/"+first.Verification.ID)
-		if status != 200 || !strings.Contains(page, "could not name the neighbourhood") || !strings.Contains(page, "claim_not_supported") {
+		if status != 200 || !strings.Contains(page, "could not name the neighbourhood") || !strings.Contains(page, "A claim could not be supported") {
 			t.Fatalf("review page: %d", status)
 		}
 		if res := postForm(t, sam, base+"/agent/reviews/"+first.Verification.ID, url.Values{"decision": {"confirm"}, "note": {"Strong foreign accent, hard to follow"}}, ""); res.StatusCode != http.StatusUnprocessableEntity {

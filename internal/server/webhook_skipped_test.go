@@ -127,7 +127,8 @@ func TestWebhookSkippedWhileDisabledReplayed(t *testing.T) {
 		}
 		detail := page(t, admin, base+"/admin/webhooks/"+ep.ID, http.StatusOK)
 		if !strings.Contains(detail, "3 events arrived while the endpoint was disabled and are waiting: enable the endpoint") ||
-			strings.Count(detail, `data-test="skipped-delivery"`) != 3 || !strings.Contains(detail, "the endpoint was disabled: disabled by staff:") ||
+			strings.Count(detail, `data-test="skipped-delivery"`) != 3 || !strings.Contains(detail, "the endpoint was disabled: disabled by ") ||
+			!strings.Contains(detail, " (Admin)") || strings.Contains(detail, "disabled by staff:") ||
 			strings.Contains(detail, "replay-undelivered") {
 			t.Fatalf("the page of the disabled endpoint:\n%s", detail)
 		}

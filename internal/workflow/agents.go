@@ -6,9 +6,11 @@ import (
 )
 
 // AgentFreshness is how recently an online agent's console must have been
-// seen for the agent to count as online. The call service marks connected
-// consoles seen on every tick (5 seconds by default), so a console that
-// stops answering drops out within half a minute.
+// seen for the agent to count as online. Every console page keeps a socket
+// (presence.js) and the call service marks agents with any socket open seen
+// on every tick (5 seconds by default), so presence is the agent's, not the
+// tab's: it survives moving between pages, and ends half a minute after the
+// last console tab closed or stopped answering.
 const AgentFreshness = 30 * time.Second
 
 // Agents is how many agents take calls at one moment: the one answer the

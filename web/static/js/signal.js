@@ -16,7 +16,7 @@ function newSession() {
 }
 
 export class Signal extends EventTarget {
-  /** @param {string} path the WebSocket path, e.g. /v/TOKEN/ws */
+  /** @param {string} path the WebSocket path, e.g. /v/TOKEN/ws or /agent/ws?presence=1 */
   constructor(path) {
     super();
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -30,7 +30,7 @@ export class Signal extends EventTarget {
   }
 
   connect() {
-    const ws = new WebSocket(`${this.url}?session=${this.session}`);
+    const ws = new WebSocket(`${this.url}${this.url.includes('?') ? '&' : '?'}session=${this.session}`);
     ws.onopen = () => {
       this.backoff = 250;
       this.dispatchEvent(new Event('open'));

@@ -1,0 +1,72 @@
+package console
+
+import (
+	"testing"
+
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
+	"github.com/attest-dev/attest/web"
+)
+
+// Every code staff can see has its own words: a new status, outcome,
+// reason or step without words fails here.
+func TestEveryCodeHasWords(t *testing.T) {
+	codes := map[string][]string{
+		"outcome":       {""},
+		"accommodation": {string(verification.AudioOnly), string(verification.DocumentReview), ""},
+		"decision": {string(verification.DecideVerified), string(verification.DecideNotVerified),
+			string(verification.DecideNeedsDocuments), string(verification.DecideNewCall)},
+		"reason": append([]string{verification.ReasonOverdue}, verification.NegativeReasons...),
+		"step": {verification.StepConsent, verification.StepIdentity, verification.StepIdentityDocument,
+			verification.StepDocumentsAuthentic},
+		"challenge": verification.ChallengeKeys(),
+		"result":    {"given", "refused", "matched", "not_matched", "yes", "no", "done", "failed"},
+		"booking": {string(store.BookingBooked), string(store.BookingCanceled), string(store.BookingAttended),
+			string(store.BookingMissed)},
+		"appeal":   {string(store.AppealOpen), string(store.AppealUpheld), string(store.AppealRejected)},
+		"endpoint": {string(store.EndpointEnabled), string(store.EndpointDisabled)},
+		"delivery": {string(store.DeliveryPending), string(store.DeliveryDelivered), string(store.DeliveryFailed),
+			string(store.DeliveryCanceled), string(store.DeliverySkipped)},
+		"role": {string(store.RoleAgent), string(store.RoleSupervisor), string(store.RoleAdmin)},
+	}
+	for _, s := range verification.Statuses {
+		codes["status"] = append(codes["status"], string(s))
+	}
+	for _, o := range verification.Outcomes {
+		codes["outcome"] = append(codes["outcome"], string(o))
+	}
+	for _, m := range verification.Methods {
+		codes["method"] = append(codes["method"], string(m))
+	}
+	for kind, list := range codes {
+		for _, code := range list {
+			if !web.HasWord(kind, code) {
+				t.Errorf("the %s %q has no staff words (web/words.go)", kind, code)
+			}
+		}
+	}
+	if got, want := web.Word("step", "challenge_tilt_id"), "Live check: tilt the ID"; got != want {
+		t.Errorf(`Word("step", "challenge_tilt_id") = %q, want %q`, got, want)
+	}
+}
+
+func TestRefusalSpeaksToStaff(t *testing.T) {
+	label := func(key string) string { return map[string]string{"location": "Location"}[key] }
+	tests := []struct {
+		rule *verification.RuleError
+		want string
+	}{
+		{&verification.RuleError{Field: "confirmations.location", Code: "confirmation_missing", Message: `say what confirms "location"`},
+			"Say what confirms “Location”, or ask for a new call."},
+		{&verification.RuleError{Field: "documents_for[0]", Code: "claim_confirmed", Message: `"location" is confirmed already`},
+			"That claim is confirmed already: documents are not needed for it."},
+		{&verification.RuleError{Field: "steps", Code: verification.ErrStepsMissing, Message: "verified needs every step; still missing: claim: location"},
+			"Verified needs every step passed and every claim confirmed first."},
+		{&verification.RuleError{Field: "x", Code: "something_new", Message: "a new rule"}, "A new rule."},
+	}
+	for _, tt := range tests {
+		if got := Refusal(tt.rule, label); got != tt.want {
+			t.Errorf("Refusal(%s) = %q, want %q", tt.rule.Code, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+)
+
+// staffWords is the one place that turns the codes staff see (statuses,
+// outcomes, reasons, steps, roles, actors) into their words, by kind and
+// then code. The console is in English; exports and data attributes keep
+// the codes. internal/console's TestEveryCodeHasWords walks every code.
+var staffWords = map[string]map[string]string{
+	"status": {
+		"awaiting_freelancer": "Waiting for the freelancer",
+		"scheduled":           "Call booked",
+		"in_queue":            "In the live queue",
+		"in_call":             "In a call",
+		"awaiting_documents":  "Waiting for documents",
+		"in_review":           "In review",
+		"verified":            "Verified",
+		"not_verified":        "Not verified",
+		"canceled":            "Canceled",
+	},
+	"outcome": {
+		"confirmed":     "Confirmed",
+		"not_confirmed": "Not confirmed",
+		"unable":        "Could not check",
+		"not_checked":   "Not checked",
+		"":              "Not recorded",
+	},
+	"decision": {
+		"verified":        "Verified",
+		"not_verified":    "Not verified",
+		"needs_documents": "Needs documents",
+		"new_call":        "New call",
+		"confirm":         "Confirmed not verified",
+		"overturn":        "Overturned to verified",
+		"uphold":          "Appeal upheld",
+		"reject":          "Appeal rejected",
+	},
+	"reason": {
+		"identity_not_matched":  "The ID did not match the legal name",
+		"claim_not_supported":   "A claim could not be supported",
+		"live_check_failed":     "The live check failed",
+		"consent_refused":       "The freelancer did not consent",
+		"left_before_finishing": "The call ended before the checks were done",
+		"overdue":               "The deadline passed",
+	},
+	"step": {
+		"consent":             "Consent",
+		"identity":            "ID shown on camera",
+		"identity_document":   "ID document",
+		"documents_authentic": "Documents examined",
+	},
+	"challenge": {
+		"turn_head":   "Turn the head",
+		"tilt_id":     "Tilt the ID",
+		"read_phrase": "Read a phrase aloud",
+	},
+	"result": {
+		"given":       "Given",
+		"refused":     "Refused",
+		"matched":     "Matched",
+		"not_matched": "Did not match",
+		"yes":         "Yes",
+		"no":          "No",
+		"done":        "Done",
+		"failed":      "Failed",
+	},
+	"method": {
+		"video_call":      "Video call",
+		"audio_call":      "Audio call",
+		"document_review": "Document review",
+	},
+	"accommodation": {
+		"audio_only":      "Audio only",
+		"document_review": "Document review",
+		"":                "None",
+	},
+	"booking": {
+		"booked":   "Booked",
+		"canceled": "Canceled",
+		"attended": "Attended",
+		"missed":   "Missed",
+	},
+	"appeal": {
+		"open":     "Open",
+		"upheld":   "Upheld",
+		"rejected": "Rejected",
+	},
+	"endpoint": {
+		"enabled":  "Enabled",
+		"disabled": "Disabled",
+	},
+	"delivery": {
+		"pending":   "Pending",
+		"delivered": "Delivered",
+		"failed":    "Failed",
+		"canceled":  "Canceled",
+		"skipped":   "Skipped",
+	},
+	"role": {
+		"agent":      "Agent",
+		"supervisor": "Supervisor",
+		"admin":      "Admin",
+	},
+}
+
+// Word is the staff's word for a code of a kind ("status", "outcome",
+// "reason", …). A code without a word reads as its code in plain letters,
+// so a page never shows underscores; tests catch the missing word.
+func Word(kind string, code any) string {
+	s := fmt.Sprint(code)
+	if w, ok := staffWords[kind][s]; ok {
+		return w
+	}
+	if kind == "step" {
+		if key, ok := strings.CutPrefix(s, "challenge_"); ok {
+			return "Live check: " + lower(Word("challenge", key))
+		}
+	}
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(s, "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// HasWord reports whether a code of a kind has its own word.
+func HasWord(kind, code string) bool {
+	_, ok := staffWords[kind][code]
+	return ok
+}
+
+func lower(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// Actor is who did something, as the audit log and the webhook pages name
+// them: a staff member by name and role (names maps "staff:<id>" to
+// "Name (Role)"), the freelancer, the command line, attest itself, or an
+// API key by its id.
+func Actor(actor string, names map[string]string) string {
+	if name, ok := names[actor]; ok {
+		return name
+	}
+	kind, id, _ := strings.Cut(actor, ":")
+	switch kind {
+	case "staff":
+		return "A former staff member"
+	case "freelancer":
+		return "The freelancer " + id
+	case "api_key":
+		return "The marketplace (API key " + id + ")"
+	case "cli":
+		return "The command line"
+	case "system":
+		return "attest itself"
+	}
+	return actor
+}
