@@ -86,6 +86,3 @@ func (c *Admin) found(w http.ResponseWriter, r *http.Request, err error) bool {
 func (c *Admin) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	c.Gate.ServerError(w, r, err)
 }
-
-// staffActor is how the audit log names the signed-in admin.
-func staffActor(r *http.Request) string { return staff.Actor(console.SignedIn(r.Context()).ID) }

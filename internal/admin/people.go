@@ -50,7 +50,7 @@ func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	var key string
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
-		key, err = c.Staff.CreateAPIKey(r.Context(), tx, staffActor(r), r.PostForm.Get("name"))
+		key, err = c.Staff.CreateAPIKey(r.Context(), tx, console.StaffActor(r), r.PostForm.Get("name"))
 		return err
 	})
 	var bad *staff.InputError
@@ -67,7 +67,7 @@ func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 
 func (c *Admin) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.RevokeAPIKey(r.Context(), tx, staffActor(r), id) })
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.RevokeAPIKey(r.Context(), tx, console.StaffActor(r), id) })
 	c.afterAction(w, r, err, "/admin/api-keys?notice=revoked")
 }
 
@@ -139,7 +139,7 @@ func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Staff.Put(r.Context(), tx, staffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), password)
+		_, err := c.Staff.Put(r.Context(), tx, console.StaffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), password)
 		return err
 	})
 	var bad *staff.InputError
@@ -170,12 +170,12 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 		}
 		switch action {
 		case "role":
-			return c.Staff.SetRole(r.Context(), tx, staffActor(r), target, store.Role(r.PostForm.Get("role")))
+			return c.Staff.SetRole(r.Context(), tx, console.StaffActor(r), target, store.Role(r.PostForm.Get("role")))
 		case "review":
-			return c.Staff.SetReviewRights(r.Context(), tx, staffActor(r), target, r.PostForm.Get("can_review") == "on")
+			return c.Staff.SetReviewRights(r.Context(), tx, console.StaffActor(r), target, r.PostForm.Get("can_review") == "on")
 		case "disable", "enable":
 			notice = action + "d"
-			return c.Staff.SetDisabled(r.Context(), tx, staffActor(r), target, action == "disable")
+			return c.Staff.SetDisabled(r.Context(), tx, console.StaffActor(r), target, action == "disable")
 		}
 		return store.ErrNotFound
 	})
@@ -215,7 +215,7 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("verify") == "1" {
 		page.Verified = true
 		var broken error
-		if page.Checked, broken, err = c.Workflow.VerifyAudit(r.Context(), staffActor(r)); err != nil {
+		if page.Checked, broken, err = c.Workflow.VerifyAudit(r.Context(), console.StaffActor(r)); err != nil {
 			c.serverError(w, r, err)
 			return
 		}

@@ -143,7 +143,7 @@ func (c *Admin) savePolicy(w http.ResponseWriter, r *http.Request) {
 	p, errs := parsePolicy(form, current.Policy)
 	if len(errs) == 0 {
 		err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-			return c.Workflow.SetPolicy(r.Context(), tx, staffActor(r), p)
+			return c.Workflow.SetPolicy(r.Context(), tx, console.StaffActor(r), p)
 		})
 		var invalid *workflow.InvalidPolicyError
 		if errors.As(err, &invalid) {

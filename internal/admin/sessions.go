@@ -82,7 +82,7 @@ func (c *Admin) revokeSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Staff.RevokeSession(r.Context(), tx, staffActor(r), who.ID, r.PathValue("session"))
+		return c.Staff.RevokeSession(r.Context(), tx, console.StaffActor(r), who.ID, r.PathValue("session"))
 	})
 	if err != nil {
 		c.serverError(w, r, err)
@@ -99,7 +99,7 @@ func (c *Admin) revokeAll(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := c.Store.InTx(ctx, func(tx *store.Tx) error { return c.Staff.RevokeSessions(ctx, tx, staffActor(r), who.ID) })
+	err := c.Store.InTx(ctx, func(tx *store.Tx) error { return c.Staff.RevokeSessions(ctx, tx, console.StaffActor(r), who.ID) })
 	if err != nil {
 		c.serverError(w, r, err)
 		return
@@ -114,7 +114,7 @@ func (c *Admin) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.RemoveTOTP(r.Context(), tx, staffActor(r), who.ID) })
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error { return c.Staff.RemoveTOTP(r.Context(), tx, console.StaffActor(r), who.ID) })
 	if err != nil {
 		c.serverError(w, r, err)
 		return

@@ -94,7 +94,7 @@ func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 	var created createdEndpoint
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
-		created.Endpoint, created.Secret, err = c.Webhooks.Create(r.Context(), tx, staffActor(r), form)
+		created.Endpoint, created.Secret, err = c.Webhooks.Create(r.Context(), tx, console.StaffActor(r), form)
 		return err
 	})
 	if err != nil {
@@ -179,14 +179,14 @@ func (c *Admin) endpointAction(w http.ResponseWriter, r *http.Request) {
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		switch action {
 		case "enable":
-			return c.Webhooks.SetEnabled(r.Context(), tx, staffActor(r), id, true)
+			return c.Webhooks.SetEnabled(r.Context(), tx, console.StaffActor(r), id, true)
 		case "disable":
-			return c.Webhooks.SetEnabled(r.Context(), tx, staffActor(r), id, false)
+			return c.Webhooks.SetEnabled(r.Context(), tx, console.StaffActor(r), id, false)
 		case "delete":
 			redirect = "/admin/webhooks?notice=deleted"
-			return c.Webhooks.Delete(r.Context(), tx, staffActor(r), id)
+			return c.Webhooks.Delete(r.Context(), tx, console.StaffActor(r), id)
 		case "replay":
-			n, err := c.Webhooks.ReplayUndelivered(r.Context(), tx, staffActor(r), id)
+			n, err := c.Webhooks.ReplayUndelivered(r.Context(), tx, console.StaffActor(r), id)
 			redirect = "/admin/webhooks/" + id + "?replayed=" + strconv.Itoa(n)
 			return err
 		}
@@ -236,7 +236,7 @@ func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 func (c *Admin) replayDelivery(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Webhooks.Replay(r.Context(), tx, staffActor(r), id)
+		return c.Webhooks.Replay(r.Context(), tx, console.StaffActor(r), id)
 	})
 	c.afterAction(w, r, err, "/admin/webhooks/deliveries/"+id+"?notice=replayed")
 }

@@ -382,5 +382,6 @@ func retryAfter(d time.Duration) string {
 	return strconv.Itoa(int((d + time.Second - 1) / time.Second))
 }
 
-// staffActor is how the audit log names the signed-in staff member.
-func staffActor(r *http.Request) string { return staff.Actor(SignedIn(r.Context()).ID) }
+// StaffActor is how the audit log names the signed-in staff member of a
+// request that passed Require.
+func StaffActor(r *http.Request) string { return staff.Actor(SignedIn(r.Context()).ID) }

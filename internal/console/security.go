@@ -191,7 +191,7 @@ func (c *Console) removeTOTP(w http.ResponseWriter, r *http.Request) {
 // signed-in staff member.
 func (c *Console) removeSecondFactor(r *http.Request, staffID string) error {
 	return c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Staff.RemoveTOTP(r.Context(), tx, staffActor(r), staffID)
+		return c.Staff.RemoveTOTP(r.Context(), tx, StaffActor(r), staffID)
 	})
 }
 
@@ -246,6 +246,6 @@ func (c *Console) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
 // with its cookie is signed out.
 func (c *Console) revoke(r *http.Request, staffID, sessionID string) error {
 	return c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		return c.Staff.RevokeSession(r.Context(), tx, staffActor(r), staffID, sessionID)
+		return c.Staff.RevokeSession(r.Context(), tx, StaffActor(r), staffID, sessionID)
 	})
 }

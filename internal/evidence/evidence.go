@@ -5,19 +5,13 @@
 package evidence
 
 import (
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // MaxSize is the largest document accepted, in bytes.
 const MaxSize = 10 << 20
-
-// KeySize is the length of the sealing key: AES-256.
-const KeySize = 32
 
 // Types are the kinds of document accepted, by media type, with the name a
 // person knows them by.
@@ -58,20 +52,4 @@ func Sniff(data []byte) (string, error) {
 		return "", ErrUnsupported
 	}
 	return ct, nil
-}
-
-// ParseKey reads a 32-byte key written as 64 hexadecimal digits or as
-// standard or URL-safe base64: the --document-key that sealed documents
-// before master keys, given once more so that they are sealed again.
-func ParseKey(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if k, err := hex.DecodeString(s); err == nil && len(k) == KeySize {
-		return k, nil
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		if k, err := enc.DecodeString(s); err == nil && len(k) == KeySize {
-			return k, nil
-		}
-	}
-	return nil, fmt.Errorf("document key: want %d bytes as 64 hex digits or base64", KeySize)
 }

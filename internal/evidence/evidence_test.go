@@ -2,9 +2,7 @@ package evidence
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
-	"strings"
 	"testing"
 )
 
@@ -63,25 +61,6 @@ func TestEveryTypeHasAnExtension(t *testing.T) {
 	for ct := range Types {
 		if Extensions[ct] == "" {
 			t.Errorf("%s has no file name extension", ct)
-		}
-	}
-}
-
-func TestParseKey(t *testing.T) {
-	raw := bytes.Repeat([]byte{0xAB}, KeySize)
-	for _, s := range []string{
-		strings.Repeat("ab", KeySize),
-		" " + strings.Repeat("AB", KeySize) + "\n",
-		base64.StdEncoding.EncodeToString(raw),
-		base64.RawURLEncoding.EncodeToString(raw),
-	} {
-		if k, err := ParseKey(s); err != nil || !bytes.Equal(k, raw) {
-			t.Errorf("ParseKey(%q) = %x, %v", s, k, err)
-		}
-	}
-	for _, s := range []string{"", "abcd", strings.Repeat("ab", 16), strings.Repeat("zz", KeySize), "not a key at all"} {
-		if _, err := ParseKey(s); err == nil {
-			t.Errorf("ParseKey(%q) accepted", s)
 		}
 	}
 }

@@ -64,13 +64,23 @@ var ErrMalformed = errors.New("a master key is 32 bytes written as 64 hexadecima
 // Parse reads a master key written as 64 hexadecimal digits or as standard
 // or URL-safe base64, surrounding white space ignored.
 func Parse(s string) (*Master, error) {
+	k, err := ParseRaw(s)
+	if err != nil {
+		return nil, err
+	}
+	return newMaster(k), nil
+}
+
+// ParseRaw reads 32 bytes written as Parse reads them, for a raw key that
+// is not a master key: the --document-key of a version before master keys.
+func ParseRaw(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)
 	if k, err := hex.DecodeString(s); err == nil && len(k) == Size {
-		return newMaster(k), nil
+		return k, nil
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		if k, err := enc.DecodeString(s); err == nil && len(k) == Size {
-			return newMaster(k), nil
+			return k, nil
 		}
 	}
 	return nil, ErrMalformed
@@ -144,14 +154,8 @@ func (r *Ring) Clone() *Ring {
 // Signing is the key that signs for a purpose now.
 func (r *Ring) Signing(p Purpose) []byte { return r.Current.Derive(p) }
 
-// Verifying are the keys whose signatures are accepted at now for a
-// purpose: the current key's first, then the older ones (see Older).
-func (r *Ring) Verifying(p Purpose, now time.Time) [][]byte {
-	return append([][]byte{r.Current.Derive(p)}, r.Older(p, now)...)
-}
-
-// Older are the keys other than the current one whose signatures are
-// accepted at now for a purpose: the previous master key's during its grace
+// Older are the keys besides the current one (Signing) whose signatures
+// are accepted at now for a purpose: the previous master key's during its grace
 // period, then any retired key still within its time.
 func (r *Ring) Older(p Purpose, now time.Time) [][]byte {
 	var ks [][]byte

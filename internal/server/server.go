@@ -29,7 +29,6 @@ import (
 	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/console"
-	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/keys/rotation"
@@ -318,7 +317,7 @@ func setupKeys(ctx context.Context, st *store.Store, cfg Config) (*keys.Ring, er
 	}
 	ring := cfg.Keys.Clone()
 	if cfg.DocumentKey != "" {
-		key, err := evidence.ParseKey(cfg.DocumentKey)
+		key, err := keys.ParseRaw(cfg.DocumentKey)
 		if err != nil {
 			return nil, fmt.Errorf("--document-key: %w", err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/notify"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -106,7 +107,7 @@ func (w *Workflow) DecideAppeal(ctx context.Context, tx *store.Tx, decider *stor
 	if err := watch.emit(ctx, w, tx); err != nil {
 		return nil, err
 	}
-	err = tx.Audit(ctx, audit.Record{Actor: staffActor(decider.ID), Action: audit.AppealDecide, Target: v.ID,
+	err = tx.Audit(ctx, audit.Record{Actor: staff.Actor(decider.ID), Action: audit.AppealDecide, Target: v.ID,
 		Details: map[string]any{"appeal_id": a.ID, "upheld": uphold}}, now)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/queue"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -29,8 +30,6 @@ var ErrBusy = &verification.RuleError{Field: "call", Code: "agent_in_call", Mess
 var ErrNotYourCall = &verification.RuleError{Field: "verification", Code: "not_your_call", Message: "this call belongs to another agent"}
 
 func freelancerActor(id string) string { return "freelancer:" + id }
-
-func staffActor(id string) string { return "staff:" + id }
 
 // JoinQueue puts the freelancer's open case in the live queue, or marks them
 // back on the page if they had stepped away.
@@ -75,7 +74,7 @@ func (w *Workflow) SetPresence(ctx context.Context, tx *store.Tx, agentID string
 	if err := tx.SetPresence(ctx, agentID, p, now); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: "agent." + string(p), Target: agentID}, now)
+	return tx.Audit(ctx, audit.Record{Actor: staff.Actor(agentID), Action: "agent." + string(p), Target: agentID}, now)
 }
 
 // Taken is a call an agent has just started.
@@ -139,7 +138,7 @@ func (w *Workflow) startCall(ctx context.Context, tx *store.Tx, agentID, verific
 	if ok, err := w.MayTake(ctx, tx, verificationID, agentID); err != nil || !ok {
 		return nil, cmp.Or(err, error(ErrDecidedBefore))
 	}
-	v, err := w.Transition(ctx, tx, staffActor(agentID), verificationID, verification.InCall)
+	v, err := w.Transition(ctx, tx, staff.Actor(agentID), verificationID, verification.InCall)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +190,7 @@ func (w *Workflow) RecordOutcome(ctx context.Context, tx *store.Tx, agentID, ver
 	if err := tx.PutClaimOutcome(ctx, v.ID, agentID, o, now); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: audit.ClaimOutcome, Target: v.ID,
+	return tx.Audit(ctx, audit.Record{Actor: staff.Actor(agentID), Action: audit.ClaimOutcome, Target: v.ID,
 		Details: map[string]string{"claim": o.Key, "outcome": string(o.Outcome)}}, now)
 }
 
@@ -245,7 +244,7 @@ func (w *Workflow) DecideCall(ctx context.Context, tx *store.Tx, agentID, verifi
 	if next == verification.AwaitingDocuments {
 		v, err = w.requestDocuments(ctx, tx, agentID, v, d.DocumentsFor)
 	} else {
-		v, err = w.Transition(ctx, tx, staffActor(agentID), v.ID, next)
+		v, err = w.Transition(ctx, tx, staff.Actor(agentID), v.ID, next)
 	}
 	if err != nil {
 		return nil, err

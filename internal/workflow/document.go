@@ -15,6 +15,7 @@ import (
 	"github.com/attest-dev/attest/internal/evidence"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/notify"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -161,7 +162,7 @@ func (w *Workflow) OpenDocument(ctx context.Context, st *store.Staff, documentID
 	// Every opening is audited, whoever asks for it: only then is the
 	// document handed over.
 	err = w.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.Audit(ctx, audit.Record{Actor: staffActor(st.ID), Action: audit.DocumentOpen, Target: d.VerificationID,
+		return tx.Audit(ctx, audit.Record{Actor: staff.Actor(st.ID), Action: audit.DocumentOpen, Target: d.VerificationID,
 			Details: map[string]string{"document": d.ID}}, w.now())
 	})
 	if err != nil {
@@ -280,13 +281,13 @@ func (w *Workflow) requestDocuments(ctx context.Context, tx *store.Tx, agentID s
 	if v, err = w.moveDeadlineTo(ctx, tx, v, notice, "documents were asked for"); err != nil {
 		return nil, err
 	}
-	if v, err = w.Transition(ctx, tx, staffActor(agentID), v.ID, verification.AwaitingDocuments); err != nil {
+	if v, err = w.Transition(ctx, tx, staff.Actor(agentID), v.ID, verification.AwaitingDocuments); err != nil {
 		return nil, err
 	}
 	if err := w.sendDocumentsRequest(ctx, tx, v); err != nil {
 		return nil, err
 	}
-	return v, tx.Audit(ctx, audit.Record{Actor: staffActor(agentID), Action: audit.DocumentsRequest, Target: v.ID,
+	return v, tx.Audit(ctx, audit.Record{Actor: staff.Actor(agentID), Action: audit.DocumentsRequest, Target: v.ID,
 		Details: map[string]any{"claims": claims}}, now)
 }
 
@@ -430,7 +431,7 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, 
 	now := w.now()
 	for _, step := range documentSteps {
 		if result, ok := d.Steps[step]; ok {
-			if _, err := w.putStep(ctx, tx, v, staffActor(readerID), step, result); err != nil {
+			if _, err := w.putStep(ctx, tx, v, staff.Actor(readerID), step, result); err != nil {
 				return nil, err
 			}
 		}
@@ -454,11 +455,11 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, 
 		return nil, err
 	}
 	if next != v.Status {
-		if v, err = w.Transition(ctx, tx, staffActor(readerID), v.ID, next); err != nil {
+		if v, err = w.Transition(ctx, tx, staff.Actor(readerID), v.ID, next); err != nil {
 			return nil, err
 		}
 	}
-	if err := tx.Audit(ctx, audit.Record{Actor: staffActor(readerID), Action: audit.DocumentsDecide, Target: v.ID,
+	if err := tx.Audit(ctx, audit.Record{Actor: staff.Actor(readerID), Action: audit.DocumentsDecide, Target: v.ID,
 		Details: map[string]string{"decision": string(d.Decision)}}, now); err != nil {
 		return nil, err
 	}

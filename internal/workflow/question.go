@@ -8,6 +8,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/guard"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -138,6 +139,6 @@ func (w *Workflow) DeleteQuestion(ctx context.Context, tx *store.Tx, staffID, id
 // auditQuestion records a change with the question's wording: templates hold
 // no personal data, and the log then shows what agents were told to ask.
 func (w *Workflow) auditQuestion(ctx context.Context, tx *store.Tx, staffID, action string, q *store.QuestionTemplate) error {
-	return tx.Audit(ctx, audit.Record{Actor: staffActor(staffID), Action: action, Target: q.ID,
+	return tx.Audit(ctx, audit.Record{Actor: staff.Actor(staffID), Action: action, Target: q.ID,
 		Details: map[string]string{"kind": string(q.Kind), "text": q.Text}}, w.now())
 }

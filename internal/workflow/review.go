@@ -10,6 +10,7 @@ import (
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/guard"
 	"github.com/attest-dev/attest/internal/notify"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -139,16 +140,16 @@ func (w *Workflow) DecideReview(ctx context.Context, tx *store.Tx, reviewer *sto
 	}
 	switch d.Choice {
 	case Confirm:
-		v, err = w.Transition(ctx, tx, staffActor(reviewer.ID), v.ID, verification.NotVerified)
+		v, err = w.Transition(ctx, tx, staff.Actor(reviewer.ID), v.ID, verification.NotVerified)
 	case Overturn:
-		v, err = w.Transition(ctx, tx, staffActor(reviewer.ID), v.ID, verification.Verified)
+		v, err = w.Transition(ctx, tx, staff.Actor(reviewer.ID), v.ID, verification.Verified)
 	case NewCall:
-		v, err = w.sendBackForCall(ctx, tx, staffActor(reviewer.ID), v)
+		v, err = w.sendBackForCall(ctx, tx, staff.Actor(reviewer.ID), v)
 	}
 	if err != nil {
 		return nil, err
 	}
-	err = tx.Audit(ctx, audit.Record{Actor: staffActor(reviewer.ID), Action: audit.ReviewDecide, Target: v.ID,
+	err = tx.Audit(ctx, audit.Record{Actor: staff.Actor(reviewer.ID), Action: audit.ReviewDecide, Target: v.ID,
 		Details: map[string]string{"choice": string(d.Choice)}}, now)
 	if err != nil {
 		return v, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 )
@@ -85,7 +86,7 @@ func (w *Workflow) RecordStep(ctx context.Context, tx *store.Tx, agentID, verifi
 	if err != nil {
 		return nil, err
 	}
-	return w.putStep(ctx, tx, v, staffActor(agentID), step, result)
+	return w.putStep(ctx, tx, v, staff.Actor(agentID), step, result)
 }
 
 func (w *Workflow) putStep(ctx context.Context, tx *store.Tx, v *verification.Verification, actor, step, result string) (*verification.StepRecord, error) {

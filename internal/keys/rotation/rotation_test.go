@@ -339,7 +339,7 @@ func TestRotate(t *testing.T) {
 			at   time.Time
 			want int
 		}{{at, 2}, {at.Add(24*time.Hour - time.Second), 2}, {at.Add(24 * time.Hour), 1}} {
-			if got := len(both.Verifying(keys.PortalLinks, tc.at)); got != tc.want {
+			if got := 1 + len(both.Older(keys.PortalLinks, tc.at)); got != tc.want {
 				t.Errorf("keys verifying portal links at %v: %d, want %d", tc.at, got, tc.want)
 			}
 		}
