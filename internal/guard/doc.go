@@ -63,9 +63,13 @@
 //     findings are the candidates that do not overlap and cover the most
 //     words, the more specific category winning a tie ("her baby is due"
 //     is a pregnancy, not a child).
-//  4. A finding next to an organisation or product word (the classes
-//     "org") is dropped: "a disability insurance provider", "uma empresa
-//     de cuidado de idosos" (see aboutProduct).
+//  4. A finding said of something other than the person is dropped: an
+//     organisation or product (class "org": "a disability insurance
+//     provider", "uma empresa de cuidado de idosos"), an audience (class
+//     "aud": "native-speaker reviewers", "leitores daltônicos") or a thing
+//     (class "thing": "the account's age", "idade da conta"); a finding
+//     that starts with a pronoun ("she is expecting") never is (see
+//     aboutProduct).
 //
 // # Refusals
 //

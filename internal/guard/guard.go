@@ -59,17 +59,19 @@ var files embed.FS
 var preferred = []string{"en", "pt", "es", "de"}
 
 var (
-	terms    *matcher
-	allow    *matcher
-	langs    []string
-	orgWords []word // the words of every language's class "org"
+	terms *matcher
+	allow *matcher
+	langs []string
+	// contextWords are the classes "org", "aud" and "thing" of every
+	// language (see aboutProduct).
+	contextWords map[string]wordSet
 )
 
 func init() {
 	var err error
 	terms, allow, langs, err = load(files)
 	if err == nil {
-		orgWords, err = loadOrgWords(files)
+		contextWords, err = loadContextWords(files, "org", "aud", "thing")
 	}
 	if err != nil {
 		panic("guard: " + err.Error())

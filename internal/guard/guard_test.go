@@ -57,6 +57,14 @@ func TestMatchingRules(t *testing.T) {
 		{"about a product", "worked for a disability insurance provider", nil},
 		{"about a product, Portuguese", "fez o app de uma empresa de cuidado de idosos", nil},
 		{"not a product", "the freelancer is disabled", []string{"disabled"}},
+		{"product three words on", "designed an elderly-care booking app", nil},
+		{"about an audience", "native-speaker reviewers checked the copy", nil},
+		{"about an audience, Portuguese", "mapas para leitores daltônicos", nil},
+		{"a pronoun starts a statement", "told a client she is expecting", []string{"she is expecting"}},
+		{"a comma ends the product", "um app de entregas, mãe solo", []string{"mãe solo"}},
+		{"a thing's age", "the account's age is two years", nil},
+		{"age of a thing", "idade da conta: dois anos", nil},
+		{"accounts standing for people", "contas masculinas têm menos disputas", []string{"masculinas"}},
 		{"language guessed", "Corrigiu os acentos nos nomes dos arquivos", nil},
 		{"location is not origin", "Location: Recife, Brasil", nil},
 		{"nationality about a person", "She is Nigerian", []string{"She is Nigerian"}},
@@ -291,16 +299,16 @@ func TestTuning(t *testing.T) {
 }
 
 // The bar for the held-out figures, and the figures measured on
-// the current batch (docs/GUARD.md). The word lists do not reach the bar on
-// freshly written notes; the test holds them to what they measured, so that
-// a change made for another reason cannot make them worse unnoticed, and
-// reports the gap. Never tune on heldout.tsv to close it: write a new batch.
+// the current batch (docs/GUARD.md). The test fails below the bar, and
+// below what was measured, so that a change made for another reason cannot
+// make them worse unnoticed. Never tune on heldout.tsv to better them:
+// write a new batch.
 const (
 	targetRecall      = 0.90
 	targetFalseAlarms = 0.05
-	measuredRecall    = 0.839 // 126/150, batch 4
-	measuredFalse     = 0.111 // 13/118, batch 4
-	measuredNaming    = 0.93  // 118/126, batch 4
+	measuredRecall    = 0.937 // 135/144, batch 5 after round 5
+	measuredFalse     = 0.031 // 4/130, batch 5 after round 5
+	measuredNaming    = 0.98  // 133/135, batch 5 after round 5
 )
 
 // TestHeldOut measures the guard on notes written apart from the tuning set
@@ -319,7 +327,7 @@ func TestHeldOut(t *testing.T) {
 		}
 	}
 	if all.recall() < targetRecall || all.falseAlarms() > targetFalseAlarms {
-		t.Logf("held-out figures miss the issue's bar (recall >= %.2f, false alarms <= %.2f): %v",
+		t.Errorf("held-out figures miss the bar (recall >= %.2f, false alarms <= %.2f): %v",
 			targetRecall, targetFalseAlarms, all)
 	}
 	if all.recall() < measuredRecall {

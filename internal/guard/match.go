@@ -456,19 +456,21 @@ func load(fsys fs.FS) (t, a *matcher, ls []string, err error) {
 	return t, a, ls, nil
 }
 
-// loadOrgWords collects the class "org" of every classes/<lang>.txt.
-func loadOrgWords(fsys fs.FS) ([]word, error) {
+// loadContextWords collects the named classes of every classes/<lang>.txt.
+func loadContextWords(fsys fs.FS, names ...string) (map[string]wordSet, error) {
 	ls, err := listLangs(fsys, "classes")
 	if err != nil {
 		return nil, err
 	}
-	var ws []word
+	out := map[string]wordSet{}
 	for _, lang := range ls {
 		cls, err := loadClasses(fsys, lang)
 		if err != nil {
 			return nil, err
 		}
-		ws = append(ws, cls["org"]...)
+		for _, n := range names {
+			out[n] = append(out[n], cls[n]...)
+		}
 	}
-	return ws, nil
+	return out, nil
 }
