@@ -52,6 +52,18 @@ var staffWords = map[string]map[string]string{
 		"identity_document":   "ID document",
 		"documents_authentic": "Documents examined",
 	},
+	// What a verified decision still needs (verification.RequiredSteps'
+	// names); the live check's challenges and the claims are worded apart.
+	"needed": {
+		"consent":             "Consent",
+		"identity":            "ID matching the legal name",
+		"documents_authentic": "Documents examined",
+	},
+	// The languages a freelancer is served in, by catalog tag.
+	"language": {
+		"en":    "English",
+		"pt-BR": "Portuguese (Brazil)",
+	},
 	"challenge": {
 		"turn_head":   "Turn the head",
 		"tilt_id":     "Tilt the ID",

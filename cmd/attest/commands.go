@@ -19,6 +19,7 @@ import (
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/clientip"
+	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/portal"
 	"github.com/attest-dev/attest/internal/server"
@@ -110,6 +111,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer srv.Close()
 	log.Info("attest is serving", slog.String("addr", ln.Addr().String()), slog.String("base_url", baseURLFor(*baseURL, ln)))
+	console.WarmUp()
 	return srv.Run(ctx, ln)
 }
 

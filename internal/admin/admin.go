@@ -31,6 +31,10 @@ type Gate interface {
 	// reports whether the handler may go on; ServerError logs and answers 500.
 	Found(w http.ResponseWriter, r *http.Request, err error) bool
 	ServerError(w http.ResponseWriter, r *http.Request, err error)
+	// NotFound answers a path that names nothing with the console's 404
+	// page; Refuse answers with its error page, status and sentence.
+	NotFound(w http.ResponseWriter, r *http.Request)
+	Refuse(w http.ResponseWriter, r *http.Request, st *store.Staff, status int, sentence string)
 }
 
 // Admin serves the admin area.
@@ -77,6 +81,9 @@ func (c *Admin) Register(mux web.Router) {
 	mux.Handle("POST /admin/staff/{id}/sessions/{session}/revoke", c.Gate.Require(c.revokeSession, admin))
 	mux.Handle("POST /admin/staff/{id}/sessions/revoke-all", c.Gate.Require(c.revokeAll, admin))
 	mux.Handle("POST /admin/staff/{id}/totp/remove", c.Gate.Require(c.removeTOTP, admin))
+	// Any other path of the area: the console's 404 page, for admins and
+	// supervisors alike (the floor is theirs); sign-in for anyone else.
+	mux.Handle("/admin/", c.Gate.Require(c.Gate.NotFound, store.RoleAgent, store.RoleSupervisor, admin))
 }
 
 func (c *Admin) found(w http.ResponseWriter, r *http.Request, err error) bool {

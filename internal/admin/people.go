@@ -21,6 +21,8 @@ type apiKeysPage struct {
 	Keys    []*store.APIKey
 	Error   string
 	Notice  string
+	// Name is the name typed for a new key, kept when it is refused.
+	Name string
 	// NewKey is shown once, right after it is created.
 	NewKey string
 }
@@ -55,7 +57,7 @@ func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	})
 	var bad *staff.InputError
 	if errors.As(err, &bad) {
-		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: sentence(bad.Message)})
+		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: sentence(bad.Message), Name: r.PostForm.Get("name")})
 		return
 	}
 	if err != nil {
@@ -77,6 +79,9 @@ type staffPage struct {
 	People  []*store.Staff
 	Error   string
 	Notice  string
+	// Refused says why a change to an account in the list was not made,
+	// shown above the list.
+	Refused string
 	Form    struct{ Email, Name, Role string }
 	// Throttled are the sign-ins held back now: an account from an
 	// address, or an address on every account.
@@ -159,13 +164,14 @@ func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: "The form could not be read. Please try again."})
 		return
 	}
 	notice := "updated"
+	var target *store.Staff
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		target, err := tx.StaffByID(r.Context(), id)
-		if err != nil {
+		var err error
+		if target, err = tx.StaffByID(r.Context(), id); err != nil {
 			return err
 		}
 		switch action {
@@ -182,9 +188,9 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	var bad *staff.InputError
 	switch {
 	case errors.Is(err, staff.ErrSelf):
-		http.Error(w, err.Error(), http.StatusConflict)
+		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
 	case errors.As(err, &bad):
-		http.Error(w, sentence(bad.Message), http.StatusBadRequest)
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: target.Name + "'s account was not changed: " + bad.Message + "."})
 	default:
 		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
 	}

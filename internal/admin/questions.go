@@ -145,15 +145,15 @@ func (c *Admin) afterQuestion(w http.ResponseWriter, r *http.Request, err error,
 	case err == nil:
 		http.Redirect(w, r, "/admin/questions?notice="+notice+"#kind-"+string(page.Form.Kind), http.StatusSeeOther)
 	case errors.Is(err, store.ErrNotFound):
-		http.NotFound(w, r)
+		c.Gate.NotFound(w, r)
 	case errors.As(err, &field):
-		page.Error = field.Message
+		page.Error = console.FieldProblem(field, nil)
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 	case errors.Is(err, workflow.ErrLastQuestion):
-		page.Error, page.Form.ID = workflow.ErrLastQuestion.Message, ""
+		page.Error, page.Form.ID = workflow.ErrLastQuestion.Message, "" // written for people already
 		c.renderQuestions(w, r, http.StatusConflict, page)
 	case errors.As(err, &rule):
-		page.Error = rule.Message
+		page.Error = console.Refusal(rule, nil)
 		c.renderQuestions(w, r, http.StatusUnprocessableEntity, page)
 	default:
 		c.serverError(w, r, err)

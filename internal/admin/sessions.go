@@ -66,7 +66,7 @@ func (c *Admin) chooseStaffSessions(w http.ResponseWriter, r *http.Request) {
 func (c *Admin) staffOf(w http.ResponseWriter, r *http.Request) (*store.Staff, bool) {
 	who, err := c.Store.StaffByID(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
-		http.Error(w, "No such staff member.", http.StatusNotFound)
+		c.Gate.NotFound(w, r)
 		return nil, false
 	}
 	if err != nil {

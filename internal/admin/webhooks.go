@@ -80,9 +80,9 @@ func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 		var rule *verification.RuleError
 		switch {
 		case errors.As(err, &field):
-			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form, Error: field.Message})
+			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form, Error: console.FieldProblem(field, nil)})
 		case errors.As(err, &rule):
-			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form, Error: rule.Message})
+			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form, Error: console.Refusal(rule, nil)})
 		default:
 			c.serverError(w, r, err)
 		}
@@ -249,7 +249,7 @@ func (c *Admin) afterAction(w http.ResponseWriter, r *http.Request, err error, r
 	case err == nil:
 		http.Redirect(w, r, redirect, http.StatusSeeOther)
 	case errors.As(err, &rule):
-		http.Error(w, rule.Message, http.StatusConflict)
+		c.Gate.Refuse(w, r, console.SignedIn(r.Context()), http.StatusConflict, console.Refusal(rule, nil))
 	default:
 		c.found(w, r, err)
 	}

@@ -139,10 +139,19 @@ func TestExportOfAWholeHistoryMeetsTheSpec(t *testing.T) {
 		if _, err := wf.JoinQueue(ctx, tx, "u-1"); err != nil {
 			return err
 		}
-		if _, err := wf.TakeNext(ctx, tx, agent.ID); err != nil {
+		taken, err := wf.TakeNext(ctx, tx, agent.ID)
+		if err != nil {
 			return err
 		}
 		if _, err := wf.RecordStep(ctx, tx, agent.ID, v.ID, verification.StepConsent, "given"); err != nil {
+			return err
+		}
+		// A challenge shown and done: the call's live check has a time and a result.
+		key := taken.Call.Challenges[0].Key
+		if _, err := wf.ShowChallenge(ctx, tx, agent.ID, v.ID, key); err != nil {
+			return err
+		}
+		if _, err := wf.RecordStep(ctx, tx, agent.ID, v.ID, verification.ChallengeStep(key), "done"); err != nil {
 			return err
 		}
 		if err := wf.RecordOutcome(ctx, tx, agent.ID, v.ID, verification.ClaimOutcome{Key: "location",
@@ -152,7 +161,7 @@ func TestExportOfAWholeHistoryMeetsTheSpec(t *testing.T) {
 		if err := wf.SaveScript(ctx, tx, agent.ID, v.ID, json.RawMessage(`{"helper": "none"}`)); err != nil {
 			return err
 		}
-		_, err := wf.DecideCall(ctx, tx, agent.ID, v.ID, workflow.CallDecision{Decision: verification.DecideNotVerified,
+		_, err = wf.DecideCall(ctx, tx, agent.ID, v.ID, workflow.CallDecision{Decision: verification.DecideNotVerified,
 			ReasonCode: "claim_not_supported", Note: "no city"})
 		return err
 	}))
@@ -183,7 +192,7 @@ func TestExportOfAWholeHistoryMeetsTheSpec(t *testing.T) {
 	}
 	r.decode(t, &x)
 	c := x.Verifications[0]
-	if len(c.Documents) != 1 || c.Documents[0].Content == nil || len(c.Calls) != 1 || len(c.Steps) != 1 ||
+	if len(c.Documents) != 1 || c.Documents[0].Content == nil || len(c.Calls) != 1 || len(c.Steps) != 2 ||
 		len(c.ClaimOutcomes) != 1 || len(c.Decisions) != 2 || c.Appeal == nil || len(x.PhoneHandoffs) != 1 {
 		t.Errorf("the export lacks part of the history: %s", r.Body)
 	}

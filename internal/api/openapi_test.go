@@ -282,6 +282,8 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 			append(slices.Clone(verification.NegativeReasons), verification.ReasonOverdue)},
 		{"ExportedVerification.bookings.status", enum("ExportedVerification", "properties", "bookings", "items", "properties", "status"),
 			asStrings(store.BookingStatuses)},
+		{"ExportedVerification.calls.challenges.key", enum("ExportedVerification", "properties", "calls", "items", "properties", "challenges", "items", "properties", "key"),
+			verification.ChallengeKeys()},
 		{"ExportedVerification.appeal.status", enum("ExportedVerification", "properties", "appeal", "anyOf", "0", "properties", "status"),
 			asStrings(store.AppealStatuses)},
 		{"WebhookEndpoint.status", enum("WebhookEndpoint", "properties", "status"), asStrings(store.EndpointStatuses)},

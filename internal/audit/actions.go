@@ -46,6 +46,7 @@ const (
 	BookingMissedByFreelancer = "booking.missed_by_freelancer"
 	BookingMissedByTeam       = "booking.missed_by_team"
 	StepRecord                = "step.record"
+	ChallengeShow             = "challenge.show" // a live-check challenge shown on the freelancer's page
 	ClaimOutcome              = "claim.outcome"
 	DocumentAdd               = "document.add"
 	DocumentRemove            = "document.remove"

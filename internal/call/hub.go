@@ -64,6 +64,27 @@ func (c *client) close() { c.once.Do(func() { close(c.closed) }) }
 type room struct {
 	agent, freelancer *client
 	elsewhere         map[string]remoteSide // by role
+	// sessions is the latest page seated for each role, remembered after
+	// its connection closed; superseded are the pages a newer page of the
+	// same side replaced. A superseded page that reconnects (its network
+	// was down when it was replaced, so it never heard) is told again that
+	// it was replaced, instead of taking the call back from the newer page:
+	// after a hand-off the computer never pulls the call back from the phone.
+	sessions   map[string]string
+	superseded map[string]bool
+}
+
+func newRoom() *room {
+	return &room{elsewhere: map[string]remoteSide{}, sessions: map[string]string{}, superseded: map[string]bool{}}
+}
+
+// supersede records that session is now the page of role, and the page
+// before it, if another, replaced.
+func (r *room) supersede(role, session string) {
+	if prev := r.sessions[role]; prev != "" && prev != session {
+		r.superseded[prev] = true
+	}
+	r.sessions[role] = session
 }
 
 // remoteSide is one side of a call seated on another node.
@@ -203,13 +224,22 @@ func peerMessage(present bool, session string) ServerMessage {
 // of the same side (another tab, or the phone the call moved to) on this
 // node and, through the event, on the others. It returns the session of the
 // peer if it is connected here or elsewhere.
-func (h *hub) seat(verificationID string, c *client) (peerSession string, present bool) {
+//
+// A page that a newer one replaced is not seated again: it is told
+// "replaced", and seated is false.
+func (h *hub) seat(verificationID string, c *client) (peerSession string, present, seated bool) {
 	h.mu.Lock()
 	r := h.rooms[verificationID]
 	if r == nil {
-		r = &room{elsewhere: map[string]remoteSide{}}
+		r = newRoom()
 		h.rooms[verificationID] = r
 	}
+	if r.superseded[c.session] {
+		h.mu.Unlock()
+		c.deliver(msg(TypeReplaced))
+		return "", false, false
+	}
+	r.supersede(c.role, c.session)
 	if old := r.local(c.role); old != nil && old != c {
 		old.room = ""
 		old.deliver(msg(TypeReplaced))
@@ -225,7 +255,7 @@ func (h *hub) seat(verificationID string, c *client) (peerSession string, presen
 	}
 	h.mu.Unlock()
 	h.tell(event{Kind: eventSeated, Room: verificationID, Role: c.role, Conn: c.id, Session: c.session})
-	return peerSession, present
+	return peerSession, present, true
 }
 
 // relay passes a message to the other side of the sender's call: straight
@@ -250,6 +280,30 @@ func (h *hub) relay(from *client, m ServerMessage) bool {
 		return false
 	}
 	return h.tell(event{Kind: eventRelay, Room: room, Role: otherRole(from.role), Message: encode(m)}) == nil
+}
+
+// sendTo delivers a server message to one side of a call: to its
+// connection on this node, else through the database to whichever node
+// holds it. It reports whether the side is known to be connected.
+func (h *hub) sendTo(verificationID, role string, m ServerMessage) bool {
+	h.mu.Lock()
+	var c *client
+	remote := false
+	if r := h.rooms[verificationID]; r != nil {
+		c = r.local(role)
+		_, remote = r.elsewhere[role]
+	}
+	h.mu.Unlock()
+	if c != nil {
+		c.deliver(m)
+		return true
+	}
+	// This node may not know the room at all (the request came to another
+	// node than the call's): every node that seats the side delivers it.
+	if h.tell(event{Kind: eventRelay, Room: verificationID, Role: role, Message: encode(m)}) != nil {
+		return false
+	}
+	return remote
 }
 
 // end closes a call's room on this node, telling both sides how it ended.

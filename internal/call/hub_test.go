@@ -31,3 +31,83 @@ func TestPresenceSocketsStandApart(t *testing.T) {
 		t.Errorf("ana has %d connections marked seen each tick, want 3", got)
 	}
 }
+
+// After a hand-off the computer never takes the call back from the phone:
+// a page that a newer one replaced while its network was down (so it never
+// heard) is told, when it reconnects, that it was replaced, and the phone
+// stays seated. A reload (a new session) still takes the call.
+func TestReplacedPageStaysReplaced(t *testing.T) {
+	h := newHub("solo")
+	agent := testClient(RoleAgent, "s1", "agent")
+	computer := testClient(RoleFreelancer, "f1", "computer")
+	for _, c := range []*client{agent, computer} {
+		h.add(c)
+		h.seat("v1", c)
+	}
+	h.remove(computer) // the computer's network drops
+	phone := testClient(RoleFreelancer, "f1", "phone")
+	h.add(phone)
+	h.seat("v1", phone)
+	received(agent)
+	received(phone)
+
+	back := testClient(RoleFreelancer, "f1", "computer") // the same page, reconnecting
+	h.add(back)
+	if _, _, seated := h.seat("v1", back); seated {
+		t.Fatal("the computer's old page took the call back from the phone")
+	}
+	if got := received(back); len(got) != 1 || got[0] != TypeReplaced {
+		t.Errorf("the computer's old page got %v, want replaced", got)
+	}
+	if got := received(phone); len(got) != 0 {
+		t.Errorf("the phone got %v, want nothing: it keeps the call", got)
+	}
+	if !h.sendTo("v1", RoleFreelancer, msg(TypeChallenge)) {
+		t.Fatal("a message for the freelancer found nobody")
+	}
+	if got := received(phone); len(got) != 1 || got[0] != TypeChallenge {
+		t.Errorf("the phone got %v, want the challenge", got)
+	}
+	if got := received(back); len(got) != 0 {
+		t.Errorf("the replaced page got %v after being replaced", got)
+	}
+
+	reloaded := testClient(RoleFreelancer, "f1", "computer-reloaded")
+	h.add(reloaded)
+	if _, _, seated := h.seat("v1", reloaded); !seated {
+		t.Fatal("a reloaded page on the computer could not take the call")
+	}
+	if got := received(phone); len(got) != 1 || got[0] != TypeReplaced {
+		t.Errorf("the phone got %v when the computer's new page joined, want replaced", got)
+	}
+}
+
+// A message for one side goes to its connection here, through the
+// database when the side is seated on another node, and reports nobody
+// when the side is nowhere.
+func TestSendToOneSide(t *testing.T) {
+	a, toldA := nodeHub("a")
+	agent := testClient(RoleAgent, "s1", "agent")
+	a.add(agent)
+	a.seat("v1", agent)
+	if a.sendTo("v1", RoleFreelancer, msg(TypeChallenge)) {
+		t.Error("sent to a freelancer connected nowhere")
+	}
+	last := (*toldA)[len(*toldA)-1]
+	if last.Kind != eventRelay || last.Role != RoleFreelancer || last.Room != "v1" {
+		t.Fatalf("a told %+v, want a relay to the freelancer for whichever node holds them", last)
+	}
+	a.apply(event{Node: "b", Kind: eventSeated, Room: "v1", Role: RoleFreelancer, Conn: "b-1", Session: "fl"})
+	if !a.sendTo("v1", RoleFreelancer, msg(TypeChallenge)) {
+		t.Error("a freelancer seated on another node counts as not connected")
+	}
+	b, _ := nodeHub("b")
+	fl := testClient(RoleFreelancer, "f1", "fl")
+	b.add(fl)
+	b.seat("v1", fl)
+	received(fl)
+	b.apply((*toldA)[len(*toldA)-1])
+	if got := received(fl); len(got) != 1 || got[0] != TypeChallenge {
+		t.Errorf("the freelancer on b got %v, want the challenge", got)
+	}
+}

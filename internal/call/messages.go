@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/relay"
+	"github.com/attest-dev/attest/internal/workflow"
 )
 
 // Server message types.
@@ -15,8 +16,11 @@ const (
 	TypePeer     = "peer"
 	TypeEnded    = "ended"
 	TypeReplaced = "replaced"
-	TypeError    = "error"
-	TypePong     = "pong"
+	// TypeChallenge carries one live-check challenge to the freelancer's
+	// page, when the agent shows it.
+	TypeChallenge = "challenge"
+	TypeError     = "error"
+	TypePong      = "pong"
 )
 
 // ServerMessage is anything the server sends. Fields not set for a type
@@ -39,6 +43,7 @@ type ServerMessage struct {
 	Text       string              `json:"text,omitempty"`
 	Level      string              `json:"level,omitempty"`
 	Status     string              `json:"status,omitempty"`
+	Challenge  *ChallengeInfo      `json:"challenge,omitempty"`
 	Error      *ProtocolError      `json:"error,omitempty"`
 }
 
@@ -52,6 +57,20 @@ type CallInfo struct {
 	AgentCamera    bool      `json:"agent_camera"`
 	PeerPresent    bool      `json:"peer_present"`
 	PeerSession    string    `json:"peer_session,omitempty"`
+}
+
+// ChallengeInfo is one live-check challenge as the freelancer's page shows
+// it, in their language: Text in full, and for a phrase to read aloud the
+// Phrase within it, for the page to set apart.
+type ChallengeInfo struct {
+	Key    string `json:"key"`
+	Text   string `json:"text"`
+	Phrase string `json:"phrase,omitempty"`
+	Lang   string `json:"lang"`
+}
+
+func challengeInfo(s workflow.ShownChallenge) ChallengeInfo {
+	return ChallengeInfo{Key: s.Key, Text: s.Text, Phrase: s.Phrase, Lang: s.Lang}
 }
 
 // QueueInfo is a waiting freelancer's place.

@@ -85,6 +85,9 @@ func (h *hub) applyPresent(e event) []event {
 	if r == nil {
 		return nil
 	}
+	if e.Kind == eventSeated {
+		r.supersede(e.Role, e.Session)
+	}
 	if old := r.local(e.Role); old != nil && e.Kind == eventSeated {
 		old.room = ""
 		old.deliver(msg(TypeReplaced))

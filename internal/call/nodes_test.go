@@ -43,7 +43,7 @@ func TestPeersOnTwoNodes(t *testing.T) {
 	b, toldB := nodeHub("b")
 	fl := testClient(RoleFreelancer, "f1", "fl-session")
 	a.add(fl)
-	if _, present := a.seat("v1", fl); present {
+	if _, present, _ := a.seat("v1", fl); present {
 		t.Fatal("a lone freelancer was told of a peer")
 	}
 	agent := testClient(RoleAgent, "s1", "agent-session")

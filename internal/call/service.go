@@ -234,8 +234,13 @@ func (s *Service) welcome(ctx context.Context, c *client) error {
 	}
 	c.deliver(m)
 	if call != nil {
-		if session, present := s.h().seat(call.VerificationID, c); present {
+		session, present, seated := s.h().seat(call.VerificationID, c)
+		if present {
 			c.deliver(peerMessage(true, session))
+		}
+		if seated && c.role == RoleFreelancer {
+			// Read after seating: one shown from now on comes by ShowChallenge.
+			s.sendShown(ctx, c, call.VerificationID)
 		}
 		// The call may have been decided between reading it and seating
 		// this side: check again, so that nobody sits in an ended call.
@@ -303,6 +308,35 @@ func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken) {
 		c.deliverEncoded(data)
 	}
 	s.h().tell(event{Kind: eventCall, Who: who, Message: data}) // their pages may be on other nodes
+}
+
+// ShowChallenge sends one live-check challenge, which the agent has just
+// shown (workflow.ShowChallenge), to the freelancer's page in the call. It
+// reports whether their page is known to be connected; one that is not
+// gets it when it connects.
+func (s *Service) ShowChallenge(verificationID string, shown *workflow.ShownChallenge) bool {
+	return s.h().sendTo(verificationID, RoleFreelancer, challengeMessage(shown))
+}
+
+func challengeMessage(shown *workflow.ShownChallenge) ServerMessage {
+	m := msg(TypeChallenge)
+	info := challengeInfo(*shown)
+	m.Challenge = &info
+	return m
+}
+
+// sendShown sends a freelancer's page that connects the challenges shown
+// so far in its call: a reloaded page shows them again. A challenge not
+// yet shown never leaves the server.
+func (s *Service) sendShown(ctx context.Context, c *client, verificationID string) {
+	shown, err := s.Workflow.ShownChallenges(ctx, verificationID)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "read the challenges shown", slog.String("verification", verificationID), slog.Any("err", err))
+		return
+	}
+	for i := range shown {
+		c.deliver(challengeMessage(&shown[i]))
+	}
 }
 
 // Shutdown closes every signaling connection. Calls are in the database and

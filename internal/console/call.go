@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -15,7 +16,7 @@ import (
 func (c *Console) presence(w http.ResponseWriter, r *http.Request) {
 	p := store.Presence(r.PostFormValue("status"))
 	if p != store.Online && p != store.Away {
-		http.Error(w, "status must be online or away", http.StatusBadRequest)
+		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, "Choose to go online or away.")
 		return
 	}
 	st := SignedIn(r.Context())
@@ -82,16 +83,16 @@ func (c *Console) answer(w http.ResponseWriter, r *http.Request, err error, ok a
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ok)
 	case errors.As(err, &field):
-		jsonError(w, http.StatusBadRequest, field.Code, field.Field, field.Message)
+		jsonError(w, http.StatusBadRequest, field.Code, field.Field, FieldProblem(field, c.claimLabeller(r)))
 	case errors.As(err, &rule):
 		jsonError(w, http.StatusUnprocessableEntity, rule.Code, rule.Field, Refusal(rule, c.claimLabeller(r)))
 	case errors.As(err, &illegal):
-		jsonError(w, http.StatusConflict, "illegal_transition", "status", illegal.Error())
+		jsonError(w, http.StatusConflict, "illegal_transition", "status", TransitionProblem(illegal))
 	case errors.Is(err, store.ErrNotFound):
-		jsonError(w, http.StatusNotFound, "not_found", "", "no call in progress for this verification")
+		jsonError(w, http.StatusNotFound, "not_found", "", "This call is no longer in progress. Reload the page to see where the case stands.")
 	default:
 		c.Log.ErrorContext(r.Context(), "console call action", slog.String("path", r.URL.Path), slog.Any("err", err))
-		jsonError(w, http.StatusInternalServerError, "internal", "", "something went wrong on our side; nothing was changed")
+		jsonError(w, http.StatusInternalServerError, "internal", "", "Something went wrong on our side; nothing was changed. Please try again.")
 	}
 }
 
@@ -101,11 +102,13 @@ type outcomeBody struct {
 	Note    string               `json:"note"`
 }
 
-// recorded answers a step or an outcome with what verified still needs.
+// recorded answers a step or an outcome with what verified still needs:
+// Missing as the domain names it, Needed in staff words.
 type recorded struct {
 	Step    *verification.StepRecord   `json:"step,omitempty"`
 	Outcome *verification.ClaimOutcome `json:"outcome,omitempty"`
 	Missing []string                   `json:"missing"`
+	Needed  []string                   `json:"needed"`
 }
 
 func (c *Console) outcome(w http.ResponseWriter, r *http.Request) {
@@ -148,16 +151,55 @@ func (c *Console) step(w http.ResponseWriter, r *http.Request) {
 	c.answer(w, r, err, out)
 }
 
+// shownAnswer tells the console that a challenge is on the freelancer's
+// page, or will be when it connects (delivered false).
+type shownAnswer struct {
+	Challenge string    `json:"challenge"`
+	ShownAt   time.Time `json:"shown_at"`
+	Delivered bool      `json:"delivered"`
+}
+
+// showChallenge shows one challenge of the live check on the freelancer's
+// page: until the agent asks, their page holds none of them.
+func (c *Console) showChallenge(w http.ResponseWriter, r *http.Request) {
+	st := SignedIn(r.Context())
+	var shown *workflow.ShownChallenge
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		var err error
+		shown, err = c.Workflow.ShowChallenge(r.Context(), tx, st.ID, r.PathValue("id"), r.PathValue("key"))
+		return err
+	})
+	if err != nil {
+		c.answer(w, r, err, nil)
+		return
+	}
+	delivered := c.Calls.ShowChallenge(r.PathValue("id"), shown)
+	c.answer(w, r, nil, shownAnswer{Challenge: shown.Key, ShownAt: *shown.ShownAt, Delivered: delivered})
+}
+
 func (c *Console) missing(r *http.Request, tx *store.Tx, out *recorded) error {
 	v, err := tx.Verification(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	out.Missing, err = c.Workflow.Missing(r.Context(), tx, v)
+	if out.Missing, err = c.Workflow.Missing(r.Context(), tx, v); err != nil {
+		return err
+	}
+	out.Needed = c.needed(r, out.Missing)
 	if out.Missing == nil {
 		out.Missing = []string{}
 	}
-	return err
+	return nil
+}
+
+// needed words what verified still needs for the case the path names.
+func (c *Console) needed(r *http.Request, missing []string) []string {
+	label := c.claimLabeller(r)
+	words := make([]string, len(missing))
+	for i, m := range missing {
+		words[i] = Needed(m, label)
+	}
+	return words
 }
 
 // script keeps what the agent notes beside the steps, such as a helper.

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/attest-dev/attest/internal/auth"
@@ -81,6 +82,7 @@ func (c *Console) Register(mux web.Router) {
 	mux.Handle("POST /agent/take", c.Require(c.take, staff...))
 	mux.Handle("POST /agent/calls/{id}/outcome", c.Require(c.outcome, staff...))
 	mux.Handle("POST /agent/calls/{id}/step", c.Require(c.step, staff...))
+	mux.Handle("POST /agent/calls/{id}/challenges/{key}/show", c.Require(c.showChallenge, staff...))
 	mux.Handle("POST /agent/calls/{id}/script", c.Require(c.script, staff...))
 	mux.Handle("POST /agent/calls/{id}/decision", c.Require(c.decision, staff...))
 	mux.Handle("GET /agent/ws", c.Require(c.signal, staff...))
@@ -105,6 +107,18 @@ func (c *Console) Register(mux web.Router) {
 		// Admins only: each invitation holds a freelancer's portal link.
 		mux.Handle("GET /dev/mailbox", c.Require(c.mailbox, store.RoleAdmin))
 		mux.Handle("GET /dev/mailbox/{id}", c.Require(c.mail, store.RoleAdmin))
+	}
+	// Any other path under the console's prefixes is its 404 page for
+	// signed-in staff, and sign-in for anyone else, as on every staff page:
+	// a visitor learns nothing of which staff paths exist. (The admin area
+	// answers its own: admin.Register.) /dev/ is a staff area only while the
+	// development mailbox is on; otherwise it does not exist at all.
+	prefixes := []string{"/agent/", "/account/", "/review/"}
+	if c.Mailbox {
+		prefixes = append(prefixes, "/dev/")
+	}
+	for _, prefix := range prefixes {
+		mux.Handle(prefix, c.Require(c.NotFound, staff...))
 	}
 }
 
@@ -311,13 +325,22 @@ func (c *Console) failed(key, ip string) {
 }
 
 // dummyHash keeps an unknown email as slow as a wrong password, so timing
-// does not tell which staff emails exist.
-var dummyHash, _ = auth.HashPassword("not a real password", rand.Reader)
+// does not tell which staff emails exist. Hashing takes most of a second
+// and 19 MiB, so it is made on first use (or by WarmUp), not when the
+// program starts.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := auth.HashPassword("not a real password", rand.Reader)
+	return h
+})
+
+// WarmUp makes the dummy password hash in the background, so that the first
+// sign-in with an unknown email is no slower than any other.
+func WarmUp() { go dummyHash() }
 
 func (c *Console) checkPassword(ctx context.Context, email, password string) (*store.Staff, error) {
 	st, err := c.Store.StaffByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
-		auth.VerifyPassword(dummyHash, password)
+		auth.VerifyPassword(dummyHash(), password)
 		return nil, errBadCredentials
 	}
 	if err != nil {

@@ -63,6 +63,7 @@ func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 	notice := map[string]string{
 		"verified":     "Verified: the freelancer is told.",
 		"not_verified": "Not verified: the case waits for a second reviewer. Nothing is restricted until then.",
+		"new_call":     "Sent for a call: the freelancer is asked for a call with another agent, with the full notice again.",
 		"gone":         "That case no longer waits for a document review.",
 	}[r.URL.Query().Get("notice")]
 	web.Render(w, http.StatusOK, "document_reviews", documentReviewsPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox,
@@ -72,10 +73,84 @@ func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 // documentReview shows one case's documents and claims for an agent to
 // record an outcome per claim and a decision, without a call.
 func (c *Console) documentReview(w http.ResponseWriter, r *http.Request) {
-	c.renderDocumentReview(w, r, "", http.StatusOK)
+	c.renderDocumentReview(w, r, documentForm{}, http.StatusOK)
 }
 
-func (c *Console) renderDocumentReview(w http.ResponseWriter, r *http.Request, problem string, status int) {
+// documentForm is what a reader chose on the document review form. A form
+// that comes back with a problem keeps every choice and note, each problem
+// beside the part of the form it concerns.
+type documentForm struct {
+	Steps    map[string]string // step → result
+	Outcomes map[string]string // claim → outcome
+	Notes    map[string]string // claim → note
+	Decision string
+	Reason   string
+	Note     string
+	// Problems are by the part of the form they concern: "form" (the page
+	// as a whole), "steps", "claim:<key>", "decision", "reason", "note".
+	Problems map[string]string
+}
+
+// documentSteps are the questions about the documents the form asks.
+var documentSteps = []string{verification.StepIdentityDocument, verification.StepDocumentsAuthentic}
+
+// readDocumentForm reads the form for the case's claims.
+func readDocumentForm(r *http.Request, v *verification.Verification) documentForm {
+	f := documentForm{Steps: map[string]string{}, Outcomes: map[string]string{}, Notes: map[string]string{},
+		Decision: r.PostFormValue("decision"), Reason: r.PostFormValue("reason_code"), Note: r.PostFormValue("note")}
+	for _, step := range documentSteps {
+		if result := r.PostFormValue("step-" + step); result != "" {
+			f.Steps[step] = result
+		}
+	}
+	for _, key := range v.Claims {
+		f.Outcomes[key], f.Notes[key] = r.PostFormValue("outcome-"+key), r.PostFormValue("note-"+key)
+	}
+	return f
+}
+
+// reading is the form as the domain's decision on the documents: an
+// outcome for each claim given one, with its note.
+func (f documentForm) reading(v *verification.Verification) workflow.DocumentsDecision {
+	d := workflow.DocumentsDecision{Steps: f.Steps, Decision: verification.Decision(f.Decision), Note: f.Note}
+	if d.Decision == verification.DecideNotVerified {
+		d.ReasonCode = f.Reason
+	}
+	for _, key := range v.Claims {
+		if o := f.Outcomes[key]; o != "" {
+			d.Outcomes = append(d.Outcomes, verification.ClaimOutcome{Key: key, Outcome: verification.Outcome(o), Note: f.Notes[key]})
+		}
+	}
+	return d
+}
+
+// problem places a problem beside the part of the form it concerns.
+func (f *documentForm) problem(part, text string) {
+	if f.Problems == nil {
+		f.Problems = map[string]string{}
+	}
+	f.Problems[part] = text
+}
+
+// formPart is the part of the form a refused field belongs to.
+func formPart(field string) string {
+	if key := claimOf(field); key != "" {
+		return "claim:" + key
+	}
+	switch field {
+	case "decision", "note":
+		return field
+	case "reason_code":
+		return "reason"
+	case "step", "result":
+		return "steps"
+	case "steps":
+		return "decision" // what verified still needs: beside the decision
+	}
+	return "form"
+}
+
+func (c *Console) renderDocumentReview(w http.ResponseWriter, r *http.Request, form documentForm, status int) {
 	v, err := c.Store.Verification(r.Context(), r.PathValue("id"))
 	if !c.Found(w, r, err) {
 		return
@@ -84,51 +159,48 @@ func (c *Console) renderDocumentReview(w http.ResponseWriter, r *http.Request, p
 		http.Redirect(w, r, "/agent/document-reviews?notice=gone", http.StatusSeeOther)
 		return
 	}
-	c.renderCase(w, r, "document_review", nil, problem, status)
+	page := reviewPage{Form: form, Reasons: verification.DocumentReasons(), Error: form.Problems["form"]}
+	if page.Error == "" && len(form.Problems) > 0 {
+		page.Error = "Nothing was recorded yet: see what is marked below. Your choices and notes are kept."
+	}
+	c.renderCase(w, r, "document_review", page, status)
 }
 
 func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderDocumentReview(w, r, "The form could not be read; please try again.", http.StatusBadRequest)
+		var form documentForm
+		form.problem("form", "The form could not be read; please try again.")
+		c.renderDocumentReview(w, r, form, http.StatusBadRequest)
 		return
 	}
 	v, err := c.Store.Verification(r.Context(), r.PathValue("id"))
 	if !c.Found(w, r, err) {
 		return
 	}
-	var outcomes []verification.ClaimOutcome
-	for _, key := range v.Claims {
-		if o := r.PostFormValue("outcome-" + key); o != "" {
-			outcomes = append(outcomes, verification.ClaimOutcome{Key: key, Outcome: verification.Outcome(o), Note: r.PostFormValue("note-" + key)})
-		}
-	}
-	d := verification.Decision(r.PostFormValue("decision"))
-	steps := map[string]string{}
-	for _, step := range []string{verification.StepIdentityDocument, verification.StepDocumentsAuthentic} {
-		if result := r.PostFormValue("step-" + step); result != "" {
-			steps[step] = result
-		}
-	}
+	form := readDocumentForm(r, v)
+	reading := form.reading(v)
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Workflow.DecideDocuments(r.Context(), tx, SignedIn(r.Context()).ID, v.ID, workflow.DocumentsDecision{
-			Outcomes: outcomes, Steps: steps, Decision: d, ReasonCode: r.PostFormValue("reason_code"), Note: r.PostFormValue("note")})
+		_, err := c.Workflow.DecideDocuments(r.Context(), tx, SignedIn(r.Context()).ID, v.ID, reading)
 		return err
 	})
 	var rule *verification.RuleError
 	var field *verification.FieldError
 	switch {
-	case errors.Is(err, workflow.ErrOwnDecision):
-		c.renderDocumentReview(w, r, "You took part in this case, so someone else must read its documents.", http.StatusUnprocessableEntity)
+	case err == nil:
+		http.Redirect(w, r, "/agent/document-reviews?notice="+string(reading.Decision), http.StatusSeeOther)
 	case errors.Is(err, workflow.ErrNotDocumentReview):
 		http.Redirect(w, r, "/agent/document-reviews?notice=gone", http.StatusSeeOther)
+	case errors.Is(err, workflow.ErrOwnDecision):
+		form.problem("form", "You took part in this case, so someone else must read its documents.")
+		c.renderDocumentReview(w, r, form, http.StatusUnprocessableEntity)
 	case errors.As(err, &rule):
-		c.renderDocumentReview(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
+		form.problem(formPart(rule.Field), Refusal(rule, c.claimLabeller(r)))
+		c.renderDocumentReview(w, r, form, http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderDocumentReview(w, r, field.Field+": "+field.Message, http.StatusBadRequest)
-	case err != nil:
-		c.ServerError(w, r, err)
+		form.problem(formPart(field.Field), FieldProblem(field, c.claimLabeller(r)))
+		c.renderDocumentReview(w, r, form, http.StatusBadRequest)
 	default:
-		http.Redirect(w, r, "/agent/document-reviews?notice="+string(d), http.StatusSeeOther)
+		c.ServerError(w, r, err)
 	}
 }

@@ -20,7 +20,10 @@ type errorPage struct {
 }
 
 var errorHeadings = map[int]string{
+	http.StatusBadRequest:          "That could not be read",
 	http.StatusForbidden:           "Not for your role",
+	http.StatusConflict:            "That cannot be done now",
+	http.StatusUnprocessableEntity: "That cannot be done",
 	http.StatusNotFound:            "Not found",
 	http.StatusInternalServerError: "Something went wrong",
 }

@@ -178,7 +178,7 @@ func hoursURL(staffID string) string { return "/agent/hours?staff=" + url.QueryE
 
 func (c *Console) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errForbidden) {
-		http.Error(w, err.Error(), http.StatusForbidden)
+		c.Refuse(w, r, SignedIn(r.Context()), http.StatusForbidden, sentence(err.Error()))
 		return
 	}
 	c.Found(w, r, err)

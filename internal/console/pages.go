@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/store"
@@ -22,6 +23,10 @@ type agentPage struct {
 	Agents  int
 	Notice  string
 	Open    []*verification.Verification
+	// Names are the open cases' freelancers' display names, by id.
+	Names map[string]string
+	// Now is when the page was read: a case is overdue against it.
+	Now time.Time
 }
 
 // agentHome is the console: the live call when the agent is in one, the
@@ -65,6 +70,15 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		page.Open = append(page.Open, list...)
 	}
 	slices.SortFunc(page.Open, func(a, b *verification.Verification) int { return a.Deadline.Compare(b.Deadline) })
+	ids := make([]string, len(page.Open))
+	for i, v := range page.Open {
+		ids[i] = v.FreelancerID
+	}
+	if page.Names, err = c.Store.DisplayNames(r.Context(), ids); err != nil {
+		c.ServerError(w, r, err)
+		return
+	}
+	page.Now = c.Now()
 	web.Render(w, http.StatusOK, "agent", page)
 }
 
@@ -76,6 +90,10 @@ type callClaim struct {
 	verification.Claim
 	Questions []string
 	Outcome   verification.ClaimOutcome
+	// FromDocument is true for the identity claim of an audio-only call:
+	// it is read aloud from the ID document sent, and the suggested
+	// questions, some of which ask for the camera, are not shown.
+	FromDocument bool
 }
 
 type callPage struct {
@@ -91,8 +109,8 @@ type callPage struct {
 	Script      string
 	AgentCamera bool
 	Documents   []*store.Document
-	// Missing is what a verified decision still needs.
-	Missing []string
+	// Needed is what a verified decision still needs, in staff words.
+	Needed []string
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -136,8 +154,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		return
 	}
 	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Spoken: spokenScript(f, v.Mode(), live),
-		Reasons: verification.NegativeReasons, Script: scriptState(live.Script, ev.Steps), AgentCamera: c.Calls.AgentCamera,
-		Missing: ev.Missing(v)}
+		Reasons: verification.NegativeReasons, Script: scriptState(live.Script, ev.Steps), AgentCamera: c.Calls.AgentCamera}
 	for _, key := range v.Claims {
 		claim, ok := f.Claim(key)
 		if !ok {
@@ -146,13 +163,17 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		if claim.Kind == verification.KindIdentity && claim.Value != "" {
 			page.LegalName = claim.Value
 		}
-		cc := callClaim{Claim: claim, Questions: questionsFor(byKind, claim.Kind)}
+		cc := callClaim{Claim: claim, Questions: questionsFor(byKind, claim.Kind),
+			FromDocument: claim.Kind == verification.KindIdentity && v.Mode() == verification.ModeAudio}
 		for _, o := range outcomes {
 			if o.Key == key {
 				cc.Outcome = o
 			}
 		}
 		page.Claims = append(page.Claims, cc)
+	}
+	for _, m := range ev.Missing(v) {
+		page.Needed = append(page.Needed, Needed(m, page.ClaimLabel))
 	}
 	if page.Documents, err = c.Store.Documents(r.Context(), v.ID); err != nil {
 		c.ServerError(w, r, err)

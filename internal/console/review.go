@@ -64,7 +64,10 @@ type reviewPage struct {
 	Own       bool
 	Error     string
 	Documents []*store.Document
-	Reasons   []string
+	// Reasons are the reason codes a negative may give here.
+	Reasons []string
+	// Form is what a reader chose on the document review form.
+	Form documentForm
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -80,15 +83,7 @@ func (p reviewPage) ClaimLabel(key string) string {
 // Needed names one thing verified still needs (an entry of
 // verification.Evidence.Missing) in staff words: "Consent", "Live check:
 // tilt the ID", a claim by its label.
-func (p reviewPage) Needed(missing string) string {
-	if key, ok := strings.CutPrefix(missing, "claim: "); ok {
-		return p.ClaimLabel(key)
-	}
-	if key, ok := strings.CutPrefix(missing, "live check: "); ok {
-		return web.Word("step", "challenge_"+key)
-	}
-	return web.Word("step", missing)
-}
+func (p reviewPage) Needed(missing string) string { return Needed(missing, p.ClaimLabel) }
 
 // review shows one case as its second reviewer needs it: the outcomes and
 // notes, the decisions and reasons; no video, for there is none.
@@ -97,18 +92,22 @@ func (c *Console) review(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) renderReview(w http.ResponseWriter, r *http.Request, problem string, status int) {
-	c.renderCase(w, r, "review", nil, problem, status)
+	c.renderCase(w, r, "review", reviewPage{Error: problem}, status)
 }
 
-// renderCase shows a case's evidence on the review or the appeal page.
-func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string, appeal *store.Appeal, problem string, status int) {
+// renderCase shows a case's evidence on the review, the appeal or the
+// document review page: page holds what the caller sets (the problem, the
+// appeal, the form), the rest is read here.
+func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string, page reviewPage, status int) {
 	rv, err := c.Workflow.ReviewOf(r.Context(), r.PathValue("id"))
 	if !c.Found(w, r, err) {
 		return
 	}
 	me := SignedIn(r.Context())
-	page := reviewPage{Staff: me, Mailbox: c.Mailbox, Review: rv, Deciders: map[string]string{}, Error: problem, Appeal: appeal,
-		Reasons: verification.NegativeReasons}
+	page.Staff, page.Mailbox, page.Review, page.Deciders = me, c.Mailbox, rv, map[string]string{}
+	if page.Reasons == nil {
+		page.Reasons = verification.NegativeReasons
+	}
 	if page.Own, err = c.Workflow.TookPart(r.Context(), rv.Verification, me.ID); err != nil {
 		c.ServerError(w, r, err)
 		return
@@ -183,7 +182,7 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &rule):
 		c.renderReview(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderReview(w, r, field.Field+": "+field.Message, http.StatusBadRequest)
+		c.renderReview(w, r, FieldProblem(field, c.claimLabeller(r)), http.StatusBadRequest)
 	case errors.As(err, &illegal):
 		c.renderReview(w, r, "This case is no longer waiting for review.", http.StatusConflict)
 	case err != nil:
@@ -207,7 +206,7 @@ func (c *Console) renderAppeal(w http.ResponseWriter, r *http.Request, problem s
 		return
 	}
 	r.SetPathValue("id", a.VerificationID)
-	c.renderCase(w, r, "appeal", a, problem, status)
+	c.renderCase(w, r, "appeal", reviewPage{Appeal: a, Error: problem}, status)
 }
 
 func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
@@ -227,7 +226,7 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &rule):
 		c.renderAppeal(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderAppeal(w, r, "The note: "+field.Message, http.StatusBadRequest)
+		c.renderAppeal(w, r, FieldProblem(field, c.claimLabeller(r)), http.StatusBadRequest)
 	case err != nil:
 		c.ServerError(w, r, err)
 	default:

@@ -35,8 +35,11 @@ var staffCatalog = i18n.English
 // language (Lang, a catalog's tag), as their page shows it: the agent reads
 // it out, with its translation beside it.
 type spoken struct {
-	Lang       string
-	Consent    said
+	Lang    string
+	Consent said
+	// Identity asks for the ID: shown to the camera in a video call, read
+	// aloud from the document sent in an audio-only one.
+	Identity   said
 	Challenges []Challenge
 }
 
@@ -52,6 +55,9 @@ type Challenge struct {
 	Key         string
 	Instruction string
 	said
+	// Shown is true once the agent showed it on the freelancer's page,
+	// which holds none until then.
+	Shown bool
 }
 
 // instructions word each challenge for the agent.
@@ -74,9 +80,10 @@ func spokenScript(f *verification.Freelancer, mode verification.Mode, c *store.C
 		}
 		return s
 	}
-	out := spoken{Lang: theirs.Tag, Consent: say(func(l *i18n.Catalog) template.HTML { return l.Consent(string(mode)) })}
+	out := spoken{Lang: theirs.Tag, Consent: say(func(l *i18n.Catalog) template.HTML { return l.Consent(string(mode)) }),
+		Identity: say(func(l *i18n.Catalog) template.HTML { return l.Identity(string(mode)) })}
 	for _, ch := range verification.CallChallenges(mode, c.ID, c.Challenges) {
-		out.Challenges = append(out.Challenges, Challenge{Key: ch.Key, Instruction: instructions[ch.Key],
+		out.Challenges = append(out.Challenges, Challenge{Key: ch.Key, Instruction: instructions[ch.Key], Shown: ch.ShownAt != nil,
 			said: say(func(l *i18n.Catalog) template.HTML { return l.Challenge(ch.Key, ch.Words) })})
 	}
 	return out

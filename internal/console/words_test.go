@@ -1,8 +1,10 @@
 package console
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/web"
@@ -32,6 +34,14 @@ func TestEveryCodeHasWords(t *testing.T) {
 	for _, s := range verification.Statuses {
 		codes["status"] = append(codes["status"], string(s))
 	}
+	for _, mode := range []verification.Mode{verification.ModeVideo, verification.ModeAudio, verification.ModeDocuments} {
+		for _, req := range verification.RequiredSteps(mode, nil) {
+			codes["needed"] = append(codes["needed"], req.Name)
+		}
+	}
+	for _, c := range i18n.All() {
+		codes["language"] = append(codes["language"], c.Tag)
+	}
 	for _, o := range verification.Outcomes {
 		codes["outcome"] = append(codes["outcome"], string(o))
 	}
@@ -48,6 +58,11 @@ func TestEveryCodeHasWords(t *testing.T) {
 	if got, want := web.Word("step", "challenge_tilt_id"), "Live check: tilt the ID"; got != want {
 		t.Errorf(`Word("step", "challenge_tilt_id") = %q, want %q`, got, want)
 	}
+	label := func(key string) string { return map[string]string{"location": "Location"}[key] }
+	if got, want := NeededList([]string{"consent", "identity", "live check: read_phrase", "claim: location"}, label),
+		"Consent, ID matching the legal name, Live check: read a phrase aloud, Location"; got != want {
+		t.Errorf("NeededList = %q, want %q", got, want)
+	}
 }
 
 func TestRefusalSpeaksToStaff(t *testing.T) {
@@ -63,10 +78,35 @@ func TestRefusalSpeaksToStaff(t *testing.T) {
 		{&verification.RuleError{Field: "steps", Code: verification.ErrStepsMissing, Message: "verified needs every step; still missing: claim: location"},
 			"Verified needs every step passed and every claim confirmed first."},
 		{&verification.RuleError{Field: "x", Code: "something_new", Message: "a new rule"}, "A new rule."},
+		{&verification.RuleError{Field: "steps", Code: verification.ErrStepsMissing, Missing: []string{"identity", "claim: location"},
+			Message: `verified needs every claim confirmed; "location" is unable`},
+			"Verified needs first: ID matching the legal name, Location."},
+		{&verification.RuleError{Field: "outcomes.location", Code: "outcome_missing", Message: `record an outcome for "location"`},
+			"Record an outcome for “Location”: documents were asked for it."},
 	}
 	for _, tt := range tests {
 		if got := Refusal(tt.rule, label); got != tt.want {
 			t.Errorf("Refusal(%s) = %q, want %q", tt.rule.Code, got, tt.want)
 		}
+	}
+	fields := []struct {
+		field *verification.FieldError
+		want  string
+	}{
+		{&verification.FieldError{Field: "reason_code", Code: "required", Message: "not verified needs one of the reason codes"},
+			"Choose the reason for “Not verified”."},
+		{&verification.FieldError{Field: "outcomes.location.note", Code: "too_long", Message: "at most 1000 characters"},
+			"The note on “Location” is too long: at most 1000 characters."},
+		{&verification.FieldError{Field: "documents_for[1]", Code: "duplicate", Message: `"location" appears twice`},
+			"Choose the claims documents are needed for."},
+	}
+	for _, tt := range fields {
+		if got := FieldProblem(tt.field, label); got != tt.want {
+			t.Errorf("FieldProblem(%s) = %q, want %q", tt.field.Field, got, tt.want)
+		}
+	}
+	illegal := &verification.IllegalTransitionError{From: verification.AwaitingFreelancer, To: verification.Verified}
+	if got := TransitionProblem(illegal); strings.Contains(got, "_") || !strings.Contains(got, "“Waiting for the freelancer”") {
+		t.Errorf("TransitionProblem = %q, want the statuses in words", got)
 	}
 }

@@ -43,30 +43,34 @@ func (c Chart) SVG() template.HTML {
 	if unit == "" {
 		unit = "%.0f"
 	}
-	top := niceMax(c.stackMax())
-	plotW, plotH := float64(chartWidth-padLeft-padRight), float64(chartHeight-padTop-padBottom)
+	top, step := scale(c.stackMax(), c.whole())
+	plotTop := padTop // below the legend, if any
+	if len(c.Series) > 1 {
+		plotTop += legendHeight
+	}
+	plotW, plotH := float64(chartWidth-padLeft-padRight), float64(chartHeight-plotTop-padBottom)
 	n := len(c.Labels)
 	var b strings.Builder
 	esc := html.EscapeString
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`,
 		chartWidth, chartHeight, esc(c.ID), esc(c.ID))
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, esc(c.ID), esc(c.Title), esc(c.ID), esc(c.Desc))
-	for _, f := range []float64{0, 0.5, 1} { // grid lines with their values
-		y := padTop + plotH*(1-f)
+	if len(c.Series) > 1 {
+		c.legend(&b)
+	}
+	for i := 0; float64(i)*step <= top*(1+1e-9); i++ { // grid lines with their values, evenly spaced
+		v := float64(i) * step
+		y := float64(plotTop) + plotH*(1-v/top)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d5dbe3"/>`, padLeft, chartWidth-padRight, y, y)
-		label := fmt.Sprintf(unit, top*f)
-		if f == 0.5 && (label == fmt.Sprintf(unit, 0.0) || label == fmt.Sprintf(unit, top)) {
-			continue // half of a small count rounds to a value already shown
-		}
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" font-size="11" fill="#4a5361">%s</text>`,
-			padLeft-6, y+4, esc(label))
+			padLeft-6, y+4, esc(fmt.Sprintf(unit, v)))
 	}
 	if n > 0 {
 		slot := plotW / float64(n)
 		barW := math.Max(slot*0.7, 1)
 		for i, label := range c.Labels {
 			x := padLeft + slot*float64(i) + (slot-barW)/2
-			y := padTop + plotH
+			y := float64(plotTop) + plotH
 			var parts []string
 			fmt.Fprintf(&b, `<g>`)
 			for _, s := range c.Series {
@@ -81,7 +85,7 @@ func (c Chart) SVG() template.HTML {
 			}
 			// A transparent full-height target carries the bar's reading.
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%.1f" fill="transparent"><title>%s: %s</title></rect></g>`,
-				padLeft+slot*float64(i), padTop, slot, plotH, esc(label), esc(strings.Join(parts, ", ")))
+				padLeft+slot*float64(i), plotTop, slot, plotH, esc(label), esc(strings.Join(parts, ", ")))
 			if (n-1-i)%7 == 0 { // weekly, ending with the last day
 				fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#4a5361">%s</text>`,
 					x+barW/2, chartHeight-8, esc(label))
@@ -104,17 +108,61 @@ func (c Chart) stackMax() float64 {
 	return top
 }
 
-// niceMax rounds a maximum up to 1, 2 or 5 times a power of ten, so that
-// the grid's values are round.
-func niceMax(v float64) float64 {
-	if v <= 0 {
-		return 1
+// legendHeight is the room a legend takes above the plot.
+const legendHeight = 20
+
+// legend names each series beside a swatch of its colour, at the top right,
+// in the order the series stack (the first at the bottom).
+func (c Chart) legend(b *strings.Builder) {
+	esc := html.EscapeString
+	fmt.Fprintf(b, `<g class="legend" aria-hidden="true">`)
+	x := float64(chartWidth - padRight)
+	for i := len(c.Series) - 1; i >= 0; i-- {
+		s := c.Series[i]
+		name := s.Name
+		if name != "" {
+			name = strings.ToUpper(name[:1]) + name[1:]
+		}
+		x -= 7*float64(len(name)) + 18 // a generous width for 11px text
+		fmt.Fprintf(b, `<rect x="%.1f" y="4" width="11" height="11" fill="%s"/><text x="%.1f" y="14" font-size="11" fill="#4a5361">%s</text>`,
+			x, esc(s.Color), x+15, esc(name))
+		x -= 12
 	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if v <= m*p {
-			return m * p
+	b.WriteString(`</g>`)
+}
+
+// whole reports whether every value is a whole number (a count): its grid
+// then reads whole numbers only.
+func (c Chart) whole() bool {
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if v != math.Trunc(v) {
+				return false
+			}
 		}
 	}
-	return 10 * p
+	return true
+}
+
+// scale is the top of the grid and the step between its lines for values
+// up to v: a step of 1, 2 or 5 times a power of ten (no step under 1 for
+// whole numbers), the smallest that covers v in at most four steps, so
+// that the lines are evenly spaced and each reads a round value.
+func scale(v float64, whole bool) (top, step float64) {
+	if v <= 0 {
+		return 1, 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v/4)))
+	for {
+		for _, m := range []float64{1, 2, 5} {
+			step = m * p
+			if whole && step < 1 {
+				continue
+			}
+			if n := math.Ceil(v/step - 1e-9); n <= 4 {
+				return n * step, step
+			}
+		}
+		p *= 10
+	}
 }

@@ -1,6 +1,7 @@
 package floor
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,12 +70,53 @@ func TestChartSVG(t *testing.T) {
 	if strings.Contains(svg, "<script>") || !strings.Contains(svg, "&lt;script&gt;") {
 		t.Fatal("the title is not escaped")
 	}
-	if !strings.Contains(svg, "2 Mar: 7 opened") || !strings.Contains(svg, ">10</text>") {
+	if !strings.Contains(svg, "2 Mar: 7 opened") || !strings.Contains(svg, ">8</text>") {
 		t.Fatalf("bar reading or grid missing:\n%s", svg)
 	}
-	for _, tc := range []struct{ in, want float64 }{{0, 1}, {1, 1}, {3, 5}, {7, 10}, {12, 20}, {0.4, 0.5}} {
-		if got := niceMax(tc.in); got != tc.want {
-			t.Errorf("niceMax(%v) = %v, want %v", tc.in, got, tc.want)
+	if strings.Contains(svg, `class="legend"`) {
+		t.Error("a chart of one series has a legend")
+	}
+}
+
+// The grid reads whole numbers for counts, evenly spaced: never "0, 2, 5".
+func TestChartGrid(t *testing.T) {
+	grid := regexp.MustCompile(`text-anchor="end" font-size="11" fill="#4a5361">([^<]*)</text>`)
+	for _, tc := range []struct {
+		values []float64
+		want   string
+	}{
+		{[]float64{0, 0}, "0 1"},
+		{[]float64{1, 0}, "0 1"},
+		{[]float64{3, 1}, "0 1 2 3"},
+		{[]float64{5, 2}, "0 2 4 6"},
+		{[]float64{7}, "0 2 4 6 8"},
+		{[]float64{12}, "0 5 10 15"},
+		{[]float64{0.4, 0.25}, "0.0 0.1 0.2 0.3 0.4"},
+		{[]float64{2.5, 1}, "0.0 1.0 2.0 3.0"},
+	} {
+		unit := ""
+		if !(Chart{Series: []Series{{Values: tc.values}}}).whole() {
+			unit = "%.1f"
+		}
+		labels := make([]string, len(tc.values))
+		svg := string(Chart{ID: "c", Labels: labels, Unit: unit, Series: []Series{{Name: "n", Values: tc.values}}}.SVG())
+		var got []string
+		for _, m := range grid.FindAllStringSubmatch(svg, -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("grid for %v reads %q, want %q", tc.values, strings.Join(got, " "), tc.want)
+		}
+	}
+}
+
+// A chart of stacked series says which colour is which.
+func TestChartLegend(t *testing.T) {
+	svg := string(Chart{ID: "d", Labels: []string{"1 Mar"}, Series: []Series{
+		{Name: "verified", Color: "#2e7d4f", Values: []float64{2}}, {Name: "not verified", Color: "#b3541e", Values: []float64{1}}}}.SVG())
+	for _, want := range []string{`class="legend"`, `fill="#2e7d4f"/><text`, ">Verified</text>", `fill="#b3541e"/><text`, ">Not verified</text>"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the legend lacks %s:\n%s", want, svg)
 		}
 	}
 }

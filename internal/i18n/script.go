@@ -23,10 +23,22 @@ func (c *Catalog) Consent(mode string) template.HTML {
 	return c.HTML("script.consent." + mode)
 }
 
+// Identity is how the agent asks for the ID in a call in mode: shown to
+// the camera in a video call, read aloud from the document sent in an
+// audio-only one ("script.identity." and the mode).
+func (c *Catalog) Identity(mode string) template.HTML {
+	return c.HTML("script.identity." + mode)
+}
+
 // Challenge is what one live-check challenge asks of the freelancer:
 // "script.challenge." and its key, with the phrase's words for read_phrase.
 func (c *Catalog) Challenge(key string, words []string) template.HTML {
 	return c.HTML("script.challenge."+key, "phrase", c.Phrase(words))
+}
+
+// ChallengeText is Challenge as plain text, for a page's script to show.
+func (c *Catalog) ChallengeText(key string, words []string) string {
+	return c.Text("script.challenge."+key, "phrase", c.Phrase(words))
 }
 
 // Phrase is a phrase to read aloud in the catalog's words: each of words is

@@ -249,6 +249,8 @@ func TestDeadlineMovedWhy(t *testing.T) {
 		{WhyBacklog, "pt-BR", "por isso adiamos seu prazo para " + docsWhen["pt-BR"] + ". Isso se deve à nossa capacidade, não a você."},
 		{WhyNewCall, "en", "A second reviewer looked at your call and asked for a new call with another member of our team, so we moved your deadline to " + docsWhen["en"] + "."},
 		{WhyNewCall, "pt-BR", "Uma segunda pessoa analisou sua chamada e pediu uma nova, com outra pessoa da nossa equipe, por isso adiamos seu prazo para " + docsWhen["pt-BR"] + "."},
+		{WhyDocumentsNeedCall, "en", "The person who read your documents found that they cannot settle every detail on their own and asked for a short call with a member of our team, so we moved your deadline to " + docsWhen["en"] + "."},
+		{WhyDocumentsNeedCall, "pt-BR", "A pessoa que analisou seus documentos viu que eles não bastam, sozinhos, para confirmar todas as informações e pediu uma chamada rápida com alguém da nossa equipe, por isso adiamos seu prazo para " + docsWhen["pt-BR"] + "."},
 		{WhyHoursChanged, "en", "Our team's hours for calls have changed, so we moved your deadline to " + docsWhen["en"] + "."},
 		{WhyHoursChanged, "pt-BR", "Os horários de atendimento da nossa equipe mudaram, por isso adiamos seu prazo para " + docsWhen["pt-BR"] + "."},
 		{WhyOutage, "en", "That time should not count against you, so we moved your deadline. Nothing on your account is restricted before " + docsWhen["en"] + "."},

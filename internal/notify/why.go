@@ -26,6 +26,9 @@ const (
 	WhyBacklog Why = "why.backlog"
 	// WhyNewCall: a second reviewer asked for a new call with another agent.
 	WhyNewCall Why = "why.new_call"
+	// WhyDocumentsNeedCall: the person who read the documents found that
+	// they cannot settle the case, and asked for a call.
+	WhyDocumentsNeedCall Why = "why.documents_need_call"
 	// WhyHoursChanged: agents' hours were withdrawn, so it moved.
 	WhyHoursChanged Why = "why.hours_changed"
 )

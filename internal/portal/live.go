@@ -130,19 +130,13 @@ func (p *Portal) serverError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 // callScript is what the freelancer is asked in their call, in their
-// language, as the agent reads it out: what they agree to, and the call's
-// live check (the challenges chosen when it started).
+// language, as the agent reads it out: what they agree to, and whether a
+// live check follows. The challenges themselves are not on the page: each
+// comes over the call's socket when the agent shows it
+// (workflow.ShowChallenge), so that nobody sees them in time to prepare.
 type callScript struct {
-	Consent    template.HTML
-	Challenges []shownChallenge
-	// ReadsWords is true when a challenge is a phrase to read aloud.
-	ReadsWords bool
-}
-
-// shownChallenge is one challenge as the freelancer's page shows it.
-type shownChallenge struct {
-	Key  string
-	Text template.HTML
+	Consent   template.HTML
+	LiveCheck bool
 }
 
 // script reads the live call of the case and words its script in c's
@@ -156,10 +150,6 @@ func (p *Portal) script(ctx context.Context, c *i18n.Catalog, v *verification.Ve
 		return nil, err
 	}
 	mode := v.Mode()
-	s := &callScript{Consent: c.Consent(string(mode))}
-	for _, ch := range verification.CallChallenges(mode, live.ID, live.Challenges) {
-		s.Challenges = append(s.Challenges, shownChallenge{Key: ch.Key, Text: c.Challenge(ch.Key, ch.Words)})
-		s.ReadsWords = s.ReadsWords || len(ch.Words) > 0
-	}
-	return s, nil
+	return &callScript{Consent: c.Consent(string(mode)),
+		LiveCheck: len(verification.CallChallenges(mode, live.ID, live.Challenges)) > 0}, nil
 }

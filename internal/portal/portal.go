@@ -116,6 +116,12 @@ type page struct {
 	UpheldAt string
 	// Script is what the call in progress asks of the freelancer.
 	Script *callScript
+	// AgentCamera is true when agents send video; otherwise the page shows
+	// who the freelancer hears instead of a dark video.
+	AgentCamera bool
+	// Canceled is the freelancer's latest case when the marketplace
+	// canceled it and nothing came after it.
+	Canceled *verification.Verification
 }
 
 // oneOfUploads runs an upload when fewer than MaxUploads are being read,
@@ -137,6 +143,26 @@ func (p *Portal) oneOfUploads(next http.HandlerFunc) http.HandlerFunc {
 			web.RenderIn(w, http.StatusServiceUnavailable, browserCatalog(r), "portal_error", busy)
 		}
 	}
+}
+
+// canceledLast is the freelancer's newest case when the marketplace
+// canceled it; nil when the newest case is anything else.
+func (p *Portal) canceledLast(r *http.Request, freelancerID string) *verification.Verification {
+	newest, err := p.Store.Verifications(r.Context(), store.VerificationFilter{FreelancerID: freelancerID, Limit: 1})
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "portal latest case", slog.Any("err", err))
+		return nil
+	}
+	if len(newest) == 0 || newest[0].Status != verification.Canceled {
+		return nil
+	}
+	return newest[0]
+}
+
+// HeldByDecision is true when the latest decision is a confirmed negative
+// that no appeal overturned: its page explains the pause and the appeal.
+func (pg page) HeldByDecision() bool {
+	return pg.Latest != nil && pg.Latest.Status == verification.NotVerified && !pg.Upheld
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -225,7 +251,8 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := page{Name: f.DisplayName, Loc: f.Location(), Latest: cases.LatestDecided,
-		Base: "/v/" + r.PathValue("token"), HoldMinutes: int(p.Calls.Hold.Minutes()), Notice: noticeText[r.URL.Query().Get("notice")]}
+		Base: "/v/" + r.PathValue("token"), HoldMinutes: int(p.Calls.Hold.Minutes()), Notice: noticeText[r.URL.Query().Get("notice")],
+		AgentCamera: p.Calls.AgentCamera}
 	if agents, err := p.Workflow.Agents(r.Context()); err != nil {
 		p.Log.ErrorContext(r.Context(), "portal agents online", slog.Any("err", err))
 	} else {
@@ -260,6 +287,9 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		pg.TakesDocuments = p.Workflow.Keys != nil
+	}
+	if pg.Open == nil {
+		pg.Canceled = p.canceledLast(r, f.ID)
 	}
 	if o := pg.Open; o != nil && (o.Status == verification.AwaitingFreelancer || o.Status == verification.Scheduled) {
 		loc := zoneFor(r, f)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/emersion/go-ical"
 
 	"github.com/attest-dev/attest/internal/server"
@@ -154,12 +153,17 @@ func TestBookingRescheduleCancel(t *testing.T) {
 // A freelancer books a time with the mouse: pick a day, pick a time, book;
 // the page then shows the booked time. Audited with axe-core at phone size.
 func TestBrowserBooking(t *testing.T) {
+	runBrowserBooking(t, browser(t, "freelancer"))
+}
+
+// runBrowserBooking is the booking in the browser tab the caller started.
+func runBrowserBooking(t testing.TB, phone context.Context) {
 	s, _ := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
 	ctx := context.Background()
 	agentWithHours(t, s, "UTC", 8*60, 20*60, everyDay...)
 	opened := seedCase(t, s, "u-110")
-	phone := browser(t, "freelancer")
-	do(t, phone, chromedp.EmulateViewport(390, 844), chromedp.Navigate(opened.Link.URL))
+	resize(t, phone, 390, 844)
+	navigate(t, phone, opened.Link.URL)
 	audit(t, phone, "portal with times to book")
 	clickCSS(t, phone, `.days a.day:nth-child(2)`)
 	waitFor(t, phone, "the second day's times", `document.querySelector('.days a.day:nth-child(2)').getAttribute('aria-current') === 'date'`)

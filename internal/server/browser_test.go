@@ -108,18 +108,23 @@ func do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 // waitFor evaluates js (which may return a promise) until it is true.
 func waitFor(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	step, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	var last error
-	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+	for step.Err() == nil {
+		var ok bool
+		err := tabOf(step).evaluate(step, js, &ok)
 		if err == nil && ok {
 			return
 		}
 		last = err
 		time.Sleep(100 * time.Millisecond)
 	}
-	page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 400)`))
-	t.Fatalf("waited 30s for %s (%s); last error %v; the page:\n%s", what, js, last, page)
+	var page string
+	show, cancelShow := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelShow()
+	tabOf(show).evaluate(show, `location.href + "\n" + document.body.innerText.slice(0, 400)`, &page)
+	t.Fatalf("waited 30s in %s for %s (%s); last error %v; the page:\n%s", tabOf(ctx).browserName(), what, js, last, page)
 }
 
 // screenshot saves what a person sees, when ATTEST_SCREENSHOTS names a
@@ -131,13 +136,13 @@ func screenshot(t testing.TB, ctx context.Context, name string) {
 		return
 	}
 	time.Sleep(300 * time.Millisecond) // let video paint
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := tabOf(ctx).screenshot(ctx, true)
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
 	os.MkdirAll(dir, 0o755)
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, screenshotFile(ctx, name)), png, 0o644); err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 	}
 }
@@ -173,12 +178,13 @@ func violations(t testing.TB, ctx context.Context, page string) []axeViolation {
 	if err != nil {
 		t.Fatalf("read axe-core: %v", err)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`if (!window.axe) { `+string(src)+` }; true`)); err != nil {
+	if err := tabOf(ctx).evaluate(ctx, `if (!window.axe) { `+string(src)+` }; true`, nil); err != nil {
 		t.Fatalf("inject axe-core into %s: %v", page, err)
 	}
-	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {resultTypes: ['violations']}).then(r =>
+	var found []axeViolation
+	err = tabOf(ctx).evaluate(ctx, `axe.run(document, {resultTypes: ['violations']}).then(r =>
 		r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
-			id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' '))})))`, chromedp.EvalAwaitPromise))
+			id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' '))})))`, &found)
 	if err != nil {
 		t.Fatalf("axe-core on %s: %v", page, err)
 	}
@@ -211,14 +217,14 @@ func screenshotAt(t testing.TB, ctx context.Context, name, selector string) {
 	if dir == "" {
 		return
 	}
-	chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q).scrollIntoView(); true`, selector)))
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	tabOf(ctx).evaluate(ctx, fmt.Sprintf(`document.querySelector(%q).scrollIntoView(); true`, selector), nil)
+	png, err := tabOf(ctx).screenshot(ctx, false)
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
 	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	os.WriteFile(filepath.Join(dir, screenshotFile(ctx, name)), png, 0o644)
 }
 
 // choose clicks the label of a radio button or checkbox until its input is
@@ -228,7 +234,8 @@ func choose(t testing.TB, ctx context.Context, label string) {
 	checked := fmt.Sprintf(`document.querySelector(%q).checked`, label+" input")
 	for range 3 {
 		clickCSS(t, ctx, label)
-		if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](checked)); ok {
+		var ok bool
+		if tabOf(ctx).evaluate(ctx, checked, &ok) == nil && ok {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -256,7 +263,7 @@ func clickCSS(t testing.TB, ctx context.Context, selector string) {
 	var err error
 	for range 3 {
 		step, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err = chromedp.Do(step, chromedp.Click(chromedp.CSS(selector)))
+		err = tabOf(step).click(step, selector)
 		cancel()
 		if err == nil {
 			return
@@ -270,7 +277,11 @@ func clickCSS(t testing.TB, ctx context.Context, selector string) {
 func typeInto(t testing.TB, ctx context.Context, name, text string) {
 	t.Helper()
 	waitFor(t, ctx, name+" to be ready", fmt.Sprintf(`!!document.querySelector('[data-test=%q]')`, name))
-	do(t, ctx, chromedp.SendKeys(byTest(name), text))
+	step, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := tabOf(step).typeText(step, fmt.Sprintf(`[data-test=%q]`, name), text); err != nil {
+		t.Fatalf("type into %s: %v", name, err)
+	}
 }
 
 // visible waits until an element is shown.
@@ -290,12 +301,14 @@ func TestBrowserCall(t *testing.T) {
 		relayOnly bool
 	}{{"direct", false}, {"through TURN relay", true}} {
 		t.Run(tt.name, func(t *testing.T) {
-			runBrowserCall(t, tt.relayOnly)
+			runBrowserCall(t, tt.relayOnly, browser(t, "freelancer"))
 		})
 	}
 }
 
-func runBrowserCall(t testing.TB, relayOnly bool) {
+// runBrowserCall is the call with the freelancer's page in the browser the
+// caller started; the agent's is a Chromium.
+func runBrowserCall(t testing.TB, relayOnly bool, freelancer context.Context) {
 	h := httptest.NewUnstartedServer(nil)
 	base := "http://" + h.Listener.Addr().String()
 	s := open(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, BaseURL: base,
@@ -310,7 +323,7 @@ func runBrowserCall(t testing.TB, relayOnly bool) {
 	opened := seedCase(t, s, "u-30")
 	addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
 
-	agent, freelancer := establishCall(t, base, opened.Link.URL)
+	agent, freelancer := establishCallWith(t, base, opened.Link.URL, browser(t, "agent"), freelancer)
 	if relayOnly {
 		for name, ctx := range map[string]context.Context{"agent": agent, "freelancer": freelancer} {
 			waitFor(t, ctx, name+" on a relayed path", `window.attest.call.pathType().then(p => p === 'relay')`)
@@ -319,6 +332,9 @@ func runBrowserCall(t testing.TB, relayOnly bool) {
 	typeInto(t, freelancer, "chat-input", "Hello, my audio is choppy")
 	click(t, freelancer, "chat-send")
 	waitFor(t, agent, "the chat message", `document.querySelector('[data-test=chat-log]').textContent.includes('Hello, my audio is choppy')`)
+	typeInto(t, agent, "chat-input", "Thanks, I hear you fine")
+	click(t, agent, "chat-send")
+	waitFor(t, freelancer, "the agent's chat message", `document.querySelector('[data-test=chat-log]').textContent.includes('Thanks, I hear you fine')`)
 	screenshot(t, freelancer, "freelancer-4-call")
 	screenshot(t, agent, "agent-2-call")
 	verifyInCall(t, agent, freelancer)
@@ -336,6 +352,18 @@ func establishCall(t testing.TB, base, portalURL string) (agent, freelancer cont
 // establishCallWith is establishCall with browsers the caller started.
 func establishCallWith(t testing.TB, base, portalURL string, agent, freelancer context.Context) (context.Context, context.Context) {
 	t.Helper()
+	bringToCall(t, base, portalURL, agent, freelancer)
+	joinTheCall(t, freelancer)
+	waitDecoding(t, agent, freelancer)
+	audit(t, freelancer, "portal call page")
+	audit(t, agent, "console call view")
+	return agent, freelancer
+}
+
+// bringToCall is establishCallWith up to the freelancer's call page, before
+// they press "Join the call".
+func bringToCall(t testing.TB, base, portalURL string, agent, freelancer context.Context) {
+	t.Helper()
 	do(t, agent, chromedp.Navigate(base+"/login"))
 	audit(t, agent, "sign-in page")
 	typeInto(t, agent, "login-email", "maria@example.com")
@@ -343,7 +371,7 @@ func establishCallWith(t testing.TB, base, portalURL string, agent, freelancer c
 	click(t, agent, "login-submit")
 	click(t, agent, "go-online")
 	visible(t, agent, "go-away")
-	do(t, freelancer, chromedp.Navigate(portalURL))
+	navigate(t, freelancer, portalURL)
 	screenshot(t, freelancer, "freelancer-1-start")
 	click(t, freelancer, "device-check")
 	visible(t, freelancer, "local-video")
@@ -361,10 +389,17 @@ func establishCallWith(t testing.TB, base, portalURL string, agent, freelancer c
 	click(t, agent, "take-next")
 	visible(t, agent, "remote-video")
 	waitFor(t, freelancer, "the call page", `!!document.querySelector('#portal[data-state=call]')`)
-	waitDecoding(t, agent, freelancer)
-	audit(t, freelancer, "portal call page")
-	audit(t, agent, "console call view")
-	return agent, freelancer
+	audit(t, freelancer, "portal call page before joining")
+}
+
+// joinTheCall waits for the freelancer's call page and presses "Join the
+// call": the page starts nothing by itself, so that the press lets the
+// browser play the call's sound.
+func joinTheCall(t testing.TB, freelancer context.Context) {
+	t.Helper()
+	waitFor(t, freelancer, "the call page", `!!document.querySelector('#portal[data-state=call]')`)
+	click(t, freelancer, "join-call")
+	waitFor(t, freelancer, "the call joined", `!document.getElementById('call-area').hidden`)
 }
 
 // framesJS is the number of video frames a side has decoded so far.
@@ -421,10 +456,8 @@ func assertVerified(t testing.TB, s *server.Server, freelancerID string) {
 // frames reads how many frames a side has decoded.
 func frames(t testing.TB, ctx context.Context) int {
 	t.Helper()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](framesJS, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var n int
+	evaluate(t, ctx, framesJS, &n)
 	return n
 }
 
@@ -449,7 +482,7 @@ func TestBrowserCallSurvivesReloadAndRestart(t *testing.T) {
 
 	// The freelancer reloads: a fresh page, a fresh peer connection, the same call.
 	do(t, freelancer, chromedp.Reload())
-	waitFor(t, freelancer, "the call page after reload", `!!document.querySelector('#portal[data-state=call]')`)
+	joinTheCall(t, freelancer)
 	waitDecoding(t, agent, freelancer)
 
 	// The server goes away; peer-to-peer media does not.

@@ -40,10 +40,10 @@ func seedFor(t *testing.T) [32]byte {
 	return [32]byte{}
 }
 
-// A freelancer who reads Portuguese is asked, on their page, in Portuguese:
-// the consent, the gestures and the phrase to read aloud, whose words are
-// Portuguese words. The agent's script shows the same Portuguese to read
-// out, with the English beside it; the freelancer's page has no English.
+// A freelancer who reads Portuguese is asked in Portuguese: the consent on
+// their page, and the gestures and the phrase to read aloud (Portuguese
+// words) when the agent shows each, never before. The agent's script shows
+// the same Portuguese to read out, with the English beside it.
 func TestCallScriptInTheFreelancersLanguage(t *testing.T) {
 	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
 	s.Workflow.Random = rand.NewChaCha8(seedFor(t))
@@ -99,25 +99,51 @@ func TestCallScriptInTheFreelancersLanguage(t *testing.T) {
 			var phrase []string
 			for _, c := range live.Challenges {
 				said, english := string(pt.Challenge(c.Key, c.Words)), string(en.Challenge(c.Key, c.Words))
-				if !strings.Contains(theirs, said) || strings.Contains(theirs, english) {
-					t.Errorf("the freelancer's page lacks %q, or shows the English %q", said, english)
+				// The freelancer's page holds no challenge: each comes over
+				// the call's socket when the agent shows it.
+				if strings.Contains(theirs, said) || strings.Contains(theirs, english) || strings.Contains(theirs, pt.ChallengeText(c.Key, c.Words)) {
+					t.Errorf("the freelancer's page shows %s before the agent showed it", c.Key)
 				}
 				if !strings.Contains(ours, said) || !strings.Contains(ours, english) {
 					t.Errorf("the agent's page lacks %q or its translation %q", said, english)
 				}
-				if !strings.Contains(ours, `data-test="step-challenge-`+c.Key+`-done"`) {
-					t.Errorf("the agent cannot record %s", c.Key)
+				for _, button := range []string{"step-challenge-" + c.Key + "-done", "challenge-" + c.Key + "-show"} {
+					if !strings.Contains(ours, `data-test="`+button+`"`) {
+						t.Errorf("the agent's page lacks %s", button)
+					}
 				}
 				phrase = append(phrase, c.Words...)
 			}
 			if len(phrase) != 3 {
 				t.Fatalf("the call %s reads %v, want a phrase of three words", tt.name, live.Challenges)
 			}
-			if words := pt.Phrase(phrase); words == en.Phrase(phrase) || !strings.Contains(theirs, words) {
-				t.Errorf("the freelancer reads %q, want Portuguese words on the page", words)
+			if words := pt.Phrase(phrase); words == en.Phrase(phrase) || strings.Contains(theirs, words) {
+				t.Errorf("the phrase reads %q: want Portuguese words, off the page until shown", words)
 			}
 			if !strings.Contains(ours, `lang="pt-BR"`) {
 				t.Error("the agent's page does not mark the Portuguese as Portuguese")
+			}
+			// The agent shows each: what the freelancer's page gets is in Portuguese.
+			for _, c := range live.Challenges {
+				res := postForm(t, agent, base+"/agent/calls/"+opened.Verification.ID+"/challenges/"+c.Key+"/show", url.Values{}, "")
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("showing %s: %d", c.Key, res.StatusCode)
+				}
+			}
+			gets, err := s.Workflow.ShownChallenges(ctx, opened.Verification.ID)
+			if err != nil || len(gets) != len(live.Challenges) {
+				t.Fatalf("shown %+v (%v), want all %d", gets, err, len(live.Challenges))
+			}
+			for _, c := range gets {
+				if c.Lang != "pt-BR" || c.Text == "" || strings.Contains(c.Text, en.Phrase(phrase)) {
+					t.Errorf("the freelancer's page gets %+v, want Portuguese", c)
+				}
+				if c.Key == "read_phrase" && c.Phrase != pt.Phrase(phrase) {
+					t.Errorf("the phrase to read is %q, want %q", c.Phrase, pt.Phrase(phrase))
+				}
+			}
+			if res := postForm(t, agent, base+"/agent/calls/"+opened.Verification.ID+"/challenges/sing/show", url.Values{}, ""); res.StatusCode != http.StatusBadRequest {
+				t.Errorf("showing a challenge the call did not choose: %d, want 400", res.StatusCode)
 			}
 		})
 	}

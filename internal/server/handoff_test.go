@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -76,8 +78,12 @@ func TestPhoneHandoffCodes(t *testing.T) {
 	})
 }
 
-// The freelancer's phone takes over a call in progress: the computer is
-// told and stops, the phone's video reaches the agent.
+// The freelancer's phone takes over a call in progress: the computer asks
+// for the hand-off from the call page, which shows the QR code and the
+// short link itself; the phone opens the link; the computer's call page
+// says, in the freelancer's words, that the call continues on the phone,
+// and stops its camera, microphone and the agent's sound. The phone's
+// video reaches the agent.
 func TestBrowserPhoneHandoff(t *testing.T) {
 	h := httptest.NewUnstartedServer(nil)
 	base := "http://" + h.Listener.Addr().String()
@@ -92,14 +98,27 @@ func TestBrowserPhoneHandoff(t *testing.T) {
 	addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
 	agent, computer := establishCall(t, base, opened.Link.URL)
 
-	link, _, _ := askForPhone(t, base, strings.TrimPrefix(opened.Link.URL, base))
+	click(t, computer, "phone-handoff")
+	visible(t, computer, "phone-handoff")
+	waitFor(t, computer, "the QR code on the call page", `(() => { const box = document.getElementById('handoff-box');
+		return !box.hidden && !!box.querySelector('img.qr') && !!box.querySelector('.short-link'); })()`)
+	link, err := chromedp.Run(computer, chromedp.Evaluate[string](`document.querySelector('#handoff-box .short-link').textContent`))
+	if err != nil || !shortLink.MatchString(link) {
+		t.Fatalf("the call page shows %q (%v), want a short link", link, err)
+	}
+	screenshot(t, computer, "computer-handoff")
+
 	phone := browser(t, "phone")
 	do(t, phone, chromedp.EmulateViewport(390, 844), chromedp.Navigate(link))
-	waitFor(t, phone, "the call page on the phone", `!!document.querySelector('#portal[data-state=call]')`)
-	waitFor(t, computer, "the computer to stand down", `document.getElementById('call-status').textContent.includes('other device')`)
-	waitFor(t, computer, "the computer's camera off", `document.getElementById('local-video').srcObject.getTracks().every(t => t.readyState === 'ended')`)
+	joinTheCall(t, phone)
+	moved := i18n.English.Text("js.call.moved_phone")
+	waitFor(t, computer, "the computer to say the call moved to the phone",
+		fmt.Sprintf(`(() => { const el = document.querySelector('[data-test=call-moved]'); return !!el && el.offsetParent !== null && el.textContent === %q; })()`, moved))
+	waitFor(t, computer, "the computer's camera and microphone off", `document.getElementById('local-video').srcObject.getTracks().every(t => t.readyState === 'ended')`)
+	waitFor(t, computer, "the computer's call put away", `document.getElementById('call-area').hidden && document.getElementById('remote-video').srcObject === null`)
 	waitDecoding(t, agent, phone)
 	screenshot(t, phone, "phone-1-call")
+	screenshot(t, computer, "computer-after-handoff")
 	verifyInCall(t, agent, phone)
 	assertVerified(t, s, "u-41")
 }

@@ -69,6 +69,7 @@ func TestBrowserConsoleByKeyboard(t *testing.T) {
 	tabTo(t, agent, "take-next")
 	press(t, agent, kb.Enter)
 	waitFor(t, agent, "the call view", `!!document.querySelector('#console[data-state=call]')`)
+	joinTheCall(t, freelancer)
 	// The agent's camera is off by default: only the agent decodes video.
 	waitFor(t, agent, "the agent decoding video", `Promise.resolve(`+framesJS+`).then(n => n > 0)`)
 

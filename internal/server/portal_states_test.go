@@ -222,8 +222,30 @@ var caseStates = []caseState{
 		})
 		return ""
 	},
-		show:  []string{"portal.idle.title", "portal.idle.body"},
-		never: append([]string{"portal.start.title", "portal.verified.title", "portal.not_verified.title"}, append(promises, pauses...)...)},
+		// Canceled by the marketplace: said so, that nothing is restricted
+		// because of it, and what to do; not the page of someone never asked.
+		show: []string{"portal.canceled.title", "portal.canceled.body", "portal.canceled.next_title", "portal.canceled.next"},
+		never: append([]string{"portal.idle.body", "portal.start.title", "portal.verified.title", "portal.not_verified.title"},
+			append(promises, pauses...)...)},
+	{name: "canceled after a negative", reach: func(t *testing.T, st *stateCase) string {
+		st.notVerified(t)
+		st.clock.Add(24 * time.Hour) // a day later, the marketplace asks again, then cancels
+		st.inTx(t, func(ctx context.Context, tx *store.Tx) error {
+			again, err := st.s.Workflow.OpenVerification(ctx, tx, "test", verification.Request{FreelancerID: st.id,
+				Reason: verification.Reason{Code: "second_look", Explanation: "A second look."}})
+			if err != nil {
+				return err
+			}
+			_, err = st.s.Workflow.Transition(ctx, tx, "test", again.Verification.ID, verification.Canceled)
+			return err
+		})
+		return ""
+	},
+		// The new case's canceling changes nothing of the earlier decision's
+		// pause, which the page goes on explaining.
+		show:      []string{"portal.canceled.body", "portal.not_verified.title", "portal.reasons.paused_title"},
+		never:     append([]string{"portal.canceled.title", "portal.idle.body", "portal.verified.title"}, promises...),
+		forbidden: "not_verified"},
 }
 
 // A freelancer page never contradicts itself: every state of a case, in

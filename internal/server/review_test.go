@@ -17,6 +17,7 @@ import (
 	"github.com/attest-dev/attest/internal/store/storetest"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
 )
 
 // decidedNegative takes a freelancer's case through a call that the given
@@ -198,8 +199,12 @@ func TestFairnessReportPage(t *testing.T) {
 		}
 		sam := &http.Client{Jar: signIn(t, base, "sam@example.com", "correct horse battery")}
 		status, page := fetchWith(t, sam, base+"/agent/fairness")
-		if status != 200 || !strings.Contains(page, "maria") || !strings.Contains(page, "claim_not_supported") || !strings.Contains(page, "IN") {
+		if status != 200 || !strings.Contains(page, "maria") || !strings.Contains(page, "IN") {
 			t.Fatalf("fairness page: %d", status)
+		}
+		// The reasons given for "not verified" in words, not codes.
+		if !strings.Contains(page, "<td>"+web.Word("reason", "claim_not_supported")+"</td>") || strings.Contains(page, "claim_not_supported") {
+			t.Fatal("the fairness page shows the reason code, not its words")
 		}
 		// Beyond one agent: what attest knows about the cases, and the
 		// promise that the page may be read at any time.

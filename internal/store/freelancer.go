@@ -40,6 +40,48 @@ func (c conn) Freelancer(ctx context.Context, id string) (*verification.Freelanc
 	return f, nil
 }
 
+// namesPerQuery is how many ids one query of DisplayNames asks for: a
+// fixed number, padded, so that every list shares one prepared statement.
+const namesPerQuery = 100
+
+var displayNamesQuery = "SELECT id, display_name FROM freelancers WHERE erased_at IS NULL AND id IN (?" +
+	strings.Repeat(", ?", namesPerQuery-1) + ")"
+
+// DisplayNames maps each of ids whose profile has not been erased to its
+// display name, for staff lists.
+func (c conn) DisplayNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := make(map[string]string, len(ids))
+	for start := 0; start < len(ids); start += namesPerQuery {
+		args := make([]any, namesPerQuery)
+		for i := range args {
+			args[i] = "" // no profile has an empty id
+			if start+i < len(ids) {
+				args[i] = ids[start+i]
+			}
+		}
+		if err := c.displayNames(ctx, args, names); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+func (c conn) displayNames(ctx context.Context, args []any, names map[string]string) error {
+	rows, err := c.query(ctx, displayNamesQuery, args...)
+	if err != nil {
+		return fmt.Errorf("read display names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("read display names: %w", err)
+		}
+		names[id] = name
+	}
+	return rows.Err()
+}
+
 // PutFreelancer creates or replaces a profile; it reports whether it was new.
 // Putting an erased profile starts it afresh.
 func (t *Tx) PutFreelancer(ctx context.Context, f *verification.Freelancer, at time.Time) (created bool, err error) {

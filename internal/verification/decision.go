@@ -50,8 +50,9 @@ const (
 	DecideVerified       Decision = "verified"
 	DecideNotVerified    Decision = "not_verified"
 	DecideNeedsDocuments Decision = "needs_documents"
-	// DecideNewCall is a second reviewer's: neither confirm nor overturn,
-	// but a new call with another agent.
+	// DecideNewCall is a second reviewer's (neither confirm nor overturn)
+	// or a reader's of documents (they cannot settle it): a new call with
+	// another agent.
 	DecideNewCall Decision = "new_call"
 )
 
@@ -63,6 +64,16 @@ var NegativeReasons = []string{
 	"live_check_failed",     // the live challenges suggested replayed or synthetic video
 	"consent_refused",       // the freelancer did not agree to the call
 	"left_before_finishing", // the call ended before the checks were done
+}
+
+// callOnlyReasons are the reasons only a call can give: a reading of
+// documents has no live check, no spoken consent and no call to leave.
+var callOnlyReasons = []string{"live_check_failed", "consent_refused", "left_before_finishing"}
+
+// DocumentReasons are the reason codes a reading of documents may give for
+// not_verified: NegativeReasons without those only a call can give.
+func DocumentReasons() []string {
+	return slices.DeleteFunc(slices.Clone(NegativeReasons), func(r string) bool { return slices.Contains(callOnlyReasons, r) })
 }
 
 // ErrStepsMissing is the code of a verified decision refused because the
@@ -110,6 +121,28 @@ func Decide(v *Verification, ev Evidence, d Decision, reasonCode string, documen
 	return "", fieldErr("decision", "invalid", "must be verified, not_verified or needs_documents")
 }
 
+// DecideReading checks a reading of documents' decision, as Decide does a
+// call's, and returns the status it moves the case to:
+//   - verified needs what Decide's verified needs;
+//   - not_verified needs one of the DocumentReasons, and goes to a second
+//     reviewer;
+//   - new_call says that documents cannot settle the case: it goes back
+//     to the freelancer for a call.
+func DecideReading(v *Verification, ev Evidence, d Decision, reasonCode string) (Status, error) {
+	switch d {
+	case DecideVerified:
+		return Decide(v, ev, d, reasonCode, nil)
+	case DecideNotVerified:
+		if !slices.Contains(DocumentReasons(), reasonCode) {
+			return "", fieldErr("reason_code", "required", "not verified on documents needs one of the document reason codes")
+		}
+		return InReview, nil
+	case DecideNewCall:
+		return AwaitingFreelancer, nil
+	}
+	return "", fieldErr("decision", "invalid", "must be verified, not_verified or new_call")
+}
+
 // Unconfirmed lists the case's claims without a confirmed outcome, with the
 // outcome each has ("" when none was recorded), in the case's order.
 func Unconfirmed(v *Verification, outcomes []ClaimOutcome) []ClaimOutcome {
@@ -147,7 +180,7 @@ func CheckFourEyes(negativeBy []string) error {
 // evidence has every required step passed and every claim confirmed.
 func CheckVerified(v *Verification, ev Evidence) error {
 	if missing := ev.Missing(v); len(missing) > 0 {
-		return &RuleError{Field: "steps", Code: ErrStepsMissing,
+		return &RuleError{Field: "steps", Code: ErrStepsMissing, Missing: missing,
 			Message: "verified needs every step and claim checked; still missing: " + strings.Join(missing, ", ")}
 	}
 	return nil

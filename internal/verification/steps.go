@@ -106,14 +106,40 @@ var challengeKeys = []string{"turn_head", "tilt_id", "read_phrase"}
 // says what each asks of the freelancer.
 func ChallengeKeys() []string { return slices.Clone(challengeKeys) }
 
+// ChallengeStep is the step that records the challenge key: done or failed.
+func ChallengeStep(key string) string { return challengePrefix + key }
+
 // Challenge is one live-check challenge of a call. For read_phrase, Words
 // are the phrase to read aloud as keys of the word list, not as text: each
 // language says them in its own words ("river" is "rio" in Portuguese), so
 // that the freelancer reads them in the language they chose and the agent
 // sees them in both.
+//
+// ShownAt is when the agent showed it on the freelancer's page: a
+// challenge is kept from the freelancer until then, so that nobody has the
+// time to prepare an answer (synthetic media, a stand-in).
 type Challenge struct {
-	Key   string   `json:"key"`
-	Words []string `json:"words,omitempty"`
+	Key     string     `json:"key"`
+	Words   []string   `json:"words,omitempty"`
+	ShownAt *time.Time `json:"shown_at,omitempty"`
+}
+
+// ShowChallenge marks the challenge key of a call's live check as shown at
+// at. It returns the live check with it marked, and whether this is its
+// first showing: a challenge shown before keeps its first time. A key the
+// call did not choose is refused.
+func ShowChallenge(challenges []Challenge, key string, at time.Time) (marked []Challenge, first bool, err error) {
+	i := slices.IndexFunc(challenges, func(c Challenge) bool { return c.Key == key })
+	if i < 0 {
+		return nil, false, fieldErr("challenge", "unknown_challenge", "%q is not a challenge of this call", key)
+	}
+	marked = slices.Clone(challenges)
+	if marked[i].ShownAt != nil {
+		return marked, false, nil
+	}
+	at = at.UTC()
+	marked[i].ShownAt = &at
+	return marked, true, nil
 }
 
 // phraseWords are the words a phrase to read aloud is made of, as keys:

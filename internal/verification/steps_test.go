@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // seeded is a random source the tests repeat: the same seed, the same
@@ -237,5 +238,27 @@ func TestPhraseWords(t *testing.T) {
 	}
 	if len(phraseWords) < 20 {
 		t.Errorf("%d words make too few phrases", len(phraseWords))
+	}
+}
+
+// Showing a challenge marks it alone, once, and never one the call did not
+// choose; the list given is left as it was.
+func TestShowChallenge(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.FixedZone("BRT", -3*3600))
+	later := at.Add(time.Minute)
+	call := []Challenge{{Key: "turn_head"}, {Key: "read_phrase", Words: []string{"river", "sun", "ten"}}}
+	marked, first, err := ShowChallenge(call, "read_phrase", at)
+	if err != nil || !first || marked[1].ShownAt == nil || !marked[1].ShownAt.Equal(at) || marked[1].ShownAt.Location() != time.UTC || marked[0].ShownAt != nil {
+		t.Fatalf("showing read_phrase: %+v, first %v, %v", marked, first, err)
+	}
+	if call[1].ShownAt != nil {
+		t.Error("showing changed the list it was given")
+	}
+	again, first, err := ShowChallenge(marked, "read_phrase", later)
+	if err != nil || first || !again[1].ShownAt.Equal(at) {
+		t.Errorf("showing it again: %+v, first %v, %v; want the first time kept", again, first, err)
+	}
+	if _, _, err := ShowChallenge(call, "tilt_id", at); err == nil {
+		t.Error("a challenge the call did not choose was shown")
 	}
 }

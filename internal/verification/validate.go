@@ -27,6 +27,9 @@ type RuleError struct {
 	Field   string
 	Code    string
 	Message string
+	// Missing lists, for ErrStepsMissing, what verified still needs as
+	// Evidence.Missing names it, so that each surface can word it.
+	Missing []string
 }
 
 func (e *RuleError) Error() string { return e.Field + ": " + e.Message }

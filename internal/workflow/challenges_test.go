@@ -1,11 +1,14 @@
 package workflow_test
 
 import (
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
 	"github.com/attest-dev/attest/internal/verification"
@@ -179,5 +182,98 @@ func TestCallFromBeforeTheChallengesWereKept(t *testing.T) {
 		f.wholeCall(t, agent.ID, &workflow.Taken{Call: old, Verification: taken.Verification})
 		f.decideCall(t, agent.ID, taken.Verification.ID, workflow.CallDecision{Decision: verification.DecideVerified})
 		f.checkVerified(t, taken.Verification.ID, agent.ID)
+	})
+}
+
+// A challenge reaches the freelancer only when the call's agent shows it:
+// nothing is shown when the call starts, the first showing is kept with
+// the call and audited once, another agent and a challenge the call did
+// not choose are refused, and what the freelancer's page gets again after
+// a reload is the shown challenges alone, in their language.
+func TestShowingAChallenge(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		f := newFixture(t, cfg)
+		f.wf.Random = rand.NewChaCha8([32]byte{7})
+		v := f.open(t)
+		f.do(t, func(tx *store.Tx) error { // a freelancer who reads Portuguese
+			p, err := tx.Freelancer(f.ctx, v.FreelancerID)
+			if err != nil {
+				return err
+			}
+			p.Locale = "pt-BR"
+			_, err = f.wf.PutFreelancer(f.ctx, tx, "test", p)
+			return err
+		})
+		taken, agent := f.call(t, v)
+		shown, err := f.wf.ShownChallenges(f.ctx, v.ID)
+		must(t, err)
+		if len(shown) != 0 {
+			t.Fatalf("at the call's start the freelancer may see %+v, want nothing", shown)
+		}
+		first := taken.Call.Challenges[0]
+		other := f.addStaff(t, "other", store.RoleAgent)
+		if err := f.try(func(tx *store.Tx) error {
+			_, err := f.wf.ShowChallenge(f.ctx, tx, other.ID, v.ID, first.Key)
+			return err
+		}); !errors.Is(err, workflow.ErrNotYourCall) {
+			t.Errorf("another agent showing a challenge: %v, want %v", err, workflow.ErrNotYourCall)
+		}
+		var unknown *verification.FieldError
+		chosen := keysOf(taken.Call.Challenges)
+		for _, key := range append(verification.ChallengeKeys(), "sing") {
+			if slices.Contains(chosen, key) {
+				continue
+			}
+			if err := f.try(func(tx *store.Tx) error {
+				_, err := f.wf.ShowChallenge(f.ctx, tx, agent.ID, v.ID, key)
+				return err
+			}); !errors.As(err, &unknown) {
+				t.Errorf("showing %q, which the call did not choose: %v, want a field error", key, err)
+			}
+		}
+
+		f.tick()
+		showAt := f.now
+		var got *workflow.ShownChallenge
+		f.do(t, func(tx *store.Tx) (err error) {
+			got, err = f.wf.ShowChallenge(f.ctx, tx, agent.ID, v.ID, first.Key)
+			return err
+		})
+		want := workflow.WordChallenge("pt-BR", first)
+		if got.Key != first.Key || got.Text != want.Text || got.Lang != "pt-BR" || got.ShownAt == nil || !got.ShownAt.Equal(showAt) {
+			t.Errorf("shown %+v, want %q in Portuguese, shown at %v", got, want.Text, showAt)
+		}
+		f.tick()
+		f.do(t, func(tx *store.Tx) error { // again: the first time stays
+			_, err := f.wf.ShowChallenge(f.ctx, tx, agent.ID, v.ID, first.Key)
+			return err
+		})
+		live, err := f.st.LiveCall(f.ctx, v.ID)
+		must(t, err)
+		if !sameChallenges(live.Challenges, taken.Call.Challenges) || live.Challenges[0].ShownAt == nil || !live.Challenges[0].ShownAt.Equal(showAt) {
+			t.Errorf("the call keeps %+v, want the same challenges with the first shown at %v", live.Challenges, showAt)
+		}
+		for _, ch := range live.Challenges[1:] {
+			if ch.ShownAt != nil {
+				t.Errorf("%s is marked shown, but was not", ch.Key)
+			}
+		}
+		entries, err := f.st.AuditEntries(f.ctx, 20)
+		must(t, err)
+		audited := 0
+		for _, e := range entries {
+			if e.Action == audit.ChallengeShow && e.Target == v.ID && e.Actor == staff.Actor(agent.ID) {
+				audited++
+			}
+		}
+		if audited != 1 {
+			t.Errorf("%d audit entries for the showing, want 1", audited)
+		}
+		shown, err = f.wf.ShownChallenges(f.ctx, v.ID)
+		must(t, err)
+		if len(shown) != 1 || shown[0].Key != first.Key || shown[0].Text != want.Text {
+			t.Errorf("a reloaded page gets %+v, want only %q", shown, want.Text)
+		}
 	})
 }

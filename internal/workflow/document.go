@@ -405,8 +405,9 @@ func AwaitsDocumentReview(v *verification.Verification, decisions []store.Decisi
 // its decision, by someone who took no part in the case (documents a call
 // asked for are never read by the agent who asked). What the reader records
 // counts with what the call recorded: verified needs every required step
-// and every claim confirmed (verification.Decide); not_verified waits, as
-// after a call, for a second reviewer.
+// and every claim confirmed (verification.DecideReading); not_verified
+// waits, as after a call, for a second reviewer; new_call sends the case
+// back to the freelancer for a call, as a second reviewer's new call does.
 func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, verificationID string, d DocumentsDecision) (*verification.Verification, error) {
 	v, err := tx.LockVerification(ctx, verificationID)
 	if err != nil {
@@ -421,9 +422,6 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, 
 	}
 	if took, err := w.tookPart(ctx, tx, v, readerID); err != nil || took {
 		return nil, cmp.Or(err, error(ErrOwnDecision))
-	}
-	if d.Decision != verification.DecideVerified && d.Decision != verification.DecideNotVerified {
-		return nil, &verification.FieldError{Field: "decision", Code: "invalid", Message: "must be verified or not_verified"}
 	}
 	if err := checkReading(v, d); err != nil {
 		return nil, err
@@ -445,19 +443,27 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, 
 	if err != nil {
 		return nil, err
 	}
-	next, err := verification.Decide(v, ev, d.Decision, d.ReasonCode, nil)
+	next, err := verification.DecideReading(v, ev, d.Decision, d.ReasonCode)
 	if err != nil {
 		return nil, err
+	}
+	reason := ""
+	if d.Decision == verification.DecideNotVerified {
+		reason = d.ReasonCode
 	}
 	err = tx.InsertDecision(ctx, &store.DecisionRecord{ID: store.NewID("dec", now), VerificationID: v.ID, StaffID: readerID,
-		Stage: "documents", Decision: d.Decision, ReasonCode: d.ReasonCode, Note: d.Note, DecidedAt: now})
+		Stage: "documents", Decision: d.Decision, ReasonCode: reason, Note: d.Note, DecidedAt: now})
 	if err != nil {
 		return nil, err
 	}
-	if next != v.Status {
-		if v, err = w.Transition(ctx, tx, staff.Actor(readerID), v.ID, next); err != nil {
-			return nil, err
-		}
+	switch {
+	case next == verification.AwaitingFreelancer:
+		v, err = w.sendBackForCall(ctx, tx, staff.Actor(readerID), v, notify.WhyDocumentsNeedCall)
+	case next != v.Status:
+		v, err = w.Transition(ctx, tx, staff.Actor(readerID), v.ID, next)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := tx.Audit(ctx, audit.Record{Actor: staff.Actor(readerID), Action: audit.DocumentsDecide, Target: v.ID,
 		Details: map[string]string{"decision": string(d.Decision)}}, now); err != nil {
@@ -467,6 +473,11 @@ func (w *Workflow) DecideDocuments(ctx context.Context, tx *store.Tx, readerID, 
 	return v, nil
 }
 
+// OutcomeNoteField is the field a refused note on one claim's outcome in a
+// reading of documents names ("outcomes.location.note"): the reading has a
+// note per claim beside its decision's note.
+func OutcomeNoteField(claim string) string { return "outcomes." + claim + ".note" }
+
 // checkReading validates a document reading before anything is written:
 // outcomes for the case's claims (each claim a call asked documents for
 // among them), the document steps only, and notes about the evidence.
@@ -475,13 +486,13 @@ func checkReading(v *verification.Verification, d DocumentsDecision) error {
 		if err := o.Validate(v); err != nil {
 			return err
 		}
-		if err := checkNote("note", o.Note); err != nil {
+		if err := checkNote(OutcomeNoteField(o.Key), o.Note); err != nil {
 			return err
 		}
 	}
 	for _, key := range v.DocumentsFor {
 		if !slices.ContainsFunc(d.Outcomes, func(o verification.ClaimOutcome) bool { return o.Key == key }) {
-			return &verification.RuleError{Field: "claims", Code: "outcome_missing", Message: fmt.Sprintf("record an outcome for %q: documents were asked for it", key)}
+			return &verification.RuleError{Field: "outcomes." + key, Code: "outcome_missing", Message: fmt.Sprintf("record an outcome for %q: documents were asked for it", key)}
 		}
 	}
 	for step, result := range d.Steps {

@@ -166,6 +166,10 @@ func TestDecideDocuments(t *testing.T) {
 			Outcomes: degree(verification.NotConfirmed)}, code: "required"},
 		{name: "not verified", d: workflow.DocumentsDecision{Decision: verification.DecideNotVerified, ReasonCode: "claim_not_supported",
 			Outcomes: degree(verification.NotConfirmed)}, want: verification.InReview},
+		{name: "not verified for a reason only a call gives", d: workflow.DocumentsDecision{Decision: verification.DecideNotVerified,
+			ReasonCode: "live_check_failed", Outcomes: degree(verification.NotConfirmed)}, code: "required"},
+		{name: "needs a call", d: workflow.DocumentsDecision{Decision: verification.DecideNewCall, Outcomes: degree(verification.Unable)},
+			want: verification.AwaitingFreelancer},
 	}
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		f := newFixture(t, cfg)
@@ -200,6 +204,10 @@ func TestDecideDocuments(t *testing.T) {
 					f.checkVerified(t, v.ID, agent.ID, reader.ID)
 					return
 				}
+				if tt.want == verification.AwaitingFreelancer {
+					f.checkSentForCall(t, v, reader)
+					return
+				}
 				// A negative on the documents: a second review, no restriction.
 				if f.inQueue(t, v.ID, "documents") || !f.inQueue(t, v.ID, "reviews") {
 					t.Errorf("a negative reading: in the document queue %v, in the second reviews %v; want false, true",
@@ -216,5 +224,61 @@ func TestDecideDocuments(t *testing.T) {
 				})
 			})
 		}
+	})
+}
+
+// checkSentForCall checks a case a reader of documents sent back for a
+// call: out of both queues, nothing restricted, the freelancer told with
+// the full notice again, and the reader kept out of the new call.
+func (f *fixture) checkSentForCall(t *testing.T, before *verification.Verification, reader *store.Staff) {
+	t.Helper()
+	got := f.get(t, before.ID)
+	if got.Accommodation == verification.DocumentReview || got.Mode() != verification.ModeVideo {
+		t.Errorf("a case sent for a call is still worked as %s (%s)", got.Mode(), got.Accommodation)
+	}
+	if f.inQueue(t, got.ID, "documents") || f.inQueue(t, got.ID, "reviews") {
+		t.Errorf("a case sent for a call waits in a staff queue")
+	}
+	if st := f.standing(t, got.FreelancerID); len(st.Restrictions) > 0 {
+		t.Errorf("asking for a call restricts: %+v", st)
+	}
+	if got.Deadline.Before(before.Deadline) {
+		t.Errorf("the deadline went back from %v to %v", before.Deadline, got.Deadline)
+	}
+	if kinds := f.emailKinds(t, got.ID); !slices.Contains(kinds, "new_call") {
+		t.Errorf("emails about the case %v, want the new call's", kinds)
+	}
+	decisions, err := f.st.Decisions(f.ctx, got.ID)
+	must(t, err)
+	if !workflow.SentBack(got, decisions) {
+		t.Errorf("the portal does not see the case as sent back for a call: %+v", decisions)
+	}
+	took, err := f.wf.TookPart(f.ctx, got, reader.ID)
+	must(t, err)
+	if !took {
+		t.Errorf("the reader who asked for the call could take it")
+	}
+}
+
+// A case whose freelancer sent documents instead of a call, which its
+// reader cannot settle on them, goes back for a call: worked as a video
+// call from then on, never read again as documents alone by the same rule.
+func TestDocumentReviewNeedsACall(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		f := newFixture(t, cfg)
+		v := f.documentReview(t)
+		reader := f.addStaff(t, "reader", store.RoleAgent)
+		f.refuses(t, "required", v.ID, func(tx *store.Tx) error {
+			_, err := f.wf.DecideDocuments(f.ctx, tx, reader.ID, v.ID, workflow.DocumentsDecision{
+				Decision: verification.DecideNotVerified, ReasonCode: "consent_refused"})
+			return err
+		})
+		f.do(t, func(tx *store.Tx) error {
+			_, err := f.wf.DecideDocuments(f.ctx, tx, reader.ID, v.ID, workflow.DocumentsDecision{Decision: verification.DecideNewCall,
+				Note: "The lease does not show the name."})
+			return err
+		})
+		f.checkSentForCall(t, v, reader)
 	})
 }

@@ -97,13 +97,28 @@ type ExportedBooking struct {
 }
 
 // ExportedCall is one call. Calls are never recorded: what is kept is
-// when, with whom (by role), and the notes the agent kept beside the script.
+// when, with whom (by role), the notes the agent kept beside the script,
+// and the live check chosen for it.
 type ExportedCall struct {
-	ID          string          `json:"id"`
-	With        string          `json:"with"`
-	StartedAt   time.Time       `json:"started_at"`
-	EndedAt     *time.Time      `json:"ended_at"`
-	ScriptNotes json.RawMessage `json:"script_notes"`
+	ID          string              `json:"id"`
+	With        string              `json:"with"`
+	StartedAt   time.Time           `json:"started_at"`
+	EndedAt     *time.Time          `json:"ended_at"`
+	ScriptNotes json.RawMessage     `json:"script_notes"`
+	Challenges  []ExportedChallenge `json:"challenges"`
+}
+
+// ExportedChallenge is one challenge of a call's live check: its key, the
+// words the freelancer's page shows for it (in their language), when the
+// agent showed it (null: never shown), and what the agent recorded, "done"
+// or "failed" ("" when nothing was). Results are kept for the case's latest
+// call only: a new call checks everything afresh.
+type ExportedChallenge struct {
+	Key        string     `json:"key"`
+	Text       string     `json:"text"`
+	ShownAt    *time.Time `json:"shown_at"`
+	Result     string     `json:"result"`
+	RecordedAt *time.Time `json:"recorded_at"`
 }
 
 // ExportedOutcome is what was found about one claim, by whom (a role).
@@ -298,8 +313,11 @@ func (w *Workflow) placeCaseRows(ctx context.Context, rec *store.FreelancerRecor
 				notes = json.RawMessage("{}")
 			}
 			c.Calls = append(c.Calls, ExportedCall{ID: call.ID, With: roles.of(ctx, call.AgentID), StartedAt: call.StartedAt,
-				EndedAt: call.EndedAt, ScriptNotes: notes})
+				EndedAt: call.EndedAt, ScriptNotes: notes, Challenges: exportedChallenges(rec.Freelancer, c, call)})
 		}
+	}
+	for i := range cases {
+		recordChallengeResults(&cases[i])
 	}
 	for _, d := range rec.Documents {
 		if c := caseOf(d.VerificationID); c != nil {
@@ -314,6 +332,45 @@ func (w *Workflow) placeCaseRows(ctx context.Context, rec *store.FreelancerRecor
 			}
 			c.Appeal = &ExportedAppeal{ID: a.ID, Statement: a.Statement, Status: a.Status, CreatedAt: a.CreatedAt,
 				DecidedBy: decidedBy, DecidedAt: a.DecidedAt, Note: a.Note}
+		}
+	}
+}
+
+// exportedChallenges lays out a call's live check in the words the
+// freelancer's page shows (English once the profile, with its locale, is
+// erased).
+func exportedChallenges(f *verification.Freelancer, c *ExportedCase, call *store.Call) []ExportedChallenge {
+	locale := ""
+	if f != nil {
+		locale = f.Locale
+	}
+	mode := (&verification.Verification{Accommodation: c.Accommodation}).Mode()
+	out := []ExportedChallenge{}
+	for _, ch := range verification.CallChallenges(mode, call.ID, call.Challenges) {
+		out = append(out, ExportedChallenge{Key: ch.Key, Text: WordChallenge(locale, ch).Text, ShownAt: ch.ShownAt})
+	}
+	return out
+}
+
+// recordChallengeResults puts the case's recorded challenge steps on the
+// challenges of its latest call, the call they were recorded in.
+func recordChallengeResults(c *ExportedCase) {
+	latest := -1
+	for i, call := range c.Calls {
+		if latest < 0 || !call.StartedAt.Before(c.Calls[latest].StartedAt) {
+			latest = i
+		}
+	}
+	if latest < 0 {
+		return
+	}
+	for i := range c.Calls[latest].Challenges {
+		ch := &c.Calls[latest].Challenges[i]
+		for _, s := range c.Steps {
+			if s.Step == verification.ChallengeStep(ch.Key) {
+				at := s.At
+				ch.Result, ch.RecordedAt = s.Result, &at
+			}
 		}
 	}
 }

@@ -162,10 +162,19 @@ func (w *exportWorld) fill(p person) (token, code string) {
 		if _, err := w.wf.JoinQueue(w.ctx, tx, p.id); err != nil {
 			return err
 		}
-		if _, err := w.wf.TakeNext(w.ctx, tx, w.agent.ID); err != nil {
+		taken, err := w.wf.TakeNext(w.ctx, tx, w.agent.ID)
+		if err != nil {
 			return err
 		}
 		if _, err := w.wf.RecordStep(w.ctx, tx, w.agent.ID, id, verification.StepConsent, "given"); err != nil {
+			return err
+		}
+		// The audio-only call's live check, the phrase: shown, and failed.
+		key := taken.Call.Challenges[0].Key
+		if _, err := w.wf.ShowChallenge(w.ctx, tx, w.agent.ID, id, key); err != nil {
+			return err
+		}
+		if _, err := w.wf.RecordStep(w.ctx, tx, w.agent.ID, id, verification.ChallengeStep(key), "failed"); err != nil {
 			return err
 		}
 		if err := w.wf.RecordOutcome(w.ctx, tx, w.agent.ID, id, verification.ClaimOutcome{Key: "location",
@@ -175,7 +184,7 @@ func (w *exportWorld) fill(p person) (token, code string) {
 		if err := w.wf.SaveScript(w.ctx, tx, w.agent.ID, id, json.RawMessage(`{"helper": "`+p.helper+`"}`)); err != nil {
 			return err
 		}
-		_, err := w.wf.DecideCall(w.ctx, tx, w.agent.ID, id, workflow.CallDecision{Decision: verification.DecideNotVerified,
+		_, err = w.wf.DecideCall(w.ctx, tx, w.agent.ID, id, workflow.CallDecision{Decision: verification.DecideNotVerified,
 			ReasonCode: "claim_not_supported", Note: p.decision})
 		return err
 	})
@@ -300,7 +309,12 @@ func checkKinds(t *testing.T, e *workflow.Export) {
 		{"the accommodation's reason", first.AccommodationReason != ""},
 		{"a booking, canceled, with an agent", len(first.Bookings) == 1 && first.Bookings[0].Status == store.BookingCanceled && first.Bookings[0].With == "agent"},
 		{"a call with its script notes", len(first.Calls) == 1 && first.Calls[0].With == "agent" && strings.Contains(string(first.Calls[0].ScriptNotes), "helper")},
-		{"a step by an agent", len(first.Steps) == 1 && first.Steps[0].By == "agent"},
+		{"steps by an agent", len(first.Steps) == 2 && first.Steps[0].By == "agent"},
+		{"the call's live check: the phrase as the page words it, when it was shown, and its result", len(first.Calls) == 1 &&
+			len(first.Calls[0].Challenges) == 1 && first.Calls[0].Challenges[0].Key == "read_phrase" &&
+			strings.HasPrefix(first.Calls[0].Challenges[0].Text, "Read these words aloud: ") &&
+			first.Calls[0].Challenges[0].ShownAt != nil && first.Calls[0].Challenges[0].Result == "failed" &&
+			first.Calls[0].Challenges[0].RecordedAt != nil},
 		{"a claim outcome by an agent", len(first.ClaimOutcomes) == 1 && first.ClaimOutcomes[0].By == "agent" && first.ClaimOutcomes[0].Note != ""},
 		{"the call's and the review's decisions", len(first.Decisions) == 2 && first.Decisions[0].By == "agent" && first.Decisions[1].By == "supervisor"},
 		{"a document opened", len(first.Documents) == 1 && len(first.Documents[0].Content) > 0 && first.Documents[0].ContentNote == ""},

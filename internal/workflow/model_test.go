@@ -722,8 +722,11 @@ func (w *world) readDocuments() (string, error) {
 	v := list[w.pickOf(len(list))]
 	reader := w.reviewer()
 	d := workflow.DocumentsDecision{Decision: verification.DecideVerified, Steps: map[string]string{}}
-	if w.pickOf(4) == 0 {
+	switch w.pickOf(8) {
+	case 0, 1:
 		d.Decision, d.ReasonCode = verification.DecideNotVerified, "claim_not_supported"
+	case 2:
+		d.Decision = verification.DecideNewCall
 	}
 	if w.pickOf(5) > 0 {
 		d.Steps[verification.StepIdentityDocument] = []string{"matched", "matched", "not_matched"}[w.pickOf(3)]

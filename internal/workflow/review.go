@@ -144,7 +144,7 @@ func (w *Workflow) DecideReview(ctx context.Context, tx *store.Tx, reviewer *sto
 	case Overturn:
 		v, err = w.Transition(ctx, tx, staff.Actor(reviewer.ID), v.ID, verification.Verified)
 	case NewCall:
-		v, err = w.sendBackForCall(ctx, tx, staff.Actor(reviewer.ID), v)
+		v, err = w.sendBackForCall(ctx, tx, staff.Actor(reviewer.ID), v, notify.WhyNewCall)
 	}
 	if err != nil {
 		return nil, err
@@ -195,21 +195,35 @@ func (w *Workflow) confirmClaims(ctx context.Context, tx *store.Tx, reviewerID s
 		return err
 	}
 	if missing := ev.Missing(v); len(missing) > 0 {
-		return &verification.RuleError{Field: "steps", Code: verification.ErrStepsMissing,
+		return &verification.RuleError{Field: "steps", Code: verification.ErrStepsMissing, Missing: missing,
 			Message: "the case lacks " + strings.Join(missing, ", ") + ": send it back for a new call instead"}
 	}
 	return nil
 }
 
+// whyNewCall is how the deadline's move reads in its event, by who asked
+// for the new call.
+var whyNewCall = map[notify.Why]string{
+	notify.WhyNewCall:           "a second reviewer asked for a new call",
+	notify.WhyDocumentsNeedCall: "the documents could not settle the case: a call is needed",
+}
+
 // sendBackForCall returns a case in review to awaiting_freelancer for a new
 // call with another agent: the deadline gives the full minimum notice from
-// now, and the freelancer is told why.
-func (w *Workflow) sendBackForCall(ctx context.Context, tx *store.Tx, actor string, v *verification.Verification) (*verification.Verification, error) {
+// now, and the freelancer is told why (notify.WhyNewCall after a second
+// review, notify.WhyDocumentsNeedCall after a reading of documents). A case
+// that was a review of documents becomes a call again.
+func (w *Workflow) sendBackForCall(ctx context.Context, tx *store.Tx, actor string, v *verification.Verification, why notify.Why) (*verification.Verification, error) {
 	notice, err := w.noticeDeadline(ctx, w.now())
 	if err != nil {
 		return nil, err
 	}
-	moved, err := w.moveDeadlineTo(ctx, tx, v, notice, "a second reviewer asked for a new call")
+	if v.Accommodation == verification.DocumentReview {
+		if err := tx.SetAccommodation(ctx, v.ID, "", v.AccommodationReason); err != nil {
+			return nil, err
+		}
+	}
+	moved, err := w.moveDeadlineTo(ctx, tx, v, notice, whyNewCall[why])
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +231,7 @@ func (w *Workflow) sendBackForCall(ctx context.Context, tx *store.Tx, actor stri
 		return nil, err
 	}
 	if err := w.sendDeadlineEmail(ctx, tx, v, "new_call", func(to string, n notify.DeadlineNotice) (notify.Message, error) {
-		n.Why = notify.WhyNewCall
+		n.Why = why
 		return notify.DeadlineMovedMessage(to, n)
 	}); err != nil {
 		return nil, err

@@ -32,6 +32,7 @@ async function runCall(root) {
   const remoteVideo = /** @type {HTMLVideoElement} */ (document.getElementById('remote-video'));
   const localVideo = /** @type {HTMLVideoElement} */ (document.getElementById('local-video'));
   setUpScript(root, `/agent/calls/${id}`);
+  setUpChallenges(root, `/agent/calls/${id}`);
   // Media first, so that no signaling message can arrive before the call exists.
   const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: root.dataset.agentCamera === 'true' })
     .catch(() => new MediaStream());
@@ -77,18 +78,22 @@ function setUpScript(root, base) {
   };
   const missingBox = /** @type {HTMLElement} */ (root.querySelector('#missing'));
   const verified = /** @type {HTMLInputElement | null} */ (root.querySelector('input[name=decision][value=verified]'));
-  /** Shows what verified still needs, and allows it only when nothing is missing. @param {string[]} missing */
-  const showMissing = (missing) => {
+  /**
+   * Shows what verified still needs, in the staff's words, and allows it
+   * only when nothing is missing.
+   * @param {string[]} needed
+   */
+  const showMissing = (needed) => {
     missingBox.replaceChildren();
-    if (verified) verified.disabled = missing.length > 0;
-    if (missing.length === 0) return;
+    if (verified) verified.disabled = needed.length > 0;
+    if (needed.length === 0) return;
     const p = document.createElement('p');
     const strong = document.createElement('strong');
-    strong.textContent = missing.join(', ');
+    strong.textContent = needed.join(', ');
     p.append('Verified needs first: ', strong);
     missingBox.append(p);
   };
-  showMissing((missingBox.dataset.missing || '').split('|').filter(Boolean));
+  if (verified) verified.disabled = Number(missingBox.dataset.neededCount || '0') > 0;
   root.querySelectorAll('[data-script]').forEach((el) => {
     const b = /** @type {HTMLButtonElement} */ (el);
     const step = b.dataset.script ?? '';
@@ -99,23 +104,10 @@ function setUpScript(root, base) {
       if (!res.ok) return showError(body.error.message);
       script[step] = b.dataset.value ?? '';
       mark(step);
-      showMissing(body.missing);
+      showMissing(body.needed);
     });
   });
-  root.querySelectorAll('fieldset.claim').forEach((fs) => {
-    const key = /** @type {HTMLElement} */ (fs).dataset.claim;
-    const note = /** @type {HTMLInputElement} */ (fs.querySelector('.note'));
-    fs.querySelectorAll('button.outcome').forEach((el) => {
-      const b = /** @type {HTMLButtonElement} */ (el);
-      b.addEventListener('click', async () => {
-        const res = await post('/outcome', { claim: key, outcome: b.dataset.outcome, note: note.value });
-        const body = await res.json();
-        if (!res.ok) return showError(body.error.message);
-        fs.querySelectorAll('button.outcome').forEach((o) => o.setAttribute('aria-pressed', String(o === b)));
-        showMissing(body.missing);
-      });
-    });
-  });
+  const claims = [...root.querySelectorAll('fieldset.claim')].map((fs) => setUpClaim(/** @type {HTMLElement} */ (fs), post, showMissing));
   const helper = /** @type {HTMLFormElement | null} */ (root.querySelector('#helper-form'));
   helper?.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -138,6 +130,13 @@ function setUpScript(root, base) {
     e.preventDefault();
     const decision = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=decision]:checked'))?.value;
     if (!decision) return showError('Choose a result first.');
+    // Every note typed is kept: a note not saved yet goes now, with its
+    // claim's outcome, before the decision ends the call.
+    for (const claim of claims) {
+      const problem = await claim.flush();
+      if (problem) return showError(problem);
+    }
+    showError('');
     const documentsFor = [...form.querySelectorAll('input[name=documents_for]:checked')]
       .map((el) => /** @type {HTMLInputElement} */ (el).value);
     const res = await post('/decision', {
@@ -149,6 +148,117 @@ function setUpScript(root, base) {
     if (!res.ok) return showError((await res.json()).error.message);
     location.reload();
   });
+}
+
+/**
+ * Wires the live check's "Show to the freelancer" buttons: the server sends
+ * the challenge to the freelancer's page, which holds none until then.
+ * @param {HTMLElement} root
+ * @param {string} base
+ */
+function setUpChallenges(root, base) {
+  root.querySelectorAll('[data-show-challenge]').forEach((el) => {
+    const b = /** @type {HTMLButtonElement} */ (el);
+    const key = b.dataset.showChallenge ?? '';
+    const status = /** @type {HTMLElement | null} */ (b.parentElement?.querySelector('[role=status]') ?? null);
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      const res = await fetch(`${base}/challenges/${encodeURIComponent(key)}/show`, { method: 'POST' }).catch(() => null);
+      b.disabled = false;
+      const body = res ? await res.json().catch(() => ({})) : {};
+      if (!res?.ok) {
+        if (status) status.textContent = `Not shown: ${body.error?.message ?? 'the connection failed'}. Try again.`;
+        return;
+      }
+      b.setAttribute('aria-pressed', 'true');
+      b.textContent = 'Shown to the freelancer';
+      if (status) status.textContent = body.delivered ? 'On their page.' : 'Their page is not connected right now: it shows this as soon as it is back.';
+    });
+  });
+}
+
+/**
+ * Wires one claim: its outcome buttons and its note. The note goes with the
+ * outcome chosen; a note typed or corrected after it is saved on its own
+ * when the agent leaves the field. A note the server refuses (a protected
+ * characteristic, say) is explained beside the claim, and the explanation
+ * goes once a corrected note is saved.
+ * @param {HTMLElement} fs
+ * @param {(path: string, body: object) => Promise<Response>} post
+ * @param {(needed: string[]) => void} showMissing
+ * @returns {{ flush: () => Promise<string> }}
+ */
+function setUpClaim(fs, post, showMissing) {
+  const key = fs.dataset.claim ?? '';
+  const label = fs.dataset.label || key;
+  const note = /** @type {HTMLInputElement} */ (fs.querySelector('.note'));
+  const error = /** @type {HTMLElement} */ (fs.querySelector('.error'));
+  const status = /** @type {HTMLElement} */ (fs.querySelector('.note-status'));
+  const buttons = /** @type {HTMLButtonElement[]} */ ([...fs.querySelectorAll('button.outcome')]);
+  let outcome = buttons.find((b) => b.getAttribute('aria-pressed') === 'true')?.dataset.outcome ?? '';
+  let saved = note.value;
+  /** Saves one after another, so that a later note never loses to an earlier one. */
+  let queue = Promise.resolve(true);
+
+  /** @param {string} text */
+  const refuse = (text) => {
+    error.textContent = text;
+    note.setAttribute('aria-invalid', 'true');
+    note.setAttribute('aria-describedby', `${error.id} ${status.id}`);
+    status.textContent = '';
+  };
+  const clear = () => {
+    error.textContent = '';
+    note.removeAttribute('aria-invalid');
+    note.setAttribute('aria-describedby', status.id);
+  };
+  /**
+   * Records an outcome with the note as it reads now, unless both are
+   * saved already.
+   * @param {string} chosen
+   * @returns {Promise<boolean>}
+   */
+  const save = async (chosen) => {
+    const text = note.value;
+    if (chosen === outcome && text === saved && !error.textContent) return true;
+    const res = await post('/outcome', { claim: key, outcome: chosen, note: text }).catch(() => null);
+    const body = res ? await res.json().catch(() => ({})) : {};
+    if (!res?.ok) {
+      refuse(body.error?.message ?? 'Not saved: the connection failed. Try again.');
+      return false;
+    }
+    outcome = chosen;
+    saved = text;
+    buttons.forEach((o) => o.setAttribute('aria-pressed', String(o.dataset.outcome === chosen)));
+    clear();
+    status.textContent = text ? 'Note saved.' : '';
+    showMissing(body.needed);
+    return true;
+  };
+  /** @param {string} chosen */
+  const run = (chosen) => (queue = queue.then(() => save(chosen)));
+  buttons.forEach((b) => b.addEventListener('click', () => run(b.dataset.outcome ?? '')));
+  note.addEventListener('input', () => {
+    if (note.value !== saved) {
+      status.textContent = outcome ? 'Not saved yet: it is saved when you leave the field.' : 'It is saved with the outcome you choose.';
+    }
+  });
+  const saveNote = () => { if (outcome && note.value !== saved) run(outcome); };
+  note.addEventListener('change', saveNote);
+  note.addEventListener('keydown', (e) => { if (e.key === 'Enter') saveNote(); });
+  return {
+    /** Saves a note not saved yet; returns what stops the decision, or ''. */
+    async flush() {
+      await queue;
+      if (note.value === saved) return '';
+      if (!outcome) {
+        if (!error.textContent) refuse('Choose an outcome, so that this note is kept.');
+        return `${label}: choose an outcome, so that its note is kept.`;
+      }
+      if (await run(outcome)) return '';
+      return `${label}: the note is not saved. See the claim.`;
+    },
+  };
 }
 
 /** @param {string} text */

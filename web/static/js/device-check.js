@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * The device check: a private preview of the camera and a microphone level,
- * with plain help when permission is refused or there is no camera.
+ * The device check: a private preview of the camera and a microphone level
+ * (the microphone alone for an audio-only call), with plain help when
+ * permission is refused or there is no camera.
  */
 import { t } from './text.js';
 
@@ -30,38 +31,65 @@ export async function openDevices() {
   }
 }
 
-/** The help for each problem openDevices reports, by catalog key. */
+/**
+ * Asks for the microphone alone, never the camera: for an audio-only call.
+ * @returns {Promise<{stream: MediaStream | null, problem: string}>}
+ */
+export async function openMicrophone() {
+  if (!window.isSecureContext) return { stream: null, problem: 'insecure' };
+  if (!navigator.mediaDevices?.getUserMedia) return { stream: null, problem: 'unsupported' };
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia({ audio: true }), problem: '' };
+  } catch (e) {
+    const name = /** @type {DOMException} */ (e).name;
+    return { stream: null, problem: name === 'NotAllowedError' || name === 'SecurityError' ? 'mic-denied' : 'no-microphone' };
+  }
+}
+
+/** The help for each problem openDevices and openMicrophone report, by catalog key. */
 const help = {
   denied: 'js.check.help.denied',
+  'mic-denied': 'js.check.help.denied_microphone',
   'no-camera': 'js.check.help.no_camera',
   'no-devices': 'js.check.help.no_devices',
+  'no-microphone': 'js.check.help.no_microphone',
   insecure: 'js.check.help.insecure',
   unsupported: 'js.check.help.unsupported',
 };
 
 /**
- * Wires the device check section of the portal.
+ * The help to show for a problem, in the page's language.
+ * @param {string} problem
+ */
+export function helpFor(problem) {
+  return t(help[/** @type {keyof typeof help} */ (problem)] ?? 'js.check.help.unsupported');
+}
+
+/**
+ * Wires the device check section of the portal. For an audio-only call
+ * (data-audio-only on root) it checks the microphone alone.
  * @param {HTMLElement} root
  */
 export function setUpDeviceCheck(root) {
+  const audioOnly = root.dataset.audioOnly === 'true';
   const button = /** @type {HTMLButtonElement} */ (root.querySelector('#start-check'));
   const box = /** @type {HTMLElement} */ (root.querySelector('#preview-box'));
-  const video = /** @type {HTMLVideoElement} */ (root.querySelector('#preview'));
+  const video = /** @type {HTMLVideoElement | null} */ (root.querySelector('#preview'));
   const meter = /** @type {HTMLMeterElement} */ (root.querySelector('#mic-level'));
   const status = /** @type {HTMLElement} */ (root.querySelector('#check-status'));
   const helpBox = /** @type {HTMLElement} */ (root.querySelector('#check-help'));
   button.addEventListener('click', async () => {
     status.textContent = t('js.check.asking');
-    const { stream, problem } = await openDevices();
+    const { stream, problem } = audioOnly ? await openMicrophone() : await openDevices();
     helpBox.hidden = !problem;
-    helpBox.textContent = problem ? t(help[/** @type {keyof typeof help} */ (problem)]) : '';
+    helpBox.textContent = problem ? helpFor(problem) : '';
     if (!stream) {
       status.textContent = '';
       return;
     }
     box.hidden = false;
-    video.srcObject = stream;
-    status.textContent = problem === 'no-camera'
+    if (video) video.srcObject = stream;
+    status.textContent = audioOnly || problem === 'no-camera'
       ? t('js.check.microphone_only')
       : t('js.check.all_set');
     showLevel(stream, meter);

@@ -2,7 +2,7 @@
 /** The freelancer's portal: device check, live queue, the call. */
 import { Signal } from './signal.js';
 import { Call } from './call.js';
-import { openDevices, setUpDeviceCheck } from './device-check.js';
+import { openDevices, openMicrophone, helpFor, setUpDeviceCheck } from './device-check.js';
 import { setUpChat, startTimer, describeWait, toggle } from './ui.js';
 import { t, tn } from './text.js';
 
@@ -18,7 +18,7 @@ if (root) {
       if (root.dataset.bookedAt) awaitBookedCall(base, new Date(root.dataset.bookedAt));
       break;
     case 'queue': waitInQueue(base); break;
-    case 'call': joinCall(base, root); break;
+    case 'call': setUpCall(base, root); break;
   }
 }
 
@@ -84,58 +84,197 @@ function offerNotification(signal) {
 }
 
 /**
+ * The call page. Nothing starts by itself: the freelancer presses "Join the
+ * call", which opens the microphone (and the camera, unless the call is
+ * audio only) and connects; that press is also what lets the browser play
+ * the call's sound. "Leave the call" stops it all, and joining again is a
+ * fresh page session, as after a reload.
  * @param {string} base
  * @param {HTMLElement} root
  */
-async function joinCall(base, root) {
-  const status = /** @type {HTMLElement} */ (document.getElementById('call-status'));
-  const localVideo = /** @type {HTMLVideoElement} */ (document.getElementById('local-video'));
-  const remoteVideo = /** @type {HTMLVideoElement} */ (document.getElementById('remote-video'));
+function setUpCall(base, root) {
+  const el = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+  const status = el('call-status');
+  const joinBox = el('join-box');
+  const joinButton = /** @type {HTMLButtonElement} */ (el('join-call'));
+  const area = el('call-area');
+  const localBox = el('local-box');
+  const localVideo = /** @type {HTMLVideoElement} */ (el('local-video'));
+  const remoteVideo = /** @type {HTMLVideoElement} */ (el('remote-video'));
   const audioOnly = root.dataset.audioOnly === 'true';
-  const { stream, problem } = audioOnly
-    ? await navigator.mediaDevices.getUserMedia({ audio: true }).then((s) => ({ stream: s, problem: '' }), () => ({ stream: null, problem: 'denied' }))
-    : await openDevices();
-  const local = stream ?? new MediaStream();
-  localVideo.srcObject = local;
-  if (problem) status.textContent = t('js.call.no_camera');
-  const signal = new Signal(`${base}/ws`);
-  signal.on('welcome', (m) => {
-    if (!m.call) { location.reload(); return; }
-    if (window.attest?.call) return; // a reconnect: the call goes on
-    const call = new Call({ signal, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo });
-    window.attest = { call, signal };
-    /** @type {HTMLElement} */ (document.getElementById('agent-label')).textContent =
-      m.call.agent_camera ? m.call.agent_name : t('js.call.audio_only', { name: m.call.agent_name });
-    status.textContent = t('js.call.talking', { name: m.call.agent_name });
-    startTimer(/** @type {HTMLElement} */ (document.getElementById('timer')), new Date(m.call.started_at));
-    wireControls(call, local);
+  /** @type {MediaStream} */
+  let local = new MediaStream();
+  /** @type {Signal | null} */
+  let signal = null;
+  /** @type {Call | null} */
+  let call = null;
+  let timing = false;
+  // A hand-off asked for from this page: when the call moves, it moved to the phone.
+  let askedPhone = false;
+  const moveForm = /** @type {HTMLFormElement} */ (el('move-form'));
+  moveForm.addEventListener('submit', (e) => {
+    askedPhone = true;
+    e.preventDefault();
+    showHandoff(moveForm).catch(() => moveForm.submit()); // the hand-off page in a tab of its own, then
   });
-  signal.on('ended', () => location.reload());
-  signal.on('replaced', () => {
-    local.getTracks().forEach((t) => t.stop());
-    window.attest?.call?.hangUp();
-    signal.stop();
-    status.textContent = t('js.call.replaced');
+
+  const stopMedia = () => {
+    local.getTracks().forEach((track) => track.stop());
+    call?.hangUp();
+    remoteVideo.srcObject = null;
+  };
+
+  joinButton.addEventListener('click', async () => {
+    joinButton.disabled = true;
+    // Asked within the press, before anything is awaited: the browser then
+    // lets this element play the call's sound.
+    remoteVideo.play().catch(() => {});
+    status.textContent = t('js.call.joining');
+    const { stream, problem } = audioOnly ? await openMicrophone() : await openDevices();
+    local = stream ?? new MediaStream();
+    for (const [id, kind] of /** @type {const} */ ([['mute', 'audio'], ['camera', 'video']])) {
+      const off = document.getElementById(id)?.getAttribute('aria-pressed') === 'true';
+      local.getTracks().filter((track) => track.kind === kind).forEach((track) => { track.enabled = !off; });
+    }
+    localVideo.srcObject = local;
+    localBox.hidden = local.getVideoTracks().length === 0;
+    joinBox.hidden = true;
+    area.hidden = false;
+    joinButton.disabled = false;
+    if (problem) status.textContent = problem === 'no-camera' ? t('js.call.no_camera') : helpFor(problem);
+    if (call) call.local = local;
+    if (signal) {
+      signal.renew();
+      return;
+    }
+    signal = connect();
+    wireControls();
   });
-  setUpChat(signal, root);
+
+  /** Opens the signaling connection and wires what comes over it. */
+  const connect = () => {
+    const s = new Signal(`${base}/ws`);
+    s.on('welcome', (m) => {
+      if (!m.call) { location.reload(); return; }
+      const name = m.call.agent_name;
+      const label = document.getElementById('agent-name') ?? document.getElementById('agent-label');
+      if (label && name) {
+        label.textContent = name;
+        label.hidden = false;
+      }
+      status.textContent = t('js.call.talking', { name });
+      if (!timing) {
+        startTimer(el('timer'), new Date(m.call.started_at));
+        timing = true;
+      }
+      if (call) return; // a reconnect, or joined again: the call goes on
+      call = new Call({ signal: s, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo });
+      window.attest = { call, signal: s };
+      wireCall(call);
+    });
+    s.on('challenge', (m) => showChallenge(m.challenge));
+    s.on('ended', () => location.reload());
+    s.on('replaced', () => {
+      s.stop();
+      stopMedia();
+      area.hidden = true;
+      joinBox.hidden = true;
+      moveForm.hidden = true;
+      el('handoff-box').hidden = true;
+      status.textContent = '';
+      const moved = el('call-moved');
+      moved.textContent = askedPhone ? t('js.call.moved_phone') : t('js.call.replaced');
+      moved.hidden = false;
+    });
+    setUpChat(s, root);
+    return s;
+  };
+
+  const wireControls = () => {
+    toggle('mute', () => local.getAudioTracks(), t('js.call.mute'), t('js.call.unmute'));
+    toggle('camera', () => local.getVideoTracks(), t('js.call.camera_off'), t('js.call.camera_on'));
+    el('leave-call').addEventListener('click', () => {
+      signal?.stop();
+      stopMedia();
+      area.hidden = true;
+      joinBox.hidden = false;
+      status.textContent = t('js.call.left');
+      joinButton.focus();
+    });
+    el('to-chat').addEventListener('click', (e) => {
+      e.preventDefault();
+      el('chat-input').focus();
+    });
+  };
+
+  /** @param {Call} c */
+  const wireCall = (c) => {
+    const quality = el('quality');
+    c.addEventListener('quality', (e) => {
+      quality.textContent = t('js.call.quality', { level: t(`js.quality.${/** @type {CustomEvent} */ (e).detail}`) });
+    });
+    c.addEventListener('state', (e) => {
+      const s = /** @type {CustomEvent} */ (e).detail;
+      if (s === 'disconnected' || s === 'failed') quality.textContent = t('js.call.reconnecting');
+    });
+    const help = el('sound-help');
+    c.addEventListener('autoplay-blocked', () => { help.hidden = false; });
+    el('play-audio').addEventListener('click', () => { remoteVideo.play(); help.hidden = true; });
+  };
 }
 
 /**
- * @param {Call} call
- * @param {MediaStream} local
+ * Shows the hand-off's QR code and short link on the call page itself, so
+ * that the page the freelancer looks at is the one that says when the call
+ * has moved to the phone.
+ * @param {HTMLFormElement} form
  */
-function wireControls(call, local) {
-  const quality = /** @type {HTMLElement} */ (document.getElementById('quality'));
-  call.addEventListener('quality', (e) => {
-    quality.textContent = t('js.call.quality', { level: t(`js.quality.${/** @type {CustomEvent} */ (e).detail}`) });
-  });
-  call.addEventListener('state', (e) => {
-    const s = /** @type {CustomEvent} */ (e).detail;
-    if (s === 'disconnected' || s === 'failed') quality.textContent = t('js.call.reconnecting');
-  });
-  const play = /** @type {HTMLButtonElement} */ (document.getElementById('play-audio'));
-  call.addEventListener('autoplay-blocked', () => { play.hidden = false; });
-  play.addEventListener('click', () => { call.remoteVideo.play(); play.hidden = true; });
-  toggle('mute', local.getAudioTracks(), t('js.call.mute'), t('js.call.unmute'));
-  toggle('camera', local.getVideoTracks(), t('js.call.camera_off'), t('js.call.camera_on'));
+async function showHandoff(form) {
+  const res = await fetch(form.action, { method: 'POST' });
+  if (!res.ok) throw new Error(`hand-off: ${res.status}`);
+  const page = new DOMParser().parseFromString(await res.text(), 'text/html');
+  const card = page.querySelector('.handoff');
+  if (!card) throw new Error('hand-off: no code on the page');
+  const box = /** @type {HTMLElement} */ (document.getElementById('handoff-box'));
+  const title = /** @type {HTMLElement} */ (box.querySelector('h2'));
+  title.textContent = page.querySelector('h1')?.textContent ?? '';
+  box.replaceChildren(title, ...Array.from(card.childNodes, (n) => document.importNode(n, true)));
+  box.hidden = false;
+  box.scrollIntoView({ block: 'nearest' });
+}
+
+/**
+ * Shows the challenge the agent has just asked for, large, in a live region
+ * so that a screen reader says it at once. The page holds no challenge
+ * before the agent shows it.
+ * @param {{key: string, text: string, phrase?: string, lang: string}} c
+ */
+function showChallenge(c) {
+  const box = /** @type {HTMLElement} */ (document.getElementById('challenge'));
+  const card = document.createElement('div');
+  card.className = 'card';
+  const heading = document.createElement('h2');
+  heading.textContent = t('js.call.challenge_title');
+  const text = document.createElement('p');
+  text.className = 'challenge-text';
+  text.lang = c.lang;
+  text.dataset.test = `challenge-${c.key}`;
+  const at = c.phrase ? c.text.lastIndexOf(c.phrase) : -1;
+  if (c.phrase && at >= 0) {
+    const phrase = document.createElement('strong');
+    phrase.className = 'phrase';
+    phrase.textContent = c.phrase;
+    text.append(c.text.slice(0, at), phrase, c.text.slice(at + c.phrase.length));
+  } else {
+    text.textContent = c.text;
+  }
+  card.append(heading, text);
+  if (c.phrase) {
+    const note = document.createElement('p');
+    note.className = 'muted';
+    note.textContent = t('js.call.words_note');
+    card.append(note);
+  }
+  box.replaceChildren(card);
+  box.scrollIntoView({ block: 'nearest' });
 }

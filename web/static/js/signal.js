@@ -46,6 +46,7 @@ export class Signal extends EventTarget {
       this.dispatchEvent(new CustomEvent(m.type, { detail: m }));
     };
     ws.onclose = () => {
+      if (ws !== this.ws) return; // a socket given up by renew
       this.dispatchEvent(new Event('close'));
       if (this.stopped) return;
       setTimeout(() => this.connect(), this.backoff);
@@ -77,5 +78,18 @@ export class Signal extends EventTarget {
   stop() {
     this.stopped = true;
     this.ws?.close();
+  }
+
+  /**
+   * Connects again as a new page session, after stop: the server and the
+   * other side treat it as a page that joins afresh, with a new peer
+   * connection. Listeners stay.
+   */
+  renew() {
+    this.stop();
+    this.stopped = false;
+    this.session = newSession();
+    this.backoff = 250;
+    this.connect();
   }
 }

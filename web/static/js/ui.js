@@ -69,19 +69,21 @@ export function describeWait(seconds) {
 }
 
 /**
- * A button that turns tracks off and on.
+ * A button that turns tracks off and on. tracks may be a function, read at
+ * each press, for a page whose media is opened again (a call rejoined).
  * @param {string} id
- * @param {MediaStreamTrack[]} tracks
+ * @param {MediaStreamTrack[] | (() => MediaStreamTrack[])} tracks
  * @param {string} onLabel
  * @param {string} offLabel
  */
 export function toggle(id, tracks, onLabel, offLabel) {
   const button = /** @type {HTMLButtonElement} */ (document.getElementById(id));
   if (!button) return;
-  button.disabled = tracks.length === 0;
+  const current = typeof tracks === 'function' ? tracks : () => tracks;
+  button.disabled = current().length === 0;
   button.addEventListener('click', () => {
     const off = button.getAttribute('aria-pressed') !== 'true';
-    tracks.forEach((t) => { t.enabled = !off; });
+    current().forEach((t) => { t.enabled = !off; });
     button.setAttribute('aria-pressed', String(off));
     button.textContent = off ? offLabel : onLabel;
   });
