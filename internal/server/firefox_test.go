@@ -92,7 +92,7 @@ var firefoxPrefs = map[string]any{
 func firefox(t testing.TB, name string) context.Context {
 	t.Helper()
 	path := firefoxPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ff, err := bidi.StartFirefox(ctx, path, firefoxPrefs)
 	if err != nil {
