@@ -18,6 +18,16 @@
 // an attest started separately, give its --addr, its database (--data or
 // --db, which the tool writes the pairs into), its --master-key-file (which
 // signs the pairs' links) and its --pid for memory.
+//
+// With --nodes 2 it measures signaling between two nodes instead: two
+// `attest serve` processes with the shipped defaults on one PostgreSQL
+// database (a throwaway one it creates with --pg-admin and drops after, or
+// the empty one --db names), every call with its freelancer on one node and
+// its agent on the other, so that every chat message crosses through
+// PostgreSQL. Then it seeds a live queue and has agents on both nodes take
+// from it at once through the console (nodes.go).
+//
+//	go run ./cmd/attest-load --nodes 2 --pg-admin 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' --pairs 1000
 package main
 
 import (
@@ -55,6 +65,10 @@ type options struct {
 	pid                             int
 	idle, timeout, tick             time.Duration
 	heapProfile                     string
+	// Two nodes (nodes.go).
+	nodes                     int
+	pgAdmin, attest           string
+	dispatchAgents, dispatchQ int
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -67,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.dials, "dials", 200, "sockets dialed at once")
 	fs.StringVar(&o.addr, "addr", "", "host:port of a running attest on loopback (default: start one)")
 	fs.StringVar(&o.data, "data", "", "with --addr: that attest's SQLite directory, where the pairs are written")
-	fs.StringVar(&o.db, "db", "", "with --addr: that attest's PostgreSQL URL, where the pairs are written")
+	fs.StringVar(&o.db, "db", "", "with --addr: that attest's PostgreSQL URL, where the pairs are written; with --nodes 2: an empty PostgreSQL database (or schema, by search_path) for the two nodes")
 	fs.StringVar(&o.masterKey, "master-key-file", "", "with --addr: that attest's master key file, which signs the pairs' portal links")
 	fs.IntVar(&o.pid, "pid", 0, "with --addr: that attest's process id, to read its memory and CPU")
 	fs.StringVar(&o.mode, "server", "auto", "without --addr: inproc, child, or auto (inproc when 4×pairs sockets fit under the file limit)")
@@ -75,6 +89,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	fs.DurationVar(&o.tick, "tick", 0, "own server only: the call service's tick (queue places, floor, agent heartbeats); 0 keeps attest's 5s")
 	fs.StringVar(&o.heapProfile, "heapprofile", "", "write the server's heap profile here at the idle measurement (own server only)")
+	fs.IntVar(&o.nodes, "nodes", 1, "1: one attest (above); 2: two `attest serve` nodes on one PostgreSQL database (--pg-admin or --db), calls across them")
+	fs.StringVar(&o.pgAdmin, "pg-admin", "", "with --nodes 2: a PostgreSQL URL whose role may create databases; a throwaway database attest_load_<random> is made there and dropped after")
+	fs.StringVar(&o.attest, "attest", "", "with --nodes 2: the attest executable the nodes run (default: go build ./cmd/attest)")
+	fs.IntVar(&o.dispatchAgents, "dispatch-agents", 100, "with --nodes 2: agents, spread over the nodes, who take from the live queue at once (0 skips the dispatch)")
+	fs.IntVar(&o.dispatchQ, "dispatch-queue", 1000, "with --nodes 2: freelancers waiting in the live queue for the dispatch")
 	child := fs.String("serve-child", "", "internal: serve attest on this data directory for a parent attest-load")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -90,6 +109,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.pairs <= 0 || o.messages <= 0 || o.rate <= 0 || o.dials <= 0 {
 		fmt.Fprintln(stderr, "attest-load: --pairs, --messages, --rate and --dials must be positive")
 		return 2
+	}
+	if o.nodes != 1 {
+		if err := o.checkNodes(fs); err != nil {
+			fmt.Fprintln(stderr, "attest-load:", err)
+			return 2
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+		defer cancel()
+		if err := measureNodes(ctx, o, soft, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "attest-load:", err)
+			return 1
+		}
+		return 0
 	}
 	if o.addr != "" && ((o.data == "") == (o.db == "") || o.masterKey == "") {
 		fmt.Fprintln(stderr, "attest-load: with --addr, give that attest's --data DIR or --db URL (the pairs are written there) and its --master-key-file")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/store/storetest"
 	"github.com/attest-dev/attest/internal/verification"
 )
 
@@ -24,10 +26,26 @@ import (
 // on loopback in the same process. Rounds alternate between the two so that
 // noise on a shared machine hits both alike. Run it with:
 //
-//	go test -run '^$' -bench StandingVsBare -benchtime 40000x ./internal/api
+//	go test -run '^$' -bench 'StandingVsBare$' -benchtime 40000x ./internal/api
 func BenchmarkStandingVsBare(b *testing.B) {
+	benchStandingVsBare(b, store.Config{DataDir: b.TempDir()})
+}
+
+// BenchmarkStandingVsBarePostgres is BenchmarkStandingVsBare with attest on
+// PostgreSQL (a fresh schema in ATTEST_TEST_POSTGRES), as a node of several
+// runs it; the bare handler is the same:
+//
+//	ATTEST_TEST_POSTGRES=postgres://… go test -run '^$' -bench StandingVsBarePostgres -benchtime 40000x ./internal/api
+func BenchmarkStandingVsBarePostgres(b *testing.B) {
+	if os.Getenv("ATTEST_TEST_POSTGRES") == "" {
+		b.Skip("ATTEST_TEST_POSTGRES is not set: this benchmark needs a PostgreSQL URL (scripts/test finds or starts one)")
+	}
+	benchStandingVsBare(b, storetest.Postgres(b))
+}
+
+func benchStandingVsBare(b *testing.B, cfg store.Config) {
 	ctx := context.Background()
-	srv, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: b.TempDir()}, BaseURL: "http://bench", Keys: keystest.Ring(),
+	srv, err := server.Open(ctx, server.Config{Store: cfg, BaseURL: "http://bench", Keys: keystest.Ring(),
 		APIRateLimit: api.RateLimit{PerSecond: -1}}) // the path's speed, not the limiter's refusals
 	if err != nil {
 		b.Fatal(err)

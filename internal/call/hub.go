@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Roles of the two sides of a call.
@@ -13,6 +14,11 @@ const (
 )
 
 // client is one browser's signaling connection.
+//
+// An idle connection costs one goroutine, blocked reading, and no timer:
+// what is sent to it waits in a short queue that a goroutine started for
+// the purpose writes out and then ends (flush), and silence is noticed by
+// the call service's tick (closeIdle), not by a timer per connection.
 type client struct {
 	role string
 	// who is the staff id of an agent or the freelancer id of a freelancer.
@@ -21,12 +27,23 @@ type client struct {
 	// after a blip (same session) keeps its media while a reloaded page (new
 	// session) gets a fresh peer connection.
 	session string
-	// send holds encoded messages: a broadcast is encoded once for everyone,
-	// and a slice header is all a queued message costs per connection.
-	send   chan []byte
-	closed chan struct{}
-	once   sync.Once
-	room   string // verification id of the call the client is in
+	// write sends one encoded message to the browser; stop ends the
+	// connection so that its reader returns. Both are set before the
+	// client is added to the hub.
+	write func([]byte) error
+	stop  func()
+	// lastRead is when the browser last said anything, in Unix nanoseconds.
+	lastRead atomic.Int64
+
+	mu sync.Mutex
+	// queue holds encoded messages not yet written: a broadcast is encoded
+	// once for everyone, and a slice header is all a queued message costs
+	// per connection. writing is true while a flush goroutine runs.
+	queue   [][]byte
+	writing bool
+	done    bool
+
+	room string // verification id of the call the client is in
 	// id names the connection across nodes, so that a node can tell which
 	// of a side's connections an event is about.
 	id string
@@ -36,6 +53,10 @@ type client struct {
 	// offered a booked call.
 	presenceOnly bool
 }
+
+// maxQueued is how many messages may wait for a connection; a client that
+// falls this far behind is dropped rather than allowed to hold up the call.
+const maxQueued = 32
 
 // deliver queues a message; a client too slow to keep up is dropped rather
 // than allowed to hold up the call.
@@ -48,15 +69,66 @@ func encode(m ServerMessage) []byte {
 }
 
 func (c *client) deliverEncoded(data []byte) {
-	select {
-	case c.send <- data:
-	case <-c.closed:
-	default:
+	c.mu.Lock()
+	if c.done {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= maxQueued {
+		c.mu.Unlock()
 		c.close()
+		return
+	}
+	c.queue = append(c.queue, data)
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.flush()
 	}
 }
 
-func (c *client) close() { c.once.Do(func() { close(c.closed) }) }
+// flush writes the queue out in order, then ends; one runs at a time.
+func (c *client) flush() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if len(batch) == 0 || c.done {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for _, data := range batch {
+			if err := c.write(data); err != nil {
+				c.close()
+				c.mu.Lock()
+				c.writing = false
+				c.mu.Unlock()
+				return
+			}
+		}
+	}
+}
+
+// close ends the connection; later messages are dropped.
+func (c *client) close() {
+	c.mu.Lock()
+	was := c.done
+	c.done, c.queue = true, nil
+	c.mu.Unlock()
+	if !was && c.stop != nil {
+		c.stop()
+	}
+}
+
+// isClosed reports whether close was called.
+func (c *client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done
+}
 
 // room is a call in progress on this node: at most one live connection per
 // side. A side connected to another node is known by its connection id and
@@ -229,13 +301,22 @@ func peerMessage(present bool, session string) ServerMessage {
 // "replaced", and seated is false.
 func (h *hub) seat(verificationID string, c *client) (peerSession string, present, seated bool) {
 	h.mu.Lock()
+	peerSession, present, seated = h.seatLocked(verificationID, c)
+	h.mu.Unlock()
+	if seated {
+		h.tell(event{Kind: eventSeated, Room: verificationID, Role: c.role, Conn: c.id, Session: c.session})
+	}
+	return peerSession, present, seated
+}
+
+// seatLocked is seat with h.mu held; the caller tells the other nodes.
+func (h *hub) seatLocked(verificationID string, c *client) (peerSession string, present, seated bool) {
 	r := h.rooms[verificationID]
 	if r == nil {
 		r = newRoom()
 		h.rooms[verificationID] = r
 	}
 	if r.superseded[c.session] {
-		h.mu.Unlock()
 		c.deliver(msg(TypeReplaced))
 		return "", false, false
 	}
@@ -253,9 +334,33 @@ func (h *hub) seat(verificationID string, c *client) (peerSession string, presen
 	} else if remote, ok := r.elsewhere[otherRole(c.role)]; ok {
 		peerSession, present = remote.session, true
 	}
-	h.mu.Unlock()
-	h.tell(event{Kind: eventSeated, Room: verificationID, Role: c.role, Conn: c.id, Session: c.session})
 	return peerSession, present, true
+}
+
+// callStartedLocked hands a freelancer's open pages on this node the
+// message that their call has started (data) and seats the newest of them
+// in the call at once, so that the agent's page finds the freelancer there
+// and offers without waiting for the page to reconnect. It returns the
+// events to tell the other nodes. h.mu must be held.
+func (h *hub) callStartedLocked(verificationID, freelancerID string, data []byte) []event {
+	var newest *client
+	for c := range h.freelancers[freelancerID] {
+		c.deliverEncoded(data)
+		if newest == nil || c.id > newest.id {
+			newest = c
+		}
+	}
+	if newest == nil {
+		return nil
+	}
+	session, present, seated := h.seatLocked(verificationID, newest)
+	if !seated {
+		return nil
+	}
+	if present {
+		newest.deliver(peerMessage(true, session))
+	}
+	return []event{{Kind: eventSeated, Room: verificationID, Role: RoleFreelancer, Conn: newest.id, Session: newest.session}}
 }
 
 // relay passes a message to the other side of the sender's call: straight
@@ -348,6 +453,21 @@ func (h *hub) clientsOf(role, who string) []*client {
 	return list
 }
 
+// all returns every live connection on this node.
+func (h *hub) all() []*client {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var list []*client
+	for _, m := range []map[string]map[*client]bool{h.agents, h.freelancers} {
+		for _, set := range m {
+			for c := range set {
+				list = append(list, c)
+			}
+		}
+	}
+	return list
+}
+
 // everyone returns the people connected in a role.
 func (h *hub) everyone(role string) map[string][]*client {
 	h.mu.Lock()
@@ -364,17 +484,7 @@ func (h *hub) everyone(role string) map[string][]*client {
 // closeAll drops every connection, so that browsers reconnect (to this node
 // after a restart, or to another one).
 func (h *hub) closeAll() {
-	h.mu.Lock()
-	var all []*client
-	for _, byRole := range []map[string]map[*client]bool{h.agents, h.freelancers} {
-		for _, set := range byRole {
-			for c := range set {
-				all = append(all, c)
-			}
-		}
-	}
-	h.mu.Unlock()
-	for _, c := range all {
+	for _, c := range h.all() {
 		c.close()
 	}
 }

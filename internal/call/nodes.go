@@ -1,6 +1,7 @@
 package call
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,9 +71,7 @@ func (h *hub) apply(e event) []event {
 			}
 		}
 	case eventCall:
-		for c := range h.freelancers[e.Who] {
-			c.deliverEncoded(e.Message)
-		}
+		return h.callStartedLocked(e.Room, e.Who, e.Message)
 	}
 	return nil
 }
@@ -137,16 +136,23 @@ func (h *hub) present() []event {
 	return list
 }
 
-// publish sends an event to the other nodes through the database.
+// publish sends an event to the other nodes through the database, and
+// returns once it is committed: with the events queued beside it, under
+// load (outbox.go).
 func (s *Service) publish(e event) error {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", e.Kind, err)
 	}
+	return s.outbox.publish(data)
+}
+
+// sendSignals commits one payload of the outbox: one event, or several, a line each.
+func (s *Service) sendSignals(payload []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.Store.PublishSignal(ctx, data, s.Now()); err != nil {
-		s.Log.Error("signal another node", slog.String("kind", e.Kind), slog.Any("err", err))
+	if err := s.Store.PublishSignal(ctx, payload, s.Now()); err != nil {
+		s.Log.Error("signal another node", slog.Int("events", bytes.Count(payload, []byte{'\n'})+1), slog.Any("err", err))
 		return err
 	}
 	return nil
@@ -207,8 +213,15 @@ func (s *Service) listenOnce(ctx context.Context) (heard bool, err error) {
 	}
 }
 
-// receive applies one event from another node.
-func (s *Service) receive(ctx context.Context, data []byte) {
+// receive applies what another node published: one event a line.
+func (s *Service) receive(ctx context.Context, payload []byte) {
+	for line := range bytes.SplitSeq(payload, []byte{'\n'}) {
+		s.receiveEvent(ctx, line)
+	}
+}
+
+// receiveEvent applies one event from another node.
+func (s *Service) receiveEvent(ctx context.Context, data []byte) {
 	var e event
 	if err := json.Unmarshal(data, &e); err != nil {
 		s.Log.WarnContext(ctx, "unreadable signal from another node", slog.Any("err", err))

@@ -2,27 +2,55 @@ package call
 
 import (
 	"encoding/json"
+	"sync"
 	"testing"
+	"time"
 )
 
 // testClient is a connection whose messages the test reads back.
 func testClient(role, who, session string) *client {
-	return &client{role: role, who: who, session: session, send: make(chan []byte, 32), closed: make(chan struct{})}
+	c := &client{role: role, who: who, session: session}
+	rec := &recorder{}
+	recorders.Store(c, rec)
+	c.write = func(data []byte) error {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		rec.sent = append(rec.sent, data)
+		return nil
+	}
+	return c
 }
+
+// recorder keeps what a test client was written.
+type recorder struct {
+	mu   sync.Mutex
+	sent [][]byte
+}
+
+var recorders sync.Map // *client → *recorder
 
 // received decodes the types of what a client was sent so far.
 func received(c *client) []string {
 	var types []string
-	for {
-		select {
-		case data := <-c.send:
-			var m ServerMessage
-			json.Unmarshal(data, &m)
-			types = append(types, m.Type)
-		default:
-			return types
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		busy := c.writing
+		c.mu.Unlock()
+		if !busy || time.Since(start) > 5*time.Second {
+			break
 		}
 	}
+	v, _ := recorders.Load(c)
+	rec := v.(*recorder)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, data := range rec.sent {
+		var m ServerMessage
+		json.Unmarshal(data, &m)
+		types = append(types, m.Type)
+	}
+	rec.sent = nil
+	return types
 }
 
 // nodeHub is a hub that records what it would tell other nodes.

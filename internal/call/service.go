@@ -1,10 +1,14 @@
 package call
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"sync"
@@ -55,12 +59,14 @@ type Service struct {
 
 	once      sync.Once
 	hub       *hub
+	outbox    *outbox // what this node tells the others, on PostgreSQL (nodes.go)
 	nudgeOnce sync.Once
 	nudge     chan struct{}
 	nudged    chan struct{} // by another node
 	lastBeat  atomic.Int64  // the unix minute of the last uptime record
 	addrMu    sync.Mutex
 	byAddr    map[string]int // live sockets by client address
+	sweeping  bool           // a watchIdle goroutine runs
 }
 
 func (s *Service) h() *hub {
@@ -69,8 +75,9 @@ func (s *Service) h() *hub {
 			s.Node = rand.Text()[:10]
 		}
 		s.hub = newHub(s.Node)
-		if s.Store != nil && s.Store.Postgres() {
-			s.hub.publish = s.publish // SQLite is one node: nobody to tell
+		if s.Store != nil && s.Store.Postgres() { // SQLite is one node: nobody to tell
+			s.outbox = &outbox{send: s.sendSignals, limit: store.MaxInlineSignal}
+			s.hub.publish = s.publish
 		}
 	})
 	return s.hub
@@ -106,70 +113,107 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name 
 		http.Error(w, "session must be 8 to 64 letters, digits, _ or -", http.StatusBadRequest)
 		return
 	}
-	role, who := c.role, c.who
-	c.session, c.send, c.closed = session, make(chan []byte, 32), make(chan struct{})
+	c.session = session
+	c.writing = true // hold what is sent until the socket is open (c.open)
 	release, ok := s.admit(w, r, c)
 	if !ok {
 		return
 	}
-	defer release()
-	conn, err := websocket.Accept(w, r, nil) // refuses other origins
+	sw := &smallBuffers{ResponseWriter: w}
+	conn, err := websocket.Accept(sw, r, nil) // refuses other origins
 	if err != nil {
 		s.h().remove(c)
+		release()
 		return
 	}
 	conn.SetReadLimit(2 * MaxMessageBytes) // larger ones close; up to this, an error message
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	go s.write(ctx, conn, c)
-	if err := s.welcome(ctx, c); err != nil {
-		s.Log.ErrorContext(ctx, "signaling welcome", slog.String("role", role), slog.Any("err", err))
+	c.lastRead.Store(time.Now().UnixNano())
+	s.watchIdle()
+	c.open(func(data []byte) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return conn.Write(ctx, websocket.MessageText, data)
+	}, func() { conn.CloseNow() })
+	if err := s.welcome(r.Context(), c); err != nil {
+		s.Log.ErrorContext(r.Context(), "signaling welcome", slog.String("role", c.role), slog.Any("err", err))
 	}
-	s.read(ctx, conn, c, name)
-	c.close()
-	if last := s.h().remove(c); last && role == RoleFreelancer {
-		s.markAway(context.WithoutCancel(ctx), who, true)
-	}
-	conn.CloseNow()
-}
-
-func (s *Service) write(ctx context.Context, conn *websocket.Conn, c *client) {
-	defer conn.CloseNow()
-	for {
-		select {
-		case data := <-c.send:
-			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err := conn.Write(wctx, websocket.MessageText, data)
-			cancel()
-			if err != nil {
-				c.close()
-				return
-			}
-		case <-c.closed:
-			return
-		case <-ctx.Done():
-			return
+	// The handler returns and its request is forgotten: the connection
+	// lives on in one goroutine of its own, with a stack no deeper than
+	// reading needs.
+	// Only the socket and its reader go on: holding the wrapper would hold
+	// net/http's response, request and 8 KiB of buffers with it.
+	raw, reader := sw.conn, sw.reader
+	go func() {
+		defer release()
+		s.read(conn, raw, reader, c, name)
+		c.close()
+		if last := s.h().remove(c); last && c.role == RoleFreelancer {
+			s.markAway(context.Background(), c.who, true)
 		}
+	}()
+}
+
+// smallBuffers hands the WebSocket a connection with 512-byte read and
+// write buffers instead of net/http's 4 KiB each: a signaling message is a
+// few hundred bytes, larger ones (an SDP) pass through the buffer, and an
+// idle socket holds its buffers for as long as it lives.
+// It keeps the connection and its reader, so that the read loop can wait
+// for bytes without entering the WebSocket (waitReadable).
+type smallBuffers struct {
+	http.ResponseWriter
+	conn   net.Conn
+	reader *bufio.Reader
+}
+
+// socketBuffer is the size of each of a socket's two buffers.
+const socketBuffer = 512
+
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	var r io.Reader = conn
+	if n := brw.Reader.Buffered(); n > 0 { // sent before the handshake's answer
+		early, _ := brw.Reader.Peek(n)
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)
+	}
+	w.conn, w.reader = conn, bufio.NewReaderSize(r, socketBuffer)
+	return conn, bufio.NewReadWriter(w.reader, bufio.NewWriterSize(conn, socketBuffer)), nil
+}
+
+// open starts writing to a connection whose socket is now open: what was
+// queued meanwhile goes first.
+func (c *client) open(write func([]byte) error, stop func()) {
+	c.mu.Lock()
+	c.write, c.stop = write, stop
+	pending := len(c.queue) > 0 && !c.done
+	c.writing = pending
+	done := c.done
+	c.mu.Unlock()
+	switch {
+	case done:
+		stop() // closed before it opened (dropped, or its call ended)
+	case pending:
+		go c.flush()
 	}
 }
 
-func (s *Service) read(ctx context.Context, conn *websocket.Conn, c *client, name string) {
-	idle := orDefault(s.IdleTimeout, DefaultIdleTimeout)
+// read handles the browser's messages until the connection ends. It sets
+// no deadline: closeIdle ends a connection silent for too long.
+func (s *Service) read(conn *websocket.Conn, raw net.Conn, reader *bufio.Reader, c *client, name string) {
+	ctx := context.Background()
 	for {
-		rctx, cancel := context.WithTimeout(ctx, idle)
-		typ, data, err := conn.Read(rctx)
-		timedOut := rctx.Err() == context.DeadlineExceeded
-		cancel()
+		if reader.Buffered() == 0 {
+			waitReadable(raw)
+		}
+		typ, data, err := conn.Read(ctx)
 		if err != nil {
-			if timedOut && ctx.Err() == nil && s.OnRefused != nil {
-				s.OnRefused("idle")
-			}
 			return
 		}
-		select {
-		case <-c.closed:
+		c.lastRead.Store(time.Now().UnixNano())
+		if c.isClosed() {
 			return
-		default:
 		}
 		if typ != websocket.MessageText {
 			c.deliver(errorMessage(protoErr("malformed", "", "messages are JSON text")))
@@ -184,6 +228,51 @@ func (s *Service) read(ctx context.Context, conn *websocket.Conn, c *client, nam
 		}
 		s.handle(c, m)
 	}
+}
+
+// closeIdle closes every connection that has said nothing, not even a
+// ping, for longer than the idle timeout.
+func (s *Service) closeIdle(now time.Time) {
+	limit := now.Add(-orDefault(s.IdleTimeout, DefaultIdleTimeout)).UnixNano()
+	for _, c := range s.h().all() {
+		if c.lastRead.Load() < limit && !c.isClosed() {
+			if s.OnRefused != nil {
+				s.OnRefused("idle")
+			}
+			c.close()
+		}
+	}
+}
+
+// watchIdle makes sure one goroutine runs closeIdle while this node has
+// connections; it ends when the last one has gone.
+func (s *Service) watchIdle() {
+	s.addrMu.Lock()
+	defer s.addrMu.Unlock()
+	if s.sweeping {
+		return
+	}
+	s.sweeping = true
+	go func() {
+		t := time.NewTicker(s.idleSweep())
+		defer t.Stop()
+		for now := range t.C {
+			s.closeIdle(now)
+			s.addrMu.Lock()
+			if len(s.h().all()) == 0 {
+				s.sweeping = false
+				s.addrMu.Unlock()
+				return
+			}
+			s.addrMu.Unlock()
+		}
+	}()
+}
+
+// idleSweep is how often closeIdle runs: a quarter of the idle timeout,
+// within a quarter second and fifteen seconds.
+func (s *Service) idleSweep() time.Duration {
+	return min(max(orDefault(s.IdleTimeout, DefaultIdleTimeout)/4, 250*time.Millisecond), 15*time.Second)
 }
 
 func errorMessage(pe *ProtocolError) ServerMessage {
@@ -302,12 +391,21 @@ func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken) {
 	}
 	m := msg(TypeCall)
 	m.Call = info
-	data := encode(m)
 	who := taken.Verification.FreelancerID
-	for _, c := range s.h().clientsOf(RoleFreelancer, who) {
-		c.deliverEncoded(data)
+	// What a page needs to start the call without reconnecting: fresh
+	// TURN credentials (a wait in the queue may outlast the welcome's).
+	m.ICEServers = s.ICE.ICEServers(RoleFreelancer+":"+who, s.Now())
+	m.RelayOnly = s.RelayOnly
+	data := encode(m)
+	room := taken.Call.VerificationID
+	h := s.h()
+	h.mu.Lock()
+	told := h.callStartedLocked(room, who, data)
+	h.mu.Unlock()
+	for _, e := range told {
+		h.tell(e)
 	}
-	s.h().tell(event{Kind: eventCall, Who: who, Message: data}) // their pages may be on other nodes
+	h.tell(event{Kind: eventCall, Room: room, Who: who, Message: data}) // their pages may be on other nodes
 }
 
 // ShowChallenge sends one live-check challenge, which the agent has just

@@ -62,7 +62,9 @@ type fleetPair struct {
 
 // peer is one socket.
 type peer struct {
-	conn     *websocket.Conn
+	conn *websocket.Conn
+	// live is conn for the keep-alive, which runs while others are dialed.
+	live     atomic.Pointer[websocket.Conn]
 	welcomed chan struct{} // closed on a welcome that carries the call
 	present  chan struct{} // closed when the server says the other side is seated
 	wOnce    sync.Once
@@ -96,18 +98,20 @@ type inbound struct {
 // freelancer socket (/v/{token}/ws) for every pair, at most
 // opts.Concurrency dials at a time, and waits until every pair is seated:
 // both sides welcomed into the call and told that the other side is there.
+// Each side dials its pair's AgentBase or FreelancerBase, or base when that
+// is empty: with two nodes, the sides of a call may be on different ones.
 // Failed dials and pairs that are not seated are counted, not fatal; the
 // error is for a base URL that is not on loopback or a context that ended.
 func Connect(ctx context.Context, base string, pairs []Pair, opts ConnectOptions) (*Fleet, error) {
-	if err := checkLoopback(base); err != nil {
-		return nil, err
+	for _, b := range pairBases(base, pairs) {
+		if err := checkLoopback(b); err != nil {
+			return nil, err
+		}
 	}
 	opts.Concurrency = cmpOr(opts.Concurrency, 200)
 	opts.DialTimeout = cmpOr(opts.DialTimeout, 30*time.Second)
 	opts.ReadyTimeout = cmpOr(opts.ReadyTimeout, 60*time.Second)
-	wsBase := "ws" + strings.TrimPrefix(base, "http")
-	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true,
-		DialContext: (&net.Dialer{Timeout: opts.DialTimeout}).DialContext}}
+	clients := newSourceClients(opts.DialTimeout)
 
 	readCtx, cancel := context.WithCancel(context.Background())
 	f := &Fleet{pairs: make([]fleetPair, len(pairs)), epoch: time.Now(), ctx: readCtx, cancel: cancel}
@@ -125,30 +129,30 @@ func Connect(ctx context.Context, base string, pairs []Pair, opts ConnectOptions
 			f.FirstDialError = err
 		}
 	}
-	dial := func(p *peer, path, session string, header http.Header) {
+	dial := func(client *http.Client, p *peer, base, path, session string, header http.Header) {
 		defer dials.Done()
 		defer func() { <-sem }()
-		dctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
-		defer cancel()
-		conn, res, err := websocket.Dial(dctx, wsBase+path+"?session="+session,
-			&websocket.DialOptions{HTTPClient: client, HTTPHeader: header})
+		conn, err := dialSocket(ctx, client, base, path, session, header, opts.DialTimeout)
 		if err != nil {
-			if res != nil {
-				err = fmt.Errorf("%s: HTTP %d: %w", path, res.StatusCode, err)
-			}
 			fail(err)
 			return
 		}
-		conn.SetReadLimit(1 << 20)
 		p.conn = conn
+		p.live.Store(conn)
 		f.readers.Add(1)
 		go f.read(p)
 	}
+	for i := range pairs {
+		f.pairs[i] = fleetPair{agent: newPeer(), freelancer: newPeer()}
+	}
+	// Sockets dialed first would otherwise sit silent while thousands more
+	// are dialed, and attest closes a silent socket after minutes.
+	f.readers.Go(f.keepAlive)
 dialing:
 	for i, pair := range pairs {
-		fp := fleetPair{agent: newPeer(), freelancer: newPeer()}
-		f.pairs[i] = fp
+		fp := f.pairs[i]
 		header := http.Header{"Cookie": {SessionCookie + "=" + pair.AgentSession}}
+		client := clients.forPair(i)
 		for side := range 2 {
 			select {
 			case sem <- struct{}{}:
@@ -158,9 +162,9 @@ dialing:
 			}
 			dials.Add(1)
 			if side == 0 {
-				go dial(fp.agent, "/agent/ws", fmt.Sprintf("load-a-%06d", i), header)
+				go dial(client, fp.agent, cmpOr(pair.AgentBase, base), "/agent/ws", fmt.Sprintf("load-a-%06d", i), header)
 			} else {
-				go dial(fp.freelancer, pair.FreelancerPath+"/ws", fmt.Sprintf("load-f-%06d", i), nil)
+				go dial(client, fp.freelancer, cmpOr(pair.FreelancerBase, base), pair.FreelancerPath+"/ws", fmt.Sprintf("load-f-%06d", i), nil)
 			}
 		}
 	}
@@ -208,6 +212,39 @@ func (fp fleetPair) seated() bool {
 		}
 	}
 	return true
+}
+
+// dialSocket opens one signaling socket at base+path for a page load named
+// session, within timeout.
+func dialSocket(ctx context.Context, client *http.Client, base, path, session string, header http.Header, timeout time.Duration) (*websocket.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(base, "http") + path + "?session=" + session
+	conn, res, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: client, HTTPHeader: header})
+	if err != nil {
+		if res != nil {
+			err = fmt.Errorf("%s: HTTP %d: %w", path, res.StatusCode, err)
+		}
+		return nil, err
+	}
+	conn.SetReadLimit(1 << 20)
+	return conn, nil
+}
+
+// pairBases lists the node URLs the pairs' sides dial, base standing for
+// the sides that name none.
+func pairBases(base string, pairs []Pair) []string {
+	seen := map[string]bool{}
+	var list []string
+	for _, p := range pairs {
+		for _, b := range []string{cmpOr(p.AgentBase, base), cmpOr(p.FreelancerBase, base)} {
+			if !seen[b] {
+				seen[b] = true
+				list = append(list, b)
+			}
+		}
+	}
+	return list
 }
 
 // checkLoopback refuses a base URL whose host is not a loopback address.
@@ -299,6 +336,36 @@ func (f *Fleet) read(p *peer) {
 			}
 		case "ended", "replaced":
 			f.unexpected.Add(1)
+		}
+	}
+}
+
+// PingEvery is how often each socket of the fleet pings, as a browser's
+// page does (web/static/js/signal.js): attest closes a socket silent for
+// minutes, and dialing thousands of sockets on a busy machine takes that
+// long.
+const PingEvery = 25 * time.Second
+
+// keepAlive pings every open socket once per PingEvery, spread over the
+// interval, until the fleet closes.
+func (f *Fleet) keepAlive() {
+	ping := []byte(`{"v":1,"type":"ping"}`)
+	for {
+		n := max(2*len(f.pairs), 1)
+		gap := PingEvery / time.Duration(n)
+		for _, fp := range f.pairs {
+			for _, p := range []*peer{fp.agent, fp.freelancer} {
+				select {
+				case <-f.ctx.Done():
+					return
+				case <-time.After(gap):
+				}
+				if conn := p.live.Load(); conn != nil {
+					wctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
+					conn.Write(wctx, websocket.MessageText, ping)
+					cancel()
+				}
+			}
 		}
 	}
 }
@@ -486,4 +553,38 @@ func (f *Fleet) Close() {
 	case <-done:
 	case <-time.After(10 * time.Second):
 	}
+}
+
+// PairsPerSource is how many pairs dial from one loopback source address.
+// attest holds at most 256 signaling sockets per client address by default
+// (--max-sockets-per-address); the fleet stands for many clients, as in
+// production, by dialing from 127.0.1.1, 127.0.1.2, … (all of 127.0.0.0/8
+// is loopback on Linux), 200 sockets from each, so the server's default
+// stays as shipped.
+const PairsPerSource = 100
+
+// sourceClients are HTTP clients that dial from distinct loopback addresses.
+type sourceClients struct {
+	timeout time.Duration
+	mu      sync.Mutex
+	byIndex map[int]*http.Client
+}
+
+func newSourceClients(timeout time.Duration) *sourceClients {
+	return &sourceClients{timeout: timeout, byIndex: map[int]*http.Client{}}
+}
+
+// forPair returns the client pair i dials with.
+func (s *sourceClients) forPair(i int) *http.Client {
+	idx := i / PairsPerSource
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.byIndex[idx]; ok {
+		return c
+	}
+	ip := net.IPv4(127, byte(1+idx/254), byte(1+idx%254), 1)
+	d := &net.Dialer{Timeout: s.timeout, LocalAddr: &net.TCPAddr{IP: ip}}
+	c := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true, DialContext: d.DialContext}}
+	s.byIndex[idx] = c
+	return c
 }

@@ -125,3 +125,17 @@ func ParseGoMemory(s string) (GoMemory, error) {
 	_, err := fmt.Sscanf(s, "heap=%d stack=%d sys=%d goroutines=%d", &m.HeapAlloc, &m.StackInuse, &m.Sys, &m.Goroutines)
 	return m, err
 }
+
+// LoadAverage is the system's load average over 1, 5 and 15 minutes, as
+// /proc/loadavg and uptime give it.
+func LoadAverage() (string, error) {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "", err
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "", fmt.Errorf("unreadable /proc/loadavg: %q", data)
+	}
+	return strings.Join(f[:3], ", "), nil
+}

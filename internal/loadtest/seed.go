@@ -1,8 +1,11 @@
 // Package loadtest drives attest's live-call signaling with many WebSocket
 // pairs: it puts agents and freelancers in calls straight through the store
 // and the workflow, connects one agent and one freelancer socket per call,
-// and measures how long small chat messages take to cross. cmd/attest-load
-// and the signaling benchmark in internal/call share it.
+// and measures how long small chat messages take to cross. With several
+// nodes on PostgreSQL (nodes.go) the two sides of a call sit on different
+// nodes, and agents on every node take from a live queue at once through
+// the console (dispatch.go). cmd/attest-load and the signaling benchmark in
+// internal/call share it.
 //
 // Everything it dials is on loopback.
 package loadtest
@@ -42,6 +45,9 @@ type Pair struct {
 	AgentSession string
 	// FreelancerPath is the freelancer's portal path, /v/{token}.
 	FreelancerPath string
+	// AgentBase and FreelancerBase are the nodes the two sides dial
+	// (http://127.0.0.1:port); empty means the base given to Connect.
+	AgentBase, FreelancerBase string
 }
 
 // seedBatch is how many pairs one transaction creates.
@@ -59,6 +65,102 @@ func Seed(ctx context.Context, st *store.Store, wf *workflow.Workflow, n int) ([
 	if n <= 0 {
 		return nil, errors.New("loadtest: seed at least one pair")
 	}
+	sd, err := newSeeder(ctx, st, wf)
+	if err != nil {
+		return nil, err
+	}
+	pairs := make([]Pair, 0, n)
+	for start := 0; start < n; start += seedBatch {
+		end := min(start+seedBatch, n)
+		var batch []Pair
+		err := st.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			batch, err = sd.pairs(ctx, tx, start, end)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("loadtest: seed pairs %d to %d: %w", start, end-1, err)
+		}
+		pairs = append(pairs, batch...)
+	}
+	return pairs, nil
+}
+
+// Agent is an agent signed in and online, in no call.
+type Agent struct {
+	ID string
+	// Session is the value of the agent's session cookie.
+	Session string
+	// Base is the node the agent's console talks to (http://127.0.0.1:port);
+	// the caller sets it.
+	Base string
+}
+
+// Waiter is a freelancer waiting in the live queue.
+type Waiter struct {
+	FreelancerID, VerificationID string
+	// Path is the freelancer's portal path, /v/{token}.
+	Path string
+	// Base is the node the freelancer's page talks to; the caller sets it.
+	Base string
+}
+
+// SeedQueue signs in agents agents and sets them online, and puts waiting
+// freelancers in the live queue as the product does: each gets a profile
+// and an open case, and joins the queue. Nobody is in a call. The queue
+// must be empty, so that it holds exactly these freelancers.
+func SeedQueue(ctx context.Context, st *store.Store, wf *workflow.Workflow, agents, waiting int) ([]Agent, []Waiter, error) {
+	if agents <= 0 || waiting <= 0 {
+		return nil, nil, errors.New("loadtest: seed at least one agent and one waiting freelancer")
+	}
+	sd, err := newSeeder(ctx, st, wf)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ws []Waiter
+	for start := 0; start < waiting; start += seedBatch {
+		end := min(start+seedBatch, waiting)
+		err := st.InTx(ctx, func(tx *store.Tx) error {
+			for i := start; i < end; i++ {
+				w, err := sd.freelancerJoins(ctx, tx, i)
+				if err != nil {
+					return err
+				}
+				ws = append(ws, w)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("loadtest: seed waiting freelancers %d to %d: %w", start, end-1, err)
+		}
+	}
+	as := make([]Agent, 0, agents)
+	err = st.InTx(ctx, func(tx *store.Tx) error {
+		for i := range agents {
+			a, err := sd.agent(ctx, tx, i)
+			if err != nil {
+				return err
+			}
+			as = append(as, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("loadtest: seed agents: %w", err)
+	}
+	return as, ws, nil
+}
+
+// seeder writes the people of one run.
+type seeder struct {
+	wf *workflow.Workflow
+	// run names this run's people, so that runs on one database never meet.
+	run string
+	// hash is the password hash every seeded agent shares; nobody signs in with it.
+	hash string
+}
+
+func newSeeder(ctx context.Context, st *store.Store, wf *workflow.Workflow) (*seeder, error) {
 	waiting, err := st.Queue(ctx)
 	if err != nil {
 		return nil, err
@@ -70,72 +172,31 @@ func Seed(ctx context.Context, st *store.Store, wf *workflow.Workflow, n int) ([
 	if err != nil {
 		return nil, err
 	}
-	hash, err := auth.HashPassword(password, rand.Reader) // nobody signs in with it
+	hash, err := auth.HashPassword(password, rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	run := strconv.FormatInt(time.Now().UnixNano(), 36) // new people on every run
-	pairs := make([]Pair, 0, n)
-	for start := 0; start < n; start += seedBatch {
-		end := min(start+seedBatch, n)
-		var batch []Pair
-		err := st.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			batch, err = seedBatchTx(ctx, tx, wf, run, hash, start, end)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("loadtest: seed pairs %d to %d: %w", start, end-1, err)
-		}
-		pairs = append(pairs, batch...)
-	}
-	return pairs, nil
+	return &seeder{wf: wf, run: strconv.FormatInt(time.Now().UnixNano(), 36), hash: hash}, nil
 }
 
-func seedBatchTx(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, run, hash string, start, end int) ([]Pair, error) {
+// pairs seeds pairs start to end-1: the freelancers join the queue, then
+// each new agent takes the next of them.
+func (sd *seeder) pairs(ctx context.Context, tx *store.Tx, start, end int) ([]Pair, error) {
 	paths := make(map[string]string, end-start) // freelancer id → portal path
 	for i := start; i < end; i++ {
-		id := fmt.Sprintf("load-%s-%06d", run, i)
-		f := &verification.Freelancer{ID: id, DisplayName: "Load Test " + strconv.Itoa(i), Email: id + "@example.com",
-			Locale: "en", TimeZone: "UTC", Claims: []verification.Claim{{Key: "location", Label: "Location", Value: "Lisbon, Portugal"}}}
-		if _, err := wf.PutFreelancer(ctx, tx, "loadtest", f); err != nil {
-			return nil, err
-		}
-		opened, err := wf.OpenVerification(ctx, tx, "loadtest", verification.Request{FreelancerID: id,
-			Reason: verification.Reason{Code: "load_test", Explanation: "A signaling load test."}})
+		w, err := sd.freelancerJoins(ctx, tx, i)
 		if err != nil {
 			return nil, err
 		}
-		at := strings.LastIndex(opened.Link.URL, "/v/")
-		if at < 0 {
-			return nil, fmt.Errorf("portal link %q has no /v/ path", opened.Link.URL)
-		}
-		paths[id] = opened.Link.URL[at:]
-		if _, err := wf.JoinQueue(ctx, tx, id); err != nil {
-			return nil, err
-		}
+		paths[w.FreelancerID] = w.Path
 	}
-	now := wf.Now().UTC()
 	pairs := make([]Pair, 0, end-start)
 	for i := start; i < end; i++ {
-		agent := &store.Staff{ID: store.NewID("stf", now), Email: fmt.Sprintf("load-%s-%06d@example.com", run, i),
-			Name: "Agent" + strconv.Itoa(i) + " Load", Role: store.RoleAgent, PasswordHash: hash, CreatedAt: now}
-		if _, err := tx.PutStaff(ctx, agent); err != nil {
-			return nil, err
-		}
-		token, err := auth.NewSessionToken(rand.Reader)
+		agent, err := sd.agent(ctx, tx, i)
 		if err != nil {
 			return nil, err
 		}
-		err = tx.InsertSession(ctx, &store.Session{ID: store.NewID("ses", now), TokenHash: auth.HashSessionToken(token), StaffID: agent.ID, CreatedAt: now,
-			ExpiresAt: now.Add(staff.SessionLifetime), LastSeenAt: now, IP: "127.0.0.1", UserAgent: "attest-load"})
-		if err != nil {
-			return nil, err
-		}
-		if err := wf.SetPresence(ctx, tx, agent.ID, store.Online); err != nil {
-			return nil, err
-		}
-		taken, err := wf.TakeNext(ctx, tx, agent.ID)
+		taken, err := sd.wf.TakeNext(ctx, tx, agent.ID)
 		if err != nil {
 			return nil, fmt.Errorf("agent %d takes a call: %w", i, err)
 		}
@@ -143,9 +204,55 @@ func seedBatchTx(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, run, 
 		if !ok {
 			return nil, fmt.Errorf("agent %d took freelancer %s, who is not part of this run", i, taken.Verification.FreelancerID)
 		}
-		pairs = append(pairs, Pair{VerificationID: taken.Verification.ID, AgentID: agent.ID, AgentSession: token, FreelancerPath: path})
+		pairs = append(pairs, Pair{VerificationID: taken.Verification.ID, AgentID: agent.ID, AgentSession: agent.Session, FreelancerPath: path})
 	}
 	return pairs, nil
+}
+
+// freelancerJoins creates freelancer i with an open case and puts them in the queue.
+func (sd *seeder) freelancerJoins(ctx context.Context, tx *store.Tx, i int) (Waiter, error) {
+	id := fmt.Sprintf("load-%s-%06d", sd.run, i)
+	f := &verification.Freelancer{ID: id, DisplayName: "Load Test " + strconv.Itoa(i), Email: id + "@example.com",
+		Locale: "en", TimeZone: "UTC", Claims: []verification.Claim{{Key: "location", Label: "Location", Value: "Lisbon, Portugal"}}}
+	if _, err := sd.wf.PutFreelancer(ctx, tx, "loadtest", f); err != nil {
+		return Waiter{}, err
+	}
+	opened, err := sd.wf.OpenVerification(ctx, tx, "loadtest", verification.Request{FreelancerID: id,
+		Reason: verification.Reason{Code: "load_test", Explanation: "A signaling load test."}})
+	if err != nil {
+		return Waiter{}, err
+	}
+	at := strings.LastIndex(opened.Link.URL, "/v/")
+	if at < 0 {
+		return Waiter{}, fmt.Errorf("portal link %q has no /v/ path", opened.Link.URL)
+	}
+	if _, err := sd.wf.JoinQueue(ctx, tx, id); err != nil {
+		return Waiter{}, err
+	}
+	return Waiter{FreelancerID: id, VerificationID: opened.Verification.ID, Path: opened.Link.URL[at:]}, nil
+}
+
+// agent creates agent i with a session and sets them online.
+func (sd *seeder) agent(ctx context.Context, tx *store.Tx, i int) (Agent, error) {
+	now := sd.wf.Now().UTC()
+	agent := &store.Staff{ID: store.NewID("stf", now), Email: fmt.Sprintf("load-%s-%06d@example.com", sd.run, i),
+		Name: "Agent" + strconv.Itoa(i) + " Load", Role: store.RoleAgent, PasswordHash: sd.hash, CreatedAt: now}
+	if _, err := tx.PutStaff(ctx, agent); err != nil {
+		return Agent{}, err
+	}
+	token, err := auth.NewSessionToken(rand.Reader)
+	if err != nil {
+		return Agent{}, err
+	}
+	err = tx.InsertSession(ctx, &store.Session{ID: store.NewID("ses", now), TokenHash: auth.HashSessionToken(token), StaffID: agent.ID, CreatedAt: now,
+		ExpiresAt: now.Add(staff.SessionLifetime), LastSeenAt: now, IP: "127.0.0.1", UserAgent: "attest-load"})
+	if err != nil {
+		return Agent{}, err
+	}
+	if err := sd.wf.SetPresence(ctx, tx, agent.ID, store.Online); err != nil {
+		return Agent{}, err
+	}
+	return Agent{ID: agent.ID, Session: token}, nil
 }
 
 // Local is an attest started in this process: the same handler and call
@@ -164,6 +271,9 @@ type Local struct {
 type LocalOptions struct {
 	// DataDir holds the SQLite database.
 	DataDir string
+	// DatabaseURL is a PostgreSQL database to use instead of SQLite; give
+	// Keys with it. Several Locals on one database are nodes of one attest.
+	DatabaseURL string
 	// Log is the server's log; nil discards it.
 	Log *slog.Logger
 	// Tick is how often the call service pushes queue places and the floor
@@ -176,15 +286,15 @@ type LocalOptions struct {
 // LocalKeys is the master key of a local server's data folder, kept in
 // master.key there (made the first time).
 func LocalKeys(dataDir string) (*keys.Ring, error) {
-	m, err := keys.ReadOrCreateFile(filepath.Join(dataDir, "master.key"))
+	m, err := keys.ReadOrCreateFile(filepath.Join(dataDir, LocalKeyFile))
 	if err != nil {
 		return nil, err
 	}
 	return keys.NewRing(m), nil
 }
 
-// StartLocal opens attest on the SQLite database in opts.DataDir and serves
-// it on a free loopback port.
+// StartLocal opens attest on the SQLite database in opts.DataDir (or the
+// PostgreSQL database opts.DatabaseURL) and serves it on a free loopback port.
 func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -192,13 +302,17 @@ func StartLocal(ctx context.Context, opts LocalOptions) (*Local, error) {
 	}
 	base := "http://" + ln.Addr().String()
 	ring := opts.Keys
+	if ring == nil && opts.DataDir == "" {
+		ln.Close()
+		return nil, errors.New("loadtest: a local attest on PostgreSQL needs its master keys")
+	}
 	if ring == nil {
 		if ring, err = LocalKeys(opts.DataDir); err != nil {
 			ln.Close()
 			return nil, err
 		}
 	}
-	s, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: opts.DataDir}, BaseURL: base, Now: time.Now,
+	s, err := server.Open(ctx, server.Config{Store: store.Config{DataDir: opts.DataDir, DatabaseURL: opts.DatabaseURL}, BaseURL: base, Now: time.Now,
 		Log: opts.Log, Call: server.CallConfig{Tick: opts.Tick}, Keys: ring})
 	if err != nil {
 		ln.Close()
@@ -245,3 +359,17 @@ func SeedDatabase(ctx context.Context, cfg store.Config, ring *keys.Ring, base s
 	pairs, err := Seed(ctx, s.Store, s.Workflow, n)
 	return pairs, errors.Join(err, s.Close())
 }
+
+// SeedQueueDatabase opens attest's database and seeds agents and a queue in
+// it, as SeedQueue does; base and ring are as for SeedDatabase.
+func SeedQueueDatabase(ctx context.Context, cfg store.Config, ring *keys.Ring, base string, agents, waiting int) ([]Agent, []Waiter, error) {
+	s, err := server.Open(ctx, server.Config{Store: cfg, BaseURL: base, Now: time.Now, Keys: ring})
+	if err != nil {
+		return nil, nil, err
+	}
+	as, ws, err := SeedQueue(ctx, s.Store, s.Workflow, agents, waiting)
+	return as, ws, errors.Join(err, s.Close())
+}
+
+// LocalKeyFile is the name of the master key file LocalKeys keeps in its folder.
+const LocalKeyFile = "master.key"

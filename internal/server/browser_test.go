@@ -392,13 +392,18 @@ func bringToCall(t testing.TB, base, portalURL string, agent, freelancer context
 	audit(t, freelancer, "portal call page before joining")
 }
 
-// joinTheCall waits for the freelancer's call page and presses "Join the
-// call": the page starts nothing by itself, so that the press lets the
-// browser play the call's sound.
+// joinTheCall waits for the freelancer's call page and, unless the page
+// moved into the call from the queue (which needs no press: the press on
+// "Join the queue" lets the browser play the call's sound), presses "Join
+// the call": a call page loaded anew starts nothing by itself.
 func joinTheCall(t testing.TB, freelancer context.Context) {
 	t.Helper()
 	waitFor(t, freelancer, "the call page", `!!document.querySelector('#portal[data-state=call]')`)
-	click(t, freelancer, "join-call")
+	var joined bool
+	evaluate(t, freelancer, `!document.getElementById('call-area').hidden`, &joined)
+	if !joined {
+		click(t, freelancer, "join-call")
+	}
 	waitFor(t, freelancer, "the call joined", `!document.getElementById('call-area').hidden`)
 }
 

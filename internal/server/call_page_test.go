@@ -47,12 +47,14 @@ func runJS(t testing.TB, ctx context.Context, js string) {
 }
 
 // recordSocket makes the page keep every message its signaling socket
-// receives from now on, in window.socketFrames: the next socket it opens
-// (on "Join the call") is the one watched.
+// receives from now on, in window.socketFrames: the socket the call runs
+// on (the queue's, when the page moved into the call from the queue) and
+// any it opens later (on "Join the call").
 func recordSocket(t testing.TB, ctx context.Context) {
 	t.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.socketFrames = [];
+		window.attest?.signal?.ws?.addEventListener('message', (e) => window.socketFrames.push(String(e.data)));
 		const Original = window.WebSocket;
 		window.WebSocket = class extends Original {
 			constructor(...args) { super(...args); this.addEventListener('message', (e) => window.socketFrames.push(String(e.data))); }
@@ -167,20 +169,22 @@ func TestBrowserChallengeShownWhenTheAgentAsks(t *testing.T) {
 	}
 }
 
-// On a phone, with the agent's camera off (the default): the freelancer
-// presses one clear button to join; they see who they hear, not a dark
+// On a phone, with the agent's camera off (the default): taken from the
+// queue, the page moves into the call by itself, and the sound plays (the
+// press on "Join the queue" allows it); they see who they hear, not a dark
 // video; the controls (mute, chat, leave) are on screen without scrolling.
-// Leaving stops their media, and joining again brings the call back.
+// Leaving stops their media, and pressing "Join the call" brings it back.
 func TestBrowserCallOnAPhone(t *testing.T) {
 	s, base := servedForCalls(t, server.CallConfig{})
 	opened := seedCase(t, s, "u-61")
 	agent, freelancer := browser(t, "agent"), browser(t, "freelancer")
 	do(t, freelancer, chromedp.EmulateViewport(390, 844))
 	bringToCall(t, base, opened.Link.URL, agent, freelancer)
-	if got, err := chromedp.Run(freelancer, chromedp.Evaluate[bool](`!window.attest && document.getElementById('call-area').hidden`)); err != nil || !got {
-		t.Fatalf("the call page started before the freelancer joined (%v)", err)
+	if got, err := chromedp.Run(freelancer, chromedp.Evaluate[bool](`!!window.attest && !document.getElementById('call-area').hidden &&
+		document.getElementById('join-box').hidden`)); err != nil || !got {
+		t.Fatalf("taken from the queue, the page did not move into the call by itself (%v)", err)
 	}
-	screenshot(t, freelancer, "phone-call-1-join")
+	screenshot(t, freelancer, "phone-call-1-moved")
 	joinTheCall(t, freelancer)
 	// The agent's camera is off: only the agent decodes video.
 	waitFor(t, agent, "the agent decoding video", `Promise.resolve(`+framesJS+`).then(n => n > 0)`)
@@ -194,7 +198,7 @@ func TestBrowserCallOnAPhone(t *testing.T) {
 	// A hidden element stays hidden where a class sets how it shows (a button).
 	if hidden, err := chromedp.Run(freelancer, chromedp.Evaluate[bool](`document.getElementById('play-audio').offsetParent === null &&
 		document.getElementById('sound-help').offsetParent === null`)); err != nil || !hidden {
-		t.Errorf("a button to turn on sound shows although the press on Join let the sound play (%v)", err)
+		t.Errorf("a button to turn on sound shows although the press on Join the queue let the sound play (%v)", err)
 	}
 	screenshot(t, freelancer, "phone-call-2-joined")
 	for _, control := range []string{"mute", "to-chat", "leave-call"} {

@@ -17,11 +17,13 @@ import (
 // own. A NOTIFY payload must stay under 8000 bytes and an SDP can be larger,
 // so a large message is written to the signals table and only its row id is
 // notified. Notifications reach listeners in commit order, which keeps one
-// sender's messages in the order it published them.
+// sender's messages in the order it published them. A payload is opaque
+// here: a node may put several of its events in one (internal/call/outbox.go).
 
-// maxInlineSignal is the largest payload sent in the notification itself,
-// kept under PostgreSQL's 8000 bytes with room for the prefix.
-const maxInlineSignal = 7900
+// MaxInlineSignal is the largest payload sent in the notification itself,
+// kept under PostgreSQL's 8000 bytes with room for the prefix; a larger one
+// goes through the signals table.
+const MaxInlineSignal = 7900
 
 // Notification payloads carry a prefix: the message itself, or the id of
 // the row that holds it.
@@ -51,7 +53,7 @@ func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time
 	if !s.pg {
 		return errors.New("publish signal: signaling crosses nodes on PostgreSQL only")
 	}
-	if len(payload) <= maxInlineSignal {
+	if len(payload) <= MaxInlineSignal {
 		_, err := s.write.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.signalChannel, inlinePrefix+string(payload))
 		if err != nil {
 			return fmt.Errorf("publish signal: %w", err)

@@ -58,7 +58,7 @@ func (w *Workflow) Rebalance(ctx context.Context, tx *store.Tx, except string, w
 	if err != nil || len(backlog) == 0 {
 		return err
 	}
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return err
 	}

@@ -280,7 +280,7 @@ func (CallReminderArgs) Kind() string { return "call_reminder" }
 // scheduleCallReminders queues the reminders of a booked call at the leads
 // the policy names now; a later change of policy leaves them as they are.
 func (w *Workflow) scheduleCallReminders(ctx context.Context, tx *store.Tx, b *store.Booking) error {
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return err
 	}

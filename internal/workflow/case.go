@@ -29,7 +29,7 @@ func (w *Workflow) OpenVerification(ctx context.Context, tx *store.Tx, actor str
 	if err != nil {
 		return nil, err
 	}
-	policy, err := w.CurrentPolicy(ctx)
+	policy, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 	if to == verification.NotVerified {
 		// The decision keeps the appeal window in force now: a later
 		// change of policy neither shortens nor lengthens it.
-		if err := w.setAppealUntil(ctx, v, now); err != nil {
+		if err := w.setAppealUntil(ctx, tx, v, now); err != nil {
 			return nil, err
 		}
 	}
@@ -203,8 +203,8 @@ func (w *Workflow) Transition(ctx context.Context, tx *store.Tx, actor, id strin
 	return v, err
 }
 
-func (w *Workflow) setAppealUntil(ctx context.Context, v *verification.Verification, now time.Time) error {
-	p, err := w.CurrentPolicy(ctx)
+func (w *Workflow) setAppealUntil(ctx context.Context, tx *store.Tx, v *verification.Verification, now time.Time) error {
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return err
 	}

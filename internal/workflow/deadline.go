@@ -30,7 +30,7 @@ func (DeadlineArgs) Kind() string { return "deadline" }
 // case, in the transaction that set the deadline, at the leads the policy
 // names now.
 func (w *Workflow) scheduleDeadline(ctx context.Context, tx *store.Tx, v *verification.Verification) error {
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (w *Workflow) SeeDeadline(ctx context.Context, tx *store.Tx, a DeadlineArgs
 	if err != nil {
 		return err
 	}
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return err
 	}

@@ -274,7 +274,7 @@ func (w *Workflow) requestDocuments(ctx context.Context, tx *store.Tx, agentID s
 	if err := tx.UpdateVerification(ctx, v); err != nil {
 		return nil, err
 	}
-	notice, err := w.noticeDeadline(ctx, now)
+	notice, err := w.noticeDeadline(ctx, tx, now)
 	if err != nil {
 		return nil, err
 	}

@@ -62,17 +62,37 @@ func (c *PolicyCache) forget() {
 // CurrentPolicy is the policy in force: the stored settings over w.Policy.
 // Everything that decides something by the policy asks for it at the time
 // of use, so that an admin's change applies from the next case, reminder
-// or retention run on every node.
+// or retention run on every node. Inside a transaction use policyIn.
 func (w *Workflow) CurrentPolicy(ctx context.Context) (verification.Policy, error) {
+	return w.policyIn(ctx, w.Store)
+}
+
+// policyReader reads the stored policy: the store, or a transaction.
+type policyReader interface {
+	Policy(ctx context.Context, base verification.Policy) (store.StoredPolicy, error)
+}
+
+// policyIn is CurrentPolicy read through r. Code running in a transaction
+// passes the transaction: on PostgreSQL reads and writes share one pool, and
+// a transaction that waits for a second connection while holding one waits
+// forever once every connection is held by such a transaction (a burst of
+// agents pressing "take" is enough).
+func (w *Workflow) policyIn(ctx context.Context, r policyReader) (verification.Policy, error) {
 	now := w.Now()
 	if p, ok := w.PolicyCache.get(now); ok {
 		return p, nil
 	}
-	stored, err := w.Store.Policy(ctx, w.Policy)
+	stored, err := r.Policy(ctx, w.Policy)
 	if err != nil {
 		return verification.Policy{}, err
 	}
-	w.PolicyCache.put(stored.Policy, now)
+	if tx, ok := r.(*store.Tx); ok {
+		// What a transaction read is the policy in force once it commits
+		// (SetPolicy's own change included).
+		tx.AfterCommit(func() { w.PolicyCache.put(stored.Policy, now) })
+	} else {
+		w.PolicyCache.put(stored.Policy, now)
+	}
 	return stored.Policy, nil
 }
 

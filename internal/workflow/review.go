@@ -214,7 +214,7 @@ var whyNewCall = map[notify.Why]string{
 // review, notify.WhyDocumentsNeedCall after a reading of documents). A case
 // that was a review of documents becomes a call again.
 func (w *Workflow) sendBackForCall(ctx context.Context, tx *store.Tx, actor string, v *verification.Verification, why notify.Why) (*verification.Verification, error) {
-	notice, err := w.noticeDeadline(ctx, w.now())
+	notice, err := w.noticeDeadline(ctx, tx, w.now())
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ type caseReader interface {
 	ClaimOutcomes(ctx context.Context, verificationID string) ([]verification.ClaimOutcome, error)
 	Decisions(ctx context.Context, verificationID string) ([]store.DecisionRecord, error)
 	LatestCall(ctx context.Context, verificationID string) (*store.Call, error)
+	policyReader
 }
 
 // Recorded gathers what has been recorded on a case: its mode, the live
@@ -112,8 +113,8 @@ func (w *Workflow) Missing(ctx context.Context, r caseReader, v *verification.Ve
 // noticeDeadline is the deadline that gives a case the full minimum notice
 // from now: what a case gets when the team asks something new of the
 // freelancer (documents, a new call).
-func (w *Workflow) noticeDeadline(ctx context.Context, now time.Time) (time.Time, error) {
-	p, err := w.CurrentPolicy(ctx)
+func (w *Workflow) noticeDeadline(ctx context.Context, tx *store.Tx, now time.Time) (time.Time, error) {
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -134,7 +134,7 @@ func (w *Workflow) MoveDeadline(ctx context.Context, tx *store.Tx, v *verificati
 	if err != nil {
 		return nil, err
 	}
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return nil, err
 	}

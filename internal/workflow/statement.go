@@ -26,7 +26,7 @@ func (w *Workflow) findings(ctx context.Context, r caseReader, v *verification.V
 
 // decisionStatement is the statement of reasons of v's confirmed negative.
 func (w *Workflow) decisionStatement(ctx context.Context, r caseReader, v *verification.Verification, now time.Time) (*verification.Statement, error) {
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (w *Workflow) decisionStatement(ctx context.Context, r caseReader, v *verif
 
 // overdueStatement is the statement of reasons of an open case past its deadline.
 func (w *Workflow) overdueStatement(ctx context.Context, r caseReader, v *verification.Verification) (*verification.Statement, error) {
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, r)
 	if err != nil {
 		return nil, err
 	}

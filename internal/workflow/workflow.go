@@ -208,7 +208,7 @@ func (w *Workflow) watchStanding(ctx context.Context, tx *store.Tx, freelancerID
 	if err != nil {
 		return nil, err
 	}
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (c *standingChange) emit(ctx context.Context, w *Workflow, tx *store.Tx) er
 	if err != nil {
 		return err
 	}
-	p, err := w.CurrentPolicy(ctx)
+	p, err := w.policyIn(ctx, tx)
 	if err != nil {
 		return err
 	}

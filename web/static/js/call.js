@@ -12,10 +12,13 @@
 export class Call extends EventTarget {
   /**
    * @param {{signal: Signal, role: 'agent' | 'freelancer', iceServers: RTCIceServer[],
-   *   relayOnly: boolean, local: MediaStream, remoteVideo: HTMLVideoElement}} opts
+   *   relayOnly: boolean, local: MediaStream, remoteVideo: HTMLVideoElement, sends?: string[]}} opts
+   * sends: the kinds this side will send once its devices are open (default:
+   * what local holds), so that the call can start before they are.
    */
   constructor(opts) {
     super();
+    this.sends = opts.sends ?? opts.local.getTracks().map((track) => track.kind);
     this.signal = opts.signal;
     this.role = opts.role;
     this.iceServers = opts.iceServers;
@@ -30,6 +33,8 @@ export class Call extends EventTarget {
     this.peerSession = null;
     /** When the first remote video frame was shown (epoch ms), for measuring. @type {number | null} */
     this.firstFrameAt = null;
+    /** When the first remote audio was decoded (epoch ms), for measuring. @type {number | null} */
+    this.firstAudioAt = null;
     this.restarting = 0;
     /** ICE restarts made so far, for the connection indicator and tests. */
     this.iceRestarts = 0;
@@ -49,10 +54,15 @@ export class Call extends EventTarget {
   newPeer() {
     this.pc?.close();
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.relayOnly ? 'relay' : 'all' });
-    for (const track of this.local.getTracks()) pc.addTrack(track, this.local);
-    // Receive video even when sending none (an agent without a camera).
-    if (this.local.getVideoTracks().length === 0) pc.addTransceiver('video', { direction: 'recvonly' });
-    if (this.local.getAudioTracks().length === 0) pc.addTransceiver('audio', { direction: 'recvonly' });
+    for (const kind of ['audio', 'video']) {
+      const track = this.local.getTracks().find((t) => t.kind === kind);
+      if (track) pc.addTrack(track, this.local);
+      // The agent offers what it will send before its devices are open
+      // (setLocal puts their tracks in place), and receives the rest: video
+      // even when sending none (an agent without a camera).
+      else if (this.role === 'agent' && this.sends.includes(kind)) pc.addTransceiver(kind, { direction: 'sendrecv', streams: [this.local] });
+      else pc.addTransceiver(kind, { direction: 'recvonly' });
+    }
     pc.onicecandidate = (e) => {
       if (e.candidate) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
     };
@@ -75,7 +85,41 @@ export class Call extends EventTarget {
     pc.oniceconnectionstatechange = () => this.onIceState(pc);
     this.pc = pc;
     this.pending = [];
+    this.watchAudio(pc);
     return pc;
+  }
+
+  /**
+   * Notes when the first remote audio is decoded, for measuring: a call
+   * without the agent's camera has no video to time on the freelancer's side.
+   * @param {RTCPeerConnection} pc
+   */
+  watchAudio(pc) {
+    if (this.firstAudioAt !== null) return;
+    const started = Date.now();
+    const timer = setInterval(async () => {
+      if (pc !== this.pc || this.firstAudioAt !== null || Date.now() - started > 30000) { clearInterval(timer); return; }
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > 0) this.firstAudioAt ??= Date.now();
+      });
+    }, 5);
+  }
+
+  /**
+   * Gives the call this side's devices, opened after it started: their
+   * tracks take the places the answer kept for them, with no new offer.
+   * @param {MediaStream} stream
+   */
+  setLocal(stream) {
+    this.local = stream;
+    if (!this.pc) return;
+    for (const tr of this.pc.getTransceivers()) {
+      const kind = tr.receiver.track.kind;
+      const track = stream.getTracks().find((t) => t.kind === kind);
+      if (track && tr.sender.track !== track && (tr.direction === 'sendrecv' || tr.direction === 'sendonly')) {
+        tr.sender.replaceTrack(track).catch((e) => this.fail(e));
+      }
+    }
   }
 
   /** The agent offers: afresh, or as an ICE restart on the same connection. */
@@ -91,6 +135,18 @@ export class Call extends EventTarget {
   async onOffer(sdp) {
     const pc = this.pc && this.pc.connectionState !== 'closed' ? this.pc : this.newPeer();
     await pc.setRemoteDescription(sdp);
+    // Send what this side will send even if its devices are not open yet:
+    // setLocal puts their tracks in place later, with no new offer.
+    for (const tr of pc.getTransceivers()) {
+      const kind = tr.receiver.track.kind;
+      if (!tr.mid || !this.sends.includes(kind) || tr.direction !== 'recvonly') continue;
+      tr.direction = 'sendrecv';
+      if (!tr.sender.track) {
+        tr.sender.setStreams?.(this.local);
+        const track = this.local.getTracks().find((t) => t.kind === kind);
+        if (track) await tr.sender.replaceTrack(track);
+      }
+    }
     await this.flush();
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);

@@ -33,19 +33,25 @@ async function runCall(root) {
   const localVideo = /** @type {HTMLVideoElement} */ (document.getElementById('local-video'));
   setUpScript(root, `/agent/calls/${id}`);
   setUpChallenges(root, `/agent/calls/${id}`);
-  // Media first, so that no signaling message can arrive before the call exists.
-  const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: root.dataset.agentCamera === 'true' })
-    .catch(() => new MediaStream());
-  localVideo.srcObject = local;
-  toggle('mute', local.getAudioTracks(), 'Mute microphone', 'Unmute microphone');
-  toggle('camera', local.getVideoTracks(), 'Turn camera off', 'Turn camera on');
+  // The call starts at once; the microphone (and camera) open meanwhile,
+  // and their tracks take the places the offer kept for them (setLocal).
+  const wantVideo = root.dataset.agentCamera === 'true';
+  let local = new MediaStream();
+  navigator.mediaDevices.getUserMedia({ audio: true, video: wantVideo }).catch(() => new MediaStream()).then((stream) => {
+    local = stream;
+    localVideo.srcObject = stream;
+    window.attest?.call?.setLocal(stream);
+    toggle('mute', () => local.getAudioTracks(), 'Mute microphone', 'Unmute microphone');
+    toggle('camera', () => local.getVideoTracks(), 'Turn camera off', 'Turn camera on');
+  });
   const signal = new Signal('/agent/ws');
   setUpChat(signal, root);
   signal.on('welcome', (m) => {
     if (!m.call) { location.reload(); return; }
     if (window.attest?.call) return; // a reconnect: the call goes on
     startTimer(/** @type {HTMLElement} */ (document.getElementById('timer')), new Date(m.call.started_at));
-    const call = new Call({ signal, role: 'agent', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo });
+    const call = new Call({ signal, role: 'agent', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo,
+      sends: wantVideo ? ['audio', 'video'] : ['audio'] });
     window.attest = { call, signal };
     call.addEventListener('peer', (e) => {
       status.textContent = /** @type {CustomEvent} */ (e).detail ? 'The freelancer is connected.' : 'The freelancer is not connected; waiting for them to come back…';

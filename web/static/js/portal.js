@@ -53,9 +53,38 @@ function waitInQueue(base) {
     eta.textContent = describeWait(q.eta_seconds);
     agents.textContent = tn('js.queue.agents', q.agents_online);
   });
-  signal.on('call', () => location.reload());
-  signal.on('welcome', (m) => { if (m.call) location.reload(); });
+  // Taken: the server has already seated this socket in the call, so the
+  // page moves into it in place, on the same socket, and the call starts
+  // at once (the press on "Join the queue" lets its sound play).
+  let moved = false;
+  signal.on('call', (m) => {
+    moved = true;
+    enterCall(base, signal, m).catch(() => location.reload());
+  });
+  signal.on('welcome', (m) => { if (m.call && !moved) location.reload(); });
   offerNotification(signal);
+}
+
+/**
+ * Replaces the queue page with the call page, fetched from the server that
+ * renders it, and starts the call on the socket the queue page holds.
+ * @param {string} base
+ * @param {Signal} signal
+ * @param {import('./signal.js').Message} m the "call" message
+ */
+async function enterCall(base, signal, m) {
+  const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+  const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+  const next = doc.getElementById('main');
+  const root = next?.querySelector('#portal');
+  const here = document.getElementById('main');
+  if (!res.ok || !next || !here || !(root instanceof HTMLElement) || root.dataset.state !== 'call') {
+    location.reload();
+    return;
+  }
+  document.title = doc.title;
+  here.replaceWith(document.adoptNode(next));
+  setUpCall(base, root, { signal, started: m });
 }
 
 /**
@@ -88,11 +117,14 @@ function offerNotification(signal) {
  * call", which opens the microphone (and the camera, unless the call is
  * audio only) and connects; that press is also what lets the browser play
  * the call's sound. "Leave the call" stops it all, and joining again is a
- * fresh page session, as after a reload.
+ * fresh page session, as after a reload. A page that moved here from the
+ * queue (joined) is in the call already: it starts on the queue's socket,
+ * without the press, and opens the devices while the call connects.
  * @param {string} base
  * @param {HTMLElement} root
+ * @param {{signal: Signal, started: import('./signal.js').Message} | null} [joined]
  */
-function setUpCall(base, root) {
+function setUpCall(base, root, joined = /** @type {{signal: Signal, started: import('./signal.js').Message} | null} */ (null)) {
   const el = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   const status = el('call-status');
   const joinBox = el('join-box');
@@ -124,12 +156,8 @@ function setUpCall(base, root) {
     remoteVideo.srcObject = null;
   };
 
-  joinButton.addEventListener('click', async () => {
-    joinButton.disabled = true;
-    // Asked within the press, before anything is awaited: the browser then
-    // lets this element play the call's sound.
-    remoteVideo.play().catch(() => {});
-    status.textContent = t('js.call.joining');
+  /** Opens the microphone (and camera) and shows what they give. */
+  const openMedia = async () => {
     const { stream, problem } = audioOnly ? await openMicrophone() : await openDevices();
     local = stream ?? new MediaStream();
     for (const [id, kind] of /** @type {const} */ ([['mute', 'audio'], ['camera', 'video']])) {
@@ -138,11 +166,20 @@ function setUpCall(base, root) {
     }
     localVideo.srcObject = local;
     localBox.hidden = local.getVideoTracks().length === 0;
+    if (problem) status.textContent = problem === 'no-camera' ? t('js.call.no_camera') : helpFor(problem);
+    call?.setLocal(local);
+  };
+
+  joinButton.addEventListener('click', async () => {
+    joinButton.disabled = true;
+    // Asked within the press, before anything is awaited: the browser then
+    // lets this element play the call's sound.
+    remoteVideo.play().catch(() => {});
+    status.textContent = t('js.call.joining');
+    await openMedia();
     joinBox.hidden = true;
     area.hidden = false;
     joinButton.disabled = false;
-    if (problem) status.textContent = problem === 'no-camera' ? t('js.call.no_camera') : helpFor(problem);
-    if (call) call.local = local;
     if (signal) {
       signal.renew();
       return;
@@ -151,27 +188,13 @@ function setUpCall(base, root) {
     wireControls();
   });
 
-  /** Opens the signaling connection and wires what comes over it. */
-  const connect = () => {
-    const s = new Signal(`${base}/ws`);
-    s.on('welcome', (m) => {
-      if (!m.call) { location.reload(); return; }
-      const name = m.call.agent_name;
-      const label = document.getElementById('agent-name') ?? document.getElementById('agent-label');
-      if (label && name) {
-        label.textContent = name;
-        label.hidden = false;
-      }
-      status.textContent = t('js.call.talking', { name });
-      if (!timing) {
-        startTimer(el('timer'), new Date(m.call.started_at));
-        timing = true;
-      }
-      if (call) return; // a reconnect, or joined again: the call goes on
-      call = new Call({ signal: s, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo });
-      window.attest = { call, signal: s };
-      wireCall(call);
-    });
+  /**
+   * Opens the signaling connection, or takes the queue's, and wires what
+   * comes over it.
+   * @param {Signal} [s]
+   */
+  const connect = (s = new Signal(`${base}/ws`)) => {
+    s.on('welcome', (m) => start(s, m));
     s.on('challenge', (m) => showChallenge(m.challenge));
     s.on('ended', () => location.reload());
     s.on('replaced', () => {
@@ -189,6 +212,33 @@ function setUpCall(base, root) {
     setUpChat(s, root);
     return s;
   };
+
+  /**
+   * Starts the call (a welcome, or the queue's "call" message) or, on a
+   * reconnect, carries on with it.
+   * @param {Signal} s
+   * @param {import('./signal.js').Message} m
+   */
+  const start = (s, m) => {
+    if (!m.call) { location.reload(); return; }
+    const name = m.call.agent_name;
+    const label = document.getElementById('agent-name') ?? document.getElementById('agent-label');
+    if (label && name) {
+      label.textContent = name;
+      label.hidden = false;
+    }
+    status.textContent = t('js.call.talking', { name });
+    if (!timing) {
+      startTimer(el('timer'), new Date(m.call.started_at));
+      timing = true;
+    }
+    if (call) return; // a reconnect, or joined again: the call goes on
+    call = new Call({ signal: s, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo,
+    sends: audioOnly ? ['audio'] : ['audio', 'video'] });
+    window.attest = { call, signal: s };
+    wireCall(call);
+  };
+
 
   const wireControls = () => {
     toggle('mute', () => local.getAudioTracks(), t('js.call.mute'), t('js.call.unmute'));
@@ -221,6 +271,15 @@ function setUpCall(base, root) {
     c.addEventListener('autoplay-blocked', () => { help.hidden = false; });
     el('play-audio').addEventListener('click', () => { remoteVideo.play(); help.hidden = true; });
   };
+
+  if (joined) {
+    joinBox.hidden = true;
+    area.hidden = false;
+    signal = connect(joined.signal);
+    wireControls();
+    start(joined.signal, joined.started); // answers the agent's offer before the devices are open
+    openMedia();
+  }
 }
 
 /**

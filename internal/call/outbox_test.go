@@ -1,0 +1,115 @@
+package call
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// An event published alone goes out alone, at once, and its sender gets the
+// commit's error.
+func TestOutboxAlone(t *testing.T) {
+	var sent []string
+	failing := errors.New("database down")
+	o := &outbox{limit: 100, send: func(p []byte) error {
+		sent = append(sent, string(p))
+		if string(p) == "fail" {
+			return failing
+		}
+		return nil
+	}}
+	if err := o.publish([]byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.publish([]byte("fail")); !errors.Is(err, failing) {
+		t.Fatalf("publish got %v, want the commit's error", err)
+	}
+	if strings.Join(sent, "|") != "one|fail" {
+		t.Fatalf("sent %q, want each event alone", sent)
+	}
+}
+
+// While one commit runs, what queues goes out in the next ones, a line per
+// event, never over the limit but for an event too large to share: each
+// event exactly once, and each sender's events in the order it published them.
+func TestOutboxBatchesInOrder(t *testing.T) {
+	const senders, each, limit = 8, 200, 120
+	var (
+		mu       sync.Mutex
+		payloads [][]byte
+	)
+	o := &outbox{limit: limit, send: func(p []byte) error {
+		time.Sleep(200 * time.Microsecond) // a commit's round trip, while others queue
+		mu.Lock()
+		defer mu.Unlock()
+		payloads = append(payloads, bytes.Clone(p))
+		return nil
+	}}
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := range each {
+				data := fmt.Sprintf(`{"s":%d,"i":%d}`, s, i)
+				if s == 0 && i == 50 {
+					data = `{"s":0,"i":50,"pad":"` + strings.Repeat("x", limit) + `"}` // too large to share
+				}
+				if err := o.publish([]byte(data)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	next := make([]int, senders)
+	batched := 0
+	for _, p := range payloads {
+		lines := bytes.Split(p, []byte{'\n'})
+		if len(p) > limit && len(lines) > 1 {
+			t.Fatalf("a payload of %d bytes (limit %d) holds %d events", len(p), limit, len(lines))
+		}
+		if len(lines) > 1 {
+			batched++
+		}
+		for _, line := range lines {
+			var s, i int
+			if _, err := fmt.Sscanf(string(line), `{"s":%d,"i":%d`, &s, &i); err != nil {
+				t.Fatalf("line %q: %v", line, err)
+			}
+			if i != next[s] {
+				t.Fatalf("sender %d: event %d went out when %d was due", s, i, next[s])
+			}
+			next[s]++
+		}
+	}
+	for s, n := range next {
+		if n != each {
+			t.Fatalf("sender %d: %d of %d events went out", s, n, each)
+		}
+	}
+	if batched == 0 {
+		t.Errorf("%d payloads for %d events, none batched", len(payloads), senders*each)
+	}
+}
+
+// A payload of several events, a line each, is applied event by event.
+func TestReceiveBatch(t *testing.T) {
+	s := &Service{Node: "a"}
+	fl := testClient(RoleFreelancer, "f1", "fl")
+	s.h().add(fl)
+	s.h().seat("v1", fl)
+	received(fl)
+	chat := func(text string) string {
+		m := msg(TypeChat)
+		m.Text = text
+		return fmt.Sprintf(`{"node":"b","kind":"relay","room":"v1","role":"freelancer","message":%s}`, encode(m))
+	}
+	s.receive(t.Context(), []byte(chat("one")+"\n"+chat("two")))
+	if got := received(fl); len(got) != 2 || got[0] != TypeChat || got[1] != TypeChat {
+		t.Fatalf("freelancer got %v, want two chat messages", got)
+	}
+}

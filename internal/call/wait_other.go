@@ -1,0 +1,9 @@
+//go:build !unix
+
+package call
+
+import "net"
+
+// waitReadable returns at once where sockets cannot be peeked at: the
+// WebSocket read then waits, with a deeper stack.
+func waitReadable(net.Conn) {}
