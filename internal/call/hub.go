@@ -304,9 +304,14 @@ func (h *hub) seat(verificationID string, c *client) (peerSession string, presen
 	peerSession, present, seated = h.seatLocked(verificationID, c)
 	h.mu.Unlock()
 	if seated {
-		h.tell(event{Kind: eventSeated, Room: verificationID, Role: c.role, Conn: c.id, Session: c.session})
+		h.tell(seatedEvent(verificationID, c))
 	}
 	return peerSession, present, seated
+}
+
+// seatedEvent tells the other nodes that c is seated in a call.
+func seatedEvent(verificationID string, c *client) event {
+	return event{Kind: eventSeated, Room: verificationID, Role: c.role, Conn: c.id, Session: c.session}
 }
 
 // seatLocked is seat with h.mu held; the caller tells the other nodes.
@@ -360,7 +365,7 @@ func (h *hub) callStartedLocked(verificationID, freelancerID string, data []byte
 	if present {
 		newest.deliver(peerMessage(true, session))
 	}
-	return []event{{Kind: eventSeated, Room: verificationID, Role: RoleFreelancer, Conn: newest.id, Session: newest.session}}
+	return []event{seatedEvent(verificationID, newest)}
 }
 
 // relay passes a message to the other side of the sender's call: straight
@@ -451,6 +456,19 @@ func (h *hub) clientsOf(role, who string) []*client {
 		list = append(list, c)
 	}
 	return list
+}
+
+// size is how many live connections this node holds.
+func (h *hub) size() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range []map[string]map[*client]bool{h.agents, h.freelancers} {
+		for _, set := range m {
+			n += len(set)
+		}
+	}
+	return n
 }
 
 // all returns every live connection on this node.

@@ -139,9 +139,8 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name 
 	}
 	// The handler returns and its request is forgotten: the connection
 	// lives on in one goroutine of its own, with a stack no deeper than
-	// reading needs.
-	// Only the socket and its reader go on: holding the wrapper would hold
-	// net/http's response, request and 8 KiB of buffers with it.
+	// reading needs. Only the socket and its reader go on: holding the
+	// wrapper would hold net/http's response, request and 8 KiB of buffers.
 	raw, reader := sw.conn, sw.reader
 	go func() {
 		defer release()
@@ -259,7 +258,7 @@ func (s *Service) watchIdle() {
 		for now := range t.C {
 			s.closeIdle(now)
 			s.addrMu.Lock()
-			if len(s.h().all()) == 0 {
+			if s.h().size() == 0 {
 				s.sweeping = false
 				s.addrMu.Unlock()
 				return
