@@ -176,7 +176,10 @@ func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, agen
 	}
 	steps := [][2]string{{verification.StepConsent, "given"}, {verification.StepIdentity, "matched"}}
 	for _, c := range taken.Call.Challenges {
-		steps = append(steps, [2]string{"challenge_" + c.Key, "done"})
+		if _, err := wf.ShowChallenge(ctx, tx, maria.ID, v.ID, c.Key); err != nil {
+			return err
+		}
+		steps = append(steps, [2]string{verification.ChallengeStep(c.Key), "done"})
 	}
 	for _, s := range steps {
 		if _, err := wf.RecordStep(ctx, tx, maria.ID, v.ID, s[0], s[1]); err != nil {

@@ -437,13 +437,16 @@ func verifyInCall(t testing.TB, agent, freelancer context.Context) {
 }
 
 // passingSteps names the console's buttons that record each required step
-// of the call as passed: consent, the ID and this call's challenges.
+// of the call as passed, in the order an agent presses them: consent, the
+// ID, and for each of this call's challenges "Show to the freelancer" and
+// then "Done".
 func passingSteps(t testing.TB, agent context.Context) []string {
 	t.Helper()
 	waitFor(t, agent, "the script", `!!document.querySelector('[data-test=step-consent-given]')`)
 	names, err := chromedp.Run(agent, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-test^="step-"]')]
 		.map(el => el.getAttribute('data-test'))
-		.filter(n => n === 'step-consent-given' || n === 'step-identity-matched' || n === 'step-identity-document-matched' || (n.startsWith('step-challenge-') && n.endsWith('-done')))`))
+		.filter(n => n === 'step-consent-given' || n === 'step-identity-matched' || n === 'step-identity-document-matched' || (n.startsWith('step-challenge-') && n.endsWith('-done')))
+		.flatMap(n => n.startsWith('step-challenge-') ? [n.replace(/^step-(challenge-.*)-done$/, '$1-show'), n] : [n])`))
 	if err != nil || len(names) < 3 {
 		t.Fatalf("the script offers steps %v (%v), want consent, identity and a challenge at least", names, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
+	"github.com/attest-dev/attest/internal/verification"
 )
 
 // wsPeer is a test's signaling connection, standing in for a browser.
@@ -389,14 +390,33 @@ func waitWithin(t *testing.T, limit time.Duration, what string, ok func() bool) 
 
 // recordCallSteps records, as the agent's console does, every step a
 // verified decision needs: consent, the ID on camera and each live-check
-// challenge (all three are recorded; the call needs one or two of them).
+// challenge of the call, shown on the freelancer's page first. Of the three
+// challenges the call has one or two: the others are refused as not the
+// call's, whether shown or recorded.
 func recordCallSteps(t *testing.T, agent *http.Client, callBase string) {
 	t.Helper()
-	steps := [][2]string{{"consent", "given"}, {"identity", "matched"},
-		{"challenge_turn_head", "done"}, {"challenge_tilt_id", "done"}, {"challenge_read_phrase", "done"}}
+	steps := [][2]string{{"consent", "given"}, {"identity", "matched"}}
 	for _, st := range steps {
 		if code, body := postJSON(t, agent, callBase+"/step", map[string]any{"step": st[0], "result": st[1]}); code != 200 || body["missing"] == nil {
 			t.Fatalf("step %s: %d %v", st[0], code, body)
 		}
+	}
+	answered := 0
+	for _, key := range verification.ChallengeKeys() {
+		step := map[string]any{"step": verification.ChallengeStep(key), "result": "done"}
+		code, body := postJSON(t, agent, callBase+"/step", step)
+		if code == 200 {
+			t.Fatalf("challenge %s recorded before it was shown: %v", key, body)
+		}
+		if code, _ := postJSON(t, agent, callBase+"/challenges/"+key+"/show", map[string]any{}); code != 200 {
+			continue
+		}
+		if code, body := postJSON(t, agent, callBase+"/step", step); code != 200 || body["missing"] == nil {
+			t.Fatalf("challenge %s after showing it: %d %v", key, code, body)
+		}
+		answered++
+	}
+	if answered == 0 {
+		t.Fatal("the call has no challenge the agent could show")
 	}
 }

@@ -173,6 +173,11 @@ var caseStates = []caseState{
 			for _, c := range taken.Call.Challenges {
 				steps["challenge_"+c.Key] = "done"
 			}
+			for _, c := range taken.Call.Challenges {
+				if _, err := st.s.Workflow.ShowChallenge(ctx, tx, agent.ID, v, c.Key); err != nil {
+					return err
+				}
+			}
 			for step, result := range steps {
 				if _, err := st.s.Workflow.RecordStep(ctx, tx, agent.ID, v, step, result); err != nil {
 					return err

@@ -98,6 +98,25 @@ func CheckStep(step, result string) error {
 	return nil
 }
 
+// CheckChallengeStep holds a live-check step to the call's challenges: a
+// challenge is answered, done or failed, only after the freelancer's page
+// showed it, and only a challenge the call chose is answered at all. Other
+// steps pass.
+func CheckChallengeStep(challenges []Challenge, step string) error {
+	key, ok := strings.CutPrefix(step, challengePrefix)
+	if !ok {
+		return nil
+	}
+	i := slices.IndexFunc(challenges, func(c Challenge) bool { return c.Key == key })
+	if i < 0 {
+		return fieldErr("step", "unknown_challenge", "%q is not a challenge of this call", key)
+	}
+	if challenges[i].ShownAt == nil {
+		return fieldErr("step", "challenge_not_shown", "show the challenge to the freelancer before recording how it went")
+	}
+	return nil
+}
+
 // Challenges of the live check. A challenge is something replayed or
 // synthetic media cannot do on request.
 var challengeKeys = []string{"turn_head", "tilt_id", "read_phrase"}

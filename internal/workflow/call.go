@@ -155,7 +155,11 @@ func (w *Workflow) startCall(ctx context.Context, tx *store.Tx, agentID, verific
 	}
 	now := w.now()
 	c := &store.Call{ID: store.NewID("call", now), VerificationID: v.ID, AgentID: agentID, StartedAt: now, Challenges: challenges}
-	if err := tx.InsertCall(ctx, c); err != nil {
+	// The case is locked by the transition, so a conflict here is the
+	// agent's: another of their tabs started a call in the meantime.
+	if err := tx.InsertCall(ctx, c); errors.Is(err, store.ErrConflict) {
+		return nil, ErrBusy
+	} else if err != nil {
 		return nil, err
 	}
 	return &Taken{Call: c, Verification: v}, nil

@@ -76,8 +76,9 @@ func TestCallsKeepTheirLiveCheck(t *testing.T) {
 	})
 }
 
-// A challenge the call did not choose is no stand-in for one it did: with
-// every other step passed, verified still names the call's own.
+// A challenge the call did not choose cannot be recorded, and one it chose
+// only once the freelancer's page showed it: with every other step passed,
+// verified still names the call's own.
 func TestOnlyTheCallsChallengesCount(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
@@ -85,14 +86,17 @@ func TestOnlyTheCallsChallengesCount(t *testing.T) {
 		f.wf.Random = rand.NewChaCha8([32]byte{7})
 		for range 4 {
 			taken, agent := f.call(t, f.open(t))
-			var others []string
+			f.record(t, agent.ID, taken.Verification.ID, []string{verification.StepConsent, verification.StepIdentity}, allConfirmed)
 			for _, key := range verification.ChallengeKeys() {
-				if !slices.Contains(keysOf(taken.Call.Challenges), key) {
-					others = append(others, "challenge_"+key)
+				code := "unknown_challenge"
+				if slices.Contains(keysOf(taken.Call.Challenges), key) {
+					code = "challenge_not_shown"
 				}
+				f.refuses(t, code, taken.Verification.ID, func(tx *store.Tx) error {
+					_, err := f.wf.RecordStep(f.ctx, tx, agent.ID, taken.Verification.ID, verification.ChallengeStep(key), "done")
+					return err
+				})
 			}
-			f.record(t, agent.ID, taken.Verification.ID,
-				append([]string{verification.StepConsent, verification.StepIdentity}, others...), allConfirmed)
 			var want []string
 			for _, key := range keysOf(taken.Call.Challenges) {
 				want = append(want, "live check: "+key)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -242,6 +243,9 @@ func (f *fixture) record(t *testing.T, agentID, verificationID string, steps []s
 	t.Helper()
 	f.do(t, func(tx *store.Tx) error {
 		for _, step := range steps {
+			if err := f.showIfChallenge(tx, agentID, verificationID, step); err != nil {
+				return err
+			}
 			if _, err := f.wf.RecordStep(f.ctx, tx, agentID, verificationID, step, passing(step)); err != nil {
 				return err
 			}
@@ -255,6 +259,17 @@ func (f *fixture) record(t *testing.T, agentID, verificationID string, steps []s
 		}
 		return nil
 	})
+}
+
+// showIfChallenge shows a live-check challenge on the freelancer's page, as
+// the agent does before recording how it went; other steps need nothing.
+func (f *fixture) showIfChallenge(tx *store.Tx, agentID, verificationID, step string) error {
+	key, ok := strings.CutPrefix(step, "challenge_")
+	if !ok {
+		return nil
+	}
+	_, err := f.wf.ShowChallenge(f.ctx, tx, agentID, verificationID, key)
+	return err
 }
 
 // allConfirmed confirms every claim of a fixture case.

@@ -403,6 +403,7 @@ var operations = []struct {
 	{"book", 5, openCase, (*world).book},
 	{"cancel booking", 2, openCase, (*world).cancelBooking},
 	{"take", 6, queued, (*world).take},
+	{"show challenge", 6, call, (*world).showChallenge},
 	{"step", 10, call, (*world).step},
 	{"outcome", 8, call, (*world).outcome},
 	{"decide call", 4, call, (*world).decideCall},
@@ -607,6 +608,21 @@ func (w *world) step() (string, error) {
 	})
 }
 
+// showChallenge shows one of the call's challenges on the freelancer's
+// page; showing one twice is allowed and keeps its first time.
+func (w *world) showChallenge() (string, error) {
+	a, c, v, err := w.inCall()
+	if err != nil {
+		return a.Name, err
+	}
+	challenges := verification.CallChallenges(v.Mode(), c.ID, c.Challenges)
+	key := challenges[w.pickOf(len(challenges))].Key
+	return fmt.Sprintf("%s on %s: show %s", a.Name, v.FreelancerID, key), w.do(func(tx *store.Tx) error {
+		_, err := w.wf.ShowChallenge(w.ctx, tx, a.ID, v.ID, key)
+		return err
+	})
+}
+
 func (w *world) outcome() (string, error) {
 	a, _, v, err := w.inCall()
 	if err != nil {
@@ -655,6 +671,11 @@ func (w *world) wholeCall() (string, error) {
 	err = w.do(func(tx *store.Tx) error {
 		for _, req := range verification.RequiredSteps(v.Mode(), verification.CallChallenges(v.Mode(), c.ID, c.Challenges)) {
 			step := req.AnyOf[0]
+			if key, ok := strings.CutPrefix(step, "challenge_"); ok {
+				if _, err := w.wf.ShowChallenge(w.ctx, tx, a.ID, v.ID, key); err != nil {
+					return err
+				}
+			}
 			res := map[string]string{verification.StepConsent: "given", verification.StepIdentity: "matched",
 				verification.StepIdentityDocument: "matched"}[step]
 			if res == "" {
@@ -950,6 +971,7 @@ func (w *world) check(step int) {
 		w.checkStanding(f, all)
 	}
 	w.checkQueue(all)
+	w.checkCalls(all)
 	if step%20 == 0 {
 		if _, err := w.st.VerifyAudit(w.ctx); err != nil {
 			w.fail("audit chain: %v", err)
@@ -1012,6 +1034,13 @@ func (w *world) checkCase(p verification.Policy, v *verification.Verification) {
 		if missing := ev.Missing(v); len(missing) > 0 {
 			w.fail("%s is verified but lacks %v", v.ID, missing)
 		}
+		// Every challenge answered was on the freelancer's page first.
+		for _, ch := range ev.Challenges {
+			r, ok := ev.Step(verification.ChallengeStep(ch.Key))
+			if ok && (ch.ShownAt == nil || ch.ShownAt.After(r.At)) {
+				w.fail("%s: challenge %s recorded at %v, shown at %v", v.ID, ch.Key, r.At, ch.ShownAt)
+			}
+		}
 		for _, o := range ev.Outcomes {
 			if o.StaffID == "" || o.RecordedAt.IsZero() {
 				w.fail("%s: outcome of %s without who or when", v.ID, o.Key)
@@ -1052,6 +1081,38 @@ func (w *world) checkQueue(all []*verification.Verification) {
 	}
 	if len(placed) > 0 {
 		w.fail("queue places for no case: %v", placed)
+	}
+}
+
+// checkCalls holds the calls to the cases and the agents: a case is in a
+// call exactly when it has a live call, no live call belongs to anything
+// else, and no agent holds two at once.
+func (w *world) checkCalls(all []*verification.Verification) {
+	inCall := 0
+	holder := map[string]string{}
+	for _, v := range all {
+		c, err := w.st.LiveCall(w.ctx, v.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			w.fail("%v", err)
+		}
+		if (v.Status == verification.InCall) != (err == nil) {
+			w.fail("%s is %s, with a live call: %v", v.ID, v.Status, err == nil)
+		}
+		if err != nil {
+			continue
+		}
+		inCall++
+		if other, ok := holder[c.AgentID]; ok {
+			w.fail("agent %s holds calls on %s and %s at once", c.AgentID, other, v.ID)
+		}
+		holder[c.AgentID] = v.ID
+	}
+	live, err := w.st.CallsInProgress(w.ctx)
+	if err != nil {
+		w.fail("%v", err)
+	}
+	if live != inCall {
+		w.fail("%d calls in progress, but %d cases in a call", live, inCall)
 	}
 }
 

@@ -83,8 +83,11 @@ func (w *Workflow) RecordStep(ctx context.Context, tx *store.Tx, agentID, verifi
 	if err := verification.CheckStep(step, result); err != nil {
 		return nil, err
 	}
-	_, v, err := w.agentCall(ctx, tx, agentID, verificationID)
+	c, v, err := w.agentCall(ctx, tx, agentID, verificationID)
 	if err != nil {
+		return nil, err
+	}
+	if err := verification.CheckChallengeStep(verification.CallChallenges(v.Mode(), c.ID, c.Challenges), step); err != nil {
 		return nil, err
 	}
 	return w.putStep(ctx, tx, v, staff.Actor(agentID), step, result)

@@ -100,6 +100,9 @@ func TestVerifiedNeedsEveryRequiredStep(t *testing.T) {
 						if !ok {
 							result = passing(step)
 						}
+						if err := f.showIfChallenge(tx, agent.ID, v.ID, step); err != nil {
+							return err
+						}
 						if _, err := f.wf.RecordStep(f.ctx, tx, agent.ID, v.ID, step, result); err != nil {
 							return err
 						}

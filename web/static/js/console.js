@@ -158,7 +158,8 @@ function setUpScript(root, base) {
 
 /**
  * Wires the live check's "Show to the freelancer" buttons: the server sends
- * the challenge to the freelancer's page, which holds none until then.
+ * the challenge to the freelancer's page, which holds none until then, and
+ * the challenge's result buttons work from then on.
  * @param {HTMLElement} root
  * @param {string} base
  */
@@ -178,6 +179,8 @@ function setUpChallenges(root, base) {
       }
       b.setAttribute('aria-pressed', 'true');
       b.textContent = 'Shown to the freelancer';
+      // How it went is recorded only once it was on their page.
+      b.closest('.challenge')?.querySelectorAll('[data-script]').forEach((s) => { /** @type {HTMLButtonElement} */ (s).disabled = false; });
       if (status) status.textContent = body.delivered ? 'On their page.' : 'Their page is not connected right now: it shows this as soon as it is back.';
     });
   });
