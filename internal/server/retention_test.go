@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,16 @@ func TestRetention(t *testing.T) {
 		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
 		maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
 		opened := decidedNegative(t, s, "u-180", maria)
+		// The call's script names who helped the freelancer.
+		if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+			c, err := tx.LatestCall(ctx, opened.Verification.ID)
+			if err != nil {
+				return err
+			}
+			return tx.SaveScript(ctx, c.ID, []byte(`{"helper_name": "Rita Lima", "helper_role": "sign_language"}`))
+		}); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Store.InTx(ctx, func(tx *store.Tx) error {
 			_, err := s.Workflow.AddDocument(ctx, tx, "u-180", "", "lease.pdf", testPDF)
 			return err
@@ -84,6 +95,28 @@ func TestRetention(t *testing.T) {
 		}
 		if v.Reason.Code == "" || decisions[0].ReasonCode == "" || v.Status != "canceled" {
 			t.Fatal("retention removed what aggregates need")
+		}
+		// The event feed and the call's script held the same words: they go
+		// too, and the events stay, numbered as they were.
+		events, err := s.Store.Events(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ofCase := 0
+		for _, e := range events {
+			if e.VerificationID != v.ID {
+				continue
+			}
+			ofCase++
+			if strings.Contains(string(e.Data), opened.Verification.Reason.Explanation) {
+				t.Errorf("event %d (%s) still holds the reason's explanation: %s", e.Seq, e.Type, e.Data)
+			}
+		}
+		if ofCase == 0 {
+			t.Fatal("the case's events are gone; retention must keep them")
+		}
+		if c, err := s.Store.LatestCall(ctx, v.ID); err != nil || string(c.Script) != "{}" {
+			t.Fatalf("the call's script after a year: %s, %v", c.Script, err)
 		}
 		// Two years on, old audit entries go and the chain still holds.
 		if p.AuditEntries == 0 {

@@ -154,16 +154,21 @@ func (t *Tx) EraseFreelancer(ctx context.Context, id string, at time.Time) error
 	if _, err := t.exec(ctx, `DELETE FROM idempotency_keys WHERE response LIKE ? ESCAPE '\'`, named); err != nil {
 		return fmt.Errorf("erase stored API answers about %s: %w", id, err)
 	}
-	return t.redactEvents(ctx, id)
+	return t.redactEvents(ctx, "freelancer_id", id)
 }
 
-// redactEvents blanks the free text in the freelancer's event snapshots (the
-// reasons' explanations, appeal statements and notes), keeping the events
-// themselves so that the feed stays gap-free. Webhooks already delivered are the marketplace's to erase.
-func (t *Tx) redactEvents(ctx context.Context, freelancerID string) error {
-	rows, err := t.query(ctx, "SELECT seq, data FROM events WHERE freelancer_id = ?", freelancerID)
+// redactEvents blanks the free text in the event snapshots of one
+// freelancer or one case (column is freelancer_id or verification_id): the
+// reasons' explanations, appeal statements and notes. The events themselves
+// stay, so that the feed stays gap-free. Webhooks already delivered are the
+// marketplace's to erase.
+func (t *Tx) redactEvents(ctx context.Context, column, id string) error {
+	if column != "freelancer_id" && column != "verification_id" {
+		panic("redactEvents by " + column) // a programming error: the column is never input
+	}
+	rows, err := t.query(ctx, "SELECT seq, data FROM events WHERE "+column+" = ?", id)
 	if err != nil {
-		return fmt.Errorf("read events of %s: %w", freelancerID, err)
+		return fmt.Errorf("read events of %s: %w", id, err)
 	}
 	redacted := map[int64]string{}
 	for rows.Next() {
@@ -171,7 +176,7 @@ func (t *Tx) redactEvents(ctx context.Context, freelancerID string) error {
 		var data string
 		if err := rows.Scan(&seq, &data); err != nil {
 			rows.Close()
-			return fmt.Errorf("read events of %s: %w", freelancerID, err)
+			return fmt.Errorf("read events of %s: %w", id, err)
 		}
 		var snapshot map[string]any
 		if json.Unmarshal([]byte(data), &snapshot) != nil {
@@ -195,7 +200,7 @@ func (t *Tx) redactEvents(ctx context.Context, freelancerID string) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read events of %s: %w", freelancerID, err)
+		return fmt.Errorf("read events of %s: %w", id, err)
 	}
 	for seq, data := range redacted {
 		if _, err := t.exec(ctx, "UPDATE events SET data = ? WHERE seq = ?", data, seq); err != nil {

@@ -28,6 +28,9 @@ type Purged struct {
 // ApplyRetention redacts and removes what has been kept long enough.
 func (t *Tx) ApplyRetention(ctx context.Context, r Retention, now time.Time) (Purged, error) {
 	var p Purged
+	if err := t.redactClosedCases(ctx, now.Add(-r.PersonalData), now); err != nil {
+		return p, err
+	}
 	cutoff := t.t(now.Add(-r.PersonalData))
 	steps := []struct {
 		what  string
@@ -68,6 +71,47 @@ func (t *Tx) ApplyRetention(ctx context.Context, r Retention, now time.Time) (Pu
 	p.IdempotencyKeys, _ = res.RowsAffected()
 	p.AuditEntries, err = t.pruneAudit(ctx, now.Add(-r.Audit))
 	return p, err
+}
+
+// redactBatch is how many cases one run of retention redacts the event
+// snapshots and call scripts of; the next run, a day later, goes on.
+const redactBatch = 500
+
+// redactClosedCases blanks, for cases closed before cutoff, the free text
+// that lives outside the case's own row: the events' snapshots (the
+// reason's explanation, appeal statements and notes) and the call scripts
+// (a helper's name). Each case is done once, marked by texts_redacted_at.
+func (t *Tx) redactClosedCases(ctx context.Context, cutoff, now time.Time) error {
+	rows, err := t.query(ctx, `SELECT id FROM verifications WHERE closed_at IS NOT NULL AND closed_at < ?
+		AND texts_redacted_at IS NULL ORDER BY closed_at, id LIMIT ?`, t.t(cutoff), redactBatch)
+	if err != nil {
+		return fmt.Errorf("retention, find closed cases: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("retention, find closed cases: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("retention, find closed cases: %w", err)
+	}
+	for _, id := range ids {
+		if err := t.redactEvents(ctx, "verification_id", id); err != nil {
+			return fmt.Errorf("retention: %w", err)
+		}
+		if _, err := t.exec(ctx, "UPDATE calls SET script = '{}' WHERE verification_id = ? AND script <> '{}'", id); err != nil {
+			return fmt.Errorf("retention, call scripts of %s: %w", id, err)
+		}
+		if _, err := t.exec(ctx, "UPDATE verifications SET texts_redacted_at = ? WHERE id = ?", t.t(now), id); err != nil {
+			return fmt.Errorf("retention, mark %s redacted: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // pruneAudit removes audit entries older than before, moving the chain's
