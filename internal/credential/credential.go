@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"net/url"
 	"time"
 
@@ -143,9 +144,13 @@ func RequestSigner(key *ecdsa.PrivateKey, host string, now time.Time) (sdjwt.Sig
 	if key == nil || key.Curve != elliptic.P256() {
 		return sdjwt.Signer{}, errors.New("credential requests are signed with a P-256 key")
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.Unix()), Subject: pkix.Name{CommonName: host},
-		DNSNames: []string{host}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.Unix()), Subject: pkix.Name{CommonName: host}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature}
+	if ip := net.ParseIP(host); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip} // a development address: wallets check it as they would a name
+	} else {
+		tmpl.DNSNames = []string{host}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return sdjwt.Signer{}, fmt.Errorf("certificate for credential requests: %w", err)
