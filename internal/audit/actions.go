@@ -53,9 +53,13 @@ const (
 	DocumentOpen              = "document.open"
 	DocumentsRequest          = "documents.request"
 	DocumentsDecide           = "documents.decide"
-	ReviewDecide              = "review.decide"
-	AppealCreate              = "appeal.create"
-	AppealDecide              = "appeal.decide"
+	// Digital credentials (internal/credential): a request for one, and
+	// the wallet's answer, with its result and never its content.
+	CredentialRequest = "credential.request"
+	CredentialAnswer  = "credential.answer"
+	ReviewDecide      = "review.decide"
+	AppealCreate      = "appeal.create"
+	AppealDecide      = "appeal.decide"
 
 	// The team's settings (internal/workflow).
 	HoursSet             = "hours.set"

@@ -46,6 +46,8 @@ const (
 	Documents      Purpose = "sealing: documents"
 	TOTPSecrets    Purpose = "sealing: totp secrets"
 	WebhookSecrets Purpose = "sealing: webhook secrets"
+	// CredentialRequests seeds the P-256 key that signs OpenID4VP requests.
+	CredentialRequests Purpose = "credential requests"
 	// keyID is the purpose of a master key's public name.
 	keyID Purpose = "key id"
 )

@@ -63,6 +63,7 @@ func (p *Portal) Register(mux web.Router) {
 	mux.Handle("POST /v/{token}/book", link(p.book))
 	mux.Handle("POST /v/{token}/book/cancel", link(p.cancelBooking))
 	mux.Handle("GET /v/{token}/export", link(p.oneOfUploads(p.export))) // it holds documents in memory too
+	p.RegisterCredentials(mux)
 }
 
 type page struct {

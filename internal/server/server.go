@@ -29,6 +29,7 @@ import (
 	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/credential"
 	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/keys/rotation"
@@ -37,6 +38,7 @@ import (
 	"github.com/attest-dev/attest/internal/portal"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/relay"
+	"github.com/attest-dev/attest/internal/sdjwt"
 	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -87,6 +89,22 @@ type Config struct {
 	// OIDC, when its Issuer is set, offers staff sign-in through an OpenID
 	// Connect provider.
 	OIDC OIDCConfig
+	// Credentials, when its Trust is set, lets freelancers confirm claims
+	// with a digital credential (docs/CREDENTIALS.md).
+	Credentials CredentialConfig
+}
+
+// CredentialConfig is how attest verifies digital credentials.
+type CredentialConfig struct {
+	// Trust is the issuers whose credentials are accepted; nil turns
+	// digital credentials off.
+	Trust *sdjwt.Trust
+	// Types are the credential types (vct) asked for (credential.DefaultTypes when empty).
+	Types []string
+	// StatusTimeout bounds the fetch of a status list (5 s when zero).
+	StatusTimeout time.Duration
+	// AllowHTTP fetches status lists over plain http: development and tests only.
+	AllowHTTP bool
 }
 
 // OIDCConfig names an OpenID Connect provider staff may sign in with.
@@ -228,6 +246,9 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 		BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Now: cfg.Now, LinkLifetime: 30 * 24 * time.Hour,
 		Estimator: queue.Estimator{HandleTime: orDefault(cfg.Call.HandleTime, 4*time.Minute)},
 		OnTaken:   figures.QueueWait, OnDecision: figures.Decision, Keys: ring}
+	if wf.Credentials, err = credentialService(cfg, ring); err != nil {
+		return nil, err
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &notify.EmailWorker{Store: st, Sender: sender, Now: cfg.Now})
 	river.AddWorker(workers, &workflow.DeadlineWorker{Workflow: wf})
@@ -306,6 +327,32 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	}
 	return &Server{Store: st, Jobs: queue, Workflow: wf, Staff: accounts, Calls: calls, TURN: turn, Webhooks: endpoints, fanout: fanout,
 		routes: served, bodyRead: orDefault(cfg.BodyReadTimeout, DefaultBodyReadTimeout), handler: withRequestID(rand.Reader, measure(figures, cfg.Log, mux, secure(mux))), log: cfg.Log}, nil
+}
+
+// credentialService is the verifier of digital credentials, or nil when
+// no issuer is trusted. Its request-signing key derives from the master
+// key, so that every node signs alike.
+func credentialService(cfg Config, ring *keys.Ring) (*credential.Service, error) {
+	cc := cfg.Credentials
+	if cc.Trust == nil {
+		return nil, nil
+	}
+	key, err := credential.KeyFromSeed(ring.Signing(keys.CredentialRequests))
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("digital credentials need --base-url with a host: %q", cfg.BaseURL)
+	}
+	signer, err := credential.RequestSigner(key, u.Hostname(), cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	lists := sdjwt.NewStatusLists(orDefault(cc.StatusTimeout, 5*time.Second), cfg.Now)
+	lists.AllowHTTP = cc.AllowHTTP
+	return &credential.Service{BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Signer: signer, Types: cc.Types, Now: cfg.Now,
+		Verifier: &sdjwt.Verifier{Trust: cc.Trust, Status: lists, Now: cfg.Now}}, nil
 }
 
 // setupKeys checks the master keys against the database and brings the

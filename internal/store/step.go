@@ -38,11 +38,16 @@ func (c conn) Steps(ctx context.Context, verificationID string) ([]verification.
 }
 
 // ClearChecks forgets a case's recorded steps and claim outcomes, when a
-// new call starts them afresh; the audit log keeps what was recorded.
+// new call starts them afresh; the audit log keeps what was recorded. A
+// digital credential's identity step stays: the call need not ask for
+// the ID again.
 func (t *Tx) ClearChecks(ctx context.Context, verificationID string) error {
-	for _, table := range []string{"case_steps", "claim_outcomes"} {
-		if _, err := t.exec(ctx, "DELETE FROM "+table+" WHERE verification_id = ?", verificationID); err != nil {
-			return fmt.Errorf("clear %s of %s: %w", table, verificationID, err)
+	for _, q := range []string{
+		"DELETE FROM case_steps WHERE verification_id = ? AND step <> '" + verification.StepIdentityCredential + "'",
+		"DELETE FROM claim_outcomes WHERE verification_id = ?",
+	} {
+		if _, err := t.exec(ctx, q, verificationID); err != nil {
+			return fmt.Errorf("clear checks of %s: %w", verificationID, err)
 		}
 	}
 	return nil

@@ -35,10 +35,15 @@ var Statuses = []Status{AwaitingFreelancer, Scheduled, InQueue, InCall, Awaiting
 // in_review. A negative decision always passes through in_review: nobody is
 // restricted on one person's word; a second reviewer may also send the case
 // back to awaiting_freelancer for a new call with another agent.
+//
+// A case waiting for its call (awaiting_freelancer, scheduled, in_queue)
+// may become verified without one: when a digital credential confirmed
+// every claim (see CredentialRecord); the case's rules (CheckVerified)
+// still hold it to every required step.
 var transitions = map[Status][]Status{
-	AwaitingFreelancer: {Scheduled, InQueue, InReview, Canceled},
-	Scheduled:          {AwaitingFreelancer, InQueue, InCall, Canceled},
-	InQueue:            {AwaitingFreelancer, InCall, Canceled},
+	AwaitingFreelancer: {Scheduled, InQueue, InReview, Verified, Canceled},
+	Scheduled:          {AwaitingFreelancer, InQueue, InCall, Verified, Canceled},
+	InQueue:            {AwaitingFreelancer, InCall, Verified, Canceled},
 	InCall:             {AwaitingDocuments, InReview, Verified, Canceled},
 	AwaitingDocuments:  {InReview, Canceled},
 	InReview:           {AwaitingFreelancer, Verified, NotVerified, Canceled},

@@ -268,15 +268,20 @@ type Requirement struct {
 
 // RequiredSteps lists what verified needs for a case worked in mode, whose
 // call (if any) has the live check challenges (CallChallenges). An ID
-// document reviewed stands in for the ID on camera in every mode; an
-// audio-only call and a document review accept only the document.
+// document reviewed, or a digital credential checked, stands in for the
+// ID on camera in every mode; an audio-only call and a document review
+// accept only those. A case settled by a credential alone (ModeCredential)
+// needs consent and the credential.
 func RequiredSteps(mode Mode, challenges []Challenge) []Requirement {
 	reqs := []Requirement{{Name: StepConsent, AnyOf: []string{StepConsent}}}
 	switch mode {
 	case ModeVideo:
-		reqs = append(reqs, Requirement{Name: StepIdentity, AnyOf: []string{StepIdentity, StepIdentityDocument}})
+		reqs = append(reqs, Requirement{Name: StepIdentity, AnyOf: []string{StepIdentity, StepIdentityDocument, StepIdentityCredential}})
+	case ModeCredential:
+		// The holder's key binding over a fresh nonce is the live check.
+		return append(reqs, Requirement{Name: StepIdentity, AnyOf: []string{StepIdentityCredential}})
 	default:
-		reqs = append(reqs, Requirement{Name: StepIdentity, AnyOf: []string{StepIdentityDocument}})
+		reqs = append(reqs, Requirement{Name: StepIdentity, AnyOf: []string{StepIdentityDocument, StepIdentityCredential}})
 	}
 	if mode == ModeDocuments {
 		return append(reqs, Requirement{Name: StepDocumentsAuthentic, AnyOf: []string{StepDocumentsAuthentic}})

@@ -20,6 +20,8 @@ func TestTransitionsFollowTheDesign(t *testing.T) {
 		{AwaitingDocuments, InReview}: true, {AwaitingDocuments, Canceled}: true,
 		{InReview, Verified}: true, {InReview, NotVerified}: true, {InReview, Canceled}: true,
 		{InReview, AwaitingFreelancer}: true, // sent back for a new call
+		// a digital credential confirmed every claim: no call needed
+		{AwaitingFreelancer, Verified}: true, {Scheduled, Verified}: true, {InQueue, Verified}: true,
 	}
 	for _, from := range Statuses {
 		for _, to := range Statuses {

@@ -28,14 +28,17 @@ type caseReader interface {
 // when.
 func (w *Workflow) Recorded(ctx context.Context, r caseReader, v *verification.Verification) (verification.Evidence, error) {
 	ev := verification.Evidence{Mode: v.Mode()}
-	if c, err := r.LatestCall(ctx, v.ID); err == nil {
-		ev.Challenges = verification.CallChallenges(ev.Mode, c.ID, c.Challenges)
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return ev, err
-	}
 	var err error
 	if ev.Steps, err = r.Steps(ctx, v.ID); err != nil {
 		return ev, err
+	}
+	c, err := r.LatestCall(ctx, v.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return ev, err
+	}
+	ev.Mode = verification.EvidenceMode(v, c != nil, ev.Steps)
+	if c != nil {
+		ev.Challenges = verification.CallChallenges(ev.Mode, c.ID, c.Challenges)
 	}
 	ev.Outcomes, err = r.ClaimOutcomes(ctx, v.ID)
 	return ev, err

@@ -15,9 +15,9 @@ import (
 // out here on its own, so that a change to the domain's table is a change
 // to this too.
 var allowed = map[verification.Status][]verification.Status{
-	verification.AwaitingFreelancer: {verification.Scheduled, verification.InQueue, verification.InReview, verification.Canceled},
-	verification.Scheduled:          {verification.AwaitingFreelancer, verification.InQueue, verification.InCall, verification.Canceled},
-	verification.InQueue:            {verification.AwaitingFreelancer, verification.InCall, verification.Canceled},
+	verification.AwaitingFreelancer: {verification.Scheduled, verification.InQueue, verification.InReview, verification.Verified, verification.Canceled},
+	verification.Scheduled:          {verification.AwaitingFreelancer, verification.InQueue, verification.InCall, verification.Verified, verification.Canceled},
+	verification.InQueue:            {verification.AwaitingFreelancer, verification.InCall, verification.Verified, verification.Canceled},
 	verification.InCall:             {verification.AwaitingDocuments, verification.InReview, verification.Verified, verification.Canceled},
 	verification.AwaitingDocuments:  {verification.InReview, verification.Canceled},
 	verification.InReview:           {verification.AwaitingFreelancer, verification.Verified, verification.NotVerified, verification.Canceled},
@@ -89,6 +89,12 @@ func (f *fixture) caseFor(t *testing.T, from, to verification.Status) *verificat
 		f.wholeCall(t, agent.ID, taken)
 		return f.decideCall(t, agent.ID, taken.Verification.ID, workflow.CallDecision{Decision: verification.DecideNotVerified,
 			ReasonCode: "left_before_finishing"})
+	case to == verification.Verified && !from.Decided() && from != verification.InCall && from != verification.InReview:
+		// No call: a digital credential confirmed every claim, as
+		// RecordCredential records it.
+		v := f.caseIn(t, from)
+		f.credentialSettled(t, v)
+		return v
 	case from == verification.InReview && to == verification.NotVerified:
 		// The second negative, as a confirming reviewer records it before
 		// moving the case.
@@ -183,4 +189,30 @@ func TestCancelingACaseEndsItsCall(t *testing.T) {
 			})
 		}
 	})
+}
+
+// credentialSettled records on a case waiting for its call what a digital
+// credential that confirmed every claim records: the freelancer's consent,
+// the credential's identity step and each claim confirmed.
+func (f *fixture) credentialSettled(t *testing.T, v *verification.Verification) {
+	t.Helper()
+	by := "freelancer:" + v.FreelancerID
+	err := f.st.InTx(f.ctx, func(tx *store.Tx) error {
+		for _, step := range []verification.StepRecord{{Step: verification.StepConsent, Result: "given", By: by, At: f.now},
+			{Step: verification.StepIdentityCredential, Result: "matched", By: by, At: f.now}} {
+			if err := tx.PutStep(f.ctx, v.ID, step); err != nil {
+				return err
+			}
+		}
+		for _, key := range v.Claims {
+			o := verification.ClaimOutcome{Key: key, Outcome: verification.Confirmed, Note: "digital credential"}
+			if err := tx.PutClaimOutcome(f.ctx, v.ID, "", o, f.now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

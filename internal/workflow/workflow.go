@@ -17,6 +17,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/credential"
 	"github.com/attest-dev/attest/internal/guard"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/queue"
@@ -62,6 +63,9 @@ type Workflow struct {
 	// crypto/rand's Reader when nil. Tests set a seeded source; it must
 	// then not be shared by goroutines, which a seeded source is not safe for.
 	Random io.Reader
+	// Credentials, when set, lets freelancers confirm claims with a
+	// digital credential from their wallet (OpenID4VP, SD-JWT VC).
+	Credentials *credential.Service
 }
 
 // random is the source of the calls' challenges.
