@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -47,7 +48,9 @@ func (c *Console) take(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if taken != nil {
-		c.Calls.CallStarted(r.Context(), taken)
+		// The call is committed: the freelancer is told even if the agent's
+		// browser gives up on this request meanwhile.
+		c.Calls.CallStarted(context.WithoutCancel(r.Context()), taken)
 		c.Calls.Nudge()
 	}
 	http.Redirect(w, r, "/agent", http.StatusSeeOther)
