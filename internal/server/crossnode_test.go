@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,24 +32,7 @@ func twoNodes(t *testing.T) (a, b *server.Server, baseA, baseB string, cut func(
 	t.Cleanup(cancel)
 	go a.Calls.Run(ctx)
 	go b.Calls.Run(ctx)
-	u, _ := url.Parse(cfg.DatabaseURL)
-	channel := "attest_signal_" + u.Query().Get("search_path")
-	db := storetest.RawDB(t, cfg)
-	listen := `LISTEN "` + channel + `"`
-	listeners := func() []int {
-		var pids []int
-		rows, err := db.QueryContext(t.Context(), "SELECT pid FROM pg_stat_activity WHERE query = $1 ORDER BY pid", listen)
-		if err != nil {
-			t.Fatalf("find the listeners: %v", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var pid int
-			rows.Scan(&pid)
-			pids = append(pids, pid)
-		}
-		return pids
-	}
+	listeners, listen, db := signalListeners(t, cfg)
 	waitUntil(t, "both nodes to listen", func() bool { return len(listeners()) == 2 })
 	cut = func() {
 		t.Helper()
@@ -62,6 +46,32 @@ func twoNodes(t *testing.T) (a, b *server.Server, baseA, baseB string, cut func(
 		})
 	}
 	return a, b, baseA, baseB, cut
+}
+
+// signalListeners returns what lists the database sessions listening for
+// the nodes' signaling on cfg's schema, the LISTEN statement they run, and
+// a connection to the database.
+func signalListeners(t *testing.T, cfg store.Config) (listeners func() []int, listen string, db *sql.DB) {
+	t.Helper()
+	u, _ := url.Parse(cfg.DatabaseURL)
+	channel := "attest_signal_" + u.Query().Get("search_path")
+	db = storetest.RawDB(t, cfg)
+	listen = `LISTEN "` + channel + `"`
+	listeners = func() []int {
+		var pids []int
+		rows, err := db.QueryContext(t.Context(), "SELECT pid FROM pg_stat_activity WHERE query = $1 ORDER BY pid", listen)
+		if err != nil {
+			t.Fatalf("find the listeners: %v", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid int
+			rows.Scan(&pid)
+			pids = append(pids, pid)
+		}
+		return pids
+	}
+	return listeners, listen, db
 }
 
 // With the freelancer on one node and the agent on another, the call's

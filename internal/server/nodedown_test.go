@@ -38,6 +38,8 @@ func TestCallSurvivesANodeDying(t *testing.T) {
 	t.Cleanup(stopB)
 	go a.Calls.Run(ctxA)
 	go b.Calls.Run(ctxB)
+	listeners, _, _ := signalListeners(t, cfg)
+	waitUntil(t, "both nodes to listen", func() bool { return len(listeners()) == 2 })
 	kill := func() {
 		stopA()
 		a.Calls.Shutdown() // the hijacked signaling sockets drop
@@ -55,7 +57,8 @@ func TestCallSurvivesANodeDying(t *testing.T) {
 	postForm(t, http.DefaultClient, baseA+token+"/queue", url.Values{}, "")
 	waiting := dial(t, baseA, token+"/ws", nil, "freelancer-1")
 	waiting.expect(call.TypeQueue)
-	postForm(t, agentHTTP, baseB+"/agent/take", url.Values{}, "")
+	took := postForm(t, agentHTTP, baseB+"/agent/take", url.Values{}, "")
+	t.Logf("the take led to %s", took.Request.URL) // /agent?notice=empty if the queue looked empty
 	waiting.expect(call.TypeCall)
 	agent := dial(t, baseB, "/agent/ws", jar, "agent-session")
 	welcome := agent.expect(call.TypeWelcome)
