@@ -507,6 +507,22 @@ func (h *hub) closeAll() {
 	}
 }
 
+// unseatedAgents returns the agents' connections not seated in a call:
+// the live queue pages and the presence sockets of other console pages.
+func (h *hub) unseatedAgents() []*client {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var list []*client
+	for _, set := range h.agents {
+		for c := range set {
+			if c.room == "" {
+				list = append(list, c)
+			}
+		}
+	}
+	return list
+}
+
 // idleAgents returns the agents' connections not seated in a call and not
 // only keeping presence: the live queue pages, which show the floor.
 func (h *hub) idleAgents() []*client {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 
 	"github.com/riverqueue/river"
 
@@ -92,25 +93,32 @@ func (s *Service) startIfDue(ctx context.Context, v *verification.Verification) 
 	}
 }
 
-// freeAgent is an agent who can take a booked call now: online, with the
-// console open on this node, not in a call and not one who decided the case
-// before; the booked agent if they can.
+// freeAgent is an agent who can take a booked call now: online, with a
+// console page open on this node, not in a call and not one who decided
+// the case before. Agents on the live queue page come first, the booked one
+// before the others; then agents whose console is open on another page
+// (a presence socket), who are told the call has started and open it from
+// where they are, rather than the freelancer being sent away.
 func (s *Service) freeAgent(ctx context.Context, tx *store.Tx, b *store.Booking) (string, error) {
 	booked := b.AgentID
-	idle := map[string]bool{}
-	for _, c := range s.h().idleAgents() {
-		idle[c.who] = true
-	}
-	candidates := []string{booked}
-	for id := range idle {
-		if id != booked {
-			candidates = append(candidates, id)
+	var waiting, elsewhere []string
+	for _, c := range s.h().unseatedAgents() {
+		list := &waiting
+		if c.presenceOnly {
+			list = &elsewhere
+		}
+		if !slices.Contains(*list, c.who) {
+			*list = append(*list, c.who)
 		}
 	}
-	for _, id := range candidates {
-		if !idle[id] {
-			continue
+	bookedFirst := func(ids []string) []string {
+		slices.Sort(ids)
+		if i := slices.Index(ids, booked); i > 0 {
+			ids = append([]string{booked}, slices.Delete(ids, i, i+1)...)
 		}
+		return ids
+	}
+	for _, id := range append(bookedFirst(waiting), bookedFirst(elsewhere)...) {
 		if ok, err := s.Workflow.MayTake(ctx, tx, b.VerificationID, id); err != nil || !ok {
 			if err != nil {
 				return "", err

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/riverqueue/river"
 
 	"github.com/attest-dev/attest/internal/call"
@@ -109,6 +110,30 @@ func TestBookedCallStartsOnTime(t *testing.T) {
 	})
 }
 
+// An agent online but on another console page (Documents, Hours) when
+// their booked call is due still takes it: their page is told, and the
+// freelancer is not sent away with an apology.
+func TestBookedCallReachesAnAgentOnAnotherPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		w := newSlotWorld(t, cfg)
+		postForm(t, w.agent, w.base+"/agent/presence", url.Values{"status": {"online"}}, "")
+		documents := dial(t, w.base, "/agent/ws?presence=1", w.jar, "documents-page")
+		documents.expect(call.TypeWelcome)
+		*w.now = w.booking.Start.Add(-time.Minute)
+		fl := dial(t, w.base, w.token+"/ws", nil, "freelancer-page")
+		fl.expect(call.TypeWelcome)
+		*w.now = w.booking.Start
+		w.job("start")
+		if st := w.status(); st != "in_call" {
+			t.Fatalf("status %s, want in_call with the agent on another page", st)
+		}
+		fl.expect(call.TypeCall)
+		if m := documents.expect(call.TypeCall); m.Call.VerificationID != w.opened.Verification.ID {
+			t.Fatalf("the agent's page was told %+v", m.Call)
+		}
+	})
+}
+
 func TestBookedCallNobodyFreeMovesTheDeadline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		w := newSlotWorld(t, cfg) // the agent never comes online
@@ -170,4 +195,26 @@ func TestBookedCallFreelancerLate(t *testing.T) {
 			t.Fatalf("a late freelancer within the wait: %s", st)
 		}
 	})
+}
+
+// In the browser: the agent is on the Hours page when their booked call
+// starts. The page says so at the top, and its link opens the call.
+func TestBrowserBookedCallReachesAnotherPage(t *testing.T) {
+	w := newSlotWorld(t, storetest.SQLite(t))
+	postForm(t, w.agent, w.base+"/agent/presence", url.Values{"status": {"online"}}, "")
+	ctx := browser(t, "agent")
+	signInInBrowser(t, ctx, w.base, "maria@example.com")
+	waitFor(t, ctx, "the console after signing in", `location.pathname === '/agent' && document.readyState === 'complete'`)
+	do(t, ctx, chromedp.Navigate(w.base+"/agent/hours"))
+	waitFor(t, ctx, "the hours page's presence socket", `document.documentElement.dataset.presence === 'connected'`)
+	*w.now = w.booking.Start.Add(-time.Minute)
+	fl := dial(t, w.base, w.token+"/ws", nil, "freelancer-page")
+	fl.expect(call.TypeWelcome)
+	*w.now = w.booking.Start
+	w.job("start")
+	waitFor(t, ctx, "the notice of the booked call", `!!document.querySelector('[data-test="open-booked-call"]')`)
+	screenshot(t, ctx, "booked-call-on-hours-page")
+	audit(t, ctx, "the hours page with a booked call's notice")
+	click(t, ctx, "open-booked-call")
+	waitFor(t, ctx, "the call view", `!!document.querySelector('#console[data-state=call]')`)
 }
