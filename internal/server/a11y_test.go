@@ -269,7 +269,7 @@ func auditPortal(t *testing.T, ctx context.Context) {
 				st := &stateCase{s: s, clock: clk, id: id, opened: opened, portal: base + strings.TrimPrefix(opened.Link.URL, base)}
 				query := state.reach(t, st)
 				navigate(t, ctx, st.portal+query)
-				auditSizes(t, ctx, c.Tag, "freelancer-"+c.Tag+"-"+state.name)
+				auditSizes(t, ctx, c.Tag, "freelancer-"+c.Tag+"-"+state.name, c == i18n.English)
 				for _, p := range portalPages {
 					if p.on != state.name {
 						continue
@@ -277,7 +277,7 @@ func auditPortal(t *testing.T, ctx context.Context) {
 					t.Run(p.name, func(t *testing.T) {
 						navigate(t, ctx, st.portal)
 						p.then(t, ctx, st)
-						auditSizes(t, ctx, c.Tag, "freelancer-"+c.Tag+"-"+p.name)
+						auditSizes(t, ctx, c.Tag, "freelancer-"+c.Tag+"-"+p.name, c == i18n.English)
 					})
 				}
 			})
@@ -313,7 +313,7 @@ func auditStaff(t *testing.T, ctx context.Context) {
 					if p.then != nil {
 						p.then(t, ctx, w)
 					}
-					auditAll(t, ctx, lang, "staff-"+lang+"-"+strings.ReplaceAll(p.name+"-"+who, " ", "-"))
+					auditAll(t, ctx, lang, "staff-"+lang+"-"+strings.ReplaceAll(p.name+"-"+who, " ", "-"), lang == langs[0])
 				})
 			}
 		}
@@ -358,8 +358,9 @@ func speak(t testing.TB, ctx context.Context, tag string) {
 
 // auditAll fails on any finding of axe-core on the page, of whatever
 // impact, and unless the page says it is in lang; it saves a screenshot
-// when ATTEST_SCREENSHOTS names a directory.
-func auditAll(t *testing.T, ctx context.Context, lang, shot string) {
+// when ATTEST_SCREENSHOTS names a directory. With walk it walks the page
+// by keyboard too (keyboardWalk), which one language is enough for.
+func auditAll(t *testing.T, ctx context.Context, lang, shot string, walk bool) {
 	t.Helper()
 	waitFor(t, ctx, "the page to load", `document.readyState === 'complete'`)
 	var got string
@@ -371,16 +372,24 @@ func auditAll(t *testing.T, ctx context.Context, lang, shot string) {
 	for _, v := range violations(t, ctx, shot) {
 		t.Errorf("%s violation %s (%s) at %v", v.Impact, v.ID, v.Help, v.Targets)
 	}
+	if walk {
+		keyboardWalk(t, ctx)
+		var first []string
+		evaluate(t, ctx, `attestKeys.tabbable().slice(0, 1)`, &first)
+		if len(first) == 0 || !strings.HasPrefix(first[0], "skip ") {
+			t.Errorf("the first thing Tab reaches is %v, not the link that skips to the content", first)
+		}
+	}
 }
 
 // auditSizes is auditAll at a laptop's width and then at a phone's, as
 // freelancers often open their link.
-func auditSizes(t *testing.T, ctx context.Context, lang, shot string) {
+func auditSizes(t *testing.T, ctx context.Context, lang, shot string, walk bool) {
 	t.Helper()
-	auditAll(t, ctx, lang, shot)
+	auditAll(t, ctx, lang, shot, walk)
 	resize(t, ctx, 390, 844)
 	defer resize(t, ctx, 1280, 900)
-	auditAll(t, ctx, lang, shot+"-phone")
+	auditAll(t, ctx, lang, shot+"-phone", false)
 }
 
 // staffWorld is a server holding something for every staff page to show,
