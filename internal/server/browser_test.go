@@ -153,14 +153,11 @@ type axeViolation struct {
 	Targets          []string
 }
 
-// audit runs axe-core on the page and fails on serious or critical
-// violations.
+// audit runs axe-core on the page and fails on any violation, of
+// whatever impact.
 func audit(t testing.TB, ctx context.Context, page string) {
 	t.Helper()
 	for _, v := range violations(t, ctx, page) {
-		if v.Impact != "serious" && v.Impact != "critical" {
-			continue
-		}
 		t.Errorf("%s: %s violation %s (%s) at %v", page, v.Impact, v.ID, v.Help, v.Targets)
 	}
 }
