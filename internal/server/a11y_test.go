@@ -73,6 +73,19 @@ var staffPages = []staffPage{
 		visible(t, ctx, "go-away")
 	}},
 	{name: "call view", route: "GET /agent", path: "/agent", as: []string{"agent in a call"}},
+	{name: "call view, a note refused", route: "POST /agent/calls/{id}/outcome", path: "/agent", as: []string{"agent in a call"},
+		then: func(t *testing.T, ctx context.Context, w *staffWorld) {
+			typeInto(t, ctx, "note-location", "Are you married?")
+			click(t, ctx, "claim-location-confirmed")
+			waitFor(t, ctx, "the refusal beside the claim", `document.querySelector('[data-test="claim-location-error"]').textContent !== ''`)
+		}},
+	{name: "call view, a decision refused", route: "POST /agent/calls/{id}/decision", path: "/agent", as: []string{"agent in a call"},
+		then: func(t *testing.T, ctx context.Context, w *staffWorld) {
+			choose(t, ctx, `label:has([data-test="decision-not-verified"])`)
+			click(t, ctx, "decision-submit")
+			waitFor(t, ctx, "the refusal", `document.getElementById('decision-error').textContent !== ''`)
+		}},
+	{name: "audio-only call view", route: "GET /agent", path: "/agent", as: []string{"agent in an audio-only call"}},
 	{name: "document queue", route: "GET /agent/document-reviews", path: "/agent/document-reviews", as: anyStaff},
 	{name: "document review", route: "GET /agent/document-reviews/{id}", path: "/agent/document-reviews/{documents}", as: anyStaff},
 	{name: "document review refused", route: "POST /agent/document-reviews/{id}", path: "/agent/document-reviews/{documents}", as: []string{"agent"},
@@ -449,7 +462,8 @@ func openStaffWorld(t *testing.T) *staffWorld {
 		role  store.Role
 	}{
 		"agent": {"ana@example.com", store.RoleAgent}, "agent in a call": {"bea@example.com", store.RoleAgent},
-		"supervisor": {"sam@example.com", store.RoleSupervisor}, "admin": {"ada@example.com", store.RoleAdmin},
+		"agent in an audio-only call": {"cal@example.com", store.RoleAgent},
+		"supervisor":                  {"sam@example.com", store.RoleSupervisor}, "admin": {"ada@example.com", store.RoleAdmin},
 		"reviewer": {"rev@example.com", store.RoleSupervisor}, "two-step": {"tia@example.com", store.RoleAgent},
 	}
 	staff := map[string]*store.Staff{}
@@ -486,15 +500,20 @@ func openStaffWorld(t *testing.T) *staffWorld {
 		return err
 	})
 	w.ids["documents"] = sent.Verification.ID
-	// An agent in a call, and a freelancer waiting in the queue.
+	// An agent in a call, one in an audio-only call, and a freelancer
+	// waiting in the queue.
 	seedCase(t, s, "u-call")
+	audio := seedCase(t, s, "u-audio")
+	postForm(t, http.DefaultClient, audio.Link.URL+"/accommodation", url.Values{"accommodation": {"audio_only"}}, "")
 	seedCase(t, s, "u-waiting")
 	inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := s.Workflow.JoinQueue(ctx, tx, "u-call"); err != nil {
-			return err
-		}
-		if _, err := s.Workflow.TakeNext(ctx, tx, staff["agent in a call"].ID); err != nil {
-			return err
+		for id, who := range map[string]string{"u-call": "agent in a call", "u-audio": "agent in an audio-only call"} {
+			if _, err := s.Workflow.JoinQueue(ctx, tx, id); err != nil {
+				return err
+			}
+			if _, err := s.Workflow.TakeNext(ctx, tx, staff[who].ID); err != nil {
+				return err
+			}
 		}
 		_, err := s.Workflow.JoinQueue(ctx, tx, "u-waiting")
 		return err
