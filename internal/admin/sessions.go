@@ -58,8 +58,15 @@ func (c *Admin) staffSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 // chooseStaffSessions answers the page's "whose sessions" form.
+// Without a choice it goes back to the staff page: "/admin/staff//sessions"
+// would be cleaned to this very path, a redirect loop.
 func (c *Admin) chooseStaffSessions(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/admin/staff/"+url.PathEscape(r.URL.Query().Get("staff"))+"/sessions", http.StatusSeeOther)
+	who := r.URL.Query().Get("staff")
+	if who == "" {
+		http.Redirect(w, r, "/admin/staff", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/admin/staff/"+url.PathEscape(who)+"/sessions", http.StatusSeeOther)
 }
 
 // staffOf is the staff member named in the path, or a 404 already written.

@@ -277,3 +277,19 @@ func TestSessionsListAndRevoke(t *testing.T) {
 		}
 	})
 }
+
+// The form choosing whose sessions to see, sent with nobody chosen, goes
+// back to the staff page rather than round a redirect loop
+// (/admin/staff//sessions is cleaned to the form's own path).
+func TestStaffSessionsChooserWithNobodyChosen(t *testing.T) {
+	s, base := openServed(t, server.Config{Store: storetest.SQLite(t)})
+	admin := signedInAs(t, s, base, "ada@example.com", store.RoleAdmin)
+	res, err := admin.Get(base + "/admin/staff/sessions?staff=")
+	if err != nil {
+		t.Fatalf("the form with nobody chosen: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/admin/staff" {
+		t.Fatalf("the form with nobody chosen ends at %d %s, want 200 /admin/staff", res.StatusCode, res.Request.URL.Path)
+	}
+}

@@ -150,6 +150,14 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
     showHandoff(moveForm).catch(() => moveForm.submit()); // the hand-off page in a tab of its own, then
   });
 
+  // Enables the microphone and camera buttons for the tracks there are:
+  // wired before the devices open (a call moved into from the queue), they
+  // would stay disabled.
+  let refreshControls = () => {};
+  // The pressed button, or the whole queue page, is gone once the call
+  // shows: the keyboard goes on from the call's first control.
+  const focusControls = () => /** @type {HTMLElement | null} */ (area.querySelector('.controls :is(button, a):not(:disabled)'))?.focus();
+
   const stopMedia = () => {
     local.getTracks().forEach((track) => track.stop());
     call?.hangUp();
@@ -166,6 +174,7 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
     }
     localVideo.srcObject = local;
     localBox.hidden = local.getVideoTracks().length === 0;
+    refreshControls();
     if (problem) status.textContent = problem === 'no-camera' ? t('js.call.no_camera') : helpFor(problem);
     call?.setLocal(local);
   };
@@ -180,6 +189,7 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
     joinBox.hidden = true;
     area.hidden = false;
     joinButton.disabled = false;
+    focusControls();
     if (signal) {
       signal.renew();
       return;
@@ -241,8 +251,9 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
 
 
   const wireControls = () => {
-    toggle('mute', () => local.getAudioTracks(), t('js.call.mute'), t('js.call.unmute'));
-    toggle('camera', () => local.getVideoTracks(), t('js.call.camera_off'), t('js.call.camera_on'));
+    const mute = toggle('mute', () => local.getAudioTracks(), t('js.call.mute'), t('js.call.unmute'));
+    const camera = toggle('camera', () => local.getVideoTracks(), t('js.call.camera_off'), t('js.call.camera_on'));
+    refreshControls = () => { mute(); camera(); };
     el('leave-call').addEventListener('click', () => {
       signal?.stop();
       stopMedia();
@@ -278,7 +289,7 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
     signal = connect(joined.signal);
     wireControls();
     start(joined.signal, joined.started); // answers the agent's offer before the devices are open
-    openMedia();
+    openMedia().then(focusControls);
   }
 }
 

@@ -75,16 +75,20 @@ export function describeWait(seconds) {
  * @param {MediaStreamTrack[] | (() => MediaStreamTrack[])} tracks
  * @param {string} onLabel
  * @param {string} offLabel
+ * @returns {() => void} what enables the button again when tracks
+ *   come later (media opened after the controls were wired)
  */
 export function toggle(id, tracks, onLabel, offLabel) {
   const button = /** @type {HTMLButtonElement} */ (document.getElementById(id));
-  if (!button) return;
+  if (!button) return () => {};
   const current = typeof tracks === 'function' ? tracks : () => tracks;
-  button.disabled = current().length === 0;
+  const refresh = () => { button.disabled = current().length === 0; };
+  refresh();
   button.addEventListener('click', () => {
     const off = button.getAttribute('aria-pressed') !== 'true';
     current().forEach((t) => { t.enabled = !off; });
     button.setAttribute('aria-pressed', String(off));
     button.textContent = off ? offLabel : onLabel;
   });
+  return refresh;
 }
