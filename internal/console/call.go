@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/attest-dev/attest/internal/store"
@@ -46,9 +47,19 @@ func (c *Console) take(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	if taken != nil {
-		c.Calls.CallStarted(r.Context(), taken)
-		c.Calls.Nudge()
+	if taken == nil {
+		http.Redirect(w, r, "/agent", http.StatusSeeOther)
+		return
+	}
+	// The live queue page that pressed names its socket (session): seated
+	// in the call now, it moves into the call in place (console.js), and
+	// the redirect says so.
+	session := r.PostFormValue("session")
+	seated := c.Calls.CallStarted(r.Context(), taken, session)
+	c.Calls.Nudge()
+	if seated {
+		http.Redirect(w, r, "/agent?seated="+url.QueryEscape(session), http.StatusSeeOther)
+		return
 	}
 	http.Redirect(w, r, "/agent", http.StatusSeeOther)
 }
