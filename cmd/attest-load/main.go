@@ -235,6 +235,9 @@ func measure(ctx context.Context, o options, soft uint64, stdout, stderr io.Writ
 		if r.rss, err = loadtest.RSS(t.pid); err != nil {
 			return err
 		}
+		if r.rssAnon, r.rssFile, err = loadtest.RSSParts(t.pid); err != nil {
+			return err
+		}
 	}
 	if !t.shared {
 		r.clientRSS, _ = loadtest.RSS(os.Getpid())
@@ -464,6 +467,7 @@ type report struct {
 	seedTime, connectTime time.Duration
 	fleet                 *loadtest.Fleet
 	rss, clientRSS        int64
+	rssAnon, rssFile      int64 // the server's RSS by kind
 	goMem                 *loadtest.GoMemory
 	idleCPU               float64
 	latency               *loadtest.Latency
@@ -518,6 +522,13 @@ func (r *report) print(w io.Writer) {
 	}
 	if m := r.goMem; m != nil {
 		p("Go memory", "heap %s live, stacks %s, %s from the OS, %d goroutines", mib(int64(m.HeapAlloc)), mib(int64(m.StackInuse)), mib(int64(m.Sys)), m.Goroutines)
+		sockets := max(f.Sockets(), 1)
+		for i, name := range loadtest.MemoryClasses {
+			p("", "%-45s %10s  %6.2f KiB per socket", name, mib(int64(m.Classes[i])), float64(m.Classes[i])/1024/float64(sockets))
+		}
+	}
+	if r.rssAnon > 0 || r.rssFile > 0 {
+		p("RSS parts", "anonymous %s, file-backed %s", mib(r.rssAnon), mib(r.rssFile))
 	}
 	if r.clientRSS > 0 {
 		p("load client", "RSS %s (not in the server's figure)", mib(r.clientRSS))

@@ -368,6 +368,31 @@ func (h *hub) callStartedLocked(verificationID, freelancerID string, data []byte
 	return []event{seatedEvent(verificationID, newest)}
 }
 
+// agentTookLocked seats the agent's live queue page that took a call (its
+// socket's session) and hands it the call's message (data): the page moves
+// into the call on the socket it holds. It reports false when that socket
+// is not on this node, or is already in a call. h.mu must be held.
+func (h *hub) agentTookLocked(verificationID, agentID, session string, data []byte) (event, bool) {
+	var page *client
+	for c := range h.agents[agentID] {
+		if c.session == session && !c.presenceOnly && c.room == "" && (page == nil || c.id > page.id) {
+			page = c
+		}
+	}
+	if page == nil || page.isClosed() {
+		return event{}, false
+	}
+	page.deliverEncoded(data)
+	peerSession, present, seated := h.seatLocked(verificationID, page)
+	if !seated {
+		return event{}, false
+	}
+	if present {
+		page.deliver(peerMessage(true, peerSession))
+	}
+	return seatedEvent(verificationID, page), true
+}
+
 // relay passes a message to the other side of the sender's call: straight
 // to it when it is on this node, else through the database to the node it
 // is on.

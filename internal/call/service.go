@@ -381,12 +381,16 @@ func (s *Service) callInfo(ctx context.Context, call *store.Call) (*CallInfo, er
 		AgentName: firstName(agent.Name), AgentCamera: s.AgentCamera}, nil
 }
 
-// CallStarted tells the freelancer's open pages that their call has begun.
-func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken) {
+// CallStarted tells the freelancer's open pages that their call has begun
+// and seats the newest. When agentSession names the agent's live queue
+// page that took the call, and its socket is on this node, that socket is
+// seated too and told "call", so that the page moves into the call without
+// reconnecting: CallStarted reports whether it was.
+func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken, agentSession string) (agentSeated bool) {
 	info, err := s.callInfo(ctx, taken.Call)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "call started", slog.Any("err", err))
-		return
+		return false
 	}
 	m := msg(TypeCall)
 	m.Call = info
@@ -397,14 +401,25 @@ func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken) {
 	m.RelayOnly = s.RelayOnly
 	data := encode(m)
 	room := taken.Call.VerificationID
+	var agentData []byte
+	if agentSession != "" {
+		m.ICEServers = s.ICE.ICEServers(RoleAgent+":"+taken.Call.AgentID, s.Now())
+		agentData = encode(m)
+	}
 	h := s.h()
 	h.mu.Lock()
 	told := h.callStartedLocked(room, who, data)
+	if agentData != nil {
+		if e, ok := h.agentTookLocked(room, taken.Call.AgentID, agentSession, agentData); ok {
+			told, agentSeated = append(told, e), true
+		}
+	}
 	h.mu.Unlock()
 	for _, e := range told {
 		h.tell(e)
 	}
 	h.tell(event{Kind: eventCall, Room: room, Who: who, Message: data}) // their pages may be on other nodes
+	return agentSeated
 }
 
 // ShowChallenge sends one live-check challenge, which the agent has just

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/attest-dev/attest/internal/store"
@@ -47,11 +48,20 @@ func (c *Console) take(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	if taken != nil {
-		// The call is committed: the freelancer is told even if the agent's
-		// browser gives up on this request meanwhile.
-		c.Calls.CallStarted(context.WithoutCancel(r.Context()), taken)
-		c.Calls.Nudge()
+	if taken == nil {
+		http.Redirect(w, r, "/agent", http.StatusSeeOther)
+		return
+	}
+	// The live queue page that pressed names its socket (session): seated
+	// in the call now, it moves into the call in place (console.js), and
+	// the redirect says so. The call is committed: the freelancer is told
+	// even if the agent's browser gives up on this request meanwhile.
+	session := r.PostFormValue("session")
+	seated := c.Calls.CallStarted(context.WithoutCancel(r.Context()), taken, session)
+	c.Calls.Nudge()
+	if seated {
+		http.Redirect(w, r, "/agent?seated="+url.QueryEscape(session), http.StatusSeeOther)
+		return
 	}
 	http.Redirect(w, r, "/agent", http.StatusSeeOther)
 }

@@ -27,6 +27,9 @@ type agentPage struct {
 	Names map[string]string
 	// Now is when the page was read: a case is overdue against it.
 	Now time.Time
+	// AgentCamera says whether calls carry the agent's video: the page
+	// makes its first offer ahead (console.js).
+	AgentCamera bool
 }
 
 // agentHome is the console: the live call when the agent is in one, the
@@ -42,7 +45,7 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: agentNotices[r.URL.Query().Get("notice")]}
+	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: agentNotices[r.URL.Query().Get("notice")], AgentCamera: c.Calls.AgentCamera}
 	presence, err := c.Store.AgentPresence(r.Context(), st.ID)
 	if err != nil {
 		c.ServerError(w, r, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -104,6 +105,31 @@ type GoMemory struct {
 	StackInuse uint64 // goroutine stacks
 	Sys        uint64 // everything the Go runtime took from the OS
 	Goroutines int
+	// Classes are the runtime's accounts of that memory, in the order of
+	// MemoryClasses: what the RSS is made of.
+	Classes [len(MemoryClasses)]uint64
+}
+
+// MemoryClasses are the runtime/metrics that GoMemory reads: the classes
+// of memory the Go runtime holds (they add up to /memory/classes/total),
+// and the heap goal of the next collection, below which the runtime keeps
+// freed heap memory rather than returning it to the OS.
+var MemoryClasses = [...]string{
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes",
+	"/memory/classes/heap/released:bytes",
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/os-stacks:bytes",
+	"/memory/classes/metadata/mspan/inuse:bytes",
+	"/memory/classes/metadata/mspan/free:bytes",
+	"/memory/classes/metadata/mcache/inuse:bytes",
+	"/memory/classes/metadata/mcache/free:bytes",
+	"/memory/classes/metadata/other:bytes",
+	"/memory/classes/profiling/buckets:bytes",
+	"/memory/classes/other:bytes",
+	"/memory/classes/total:bytes",
+	"/gc/heap/goal:bytes",
 }
 
 // ReadGoMemory collects garbage and reads the runtime's memory statistics.
@@ -111,19 +137,73 @@ func ReadGoMemory() GoMemory {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return GoMemory{HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys, Goroutines: runtime.NumGoroutine()}
+	m := GoMemory{HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys, Goroutines: runtime.NumGoroutine()}
+	samples := make([]metrics.Sample, len(MemoryClasses))
+	for i, name := range MemoryClasses {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	for i, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			m.Classes[i] = s.Value.Uint64()
+		}
+	}
+	return m
 }
 
 // String is the form the child server reports it in.
 func (m GoMemory) String() string {
-	return fmt.Sprintf("heap=%d stack=%d sys=%d goroutines=%d", m.HeapAlloc, m.StackInuse, m.Sys, m.Goroutines)
+	classes := make([]string, len(m.Classes))
+	for i, v := range m.Classes {
+		classes[i] = strconv.FormatUint(v, 10)
+	}
+	return fmt.Sprintf("heap=%d stack=%d sys=%d goroutines=%d classes=%s", m.HeapAlloc, m.StackInuse, m.Sys, m.Goroutines, strings.Join(classes, ","))
 }
 
 // ParseGoMemory reads the String form back.
 func ParseGoMemory(s string) (GoMemory, error) {
 	var m GoMemory
-	_, err := fmt.Sscanf(s, "heap=%d stack=%d sys=%d goroutines=%d", &m.HeapAlloc, &m.StackInuse, &m.Sys, &m.Goroutines)
-	return m, err
+	var classes string
+	if _, err := fmt.Sscanf(s, "heap=%d stack=%d sys=%d goroutines=%d classes=%s", &m.HeapAlloc, &m.StackInuse, &m.Sys, &m.Goroutines, &classes); err != nil {
+		return m, err
+	}
+	list := strings.Split(classes, ",")
+	if len(list) != len(m.Classes) {
+		return m, fmt.Errorf("%d memory classes, want %d", len(list), len(m.Classes))
+	}
+	for i, v := range list {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return m, fmt.Errorf("memory class %s: %w", MemoryClasses[i], err)
+		}
+		m.Classes[i] = n
+	}
+	return m, nil
+}
+
+// RSSParts is a process's resident memory by kind, from /proc/<pid>/status:
+// anonymous (the heap, stacks and every other allocation) and file-backed
+// (the program's code and data as mapped from its file).
+func RSSParts(pid int) (anon, file int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for line := range strings.Lines(string(data)) {
+		for _, f := range []struct {
+			prefix string
+			into   *int64
+		}{{"RssAnon:", &anon}, {"RssFile:", &file}} {
+			if rest, ok := strings.CutPrefix(line, f.prefix); ok {
+				kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+				if err != nil {
+					return 0, 0, fmt.Errorf("%s of %d: %w", f.prefix, pid, err)
+				}
+				*f.into = kb << 10
+			}
+		}
+	}
+	return anon, file, nil
 }
 
 // LoadAverage is the system's load average over 1, 5 and 15 minutes, as

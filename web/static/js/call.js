@@ -7,6 +7,16 @@
  */
 
 /** @typedef {import('./signal.js').Signal} Signal */
+
+/**
+ * Marks a moment of the call's setup on the page's performance timeline
+ * (attest:NAME), where the browser's tools and BenchmarkTakeToFirstFrame
+ * read it. Costs next to nothing; only the first of each name counts.
+ * @param {string} name
+ */
+export function mark(name) {
+  if (performance.getEntriesByName(`attest:${name}`, 'mark').length === 0) performance.mark(`attest:${name}`);
+}
 /** @typedef {'good' | 'fair' | 'poor'} Quality */
 
 export class Call extends EventTarget {
@@ -31,6 +41,8 @@ export class Call extends EventTarget {
     this.pending = [];
     /** @type {string | null} */
     this.peerSession = null;
+    /** The message that started the call (welcome or call), for its page. @type {import('./signal.js').Message | null} */
+    this.started = null;
     /** When the first remote video frame was shown (epoch ms), for measuring. @type {number | null} */
     this.firstFrameAt = null;
     /** When the first remote audio was decoded (epoch ms), for measuring. @type {number | null} */
@@ -38,11 +50,18 @@ export class Call extends EventTarget {
     this.restarting = 0;
     /** ICE restarts made so far, for the connection indicator and tests. */
     this.iceRestarts = 0;
-    this.signal.on('offer', (m) => this.onOffer(m.sdp).catch((e) => this.fail(e)));
-    this.signal.on('answer', (m) => this.onAnswer(m.sdp).catch((e) => this.fail(e)));
-    this.signal.on('candidate', (m) => this.onCandidate(m.candidate));
-    this.signal.on('peer', (m) => this.onPeer(m));
-    setInterval(() => this.measure(), 2000);
+    /** A connection whose first offer was made ahead (prepare), not yet sent. @type {Promise<RTCPeerConnection> | null} */
+    this.prepared = null;
+    /** Candidates the prepared connection gathered before its offer was sent. @type {RTCIceCandidateInit[] | null} */
+    this.early = null;
+    this.closed = false;
+    /** Whether the browser refused to play the call's sound without a gesture. */
+    this.autoplayBlocked = false;
+    this.signal.on('offer', (m) => this.closed || this.onOffer(m.sdp).catch((e) => this.fail(e)));
+    this.signal.on('answer', (m) => this.closed || this.onAnswer(m.sdp).catch((e) => this.fail(e)));
+    this.signal.on('candidate', (m) => this.closed || this.onCandidate(m.candidate));
+    this.signal.on('peer', (m) => this.closed || this.onPeer(m));
+    this.measuring = setInterval(() => this.measure(), 2000);
   }
 
   /** @param {unknown} e */
@@ -64,25 +83,34 @@ export class Call extends EventTarget {
       else pc.addTransceiver(kind, { direction: 'recvonly' });
     }
     pc.onicecandidate = (e) => {
-      if (e.candidate) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
+      mark(e.candidate ? 'local-candidate' : 'gathered');
+      if (e.candidate && this.early && pc === this.pc) this.early.push(e.candidate.toJSON());
+      else if (e.candidate) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => {
+      mark(`track-${e.track.kind}`);
       const stream = e.streams[0] ?? new MediaStream([e.track]);
       if (e.track.kind === 'video' && this.firstFrameAt === null && 'requestVideoFrameCallback' in this.remoteVideo) {
-        this.remoteVideo.requestVideoFrameCallback(() => { this.firstFrameAt ??= Date.now(); });
+        this.remoteVideo.requestVideoFrameCallback(() => { this.firstFrameAt ??= Date.now(); mark('first-frame'); });
       }
       if (this.remoteVideo.srcObject !== stream) this.remoteVideo.srcObject = stream;
       // Only a refusal means the browser wants a gesture first; an "interrupted"
       // play() just means the second track arrived.
       this.remoteVideo.play().catch((e) => {
-        if (e.name === 'NotAllowedError') this.dispatchEvent(new Event('autoplay-blocked'));
+        if (e.name !== 'NotAllowedError') return;
+        this.autoplayBlocked = true; // for a page that starts listening later
+        this.dispatchEvent(new Event('autoplay-blocked'));
       });
     };
     pc.onconnectionstatechange = () => {
+      mark(`connection-${pc.connectionState}`);
       this.dispatchEvent(new CustomEvent('state', { detail: pc.connectionState }));
       if (pc.connectionState === 'connected') this.restarting = 0;
     };
-    pc.oniceconnectionstatechange = () => this.onIceState(pc);
+    pc.oniceconnectionstatechange = () => {
+      mark(`ice-${pc.iceConnectionState}`);
+      this.onIceState(pc);
+    };
     this.pc = pc;
     this.pending = [];
     this.watchAudio(pc);
@@ -100,7 +128,10 @@ export class Call extends EventTarget {
     const timer = setInterval(async () => {
       if (pc !== this.pc || this.firstAudioAt !== null || Date.now() - started > 30000) { clearInterval(timer); return; }
       (await pc.getStats()).forEach((s) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > 0) this.firstAudioAt ??= Date.now();
+        if (s.type === 'inbound-rtp' && s.kind === 'audio' && (s.totalSamplesReceived ?? 0) > 0 && this.firstAudioAt === null) {
+          this.firstAudioAt = Date.now();
+          mark('first-audio');
+        }
       });
     }, 5);
   }
@@ -122,19 +153,62 @@ export class Call extends EventTarget {
     }
   }
 
+  /**
+   * Makes the agent's first offer ahead, on the live queue page before any
+   * call: the connection gathers its candidates while the agent waits, and
+   * the first offer sends it at once. An ICE restart later uses the ICE
+   * servers given to useServers.
+   */
+  prepare() {
+    const pc = this.newPeer();
+    this.early = [];
+    this.prepared = pc.createOffer().then((offer) => pc.setLocalDescription(offer)).then(() => pc);
+    this.prepared.catch(() => {});
+  }
+
+  /**
+   * Fresh ICE servers for the connection (TURN credentials expire): they
+   * serve its later gathering, an ICE restart.
+   * @param {RTCIceServer[]} iceServers
+   */
+  useServers(iceServers) {
+    this.iceServers = iceServers;
+    try {
+      this.pc?.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   /** The agent offers: afresh, or as an ICE restart on the same connection. */
   async offer(restart = false) {
+    if (!restart && this.prepared) {
+      const prepared = await this.prepared.catch(() => null);
+      this.prepared = null;
+      const early = this.early ?? [];
+      this.early = null;
+      if (prepared && prepared === this.pc && prepared.signalingState === 'have-local-offer' && prepared.localDescription) {
+        this.signal.send('offer', { sdp: { type: 'offer', sdp: prepared.localDescription.sdp } });
+        mark('offer-sent');
+        for (const candidate of early) this.signal.send('candidate', { candidate });
+        return;
+      }
+    }
+    this.early = null;
     const pc = restart && this.pc ? this.pc : this.newPeer();
     if (restart) this.iceRestarts++;
     const offer = await pc.createOffer({ iceRestart: restart });
     await pc.setLocalDescription(offer);
     this.signal.send('offer', { sdp: { type: 'offer', sdp: offer.sdp } });
+    mark('offer-sent');
   }
 
   /** @param {RTCSessionDescriptionInit} sdp */
   async onOffer(sdp) {
+    mark('offer-received');
     const pc = this.pc && this.pc.connectionState !== 'closed' ? this.pc : this.newPeer();
     await pc.setRemoteDescription(sdp);
+    mark('offer-set');
     // Send what this side will send even if its devices are not open yet:
     // setLocal puts their tracks in place later, with no new offer.
     for (const tr of pc.getTransceivers()) {
@@ -147,14 +221,19 @@ export class Call extends EventTarget {
         if (track) await tr.sender.replaceTrack(track);
       }
     }
-    await this.flush();
+    // The answer does not wait for the candidates that came with the offer.
+    this.flush();
+    mark('answer-making');
     const answer = await pc.createAnswer();
+    mark('answer-made');
     await pc.setLocalDescription(answer);
     this.signal.send('answer', { sdp: { type: 'answer', sdp: answer.sdp } });
+    mark('answer-sent');
   }
 
   /** @param {RTCSessionDescriptionInit} sdp */
   async onAnswer(sdp) {
+    mark('answer-received');
     if (!this.pc || this.pc.signalingState !== 'have-local-offer') return;
     await this.pc.setRemoteDescription(sdp);
     await this.flush();
@@ -162,6 +241,7 @@ export class Call extends EventTarget {
 
   /** @param {RTCIceCandidateInit} c */
   onCandidate(c) {
+    mark('remote-candidate');
     if (!c.candidate) return;
     if (!this.pc || !this.pc.remoteDescription) {
       this.pending.push(c);
@@ -170,10 +250,12 @@ export class Call extends EventTarget {
     this.pc.addIceCandidate(c).catch((e) => this.fail(e));
   }
 
-  async flush() {
+  /** Adds the candidates that came before the remote description, in order, without waiting on each. */
+  flush() {
     const list = this.pending;
     this.pending = [];
-    for (const c of list) await this.pc?.addIceCandidate(c).catch((e) => this.fail(e));
+    const pc = this.pc;
+    return Promise.all(list.map((c) => pc?.addIceCandidate(c).catch((e) => this.fail(e))));
   }
 
   /**
@@ -183,6 +265,7 @@ export class Call extends EventTarget {
    * @param {{present: boolean, session?: string}} m
    */
   onPeer(m) {
+    mark(m.present ? 'peer' : 'peer-gone');
     this.dispatchEvent(new CustomEvent('peer', { detail: m.present }));
     if (!m.present) return;
     const fresh = m.session !== this.peerSession;
@@ -259,5 +342,12 @@ export class Call extends EventTarget {
   hangUp() {
     this.pc?.close();
     this.pc = null;
+  }
+
+  /** Ends this call object: its connection, and its part in the signaling. */
+  close() {
+    this.closed = true;
+    clearInterval(this.measuring);
+    this.hangUp();
   }
 }

@@ -1,15 +1,67 @@
 // @ts-check
 /** The agent's console: the live floor, and the guided call. */
 import { Signal } from './signal.js';
-import { Call } from './call.js';
-import { setUpChat, startTimer, toggle } from './ui.js';
+import { Call, mark } from './call.js';
+import { setUpChat, startTimer, toggle, putVideoInPlace } from './ui.js';
+
+/**
+ * A live queue page moving into the call it took: the socket it holds and,
+ * once the server's "call" message has come on it, the call (already
+ * offering) and the devices being opened.
+ * moved is set as the call's page takes over.
+ * @typedef {{signal: Signal, call: Call | null, devices: Promise<MediaStream>, moved: boolean}} Joined
+ */
 
 const root = /** @type {HTMLElement | null} */ (document.getElementById('console'));
-if (root?.dataset.state === 'idle') watchFloor();
+if (root?.dataset.state === 'idle') watchFloor(root);
 if (root?.dataset.state === 'call') runCall(root);
 
-function watchFloor() {
+/** Opens the agent's microphone, and camera when the call has the agent's video. @param {boolean} video */
+function openDevices(video) {
+  return navigator.mediaDevices.getUserMedia({ audio: true, video }).catch(() => new MediaStream());
+}
+
+/**
+ * The agent's side of a call. A live queue page makes one ahead (prepare),
+ * from its welcome; a call's page from its welcome.
+ * @param {Signal} signal
+ * @param {import('./signal.js').Message} m a welcome, with its ICE servers
+ * @param {boolean} camera whether the agent sends video
+ * @param {HTMLVideoElement} remoteVideo
+ */
+function agentCall(signal, m, camera, remoteVideo) {
+  return new Call({ signal, role: 'agent', iceServers: m.ice_servers, relayOnly: m.relay_only, local: new MediaStream(), remoteVideo,
+    sends: camera ? ['audio', 'video'] : ['audio'] });
+}
+
+/**
+ * How long an offer made ahead is used: its TURN allocation was made with
+ * the welcome's credential, which the relay accepts for ten minutes
+ * (relay.DefaultTTL); the live queue page reconnects this often for a
+ * fresh one, and makes its offer anew.
+ */
+const PREPARED_MS = 4 * 60 * 1000;
+
+/** The live queue page. @param {HTMLElement} root */
+function watchFloor(root) {
   const signal = new Signal('/agent/ws');
+  /** The take in progress: from the press on. @type {Joined | null} */
+  let taking = null;
+  // An online agent's page makes the first offer of its next call ahead,
+  // so that taking a call does not wait for it (Call.prepare).
+  const camera = root.dataset.agentCamera === 'true';
+  /** @type {{call: Call, at: number} | null} */
+  let ready = null;
+  /** @param {import('./signal.js').Message} m */
+  const prepare = (m) => {
+    if (root.dataset.agentStatus !== 'online' || taking || !window.RTCPeerConnection) return;
+    ready?.call.close();
+    ready = { call: agentCall(signal, m, camera, document.createElement('video')), at: Date.now() };
+    ready.call.prepare();
+  };
+  setInterval(() => {
+    if (ready && !taking && Date.now() - ready.at > PREPARED_MS) signal.renew(); // its welcome prepares anew
+  }, 30 * 1000);
   const set = (/** @type {string} */ id, /** @type {string} */ text) => {
     const el = document.getElementById(id);
     if (el) el.textContent = text;
@@ -20,12 +72,82 @@ function watchFloor() {
     set('queue-longest', w < 60 ? 'under a minute' : `${Math.floor(w / 60)} min`);
     set('agents-online', String(m.floor.agents_online));
   });
-  signal.on('welcome', (m) => { if (m.call) location.reload(); });
-  signal.on('call', () => location.reload()); // a booked call has started for this agent
+  signal.on('welcome', (m) => {
+    if (m.call && !taking) location.reload();
+    else if (!m.call) prepare(m);
+  });
+  signal.on('call', (m) => {
+    if (!taking) {
+      location.reload(); // a booked call has started for this agent
+      return;
+    }
+    if (taking.call || taking.moved) return; // the call's page starts it (runCall)
+    // The call taken: this socket is seated in it, and the freelancer's
+    // presence comes next. The call starts now, offering while its page is
+    // still on the way; its video element goes into that page (runCall).
+    mark('call-message');
+    taking.devices = openDevices(m.call.agent_camera);
+    if (ready && Date.now() - ready.at < PREPARED_MS && camera === m.call.agent_camera) {
+      taking.call = ready.call;
+      taking.call.useServers(m.ice_servers);
+    } else {
+      ready?.call.close();
+      taking.call = agentCall(signal, m, m.call.agent_camera, document.createElement('video'));
+    }
+    ready = null;
+    taking.call.started = m;
+    window.attest = { call: taking.call, signal };
+  });
+  const form = /** @type {HTMLFormElement | null} */ (document.querySelector('form[action="/agent/take"]'));
+  form?.addEventListener('submit', (e) => {
+    // Without an open socket the form's own request goes, and a new page loads.
+    if (taking || signal.ws?.readyState !== WebSocket.OPEN) return;
+    e.preventDefault();
+    /** @type {Joined} */
+    const joined = { signal, call: null, devices: Promise.resolve(new MediaStream()), moved: false };
+    taking = joined;
+    takeInPlace(form, joined).catch(() => location.assign('/agent'));
+  });
 }
 
-/** @param {HTMLElement} root */
-async function runCall(root) {
+/**
+ * Takes the next freelancer without leaving the page: the server seats this
+ * page's socket in the call and sends "call" on it, and the answer is the
+ * call's page, which is put in place of this one. Nothing is loaded anew.
+ * @param {HTMLFormElement} form
+ * @param {Joined} taking
+ */
+async function takeInPlace(form, taking) {
+  const res = await fetch(form.action, { method: 'POST', body: new URLSearchParams({ session: taking.signal.session }) });
+  const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+  const next = doc.getElementById('main');
+  const root = next?.querySelector('#console');
+  const here = document.getElementById('main');
+  if (!res.ok || !next || !here || !(root instanceof HTMLElement) || root.dataset.state !== 'call') {
+    taking.call?.hangUp();
+    taking.devices.then((s) => s.getTracks().forEach((t) => t.stop()));
+    location.assign(res.redirected ? res.url : '/agent'); // nobody waiting, or a problem: the page that says so
+    return;
+  }
+  document.title = doc.title;
+  const header = doc.querySelector('header.top');
+  if (header) document.querySelector('header.top')?.replaceWith(document.adoptNode(header));
+  here.replaceWith(document.adoptNode(next));
+  taking.moved = true;
+  runCall(root, taking);
+  // Not seated (another node holds this socket): connect afresh, and the
+  // welcome seats the new socket.
+  if (new URL(res.url).searchParams.get('seated') !== taking.signal.session) taking.signal.renew();
+}
+
+/**
+ * The guided call. A page loaded anew connects; a live queue page that
+ * took the call (joined) carries on with its socket, its call and devices.
+ * @param {HTMLElement} root
+ * @param {Joined} [joined]
+ */
+async function runCall(root, joined) {
+  mark('script');
   const id = root.dataset.verification;
   const status = /** @type {HTMLElement} */ (document.getElementById('call-status'));
   const quality = /** @type {HTMLElement} */ (document.getElementById('quality'));
@@ -37,31 +159,48 @@ async function runCall(root) {
   // and their tracks take the places the offer kept for them (setLocal).
   const wantVideo = root.dataset.agentCamera === 'true';
   let local = new MediaStream();
-  navigator.mediaDevices.getUserMedia({ audio: true, video: wantVideo }).catch(() => new MediaStream()).then((stream) => {
+  (joined?.call ? joined.devices : openDevices(wantVideo)).then((stream) => {
+    mark('devices-open');
     local = stream;
     localVideo.srcObject = stream;
     window.attest?.call?.setLocal(stream);
     toggle('mute', () => local.getAudioTracks(), 'Mute microphone', 'Unmute microphone');
     toggle('camera', () => local.getVideoTracks(), 'Turn camera off', 'Turn camera on');
   });
-  const signal = new Signal('/agent/ws');
+  const signal = joined?.signal ?? new Signal('/agent/ws');
+  signal.addEventListener('open', () => mark('socket-open'));
   setUpChat(signal, root);
-  signal.on('welcome', (m) => {
-    if (!m.call) { location.reload(); return; }
-    if (window.attest?.call) return; // a reconnect: the call goes on
-    startTimer(/** @type {HTMLElement} */ (document.getElementById('timer')), new Date(m.call.started_at));
-    const call = new Call({ signal, role: 'agent', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo,
-      sends: wantVideo ? ['audio', 'video'] : ['audio'] });
-    window.attest = { call, signal };
-    call.addEventListener('peer', (e) => {
-      status.textContent = /** @type {CustomEvent} */ (e).detail ? 'The freelancer is connected.' : 'The freelancer is not connected; waiting for them to come back…';
-    });
+  /** @param {Call} call */
+  const wire = (call) => {
+    startTimer(/** @type {HTMLElement} */ (document.getElementById('timer')), new Date(call.started.call.started_at));
+    const peer = (/** @type {boolean} */ present) => {
+      status.textContent = present ? 'The freelancer is connected.' : 'The freelancer is not connected; waiting for them to come back…';
+    };
+    if (call.peerSession) peer(true);
+    call.addEventListener('peer', (e) => peer(/** @type {CustomEvent} */ (e).detail));
     call.addEventListener('quality', (e) => { quality.textContent = `Connection: ${/** @type {CustomEvent} */ (e).detail}`; });
     call.addEventListener('state', (e) => {
       const s = /** @type {CustomEvent} */ (e).detail;
       if (s === 'disconnected' || s === 'failed') quality.textContent = 'Connection: reconnecting…';
     });
-  });
+  };
+  /** Starts the call: on the welcome, or on the take's "call" message. @param {import('./signal.js').Message} m */
+  const start = (m) => {
+    mark('welcome');
+    if (!m.call) { location.reload(); return; }
+    if (window.attest?.call) return; // a reconnect: the call goes on
+    const call = agentCall(signal, m, wantVideo, remoteVideo);
+    call.started = m;
+    window.attest = { call, signal };
+    wire(call);
+  };
+  if (joined?.call) {
+    // The call began on the live queue page: its video takes the place of this page's.
+    putVideoInPlace(joined.call.remoteVideo, remoteVideo);
+    wire(joined.call);
+  }
+  signal.on('welcome', start);
+  signal.on('call', start); // the take's, when it comes after the page moved
   signal.on('ended', () => location.reload());
   signal.on('replaced', () => { signal.stop(); status.textContent = 'This call continues in another window.'; });
 }

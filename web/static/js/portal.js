@@ -1,9 +1,9 @@
 // @ts-check
 /** The freelancer's portal: device check, live queue, the call. */
 import { Signal } from './signal.js';
-import { Call } from './call.js';
+import { Call, mark } from './call.js';
 import { openDevices, openMicrophone, helpFor, setUpDeviceCheck } from './device-check.js';
-import { setUpChat, startTimer, describeWait, toggle } from './ui.js';
+import { setUpChat, startTimer, describeWait, toggle, putVideoInPlace } from './ui.js';
 import { t, tn } from './text.js';
 
 /** How early before a booked call the page connects, so that the server knows the freelancer is there. */
@@ -17,7 +17,7 @@ if (root) {
       setUpDeviceCheck(root);
       if (root.dataset.bookedAt) awaitBookedCall(base, new Date(root.dataset.bookedAt));
       break;
-    case 'queue': waitInQueue(base); break;
+    case 'queue': waitInQueue(base, root.dataset.audioOnly === 'true'); break;
     case 'call': setUpCall(base, root); break;
   }
 }
@@ -41,8 +41,11 @@ function awaitBookedCall(base, at) {
   else if (wait < 24 * 3600 * 1000) setTimeout(connect, wait);
 }
 
-/** @param {string} base */
-function waitInQueue(base) {
+/**
+ * @param {string} base
+ * @param {boolean} audioOnly
+ */
+function waitInQueue(base, audioOnly) {
   const signal = new Signal(`${base}/ws`);
   const position = /** @type {HTMLElement} */ (document.getElementById('queue-position'));
   const eta = /** @type {HTMLElement} */ (document.getElementById('queue-eta'));
@@ -55,11 +58,20 @@ function waitInQueue(base) {
   });
   // Taken: the server has already seated this socket in the call, so the
   // page moves into it in place, on the same socket, and the call starts
-  // at once (the press on "Join the queue" lets its sound play).
+  // at once (the press on "Join the queue" lets its sound play): it answers
+  // the agent's offer while the devices open and the call's view is
+  // fetched; what the view shows (chat, challenges) waits for it (hold).
   let moved = false;
   signal.on('call', (m) => {
+    mark('call-message');
+    if (moved) return;
     moved = true;
-    enterCall(base, signal, m).catch(() => location.reload());
+    signal.hold(['offer', 'answer', 'candidate', 'peer']);
+    const media = audioOnly ? openMicrophone() : openDevices();
+    const call = new Call({ signal, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local: new MediaStream(),
+      remoteVideo: document.createElement('video'), sends: audioOnly ? ['audio'] : ['audio', 'video'] });
+    window.attest = { call, signal };
+    enterCall(base, { signal, started: m, media, call }).catch(() => location.reload());
   });
   signal.on('welcome', (m) => { if (m.call && !moved) location.reload(); });
   offerNotification(signal);
@@ -67,14 +79,14 @@ function waitInQueue(base) {
 
 /**
  * Replaces the queue page with the call page, fetched from the server that
- * renders it, and starts the call on the socket the queue page holds.
+ * renders it, which carries on with the call the queue page started.
  * @param {string} base
- * @param {Signal} signal
- * @param {import('./signal.js').Message} m the "call" message
+ * @param {Joined} joined
  */
-async function enterCall(base, signal, m) {
+async function enterCall(base, joined) {
   const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
   const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+  mark('call-page-fetched');
   const next = doc.getElementById('main');
   const root = next?.querySelector('#portal');
   const here = document.getElementById('main');
@@ -84,7 +96,9 @@ async function enterCall(base, signal, m) {
   }
   document.title = doc.title;
   here.replaceWith(document.adoptNode(next));
-  setUpCall(base, root, { signal, started: m });
+  setUpCall(base, root, joined);
+  mark('call-view');
+  joined.signal.release();
 }
 
 /**
@@ -113,6 +127,12 @@ function offerNotification(signal) {
 }
 
 /**
+ * A queue page moving into its call: the socket, the "call" message, the
+ * devices being opened and the call, already answering the agent.
+ * @typedef {{signal: Signal, started: import('./signal.js').Message, media: Promise<{stream: MediaStream | null, problem: string}>, call: Call}} Joined
+ */
+
+/**
  * The call page. Nothing starts by itself: the freelancer presses "Join the
  * call", which opens the microphone (and the camera, unless the call is
  * audio only) and connects; that press is also what lets the browser play
@@ -122,9 +142,9 @@ function offerNotification(signal) {
  * without the press, and opens the devices while the call connects.
  * @param {string} base
  * @param {HTMLElement} root
- * @param {{signal: Signal, started: import('./signal.js').Message} | null} [joined]
+ * @param {Joined | null} [joined]
  */
-function setUpCall(base, root, joined = /** @type {{signal: Signal, started: import('./signal.js').Message} | null} */ (null)) {
+function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
   const el = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   const status = el('call-status');
   const joinBox = el('join-box');
@@ -132,7 +152,8 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
   const area = el('call-area');
   const localBox = el('local-box');
   const localVideo = /** @type {HTMLVideoElement} */ (el('local-video'));
-  const remoteVideo = /** @type {HTMLVideoElement} */ (el('remote-video'));
+  const placeholder = /** @type {HTMLVideoElement} */ (el('remote-video'));
+  const remoteVideo = joined ? putVideoInPlace(joined.call.remoteVideo, placeholder) : placeholder;
   const audioOnly = root.dataset.audioOnly === 'true';
   /** @type {MediaStream} */
   let local = new MediaStream();
@@ -164,9 +185,14 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
     remoteVideo.srcObject = null;
   };
 
-  /** Opens the microphone (and camera) and shows what they give. */
-  const openMedia = async () => {
-    const { stream, problem } = audioOnly ? await openMicrophone() : await openDevices();
+  /**
+   * Opens the microphone (and camera), or takes them as the queue page
+   * opened them (opening), and shows what they give.
+   * @param {Joined['media']} [opening]
+   */
+  const openMedia = async (opening) => {
+    const { stream, problem } = await (opening ?? (audioOnly ? openMicrophone() : openDevices()));
+    mark('devices-open');
     local = stream ?? new MediaStream();
     for (const [id, kind] of /** @type {const} */ ([['mute', 'audio'], ['camera', 'video']])) {
       const off = document.getElementById(id)?.getAttribute('aria-pressed') === 'true';
@@ -280,6 +306,7 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
     });
     const help = el('sound-help');
     c.addEventListener('autoplay-blocked', () => { help.hidden = false; });
+    if (c.autoplayBlocked) help.hidden = false;
     el('play-audio').addEventListener('click', () => { remoteVideo.play(); help.hidden = true; });
   };
 
@@ -288,8 +315,10 @@ function setUpCall(base, root, joined = /** @type {{signal: Signal, started: imp
     area.hidden = false;
     signal = connect(joined.signal);
     wireControls();
-    start(joined.signal, joined.started); // answers the agent's offer before the devices are open
-    openMedia().then(focusControls);
+    call = joined.call; // answering the agent's offer already, maybe before the devices are open
+    wireCall(call);
+    start(joined.signal, joined.started);
+    openMedia(joined.media).then(focusControls);
   }
 }
 

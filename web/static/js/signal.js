@@ -26,6 +26,10 @@ export class Signal extends EventTarget {
     this.stopped = false;
     /** @type {WebSocket | null} */
     this.ws = null;
+    /** Messages held back while the page moves (hold). @type {Message[] | null} */
+    this.held = null;
+    /** The types hold lets through. @type {string[]} */
+    this.passing = [];
     this.connect();
   }
 
@@ -43,7 +47,8 @@ export class Signal extends EventTarget {
       /** @type {Message} */
       let m;
       try { m = JSON.parse(e.data); } catch { return; }
-      this.dispatchEvent(new CustomEvent(m.type, { detail: m }));
+      if (this.held && !this.passing.includes(m.type)) this.held.push(m);
+      else this.dispatchEvent(new CustomEvent(m.type, { detail: m }));
     };
     ws.onclose = () => {
       if (ws !== this.ws) return; // a socket given up by renew
@@ -73,6 +78,25 @@ export class Signal extends EventTarget {
    */
   on(type, fn) {
     this.addEventListener(type, (e) => fn(/** @type {CustomEvent} */ (e).detail));
+  }
+
+  /**
+   * Holds back the messages that arrive from now on, but those of the types
+   * passing, until release: a page moving into the call keeps its socket
+   * while the call's view is put in place, and what the view shows (chat,
+   * a challenge) waits for it to listen.
+   * @param {string[]} [passing]
+   */
+  hold(passing = []) {
+    this.held ??= [];
+    this.passing = passing;
+  }
+
+  /** Hands on the messages held since hold, in order, and stops holding. */
+  release() {
+    const list = this.held ?? [];
+    this.held = null;
+    for (const m of list) this.dispatchEvent(new CustomEvent(m.type, { detail: m }));
   }
 
   stop() {

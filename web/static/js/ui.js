@@ -92,3 +92,16 @@ export function toggle(id, tracks, onLabel, offLabel) {
   });
   return refresh;
 }
+
+/**
+ * Puts the video element a call started with, before its page was in place,
+ * where the page's own element (placeholder) is, with its attributes.
+ * @param {HTMLVideoElement} video
+ * @param {HTMLVideoElement} placeholder
+ * @returns {HTMLVideoElement} video
+ */
+export function putVideoInPlace(video, placeholder) {
+  for (const a of placeholder.attributes) video.setAttribute(a.name, a.value);
+  placeholder.replaceWith(video);
+  return video;
+}
