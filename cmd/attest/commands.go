@@ -53,6 +53,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	apiRate := f.str("api-rate-limit", "500", "requests a second each API key may make on this node, with bursts of twice that; 0 turns the limit off")
 	uploads := f.str("max-uploads", strconv.Itoa(portal.DefaultMaxUploads), "uploads read, and portal data downloads built, at once (each holds documents in memory, up to 10 MB each)")
 	webhookPrivate := f.boolean("webhook-allow-private", false, "let webhook endpoints be private, loopback or link-local addresses and plain http (development only)")
+	marketplace := f.str("marketplace-name", "", "the marketplace's name, stated in the credentials verified freelancers add to their wallets (default: the --base-url host)")
 	call := callFlags(f)
 	security := staffSecurityFlags(f)
 	masters := masterKeyFlags(f)
@@ -104,7 +105,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv, err := server.Open(ctx, server.Config{Store: storeCfg, APIRateLimit: rateLimit, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
 		DevMailbox: *devMailbox, Log: log, TrustProxy: proxies, MaxUploads: maxUploads, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
-		Keys: ring, DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc})
+		Keys: ring, DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc,
+		Issuer: server.IssuerConfig{Marketplace: strings.TrimSpace(*marketplace)}})
 	if err != nil {
 		ln.Close()
 		return err

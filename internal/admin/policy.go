@@ -38,6 +38,7 @@ type policyForm struct {
 	GraceDays, Restrictions, DeadlineReminders, CallReminders    string
 	AppealWindowDays, DocumentsDays, PersonalDataDays, AuditDays string
 	Methods                                                      []verification.Method
+	IssueCredentials                                             bool
 }
 
 // policyField is one text field of the form, with its bounds in words.
@@ -95,6 +96,7 @@ func formOf(p verification.Policy) policyForm {
 		PersonalDataDays:  days(p.Retention.PersonalData),
 		AuditDays:         days(p.Retention.Audit),
 		Methods:           slices.Clone(p.Methods),
+		IssueCredentials:  p.IssueCredentials,
 	}
 }
 
@@ -131,6 +133,7 @@ func (c *Admin) savePolicy(w http.ResponseWriter, r *http.Request) {
 		DeadlineReminders: r.PostForm.Get("deadline_reminders"), CallReminders: r.PostForm.Get("call_reminders"),
 		AppealWindowDays: r.PostForm.Get("appeal_window_days"), DocumentsDays: r.PostForm.Get("retention_documents_days"),
 		PersonalDataDays: r.PostForm.Get("retention_personal_data_days"), AuditDays: r.PostForm.Get("retention_audit_days"),
+		IssueCredentials: r.PostForm.Get("issue_credentials") == "on",
 	}
 	for _, m := range r.PostForm["methods"] {
 		form.Methods = append(form.Methods, verification.Method(m))
@@ -188,6 +191,7 @@ func parsePolicy(f policyForm, base verification.Policy) (verification.Policy, [
 	whole("grace_days", f.GraceDays, &p.GraceDays)
 	p.Restrictions = splitList(f.Restrictions)
 	p.Methods = f.Methods
+	p.IssueCredentials = f.IssueCredentials
 	var bad *verification.FieldError
 	if p.DeadlineReminders, bad = verification.ParseDurations("deadline_reminders", f.DeadlineReminders); bad != nil {
 		errs = append(errs, bad)

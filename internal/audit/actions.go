@@ -61,6 +61,13 @@ const (
 	AppealCreate      = "appeal.create"
 	AppealDecide      = "appeal.decide"
 
+	// attest as a credential issuer (internal/issuer): an offer made to a
+	// verified freelancer, a credential issued on it (by its status list
+	// index), and credentials revoked, with why.
+	CredentialOffer  = "credential.offer"
+	CredentialIssue  = "credential.issue"
+	CredentialRevoke = "credential.revoke"
+
 	// The team's settings (internal/workflow).
 	HoursSet             = "hours.set"
 	HoursExceptionAdd    = "hours.exception_add"

@@ -48,6 +48,12 @@ const (
 	WebhookSecrets Purpose = "sealing: webhook secrets"
 	// CredentialRequests seeds the P-256 key that signs OpenID4VP requests.
 	CredentialRequests Purpose = "credential requests"
+	// CredentialIssuing seeds the P-256 key that signs the credentials
+	// attest issues and its status list (docs/CREDENTIALS.md).
+	CredentialIssuing Purpose = "credential issuing"
+	// IssuerNonces keys the MAC of the c_nonce values a wallet's proof
+	// must carry.
+	IssuerNonces Purpose = "credential issuer nonces"
 	// keyID is the purpose of a master key's public name.
 	keyID Purpose = "key id"
 )

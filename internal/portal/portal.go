@@ -64,6 +64,7 @@ func (p *Portal) Register(mux web.Router) {
 	mux.Handle("POST /v/{token}/book/cancel", link(p.cancelBooking))
 	mux.Handle("GET /v/{token}/export", link(p.oneOfUploads(p.export))) // it holds documents in memory too
 	p.RegisterCredentials(mux)
+	p.RegisterIssuer(mux)
 }
 
 type page struct {
@@ -123,6 +124,10 @@ type page struct {
 	// Canceled is the freelancer's latest case when the marketplace
 	// canceled it and nothing came after it.
 	Canceled *verification.Verification
+	// WalletOffer is true when the verified result may be added to the
+	// freelancer's wallet; Marketplace names who verified it.
+	WalletOffer bool
+	Marketplace string
 }
 
 // oneOfUploads runs an upload when fewer than MaxUploads are being read,
@@ -291,6 +296,13 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if pg.Open == nil {
 		pg.Canceled = p.canceledLast(r, f.ID)
+	}
+	if d := cases.LatestDecided; d != nil && pg.Open == nil && d.Status == verification.Verified {
+		if pg.WalletOffer, err = p.Workflow.OffersWallet(r.Context(), f.ID); err != nil {
+			p.Log.ErrorContext(r.Context(), "portal wallet offer", slog.Any("err", err))
+		} else if pg.WalletOffer {
+			pg.Marketplace = p.Workflow.Issuer.Marketplace
+		}
 	}
 	if o := pg.Open; o != nil && (o.Status == verification.AwaitingFreelancer || o.Status == verification.Scheduled) {
 		loc := zoneFor(r, f)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"time"
 
@@ -72,6 +73,11 @@ type Issuance struct {
 	// disclosures the holder may reveal one by one.
 	Plain       map[string]any
 	Disclosable map[string]any
+	// Within are plain objects whose members travel as disclosures, one
+	// each: {"verified_claims": {"legal_name": …}} puts an object
+	// verified_claims in plain sight holding only digests, so that member
+	// names cannot collide with the registered claims (iss, vct, cnf…).
+	Within map[string]map[string]any
 	// Decoys is how many decoy digests hide how many claims there are.
 	Decoys int
 }
@@ -97,30 +103,24 @@ func Issue(s Signer, in Issuance, random io.Reader) (string, error) {
 	if in.Status != nil {
 		claims["status"] = map[string]any{"status_list": in.Status}
 	}
-	var disclosures, digests []string
-	names := make([]string, 0, len(in.Disclosable))
-	for k := range in.Disclosable {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		d, err := NewDisclosure(random, name, in.Disclosable[name])
-		if err != nil {
-			return "", err
-		}
-		disclosures = append(disclosures, d)
-		digests = append(digests, Digest(d))
-	}
-	for range in.Decoys {
-		salt, err := newSalt(random)
-		if err != nil {
-			return "", err
-		}
-		digests = append(digests, Digest(salt))
+	disclosures, digests, err := discloseAll(random, in.Disclosable, in.Decoys)
+	if err != nil {
+		return "", err
 	}
 	if len(digests) > 0 {
-		slices.Sort(digests) // the order of digests must not tell which claim is which
-		claims["_sd"], claims["_sd_alg"] = digests, HashAlg
+		claims["_sd"] = digests
+	}
+	for _, name := range slices.Sorted(maps.Keys(in.Within)) {
+		ds, dgs, err := discloseAll(random, in.Within[name], in.Decoys)
+		if err != nil {
+			return "", err
+		}
+		disclosures = append(disclosures, ds...)
+		claims[name] = map[string]any{"_sd": dgs}
+		digests = append(digests, dgs...)
+	}
+	if len(digests) > 0 {
+		claims["_sd_alg"] = HashAlg
 	}
 	jwt, err := s.sign(TypeCredential, claims)
 	if err != nil {
@@ -131,6 +131,29 @@ func Issue(s Signer, in Issuance, random io.Reader) (string, error) {
 		out += d + "~"
 	}
 	return out, nil
+}
+
+// discloseAll makes a disclosure of each member, in the order of their
+// names, and returns them with their digests and decoys sorted: the order
+// of digests must not tell which claim is which.
+func discloseAll(random io.Reader, members map[string]any, decoys int) (disclosures, digests []string, err error) {
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		d, err := NewDisclosure(random, name, members[name])
+		if err != nil {
+			return nil, nil, err
+		}
+		disclosures = append(disclosures, d)
+		digests = append(digests, Digest(d))
+	}
+	for range decoys {
+		salt, err := newSalt(random)
+		if err != nil {
+			return nil, nil, err
+		}
+		digests = append(digests, Digest(salt))
+	}
+	slices.Sort(digests)
+	return disclosures, digests, nil
 }
 
 // NewDisclosure encodes the disclosure of one claim, [salt, name, value],

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/riverqueue/river"
 
 	"github.com/attest-dev/attest/internal/admin"
@@ -30,6 +31,7 @@ import (
 	"github.com/attest-dev/attest/internal/clientip"
 	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/credential"
+	"github.com/attest-dev/attest/internal/issuer"
 	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/keys/rotation"
@@ -92,6 +94,21 @@ type Config struct {
 	// Credentials, when its Trust is set, lets freelancers confirm claims
 	// with a digital credential (docs/CREDENTIALS.md).
 	Credentials CredentialConfig
+	// Issuer shapes attest as a credential issuer: verified freelancers
+	// take their result to their wallet (docs/CREDENTIALS.md). Whether
+	// offers are made is the policy's issue_credentials.
+	Issuer IssuerConfig
+}
+
+// IssuerConfig shapes attest as a credential issuer.
+type IssuerConfig struct {
+	// Marketplace is the operator's name each credential states as who
+	// verified it; the --base-url host when empty.
+	Marketplace string
+	// Lifetime is how long a credential is valid (issuer.DefaultLifetime
+	// when zero); OfferLifetime how long an offer's code may be redeemed
+	// (issuer.DefaultOfferLifetime when zero).
+	Lifetime, OfferLifetime time.Duration
 }
 
 // CredentialConfig is how attest verifies digital credentials.
@@ -249,6 +266,9 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	if wf.Credentials, err = credentialService(cfg, ring); err != nil {
 		return nil, err
 	}
+	if wf.Issuer, err = issuerService(cfg, ring); err != nil {
+		return nil, err
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &notify.EmailWorker{Store: st, Sender: sender, Now: cfg.Now})
 	river.AddWorker(workers, &workflow.DeadlineWorker{Workflow: wf})
@@ -353,6 +373,38 @@ func credentialService(cfg Config, ring *keys.Ring) (*credential.Service, error)
 	lists.AllowHTTP = cc.AllowHTTP
 	return &credential.Service{BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Signer: signer, Types: cc.Types, Now: cfg.Now,
 		Verifier: &sdjwt.Verifier{Trust: cc.Trust, Status: lists, Now: cfg.Now}}, nil
+}
+
+// issuerService is attest as a credential issuer, or nil when --base-url
+// names no host. Its signing key derives from the master key, so that
+// every node signs alike; the previous master key's stays published while
+// the ring still verifies with it, so that credentials it signed keep
+// verifying through a rotation's grace.
+func issuerService(cfg Config, ring *keys.Ring) (*issuer.Service, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Hostname() == "" {
+		return nil, nil
+	}
+	key, err := credential.KeyFromSeed(ring.Signing(keys.CredentialIssuing))
+	if err != nil {
+		return nil, err
+	}
+	signer, pub, err := issuer.NewSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	published := []jose.JSONWebKey{pub}
+	for _, seed := range ring.Older(keys.CredentialIssuing, cfg.Now()) {
+		if old, err := credential.KeyFromSeed(seed); err == nil {
+			if _, oldPub, err := issuer.NewSigner(old); err == nil {
+				published = append(published, oldPub)
+			}
+		}
+	}
+	ic := cfg.Issuer
+	return &issuer.Service{BaseURL: strings.TrimRight(cfg.BaseURL, "/"), Marketplace: orDefault(ic.Marketplace, u.Host),
+		Signer: signer, Published: published, NonceKey: ring.Signing(keys.IssuerNonces), Now: cfg.Now, Random: rand.Reader,
+		Lifetime: ic.Lifetime, OfferLifetime: ic.OfferLifetime}, nil
 }
 
 // setupKeys checks the master keys against the database and brings the

@@ -31,6 +31,7 @@ type policyJSON struct {
 	DocumentsDays     int                   `json:"retention_documents_days,omitempty"`
 	PersonalDataDays  int                   `json:"retention_personal_data_days,omitempty"`
 	AuditDays         int                   `json:"retention_audit_days,omitempty"`
+	IssueCredentials  *bool                 `json:"issue_credentials,omitempty"`
 }
 
 // Policy returns the stored policy laid over base, which supplies what is
@@ -77,7 +78,8 @@ func policyToJSON(p verification.Policy) policyJSON {
 	return policyJSON{GraceDays: p.GraceDays, Restrictions: p.Restrictions, Methods: p.Methods,
 		DeadlineReminders: &deadline, CallReminders: &call,
 		AppealWindowDays: days(p.AppealWindow), DocumentsDays: days(p.Retention.Documents),
-		PersonalDataDays: days(p.Retention.PersonalData), AuditDays: days(p.Retention.Audit)}
+		PersonalDataDays: days(p.Retention.PersonalData), AuditDays: days(p.Retention.Audit),
+		IssueCredentials: &p.IssueCredentials}
 }
 
 // over lays the stored settings over base.
@@ -105,6 +107,9 @@ func (j policyJSON) over(base verification.Policy) (verification.Policy, error) 
 	setDays(&p.Retention.Documents, j.DocumentsDays)
 	setDays(&p.Retention.PersonalData, j.PersonalDataDays)
 	setDays(&p.Retention.Audit, j.AuditDays)
+	if j.IssueCredentials != nil {
+		p.IssueCredentials = *j.IssueCredentials
+	}
 	return p, nil
 }
 

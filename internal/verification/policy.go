@@ -36,6 +36,10 @@ type Policy struct {
 	AppealWindow time.Duration
 	// Retention is how long personal data, documents and the audit are kept.
 	Retention Retention
+	// IssueCredentials offers a verified freelancer the result as a
+	// credential for their wallet (OpenID4VCI); off, no offer is shown
+	// and none is honoured, while credentials issued stay revocable.
+	IssueCredentials bool
 }
 
 // Retention is how long things are kept after they stop being needed.
@@ -68,6 +72,7 @@ func DefaultPolicy() Policy {
 		CallReminders:     []time.Duration{24 * time.Hour, time.Hour},
 		AppealWindow:      defaultAppealWindow,
 		Retention:         Retention{Documents: 30 * Day, PersonalData: 365 * Day, Audit: 2 * 365 * Day},
+		IssueCredentials:  true,
 	}
 }
 

@@ -200,5 +200,6 @@ func PolicySettings(p verification.Policy) map[string]any {
 		"retention_documents_days":     int(p.Retention.Documents / verification.Day),
 		"retention_personal_data_days": int(p.Retention.PersonalData / verification.Day),
 		"retention_audit_days":         int(p.Retention.Audit / verification.Day),
+		"issue_credentials":            p.IssueCredentials,
 	}
 }

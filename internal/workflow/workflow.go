@@ -19,6 +19,7 @@ import (
 	"github.com/attest-dev/attest/internal/auth"
 	"github.com/attest-dev/attest/internal/credential"
 	"github.com/attest-dev/attest/internal/guard"
+	"github.com/attest-dev/attest/internal/issuer"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/store"
@@ -66,6 +67,10 @@ type Workflow struct {
 	// Credentials, when set, lets freelancers confirm claims with a
 	// digital credential from their wallet (OpenID4VP, SD-JWT VC).
 	Credentials *credential.Service
+	// Issuer, when set, lets a verified freelancer take the result to
+	// their wallet as a credential attest signs (OpenID4VCI, SD-JWT VC),
+	// while the policy's IssueCredentials is on.
+	Issuer *issuer.Service
 }
 
 // random is the source of the calls' challenges.
@@ -111,8 +116,9 @@ func (w *Workflow) PutFreelancer(ctx context.Context, tx *store.Tx, actor string
 		Details: map[string]int{"claims": len(f.Claims)}}, now)
 }
 
-// EraseFreelancer cancels the freelancer's open case, if any, and removes
-// their personal data. Ids, statuses and counts stay for the aggregates.
+// EraseFreelancer cancels the freelancer's open case, if any, revokes the
+// credentials attest issued them, and removes their personal data. Ids,
+// statuses and counts stay for the aggregates.
 func (w *Workflow) EraseFreelancer(ctx context.Context, tx *store.Tx, actor, id string) error {
 	if _, err := tx.Freelancer(ctx, id); err != nil {
 		return err
@@ -125,6 +131,9 @@ func (w *Workflow) EraseFreelancer(ctx context.Context, tx *store.Tx, actor, id 
 		if _, err := w.Transition(ctx, tx, actor, open.ID, verification.Canceled); err != nil {
 			return fmt.Errorf("cancel open case before erasure: %w", err)
 		}
+	}
+	if err := w.revokeCredentials(ctx, tx, actor, id, RevokedErased); err != nil {
+		return err
 	}
 	now := w.now()
 	if err := tx.EraseFreelancer(ctx, id, now); err != nil {
@@ -231,6 +240,13 @@ func (c *standingChange) emit(ctx context.Context, w *Workflow, tx *store.Tx) er
 	}
 	now := w.now()
 	after := p.ComputeStanding(c.freelancerID, cases, now)
+	if c.before.Verified && !after.Verified {
+		// Whatever made the freelancer no longer verified (a later case
+		// confirmed not_verified) takes back what attest issued them.
+		if err := w.revokeCredentials(ctx, tx, "system", c.freelancerID, RevokedNotVerified); err != nil {
+			return err
+		}
+	}
 	if after.Verified == c.before.Verified && slices.Equal(after.Restrictions, c.before.Restrictions) {
 		return nil
 	}
