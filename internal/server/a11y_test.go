@@ -381,6 +381,15 @@ func auditAll(t *testing.T, ctx context.Context, lang, shot string, walk bool) {
 	if got != lang {
 		t.Errorf("the page says it is in %q, want %q", got, lang)
 	}
+	// axe-core checks only the ids ARIA refers to; a label's for, a
+	// fragment link and the scripts need every id once too.
+	var twice []string
+	evaluate(t, ctx, `(() => { const seen = new Set(), twice = new Set();
+		for (const el of document.querySelectorAll('[id]')) { (seen.has(el.id) ? twice : seen).add(el.id); }
+		return [...twice]; })()`, &twice)
+	if len(twice) > 0 {
+		t.Errorf("ids used more than once: %v", twice)
+	}
 	screenshot(t, ctx, shot)
 	for _, v := range violations(t, ctx, shot) {
 		t.Errorf("%s violation %s (%s) at %v", v.Impact, v.ID, v.Help, v.Targets)
