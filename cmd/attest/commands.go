@@ -57,11 +57,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	call := callFlags(f)
 	security := staffSecurityFlags(f)
 	masters := masterKeyFlags(f)
+	credentials := credentialFlags(f)
 	cfg := storeFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	requireTOTP, oidc, err := security()
+	if err != nil {
+		return err
+	}
+	credentialCfg, err := credentials(nil)
 	if err != nil {
 		return err
 	}
@@ -106,7 +111,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv, err := server.Open(ctx, server.Config{Store: storeCfg, APIRateLimit: rateLimit, BaseURL: baseURLFor(*baseURL, ln), SMTP: *smtp,
 		DevMailbox: *devMailbox, Log: log, TrustProxy: proxies, MaxUploads: maxUploads, Call: callCfg, SlotLength: slotLength, MetricsToken: *metricsToken,
 		Keys: ring, DocumentKey: *documentKey, Webhooks: server.WebhookConfig{AllowPrivate: *webhookPrivate}, RequireTOTP: requireTOTP, OIDC: oidc,
-		Issuer: server.IssuerConfig{Marketplace: strings.TrimSpace(*marketplace)}})
+		Issuer: server.IssuerConfig{Marketplace: strings.TrimSpace(*marketplace)}, Credentials: credentialCfg})
 	if err != nil {
 		ln.Close()
 		return err

@@ -25,6 +25,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("demo", stderr)
 	addr := f.str("addr", "127.0.0.1:8080", "address to listen on")
 	data := f.str("data", "", "directory for the demo database (default: a new temporary directory)")
+	credentials := credentialFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -37,6 +38,22 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	} else if err := os.MkdirAll(*data, 0o700); err != nil {
 		return fmt.Errorf("make demo directory: %w", err)
 	}
+	// The demo trusts its own issuer of identity credentials, whose key
+	// it keeps beside its database: `attest wallet present` presents
+	// credentials from it (docs/CREDENTIALS.md).
+	issuer, err := demoIssuer(*data)
+	if err != nil {
+		return err
+	}
+	demoTrust, err := issuer.Trust()
+	if err != nil {
+		return err
+	}
+	credentialCfg, err := credentials(demoTrust)
+	if err != nil {
+		return err
+	}
+	credentialCfg.AllowHTTP = true // issuers started beside the demo serve their status lists over plain http
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (another attest running? try --addr 127.0.0.1:8081)", *addr, err)
@@ -58,7 +75,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// The demo runs on one machine: its webhooks may go to a local receiver.
 		Webhooks: server.WebhookConfig{AllowPrivate: true},
 		// The demo sends no mail: its invitations are read in the dev mailbox.
-		DevMailbox: true})
+		DevMailbox:  true,
+		Credentials: credentialCfg})
 	if err != nil {
 		ln.Close()
 		return err
@@ -88,6 +106,13 @@ Try a call (it works on this machine with one browser and a private window):
   2. open Ana's link in a private window, check your camera, press "Join the queue";
   3. back in the console, press "Take the next freelancer": you are in a video call.
 
+Try a digital ID instead of a call (Ana's legal name, from the demo's own
+issuer): open Ana's link, press "Use a wallet on another device", and give
+the link under the QR code to the test wallet:
+  go run ./cmd/attest wallet present --data %s --link 'openid4vp://…'
+or let the test wallet start from Ana's link itself:
+  go run ./cmd/attest wallet present --data %s --portal-url %s
+
 Try the API:
   curl -s -H "Authorization: Bearer %s" %s/v1/freelancers/u-1004/standing
   curl -s -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
@@ -96,7 +121,7 @@ Try the API:
 
 Press Ctrl+C to stop.
 `, *data, base, seeded.agentEmail, seeded.agentPassword, seeded.portalURL, base, base, seeded.apiKey, base,
-		seeded.apiKey, base, seeded.apiKey, base)
+		*data, *data, seeded.portalURL, seeded.apiKey, base, seeded.apiKey, base)
 	return srv.Run(ctx, ln)
 }
 
@@ -195,10 +220,15 @@ func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, agen
 	return err
 }
 
+// DemoLegalName is the legal name of the demo's freelancer with an open
+// case, which `attest wallet present` states by default.
+const DemoLegalName = "Ana Paula Souza"
+
 func demoFreelancers() []*verification.Freelancer {
 	return []*verification.Freelancer{
 		{ID: "u-1001", DisplayName: "Ana Souza", Email: "ana.souza@example.com", Locale: "pt-BR", TimeZone: "America/Sao_Paulo",
 			Claims: []verification.Claim{
+				{Key: "legal_name", Label: "Nome civil", Value: DemoLegalName, Kind: verification.KindIdentity},
 				{Key: "location", Label: "Location", Value: "São Paulo, Brazil", Kind: verification.KindLocation},
 				{Key: "skill.go", Label: "Go backend development", Value: "6 years", Kind: verification.KindSkill},
 				{Key: "education", Label: "Degree", Value: "BSc Computer Science, Universidade de São Paulo", Kind: verification.KindEducation},

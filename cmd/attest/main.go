@@ -8,6 +8,8 @@
 //	attest migrate (--data DIR | --db URL)
 //	attest audit verify (--data DIR | --db URL)
 //	attest plan --arrivals-per-hour N --handle-minutes M --target-wait DURATION [--service-level 0.8] [--json]
+//	attest wallet present --data DIR (--link URL | --portal-url URL)   (development: the test wallet)
+//	attest wallet issuer --data DIR                                     (development: the demo issuer's trust file)
 //
 // Every flag can also be set with an ATTEST_* environment variable: --data
 // is ATTEST_DATA, --base-url is ATTEST_BASE_URL.
@@ -40,6 +42,8 @@ Usage:
   attest migrate (--data DIR | --db URL)
   attest audit verify (--data DIR | --db URL)
   attest plan --arrivals-per-hour N --handle-minutes M --target-wait DURATION [--service-level 0.8] [--json]
+  attest wallet present --data DIR (--link openid4vp://… | --portal-url URL) [--given-name G --family-name F]
+  attest wallet issuer --data DIR
 
 Flags may also be given as ATTEST_* environment variables (--data is ATTEST_DATA).
 Run "attest COMMAND -h" for a command's flags.
@@ -92,6 +96,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return keysCommand(ctx, rest, stdout, stderr)
 	case cmd == "plan":
 		return plan(ctx, rest, stdout, stderr)
+	case cmd == "wallet":
+		return walletCommand(ctx, rest, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

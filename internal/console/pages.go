@@ -114,6 +114,8 @@ type callPage struct {
 	Documents   []*store.Document
 	// Needed is what a verified decision still needs, in staff words.
 	Needed []string
+	// Credentials are the digital IDs the freelancer presented on the case.
+	Credentials caseCredentials
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -179,6 +181,10 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		page.Needed = append(page.Needed, Needed(m, page.ClaimLabel))
 	}
 	if page.Documents, err = c.Store.Documents(r.Context(), v.ID); err != nil {
+		c.ServerError(w, r, err)
+		return
+	}
+	if page.Credentials, err = c.credentialsOf(r.Context(), v.ID); err != nil {
 		c.ServerError(w, r, err)
 		return
 	}

@@ -68,6 +68,8 @@ type reviewPage struct {
 	Reasons []string
 	// Form is what a reader chose on the document review form.
 	Form documentForm
+	// Credentials are the digital IDs the freelancer presented on the case.
+	Credentials caseCredentials
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -146,6 +148,10 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 		page.Claims = append(page.Claims, rc)
 	}
 	if page.Documents, err = c.Store.Documents(r.Context(), rv.Verification.ID); err != nil {
+		c.ServerError(w, r, err)
+		return
+	}
+	if page.Credentials, err = c.credentialsOf(r.Context(), rv.Verification.ID); err != nil {
 		c.ServerError(w, r, err)
 		return
 	}

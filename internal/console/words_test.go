@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attest-dev/attest/internal/credential"
 	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -20,9 +21,11 @@ func TestEveryCodeHasWords(t *testing.T) {
 			string(verification.DecideNeedsDocuments), string(verification.DecideNewCall)},
 		"reason": append([]string{verification.ReasonOverdue}, verification.NegativeReasons...),
 		"step": {verification.StepConsent, verification.StepIdentity, verification.StepIdentityDocument,
-			verification.StepDocumentsAuthentic},
-		"challenge": verification.ChallengeKeys(),
-		"result":    {"given", "refused", "matched", "not_matched", "yes", "no", "done", "failed"},
+			verification.StepDocumentsAuthentic, verification.StepIdentityCredential},
+		"transport":         {credential.SameDevice, credential.CrossDevice},
+		"credential_result": {"verified", "mismatch", "refused", ""},
+		"challenge":         verification.ChallengeKeys(),
+		"result":            {"given", "refused", "matched", "not_matched", "yes", "no", "done", "failed"},
 		"booking": {string(store.BookingBooked), string(store.BookingCanceled), string(store.BookingAttended),
 			string(store.BookingMissed)},
 		"appeal":   {string(store.AppealOpen), string(store.AppealUpheld), string(store.AppealRejected)},
@@ -31,10 +34,13 @@ func TestEveryCodeHasWords(t *testing.T) {
 			string(store.DeliveryCanceled), string(store.DeliverySkipped)},
 		"role": {string(store.RoleAgent), string(store.RoleSupervisor), string(store.RoleAdmin)},
 	}
+	for _, c := range credential.Codes {
+		codes["credential_refusal"] = append(codes["credential_refusal"], string(c))
+	}
 	for _, s := range verification.Statuses {
 		codes["status"] = append(codes["status"], string(s))
 	}
-	for _, mode := range []verification.Mode{verification.ModeVideo, verification.ModeAudio, verification.ModeDocuments} {
+	for _, mode := range []verification.Mode{verification.ModeVideo, verification.ModeAudio, verification.ModeDocuments, verification.ModeCredential} {
 		for _, req := range verification.RequiredSteps(mode, nil) {
 			codes["needed"] = append(codes["needed"], req.Name)
 		}

@@ -34,6 +34,11 @@ const (
 	ClaimsMissing sdjwt.Code = "claims_missing"
 )
 
+// Codes lists every code an answer may be refused with: the
+// credential's own (sdjwt.Codes) and those about the response.
+var Codes = append([]sdjwt.Code{UnknownRequest, RequestExpired, Replayed, WalletError, WrongCredentialType, ClaimsMissing},
+	sdjwt.Codes...)
+
 func refuse(code sdjwt.Code, field, format string, args ...any) *sdjwt.Refusal {
 	return &sdjwt.Refusal{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 }

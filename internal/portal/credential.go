@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -33,6 +34,28 @@ func (p *Portal) RegisterCredentials(mux web.Router) {
 	mux.Handle("GET /credential/request/{id}", web.AllowFunc(web.Public, p.credentialRequest))
 	// The attempt's unguessable state is the key (OpenID4VP direct_post).
 	mux.Handle("POST /credential/response", web.AllowFunc(web.Public, p.credentialFromWallet))
+}
+
+// offerDigitalID says on the page whether "Use a digital ID" is offered
+// for the open case, and whether a credential bore the legal name already.
+func (p *Portal) offerDigitalID(r *http.Request, f *verification.Freelancer, pg *page) {
+	claims, err := p.Workflow.CredentialClaims(r.Context(), p.Store, f.ID, pg.Open)
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "portal credential claims", slog.Any("err", err))
+		return
+	}
+	pg.DigitalID = len(claims) > 0
+	if !pg.DigitalID {
+		return
+	}
+	steps, err := p.Store.Steps(r.Context(), pg.Open.ID)
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "portal steps", slog.Any("err", err))
+		return
+	}
+	pg.DigitalIDMatched = slices.ContainsFunc(steps, func(s verification.StepRecord) bool {
+		return s.Step == verification.StepIdentityCredential && s.Passed()
+	})
 }
 
 // started is what the page needs to ask a wallet: for the Digital

@@ -128,6 +128,10 @@ type page struct {
 	// freelancer's wallet; Marketplace names who verified it.
 	WalletOffer bool
 	Marketplace string
+	// DigitalID is true when a digital credential can confirm claims of
+	// the open case now (docs/CREDENTIALS.md); DigitalIDMatched when one
+	// already bore the legal name.
+	DigitalID, DigitalIDMatched bool
 }
 
 // oneOfUploads runs an upload when fewer than MaxUploads are being read,
@@ -357,6 +361,7 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 				p.Log.ErrorContext(r.Context(), "portal call script", slog.Any("err", err))
 			}
 		}
+		p.offerDigitalID(r, f, &pg)
 		pg.NewCall = workflow.SentBack(o, decisions)
 		pg.ReadingDocuments = workflow.AwaitsDocumentReview(o, decisions)
 		if o.Status == verification.AwaitingDocuments {

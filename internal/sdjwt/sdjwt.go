@@ -76,6 +76,12 @@ const (
 	StatusListInvalid Code = "status_list_invalid"
 )
 
+// Codes lists every code Verify refuses with, for those who word them.
+var Codes = []Code{Malformed, UnsupportedAlgorithm, WrongType, UnknownIssuer, BadSignature, UntrustedCertificate,
+	BadDisclosure, UnusedDisclosure, RepeatedDisclosure, UnsupportedHash, KeyBindingMissing, KeyBindingInvalid,
+	WrongNonce, WrongAudience, HashMismatch, StaleKeyBinding, Expired, NotYetValid, Revoked, Suspended,
+	StatusUnavailable, StatusListInvalid}
+
 // Refusal says which check a presentation failed, and where: Field names
 // the part ("issuer_jwt", "disclosures[2]", "kb_jwt.nonce", "status").
 type Refusal struct {

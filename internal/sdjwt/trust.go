@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -41,10 +42,34 @@ type Trust struct {
 }
 
 // ParseTrust reads trusted issuers from JSON: {"issuers": [...]} (see
-// Issuer and docs/CREDENTIALS.md).
-func ParseTrust(data []byte) (*Trust, error) {
+// Issuer and docs/CREDENTIALS.md). Keys and roots are given inline; only
+// ReadTrust follows "jwks_file" and "x509_roots_file".
+func ParseTrust(data []byte) (*Trust, error) { return parseTrust(data, "") }
+
+// ReadTrust reads trusted issuers from a JSON file. Beside "jwks" and
+// "x509_roots_pem" an issuer may name files, relative to this one:
+// "jwks_file", a JWK set as issuers publish it, and "x509_roots_file",
+// PEM certificates from a trust framework.
+func ReadTrust(file string) (*Trust, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read trusted issuers: %w", err)
+	}
+	return parseTrust(b, filepath.Dir(file))
+}
+
+// issuerEntry is an issuer as the trusted-issuers file states it.
+type issuerEntry struct {
+	Issuer
+	JWKSFile  string `json:"jwks_file,omitempty"`
+	RootsFile string `json:"x509_roots_file,omitempty"`
+}
+
+// parseTrust reads trusted issuers; dir is where files named in them are
+// found ("" when they may name none).
+func parseTrust(data []byte, dir string) (*Trust, error) {
 	var doc struct {
-		Issuers []*Issuer `json:"issuers"`
+		Issuers []*issuerEntry `json:"issuers"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -52,21 +77,44 @@ func ParseTrust(data []byte) (*Trust, error) {
 		return nil, fmt.Errorf("trusted issuers: %w", err)
 	}
 	t := &Trust{}
-	for i, is := range doc.Issuers {
-		if err := t.Add(is); err != nil {
+	for i, e := range doc.Issuers {
+		if err := e.readFiles(dir); err != nil {
+			return nil, fmt.Errorf("trusted issuers: issuers[%d]: %w", i, err)
+		}
+		if err := t.Add(&e.Issuer); err != nil {
 			return nil, fmt.Errorf("trusted issuers: issuers[%d]: %w", i, err)
 		}
 	}
 	return t, nil
 }
 
-// ReadTrust reads trusted issuers from a JSON file.
-func ReadTrust(file string) (*Trust, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("read trusted issuers: %w", err)
+// readFiles adds the keys and roots of the files an entry names.
+func (e *issuerEntry) readFiles(dir string) error {
+	if (e.JWKSFile != "" || e.RootsFile != "") && dir == "" {
+		return errors.New("jwks_file and x509_roots_file are read only from a trusted-issuers file")
 	}
-	return ParseTrust(b)
+	if e.JWKSFile != "" {
+		b, err := os.ReadFile(filepath.Join(dir, e.JWKSFile))
+		if err != nil {
+			return fmt.Errorf("jwks_file: %w", err)
+		}
+		var set jose.JSONWebKeySet
+		if err := json.Unmarshal(b, &set); err != nil || len(set.Keys) == 0 {
+			return fmt.Errorf("jwks_file %s: not a JWK set ({\"keys\": [...]}): %v", e.JWKSFile, err)
+		}
+		e.Keys.Keys = append(e.Keys.Keys, set.Keys...)
+	}
+	if e.RootsFile != "" {
+		b, err := os.ReadFile(filepath.Join(dir, e.RootsFile))
+		if err != nil {
+			return fmt.Errorf("x509_roots_file: %w", err)
+		}
+		if block, _ := pem.Decode(b); block == nil {
+			return fmt.Errorf("x509_roots_file %s: no PEM certificate in it", e.RootsFile)
+		}
+		e.Roots = append(e.Roots, string(b))
+	}
+	return nil
 }
 
 // Add trusts one more issuer, after checking its configuration.

@@ -69,6 +69,20 @@ func (c conn) CredentialAttempt(ctx context.Context, id string) (*CredentialAtte
 	return scanAttempt(c.queryRow(ctx, "SELECT "+attemptColumns+" FROM credential_attempts WHERE id = ?", id))
 }
 
+// CredentialAttempts lists a case's attempts, oldest first.
+func (c conn) CredentialAttempts(ctx context.Context, verificationID string) ([]*CredentialAttempt, error) {
+	rows, err := c.query(ctx, "SELECT "+attemptColumns+" FROM credential_attempts WHERE verification_id = ? ORDER BY created_at, id", verificationID)
+	if err != nil {
+		return nil, fmt.Errorf("read credential attempts of %s: %w", verificationID, err)
+	}
+	defer rows.Close()
+	var list []*CredentialAttempt
+	if err := appendScanned(&list, rows, scanAttempt); err != nil {
+		return nil, fmt.Errorf("read credential attempts of %s: %w", verificationID, err)
+	}
+	return list, nil
+}
+
 // CredentialAttemptByState returns the attempt a direct_post answers.
 func (c conn) CredentialAttemptByState(ctx context.Context, state string) (*CredentialAttempt, error) {
 	return scanAttempt(c.queryRow(ctx, "SELECT "+attemptColumns+" FROM credential_attempts WHERE state = ?", state))

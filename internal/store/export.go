@@ -25,10 +25,14 @@ type FreelancerRecords struct {
 	Steps         map[string][]verification.StepRecord
 	Outcomes      map[string][]verification.ClaimOutcome
 	Decisions     map[string][]DecisionRecord
-	Calls         []*Call // with their scripts' notes
-	Bookings      []*Booking
-	Appeals       []*Appeal
-	QueuePlaces   []queue.Entry
+	// CredentialAttempts and CredentialEvidence are the requests for a
+	// digital ID and what the credentials said, by case.
+	CredentialAttempts map[string][]*CredentialAttempt
+	CredentialEvidence map[string][]CredentialEvidence
+	Calls              []*Call // with their scripts' notes
+	Bookings           []*Booking
+	Appeals            []*Appeal
+	QueuePlaces        []queue.Entry
 	// Documents hold their sealed content; only the workflow can open it.
 	Documents   []*Document
 	Events      []Event
@@ -71,7 +75,8 @@ func (s *Store) readSnapshot(ctx context.Context, fn func(conn) error) error {
 
 func (c conn) freelancerRecords(ctx context.Context, id string) (*FreelancerRecords, error) {
 	rec := &FreelancerRecords{Steps: map[string][]verification.StepRecord{},
-		Outcomes: map[string][]verification.ClaimOutcome{}, Decisions: map[string][]DecisionRecord{}}
+		Outcomes: map[string][]verification.ClaimOutcome{}, Decisions: map[string][]DecisionRecord{},
+		CredentialAttempts: map[string][]*CredentialAttempt{}, CredentialEvidence: map[string][]CredentialEvidence{}}
 	err := c.queryRow(ctx, "SELECT erased_at FROM freelancers WHERE id = ?", id).Scan(nullTimeCol{&rec.ErasedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -142,6 +147,12 @@ func (c conn) caseRecords(ctx context.Context, id string, rec *FreelancerRecords
 			return err
 		}
 		if rec.Decisions[v.ID], err = c.Decisions(ctx, v.ID); err != nil {
+			return err
+		}
+		if rec.CredentialAttempts[v.ID], err = c.CredentialAttempts(ctx, v.ID); err != nil {
+			return err
+		}
+		if rec.CredentialEvidence[v.ID], err = c.CredentialEvidence(ctx, v.ID); err != nil {
 			return err
 		}
 	}

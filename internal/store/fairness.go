@@ -22,7 +22,9 @@ import (
 // freelancer moved to a phone while it was open (a hand-off code spent
 // between the case's opening and the decision), and the profile's locale,
 // time zone and the locale's region as the country (pt-BR: BR): the profile
-// has no country field, on purpose. An erased profile keeps its cases'
+// has no country field, on purpose. Only people's decisions count: a case
+// a digital credential settled has no decision, and what a credential
+// confirmed is recorded with no staff member. An erased profile keeps its cases'
 // codes and times but no longer tells its claims, locale or hand-offs.
 func (c conn) FairnessDecisions(ctx context.Context, from, to time.Time) ([]fairness.Decision, error) {
 	rows, err := c.query(ctx, `SELECT d.staff_id, d.decision, d.reason_code, d.decided_at,
@@ -33,7 +35,7 @@ func (c conn) FairnessDecisions(ctx context.Context, from, to time.Time) ([]fair
 		FROM decisions AS d
 		JOIN verifications AS v ON v.id = d.verification_id
 		LEFT JOIN freelancers AS f ON f.id = v.freelancer_id
-		WHERE d.stage IN ('call', 'documents') AND d.decision IN ('verified', 'not_verified')
+		WHERE d.stage IN ('call', 'documents') AND d.decision IN ('verified', 'not_verified') AND d.staff_id <> ''
 			AND d.decided_at >= ? AND d.decided_at < ?
 		ORDER BY d.decided_at, d.id`, c.t(from), c.t(to))
 	if err != nil {

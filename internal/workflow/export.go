@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
+	"github.com/attest-dev/attest/internal/credential"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -75,6 +76,34 @@ type ExportedCase struct {
 	Decisions     []ExportedDecision        `json:"decisions"`
 	Documents     []ExportedDocument        `json:"documents"`
 	Appeal        *ExportedAppeal           `json:"appeal"`
+	// DigitalIDs are the requests for a digital credential on the case.
+	DigitalIDs []ExportedDigitalID `json:"digital_ids"`
+}
+
+// ExportedDigitalID is one request for a digital ID: how the wallet was
+// reached, which credential claims were asked for, how it ended (result
+// verified, mismatch or refused, with the refusal's code as reason), and
+// what the credential said of each claim. The request's id, nonce and
+// state are left out, for they answer it; the credential and the values
+// it disclosed were never kept.
+type ExportedDigitalID struct {
+	Transport  string                   `json:"transport"`
+	Asked      []string                 `json:"asked"`
+	CreatedAt  time.Time                `json:"created_at"`
+	ExpiresAt  time.Time                `json:"expires_at"`
+	AnsweredAt *time.Time               `json:"answered_at"`
+	Result     string                   `json:"result"`
+	Reason     string                   `json:"reason"`
+	Findings   []ExportedDigitalFinding `json:"findings"`
+}
+
+// ExportedDigitalFinding is what a verified credential said of one claim.
+type ExportedDigitalFinding struct {
+	Claim          string    `json:"claim"`
+	Matched        bool      `json:"matched"`
+	Issuer         string    `json:"issuer"`
+	CredentialType string    `json:"credential_type"`
+	VerifiedAt     time.Time `json:"verified_at"`
 }
 
 // ExportedQueuePlace is the case's place in the live queue, while it has one.
@@ -213,6 +242,7 @@ var exportNotes = []string{
 	"Calls are never recorded: no video, audio or images of a call exist to export.",
 	"Staff members appear by their role (agent, supervisor, admin), not by name.",
 	"Portal links and phone hand-off codes are listed without the tokens that open them; links to the portal in emails end in /v/… for the same reason.",
+	"Digital IDs: each request lists what was asked and how it ended; the credential and the values it disclosed were never kept.",
 }
 
 // Export gathers everything held about a freelancer, erased or not, and
@@ -262,7 +292,8 @@ func (w *Workflow) exportedCases(ctx context.Context, rec *store.FreelancerRecor
 			Deadline: v.Deadline, ScheduledFor: v.ScheduledFor, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 			ClosedAt: v.ClosedAt, AppealUntil: v.AppealUntil, AppealUpheldAt: v.AppealUpheldAt,
 			Bookings: []ExportedBooking{}, Calls: []ExportedCall{}, Steps: []verification.StepRecord{},
-			ClaimOutcomes: []ExportedOutcome{}, Decisions: []ExportedDecision{}, Documents: []ExportedDocument{}}
+			ClaimOutcomes: []ExportedOutcome{}, Decisions: []ExportedDecision{}, Documents: []ExportedDocument{},
+			DigitalIDs: exportedDigitalIDs(rec.CredentialAttempts[v.ID], rec.CredentialEvidence[v.ID])}
 		var err error
 		if c.Statement, err = w.Statement(ctx, w.Store, v); err != nil {
 			return nil, err
@@ -272,8 +303,12 @@ func (w *Workflow) exportedCases(ctx context.Context, rec *store.FreelancerRecor
 			c.Steps = append(c.Steps, s)
 		}
 		for _, o := range rec.Outcomes[v.ID] {
+			by := digitalCredential // an outcome with no staff member was recorded by a credential
+			if o.StaffID != "" {
+				by = roles.of(ctx, o.StaffID)
+			}
 			c.ClaimOutcomes = append(c.ClaimOutcomes, ExportedOutcome{Claim: o.Key, Outcome: o.Outcome, Note: o.Note,
-				By: roles.of(ctx, o.StaffID), RecordedAt: o.RecordedAt})
+				By: by, RecordedAt: o.RecordedAt})
 		}
 		for _, d := range rec.Decisions[v.ID] {
 			c.Decisions = append(c.Decisions, ExportedDecision{Stage: d.Stage, Decision: d.Decision, ReasonCode: d.ReasonCode,
@@ -284,6 +319,33 @@ func (w *Workflow) exportedCases(ctx context.Context, rec *store.FreelancerRecor
 	}
 	w.placeCaseRows(ctx, rec, cases, index, roles)
 	return cases, roles.err
+}
+
+// digitalCredential is who recorded an outcome a digital credential confirmed.
+const digitalCredential = "digital credential"
+
+// exportedDigitalIDs lays out a case's requests for a digital ID.
+func exportedDigitalIDs(attempts []*store.CredentialAttempt, evidence []store.CredentialEvidence) []ExportedDigitalID {
+	out := []ExportedDigitalID{}
+	for _, a := range attempts {
+		d := ExportedDigitalID{Transport: a.Transport, Asked: []string{}, CreatedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt,
+			AnsweredAt: a.AnsweredAt, Result: a.Result, Reason: a.Reason, Findings: []ExportedDigitalFinding{}}
+		if q, err := credential.DecodeQuery(a.Query); err == nil {
+			for _, cq := range q.Credentials {
+				for _, claim := range cq.Claims {
+					d.Asked = append(d.Asked, strings.Join(claim.Path, "."))
+				}
+			}
+		}
+		for _, e := range evidence {
+			if e.AttemptID == a.ID {
+				d.Findings = append(d.Findings, ExportedDigitalFinding{Claim: e.ClaimKey, Matched: e.Matched, Issuer: e.Issuer,
+					CredentialType: e.Type, VerifiedAt: e.VerifiedAt})
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // placeCaseRows puts the rows that name a case (queue places, bookings,

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/credential/testwallet"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/queue"
@@ -159,6 +160,8 @@ type world struct {
 	raw  *sql.DB
 	pg   bool
 	down bool
+	// issuer issues the identity credentials freelancers present.
+	issuer *testwallet.Issuer
 }
 
 var png1x1 = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -261,6 +264,7 @@ func newWorld(t *testing.T, cfg store.Config, seed uint64) *world {
 		// The calls' challenges come from the seed too, so that a replay
 		// offers the same steps.
 		Random: mrand.NewChaCha8([32]byte{0: byte(seed), 1: byte(seed >> 8), 2: byte(seed >> 16), 3: byte(seed >> 24)})}
+	w.issuer = withCredentials(t, w.wf)
 	w.do(func(tx *store.Tx) error {
 		for i, role := range []store.Role{store.RoleAgent, store.RoleAgent, store.RoleAgent, store.RoleSupervisor, store.RoleSupervisor} {
 			email := fmt.Sprintf("staff%d@model.test", i)
@@ -305,12 +309,16 @@ func weekdays(from, to int) []schedule.Hours {
 }
 
 func profile(id string) *verification.Freelancer {
-	return &verification.Freelancer{ID: id, DisplayName: "Freelancer " + id, Email: id + "@model.test", Locale: "en",
+	f := &verification.Freelancer{ID: id, DisplayName: "Freelancer " + id, Email: id + "@model.test", Locale: "en",
 		TimeZone: "UTC", Claims: []verification.Claim{
 			{Key: "legal_name", Label: "Legal name", Value: "Freelancer " + id, Kind: verification.KindIdentity},
 			{Key: "location", Label: "Location", Value: "Lisbon", Kind: verification.KindLocation},
 			{Key: "degree", Label: "Degree", Value: "BSc", Kind: verification.KindEducation},
 		}}
+	if id == "f-6" || id == "f-7" {
+		f.Claims = f.Claims[:1] // a digital credential can settle their cases alone
+	}
+	return f
 }
 
 // do runs fn in a transaction and fails the sequence on an error that is
@@ -418,6 +426,7 @@ var operations = []struct {
 	{"change policy", 1, always, (*world).policy},
 	{"erase", 1, openCase, (*world).erase},
 	{"put profile", 1, always, (*world).put},
+	{"present credential", 4, openCase, (*world).presentCredential},
 	{"time passes", 6, always, (*world).advance},
 	{"outage", 1, always, (*world).outage},
 }
@@ -869,6 +878,33 @@ func (w *world) put() (string, error) {
 	})
 }
 
+// presentCredential has a freelancer present an identity credential, their
+// own name most of the time, another otherwise, and checks what it may do:
+// never a negative, and a name that differs leaves the case open for a
+// person.
+func (w *world) presentCredential() (string, error) {
+	f := w.freelancer()
+	given, family := "Freelancer", f
+	if w.pickOf(3) == 0 {
+		given, family = "Somebody", "Else"
+	}
+	ans, err := present(w.ctx, w.wf, w.issuer, f, given, family)
+	if err != nil {
+		return f, err
+	}
+	desc := fmt.Sprintf("%s as %s %s: %s %s, case %s", f, given, family, ans.Result, ans.Reason, ans.Verification.Status)
+	if ans.Verification.Status == verification.NotVerified {
+		w.fail("%s: a credential made %s not verified", desc, ans.Verification.ID)
+	}
+	if ans.Result == "mismatch" && !slices.Contains(verification.OpenStatuses(), ans.Verification.Status) {
+		w.fail("%s: a differing name closed %s", desc, ans.Verification.ID)
+	}
+	if ans.Result == "refused" {
+		w.fail("%s: a genuine credential was refused (%s)", desc, ans.Reason)
+	}
+	return desc, nil
+}
+
 func (w *world) advance() (string, error) {
 	d := []time.Duration{time.Minute, 10 * time.Minute, time.Hour, time.Hour, 5 * time.Hour, 24 * time.Hour, 3 * 24 * time.Hour, 8 * 24 * time.Hour}[w.pickOf(8)]
 	w.tick(d)
@@ -1042,9 +1078,20 @@ func (w *world) checkCase(p verification.Policy, v *verification.Verification) {
 			}
 		}
 		for _, o := range ev.Outcomes {
-			if o.StaffID == "" || o.RecordedAt.IsZero() {
+			if (o.StaffID == "" && !w.credentialConfirmed(v.ID, o)) || o.RecordedAt.IsZero() {
 				w.fail("%s: outcome of %s without who or when", v.ID, o.Key)
 			}
+		}
+	case verification.NotVerified:
+		// Only people decide a negative: never a credential.
+		decisions, err := w.st.Decisions(w.ctx, v.ID)
+		if err != nil {
+			w.fail("%v", err)
+		}
+		if !slices.ContainsFunc(decisions, func(d store.DecisionRecord) bool {
+			return d.Decision == verification.DecideNotVerified && d.StaffID != ""
+		}) {
+			w.fail("%s is not verified with no person's negative", v.ID)
 		}
 	case verification.AwaitingFreelancer:
 		if !v.Overdue(w.now) {
@@ -1059,6 +1106,18 @@ func (w *world) checkCase(p verification.Policy, v *verification.Verification) {
 	case verification.AwaitingDocuments:
 		w.offered[v.ID] = true // the documents can be sent at any time
 	}
+}
+
+// credentialConfirmed reports whether an outcome recorded by no staff
+// member is a confirmation a digital credential made: a credential that
+// matched that claim is in the case's evidence.
+func (w *world) credentialConfirmed(verificationID string, o verification.ClaimOutcome) bool {
+	evidence, err := w.st.CredentialEvidence(w.ctx, verificationID)
+	if err != nil {
+		w.fail("%v", err)
+	}
+	return o.Outcome == verification.Confirmed && // its note may be erased since
+		slices.ContainsFunc(evidence, func(e store.CredentialEvidence) bool { return e.ClaimKey == o.Key && e.Matched })
 }
 
 // checkQueue holds the live queue to the cases: every place in it belongs

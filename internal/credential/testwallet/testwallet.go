@@ -48,8 +48,15 @@ func NewIssuer(id string) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Issuer{ID: strings.TrimRight(id, "/"), Signer: sdjwt.Signer{Key: k, Alg: jose.ES256, KeyID: "test-issuer-1"},
-		list: sdjwt.NewStatusList(1, 1024)}, nil
+	return IssuerWithKey(id, k), nil
+}
+
+// IssuerWithKey is an issuer signing with a key kept elsewhere: the demo's,
+// whose key lives in the demo's data directory so that a demo started
+// again trusts the credentials it issued before.
+func IssuerWithKey(id string, key *ecdsa.PrivateKey) *Issuer {
+	return &Issuer{ID: strings.TrimRight(id, "/"), Signer: sdjwt.Signer{Key: key, Alg: jose.ES256, KeyID: "test-issuer-1"},
+		list: sdjwt.NewStatusList(1, 1024)}
 }
 
 // TrustJSON is the trusted-issuers file that makes attest accept this
@@ -57,7 +64,7 @@ func NewIssuer(id string) (*Issuer, error) {
 func (is *Issuer) TrustJSON() []byte {
 	jwk := jose.JSONWebKey{Key: is.Signer.Key.Public(), KeyID: is.Signer.KeyID, Algorithm: string(is.Signer.Alg), Use: "sig"}
 	b, _ := json.Marshal(map[string]any{"issuers": []any{map[string]any{"iss": is.ID, "name": "attest test issuer",
-		"jwks": map[string]any{"keys": []any{jwk}}}}})
+		"jwks": map[string]any{"keys": []any{jwk}}}}}, json.Deterministic(true))
 	return b
 }
 
@@ -74,6 +81,10 @@ type Identity struct {
 	Type string
 	// IssuedAt, NotBefore and Expires: now, none, and a year on when zero.
 	IssuedAt, NotBefore, Expires time.Time
+	// NoStatus leaves out the status list entry: a credential nobody can
+	// revoke, for an issuer that serves no status list (the demo's, run
+	// by a command that ends when it has answered).
+	NoStatus bool
 }
 
 // Issued is a credential and its index in the status list.
@@ -101,9 +112,12 @@ func (is *Issuer) Issue(id Identity, holder *jose.JSONWebKey) (*Issued, error) {
 	if id.BirthDate != "" {
 		disclosable["birthdate"] = id.BirthDate
 	}
+	status := &sdjwt.StatusRef{Index: idx, URI: is.StatusURI()}
+	if id.NoStatus {
+		status = nil
+	}
 	c, err := sdjwt.Issue(is.Signer, sdjwt.Issuance{Issuer: is.ID, Type: id.Type, IssuedAt: id.IssuedAt, NotBefore: id.NotBefore,
-		Expires: id.Expires, Holder: holder, Status: &sdjwt.StatusRef{Index: idx, URI: is.StatusURI()},
-		Disclosable: disclosable, Decoys: 3}, rand.Reader)
+		Expires: id.Expires, Holder: holder, Status: status, Disclosable: disclosable, Decoys: 3}, rand.Reader)
 	if err != nil {
 		return nil, err
 	}
