@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -153,7 +154,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name 
 	// lives on in its reader. Only the socket and its reader go on: holding
 	// the wrapper would hold net/http's response, request and 8 KiB of
 	// buffers.
-	rd := &reading{s: s, conn: conn, raw: sw.conn, buf: sw.reader, c: c, name: name, release: release, poller: p}
+	rd := &reading{s: s, conn: conn, raw: sw.conn, buf: sw.reader, early: sw.early, c: c, name: name, release: release, poller: p}
 	if p != nil {
 		rd.token = p.token()
 	}
@@ -184,6 +185,10 @@ type smallBuffers struct {
 	http.ResponseWriter
 	conn   net.Conn
 	reader *bufio.Reader
+	// early is whether the browser sent bytes before the handshake's
+	// answer: they wait where neither the reader's buffer nor the socket
+	// shows them (see Hijack), so the first read must not wait for the socket.
+	early bool
 }
 
 // socketBuffer is the size of each of a socket's two buffers.
@@ -194,12 +199,21 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var r io.Reader = conn
-	if n := brw.Reader.Buffered(); n > 0 { // sent before the handshake's answer
-		early, _ := brw.Reader.Peek(n)
-		r = io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)
+	// Bytes sent before the handshake's answer are in net/http's buffer.
+	// The WebSocket takes over what this reader holds buffered and reads
+	// the rest from the connection itself (it resets the reader), so they
+	// must be in this reader's buffer, not in a reader under it: a buffer
+	// large enough for all of them, filled with them.
+	early, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	w.conn = conn
+	w.reader = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(socketBuffer, len(early)))
+	if len(early) > 0 {
+		if _, err := w.reader.Peek(len(early)); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("hijack: keep %d early bytes: %w", len(early), err)
+		}
+		w.early = true
 	}
-	w.conn, w.reader = conn, bufio.NewReaderSize(r, socketBuffer)
 	return conn, bufio.NewReadWriter(w.reader, bufio.NewWriterSize(conn, socketBuffer)), nil
 }
 
@@ -230,6 +244,7 @@ type reading struct {
 	conn    *websocket.Conn
 	raw     net.Conn      // the socket under the WebSocket
 	buf     *bufio.Reader // the WebSocket's reader of raw
+	early   bool          // bytes came before the handshake's answer: read them first (smallBuffers)
 	c       *client
 	name    string
 	release func() // gives back the socket's place under the limits
@@ -241,7 +256,8 @@ type reading struct {
 // the connection when it has closed.
 func (rd *reading) run() {
 	p := rd.poller
-	for rd.buf.Buffered() > 0 || p == nil || readable(rd.raw) {
+	for rd.early || rd.buf.Buffered() > 0 || p == nil || readable(rd.raw) {
+		rd.early = false
 		if !rd.readOne() {
 			rd.end()
 			return
