@@ -15,10 +15,11 @@ const (
 
 // client is one browser's signaling connection.
 //
-// An idle connection costs one goroutine, blocked reading, and no timer:
-// what is sent to it waits in a short queue that a goroutine started for
-// the purpose writes out and then ends (flush), and silence is noticed by
-// the call service's tick (closeIdle), not by a timer per connection.
+// An idle connection costs no goroutine and no timer: the node's poller
+// starts a reader when bytes arrive (reading.run, poll_linux.go), what is
+// sent to it waits in a short queue that a goroutine started for the
+// purpose writes out and then ends (flush), and silence is noticed by the
+// call service's tick (closeIdle), not by a timer per connection.
 type client struct {
 	role string
 	// who is the staff id of an agent or the freelancer id of a freelancer.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -67,6 +68,25 @@ type Service struct {
 	addrMu    sync.Mutex
 	byAddr    map[string]int // live sockets by client address
 	sweeping  bool           // a watchIdle goroutine runs
+	pollMu    sync.Mutex
+	poller    *poller
+}
+
+// poll is the node's poller of idle sockets, made on first use; nil while
+// it cannot be made (out of file descriptors), and readers then wait in
+// their reads.
+func (s *Service) poll() *poller {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	if s.poller == nil {
+		p, err := newPoller()
+		if err != nil {
+			s.Log.Error("signaling: idle sockets keep a goroutine each", slog.Any("err", err))
+			return nil
+		}
+		s.poller = p
+	}
+	return s.poller
 }
 
 func (s *Service) h() *hub {
@@ -129,39 +149,46 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name 
 	conn.SetReadLimit(2 * MaxMessageBytes) // larger ones close; up to this, an error message
 	c.lastRead.Store(time.Now().UnixNano())
 	s.watchIdle()
+	p := s.poll()
+	// The handler returns and its request is forgotten: the connection
+	// lives on in its reader. Only the socket and its reader go on: holding
+	// the wrapper would hold net/http's response, request and 8 KiB of
+	// buffers.
+	rd := &reading{s: s, conn: conn, raw: sw.conn, buf: sw.reader, early: sw.early, c: c, name: name, release: release, poller: p}
+	if p != nil {
+		rd.token = p.token()
+	}
 	c.open(func(data []byte) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return conn.Write(ctx, websocket.MessageText, data)
-	}, func() { conn.CloseNow() })
+	}, func() {
+		if p != nil {
+			p.cancel(rd.token) // an idle reader must see the socket close
+		}
+		conn.CloseNow()
+	})
 	if err := s.welcome(r.Context(), c); err != nil {
 		s.Log.ErrorContext(r.Context(), "signaling welcome", slog.String("role", c.role), slog.Any("err", err))
 	}
-	// The handler returns and its request is forgotten: the connection
-	// lives on in one goroutine of its own, with a stack no deeper than
-	// reading needs. Only the socket and its reader go on: holding the
-	// wrapper would hold net/http's response, request and 8 KiB of buffers.
-	raw, reader := sw.conn, sw.reader
-	go func() {
-		defer release()
-		s.read(conn, raw, reader, c, name)
-		c.close()
-		if last := s.h().remove(c); last && c.role == RoleFreelancer {
-			s.markAway(context.Background(), c.who, true)
-		}
-	}()
+	go rd.run()
 }
 
 // smallBuffers hands the WebSocket a connection with 512-byte read and
 // write buffers instead of net/http's 4 KiB each: a signaling message is a
 // few hundred bytes, larger ones (an SDP) pass through the buffer, and an
 // idle socket holds its buffers for as long as it lives.
-// It keeps the connection and its reader, so that the read loop can wait
-// for bytes without entering the WebSocket (waitReadable).
+// It keeps the connection and its reader, so that the reader can tell an
+// idle socket (nothing buffered, nothing to read) and hand it to the
+// poller without entering the WebSocket.
 type smallBuffers struct {
 	http.ResponseWriter
 	conn   net.Conn
 	reader *bufio.Reader
+	// early is whether the browser sent bytes before the handshake's
+	// answer: they wait where neither the reader's buffer nor the socket
+	// shows them (see Hijack), so the first read must not wait for the socket.
+	early bool
 }
 
 // socketBuffer is the size of each of a socket's two buffers.
@@ -172,12 +199,21 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var r io.Reader = conn
-	if n := brw.Reader.Buffered(); n > 0 { // sent before the handshake's answer
-		early, _ := brw.Reader.Peek(n)
-		r = io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)
+	// Bytes sent before the handshake's answer are in net/http's buffer.
+	// The WebSocket takes over what this reader holds buffered and reads
+	// the rest from the connection itself (it resets the reader), so they
+	// must be in this reader's buffer, not in a reader under it: a buffer
+	// large enough for all of them, filled with them.
+	early, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	w.conn = conn
+	w.reader = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(socketBuffer, len(early)))
+	if len(early) > 0 {
+		if _, err := w.reader.Peek(len(early)); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("hijack: keep %d early bytes: %w", len(early), err)
+		}
+		w.early = true
 	}
-	w.conn, w.reader = conn, bufio.NewReaderSize(r, socketBuffer)
 	return conn, bufio.NewReadWriter(w.reader, bufio.NewWriterSize(conn, socketBuffer)), nil
 }
 
@@ -198,34 +234,78 @@ func (c *client) open(write func([]byte) error, stop func()) {
 	}
 }
 
-// read handles the browser's messages until the connection ends. It sets
-// no deadline: closeIdle ends a connection silent for too long.
-func (s *Service) read(conn *websocket.Conn, raw net.Conn, reader *bufio.Reader, c *client, name string) {
-	ctx := context.Background()
-	for {
-		if reader.Buffered() == 0 {
-			waitReadable(raw)
-		}
-		typ, data, err := conn.Read(ctx)
-		if err != nil {
+// reading is the read side of one signaling connection. While messages
+// come, a goroutine reads them; when the socket falls silent the goroutine
+// ends and the node's poller (poll_linux.go) starts another when bytes
+// arrive: an idle socket holds no goroutine. It sets no deadline:
+// closeIdle ends a connection silent for too long.
+type reading struct {
+	s       *Service
+	conn    *websocket.Conn
+	raw     net.Conn      // the socket under the WebSocket
+	buf     *bufio.Reader // the WebSocket's reader of raw
+	early   bool          // bytes came before the handshake's answer: read them first (smallBuffers)
+	c       *client
+	name    string
+	release func() // gives back the socket's place under the limits
+	poller  *poller
+	token   uint64 // names its waits in the poller
+}
+
+// run reads what has come, then hands the socket to the poller, or ends
+// the connection when it has closed.
+func (rd *reading) run() {
+	p := rd.poller
+	for rd.early || rd.buf.Buffered() > 0 || p == nil || readable(rd.raw) {
+		rd.early = false
+		if !rd.readOne() {
+			rd.end()
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
-		if c.isClosed() {
-			return
-		}
-		if typ != websocket.MessageText {
-			c.deliver(errorMessage(protoErr("malformed", "", "messages are JSON text")))
-			continue
-		}
-		m, err := Decode(data)
-		if err != nil {
-			var pe *ProtocolError
-			errors.As(err, &pe)
-			c.deliver(errorMessage(pe))
-			continue
-		}
-		s.handle(c, m)
+	}
+	if err := p.wait(rd.raw, rd.token, rd.run); err != nil {
+		rd.end()
+		return
+	}
+	// Closed meanwhile: close cancels the wait, but may have come before it.
+	if rd.c.isClosed() {
+		p.cancel(rd.token)
+	}
+}
+
+// readOne reads and handles one message; false when the connection has ended.
+func (rd *reading) readOne() bool {
+	typ, data, err := rd.conn.Read(context.Background())
+	if err != nil {
+		return false
+	}
+	c := rd.c
+	c.lastRead.Store(time.Now().UnixNano())
+	if c.isClosed() {
+		return false
+	}
+	if typ != websocket.MessageText {
+		c.deliver(errorMessage(protoErr("malformed", "", "messages are JSON text")))
+		return true
+	}
+	m, err := Decode(data)
+	if err != nil {
+		var pe *ProtocolError
+		errors.As(err, &pe)
+		c.deliver(errorMessage(pe))
+		return true
+	}
+	rd.s.handle(c, m)
+	return true
+}
+
+// end closes the connection and forgets it.
+func (rd *reading) end() {
+	defer rd.release()
+	c := rd.c
+	c.close()
+	if last := rd.s.h().remove(c); last && c.role == RoleFreelancer {
+		rd.s.markAway(context.Background(), c.who, true)
 	}
 }
 

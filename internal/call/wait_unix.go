@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !linux
 
 package call
 
@@ -6,6 +6,9 @@ import (
 	"net"
 	"syscall"
 )
+
+// canPeek says that waitReadable waits without reading.
+const canPeek = true
 
 // waitReadable returns once conn has bytes to read, has been closed or has
 // failed, without reading them. The goroutine waits parked a few frames
