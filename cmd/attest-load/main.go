@@ -544,6 +544,9 @@ func (r *report) print(w io.Writer) {
 	}
 	p("lost", "%d (send errors %d, server error messages %d%s, sockets dropped %d, unexpected messages %d)",
 		l.Lost, l.SendErrors, errs, first, f.Dropped(), f.Unexpected())
+	if drop := f.FirstDrop(); drop != "" {
+		p("first drop", "%s", drop)
+	}
 	if r.ok() {
 		p("result", "OK")
 	} else {

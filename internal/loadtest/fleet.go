@@ -50,6 +50,8 @@ type Fleet struct {
 	NotReady int
 
 	dropped    atomic.Int64 // sockets the server closed while the fleet was open
+	dropMu     sync.Mutex
+	firstDrop  string       // the first dropped socket's session, its error and when
 	errorMsgs  atomic.Int64 // "error" messages from the server
 	unexpected atomic.Int64 // "ended", "replaced" or undecodable messages
 	chats      atomic.Int64 // distinct chat messages received
@@ -62,7 +64,8 @@ type fleetPair struct {
 
 // peer is one socket.
 type peer struct {
-	conn *websocket.Conn
+	conn    *websocket.Conn
+	session string
 	// live is conn for the keep-alive, which runs while others are dialed.
 	live     atomic.Pointer[websocket.Conn]
 	welcomed chan struct{} // closed on a welcome that carries the call
@@ -132,6 +135,7 @@ func Connect(ctx context.Context, base string, pairs []Pair, opts ConnectOptions
 	dial := func(client *http.Client, p *peer, base, path, session string, header http.Header) {
 		defer dials.Done()
 		defer func() { <-sem }()
+		p.session = session
 		conn, err := dialSocket(ctx, client, base, path, session, header, opts.DialTimeout)
 		if err != nil {
 			fail(err)
@@ -287,6 +291,13 @@ func (f *Fleet) Pairs() int { return len(f.pairs) }
 // Dropped is how many sockets the server closed while the fleet was open.
 func (f *Fleet) Dropped() int { return int(f.dropped.Load()) }
 
+// FirstDrop names the first socket dropped, with its read error; "" when none was.
+func (f *Fleet) FirstDrop() string {
+	f.dropMu.Lock()
+	defer f.dropMu.Unlock()
+	return f.firstDrop
+}
+
 // ErrorMessages is how many "error" messages the server sent, and the code of the first.
 func (f *Fleet) ErrorMessages() (int, string) {
 	first := ""
@@ -309,6 +320,11 @@ func (f *Fleet) read(p *peer) {
 		if err != nil {
 			if !f.closing.Load() {
 				f.dropped.Add(1)
+				f.dropMu.Lock()
+				if f.firstDrop == "" {
+					f.firstDrop = fmt.Sprintf("%s at %s: %v", p.session, at.Round(time.Millisecond), err)
+				}
+				f.dropMu.Unlock()
 			}
 			return
 		}
