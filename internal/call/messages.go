@@ -44,6 +44,7 @@ type ServerMessage struct {
 	Level      string              `json:"level,omitempty"`
 	Status     string              `json:"status,omitempty"`
 	Challenge  *ChallengeInfo      `json:"challenge,omitempty"`
+	Virtual    string              `json:"virtual,omitempty"`
 	Error      *ProtocolError      `json:"error,omitempty"`
 }
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -35,6 +36,9 @@ const (
 	TypeChat      = "chat"
 	TypeQuality   = "quality"
 	TypePing      = "ping"
+	// TypeCamera carries the label of the freelancer's camera, for the
+	// agent's hint about a virtual camera (VirtualCameras).
+	TypeCamera = "camera"
 )
 
 // SessionDescription is RTCSessionDescriptionInit.
@@ -60,6 +64,7 @@ type ClientMessage struct {
 	Candidate *ICECandidate       `json:"candidate,omitempty"`
 	Text      string              `json:"text,omitempty"`
 	Level     string              `json:"level,omitempty"`
+	Label     string              `json:"label,omitempty"`
 }
 
 // ProtocolError is what the server answers a bad message with, as an
@@ -144,6 +149,11 @@ func (m *ClientMessage) validate() error {
 			return protoErr("invalid", "level", "level is good, fair or poor")
 		}
 		return m.only("level")
+	case TypeCamera:
+		if m.Label == "" || utf8.RuneCountInString(m.Label) > MaxCameraLabel || strings.ContainsFunc(m.Label, unicode.IsControl) {
+			return protoErr("invalid", "label", "a camera label has 1 to %d characters and no control characters", MaxCameraLabel)
+		}
+		return m.only("label")
 	case TypePing:
 		return m.only()
 	case "":
@@ -154,7 +164,7 @@ func (m *ClientMessage) validate() error {
 
 // only refuses fields that do not belong to the message's type.
 func (m *ClientMessage) only(fields ...string) error {
-	present := map[string]bool{"sdp": m.SDP != nil, "candidate": m.Candidate != nil, "text": m.Text != "", "level": m.Level != ""}
+	present := map[string]bool{"sdp": m.SDP != nil, "candidate": m.Candidate != nil, "text": m.Text != "", "level": m.Level != "", "label": m.Label != ""}
 	for name, set := range present {
 		if set && !contains(fields, name) {
 			return protoErr("unexpected_field", name, "%s does not belong in a %s message", name, m.Type)

@@ -20,6 +20,12 @@ func TestDecode(t *testing.T) {
 		{"chat", `{"v":1,"type":"chat","text":"Can you hear me?"}`, "", ""},
 		{"quality", `{"v":1,"type":"quality","level":"fair"}`, "", ""},
 		{"ping", `{"v":1,"type":"ping"}`, "", ""},
+		{"camera", `{"v":1,"type":"camera","label":"OBS Virtual Camera"}`, "", ""},
+		{"camera without label", `{"v":1,"type":"camera"}`, "invalid", "label"},
+		{"camera label too long", `{"v":1,"type":"camera","label":"` + strings.Repeat("é", MaxCameraLabel+1) + `"}`, "invalid", "label"},
+		{"camera label with control", `{"v":1,"type":"camera","label":"cam\u0000era"}`, "invalid", "label"},
+		{"camera with text", `{"v":1,"type":"camera","label":"cam","text":"hi"}`, "unexpected_field", "text"},
+		{"chat with label", `{"v":1,"type":"chat","text":"hi","label":"cam"}`, "unexpected_field", "label"},
 		{"no version", `{"type":"ping"}`, "unsupported_version", "v"},
 		{"future version", `{"v":2,"type":"ping"}`, "unsupported_version", "v"},
 		{"no type", `{"v":1}`, "required", "type"},
@@ -63,6 +69,7 @@ func FuzzDecode(f *testing.F) {
 		`{"v":1,"type":"offer","sdp":{"type":"offer","sdp":"v=0\r\n"}}`,
 		`{"v":1,"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 1.2.3.4 5 typ host","sdpMLineIndex":70000}}`,
 		`{"v":1,"type":"chat","text":"hi"}`, `{"v":1,"type":"quality","level":"good"}`, `{"v":1,"type":"ping"}`,
+		`{"v":1,"type":"camera","label":"ManyCam Virtual Webcam"}`, `{"v":1,"type":"camera","label":""}`,
 		`{"v":1,"type":"chat","text":null}`, `{"v":1e999}`, `[]`, `null`, ``, `{"v":1,"type":"offer","sdp":null}`,
 	} {
 		f.Add([]byte(s))
@@ -76,7 +83,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if !contains([]string{TypeOffer, TypeAnswer, TypeCandidate, TypeChat, TypeQuality, TypePing}, m.Type) {
+		if !contains([]string{TypeOffer, TypeAnswer, TypeCandidate, TypeChat, TypeQuality, TypePing, TypeCamera}, m.Type) {
 			t.Fatalf("accepted unknown type %q", m.Type)
 		}
 	})

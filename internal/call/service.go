@@ -367,12 +367,32 @@ func (s *Service) handle(c *client, m ClientMessage) {
 		c.deliver(msg(TypePong))
 		return
 	}
+	if m.Type == TypeCamera {
+		s.relayCamera(c, m.Label)
+		return
+	}
 	out := msg(m.Type)
 	out.From, out.SDP, out.Candidate, out.Text, out.Level = c.role, m.SDP, m.Candidate, m.Text, m.Level
 	if m.Type == TypeChat {
 		now := s.Now().UTC()
 		out.At = &now
 	}
+	if !s.h().relay(c, out) {
+		c.deliver(errorMessage(protoErr("peer_absent", "", "the other side is not connected right now")))
+	}
+}
+
+// relayCamera tells the agent whether the freelancer's camera names a
+// virtual camera. The label itself goes no further than this: the agent
+// learns only the matched name, or an empty hint that clears an earlier
+// one (another camera after a reload). Nothing is stored.
+func (s *Service) relayCamera(c *client, label string) {
+	if c.role != RoleFreelancer {
+		c.deliver(errorMessage(protoErr("not_allowed", "type", "only the freelancer's page reports its camera")))
+		return
+	}
+	out := msg(TypeCamera)
+	out.From, out.Virtual = c.role, VirtualCamera(label)
 	if !s.h().relay(c, out) {
 		c.deliver(errorMessage(protoErr("peer_absent", "", "the other side is not connected right now")))
 	}

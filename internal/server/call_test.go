@@ -420,3 +420,39 @@ func recordCallSteps(t *testing.T, agent *http.Client, callBase string) {
 		t.Fatal("the call has no challenge the agent could show")
 	}
 }
+
+// The freelancer's camera label reaches the agent only as the name of the
+// virtual camera it matches (or an empty hint); the agent's page cannot
+// report a camera, and the freelancer is told nothing.
+func TestCameraHint(t *testing.T) {
+	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
+	opened := seedCase(t, s, "u-22")
+	token := strings.TrimPrefix(opened.Link.URL, base)
+	addStaff(t, s, "sam@example.com", store.RoleAgent, "correct horse battery")
+	jar := signIn(t, base, "sam@example.com", "correct horse battery")
+	agentHTTP := &http.Client{Jar: jar}
+	postForm(t, agentHTTP, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+	postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, "")
+	postForm(t, agentHTTP, base+"/agent/take", url.Values{}, "")
+	agent := dial(t, base, "/agent/ws", jar, "agent-session")
+	agent.expect(call.TypeWelcome)
+	fl := dial(t, base, token+"/ws", nil, "freelancer-session")
+	fl.expect(call.TypeWelcome)
+
+	fl.send(map[string]any{"v": 1, "type": "camera", "label": "OBS Virtual Camera (4e45:2d53)"})
+	if m := agent.expect(call.TypeCamera); m.From != "freelancer" || m.Virtual != "OBS Virtual Camera" {
+		t.Fatalf("agent got %+v, want the hint for OBS Virtual Camera", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "camera", "label": "Integrated Webcam"})
+	if m := agent.expect(call.TypeCamera); m.Virtual != "" {
+		t.Fatalf("agent got %+v, want an empty hint for a built-in camera", m)
+	}
+	agent.send(map[string]any{"v": 1, "type": "camera", "label": "ManyCam"})
+	if m := agent.expect(call.TypeError); m.Error == nil || m.Error.Code != "not_allowed" {
+		t.Fatalf("agent reporting a camera got %+v, want not_allowed", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "camera", "label": ""})
+	if m := fl.expect(call.TypeError); m.Error == nil || m.Error.Field != "label" {
+		t.Fatalf("an empty label got %+v, want an error on label", m)
+	}
+}

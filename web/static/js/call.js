@@ -41,6 +41,8 @@ export class Call extends EventTarget {
     this.pending = [];
     /** @type {string | null} */
     this.peerSession = null;
+    /** Whether the other side's page is connected, as the last peer message said. */
+    this.peerPresent = false;
     /** The message that started the call (welcome or call), for its page. @type {import('./signal.js').Message | null} */
     this.started = null;
     /** When the first remote video frame was shown (epoch ms), for measuring. @type {number | null} */
@@ -266,6 +268,7 @@ export class Call extends EventTarget {
    */
   onPeer(m) {
     mark(m.present ? 'peer' : 'peer-gone');
+    this.peerPresent = m.present;
     this.dispatchEvent(new CustomEvent('peer', { detail: m.present }));
     if (!m.present) return;
     const fresh = m.session !== this.peerSession;

@@ -9,7 +9,8 @@ import { setUpChat, startTimer, toggle, putVideoInPlace } from './ui.js';
  * once the server's "call" message has come on it, the call (already
  * offering) and the devices being opened.
  * moved is set as the call's page takes over.
- * @typedef {{signal: Signal, call: Call | null, devices: Promise<MediaStream>, moved: boolean}} Joined
+ * camera is the virtual camera the freelancer's page reported meanwhile.
+ * @typedef {{signal: Signal, call: Call | null, devices: Promise<MediaStream>, moved: boolean, camera?: string}} Joined
  */
 
 const root = /** @type {HTMLElement | null} */ (document.getElementById('console'));
@@ -98,6 +99,8 @@ function watchFloor(root) {
     taking.call.started = m;
     window.attest = { call: taking.call, signal };
   });
+  // The freelancer's page may report its camera before the call's view is in place.
+  signal.on('camera', (m) => { if (taking) taking.camera = m.virtual ?? ''; });
   const form = /** @type {HTMLFormElement | null} */ (document.querySelector('form[action="/agent/take"]'));
   form?.addEventListener('submit', (e) => {
     // Without an open socket the form's own request goes, and a new page loads.
@@ -199,10 +202,27 @@ async function runCall(root, joined) {
     putVideoInPlace(joined.call.remoteVideo, remoteVideo);
     wire(joined.call);
   }
+  const hint = /** @type {HTMLElement} */ (document.getElementById('camera-hint'));
+  showCameraHint(hint, joined?.camera ?? '');
+  signal.on('camera', (m) => showCameraHint(hint, m.virtual ?? ''));
   signal.on('welcome', start);
   signal.on('call', start); // the take's, when it comes after the page moved
   signal.on('ended', () => location.reload());
   signal.on('replaced', () => { signal.stop(); status.textContent = 'This call continues in another window.'; });
+}
+
+/**
+ * Points out a virtual camera, calmly: it decides nothing, and the live
+ * check applies as always. An empty name (another camera, after their page
+ * reloaded) takes the hint away.
+ * @param {HTMLElement} hint
+ * @param {string} virtual the virtual camera the freelancer's camera names, or ''
+ */
+function showCameraHint(hint, virtual) {
+  hint.hidden = !virtual;
+  hint.textContent = virtual
+    ? `Their camera reports itself as a virtual camera (${virtual}). This is common and not a problem on its own; the live check still applies.`
+    : '';
 }
 
 /**

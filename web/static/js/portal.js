@@ -179,6 +179,16 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
   // shows: the keyboard goes on from the call's first control.
   const focusControls = () => /** @type {HTMLElement | null} */ (area.querySelector('.controls :is(button, a):not(:disabled)'))?.focus();
 
+  /**
+   * Tells the agent's page the camera's label, from which attest tells the
+   * agent, calmly, when it names a virtual camera. Nothing on this page
+   * shows it, and nothing is stored.
+   */
+  const reportCamera = () => {
+    const label = local.getVideoTracks()[0]?.label;
+    if (label && call?.peerPresent) signal?.send('camera', { label: label.slice(0, 256) });
+  };
+
   const stopMedia = () => {
     local.getTracks().forEach((track) => track.stop());
     call?.hangUp();
@@ -203,6 +213,7 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
     refreshControls();
     if (problem) status.textContent = problem === 'no-camera' ? t('js.call.no_camera') : helpFor(problem);
     call?.setLocal(local);
+    reportCamera();
   };
 
   joinButton.addEventListener('click', async () => {
@@ -304,6 +315,7 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
       const s = /** @type {CustomEvent} */ (e).detail;
       if (s === 'disconnected' || s === 'failed') quality.textContent = t('js.call.reconnecting');
     });
+    c.addEventListener('peer', reportCamera);
     const help = el('sound-help');
     c.addEventListener('autoplay-blocked', () => { help.hidden = false; });
     if (c.autoplayBlocked) help.hidden = false;

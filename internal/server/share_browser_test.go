@@ -1,0 +1,70 @@
+package server_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/store/storetest"
+)
+
+// beforeEveryPage runs js in the tab before any page's own scripts, on
+// every page it loads from now on.
+func beforeEveryPage(t testing.TB, ctx context.Context, js string) {
+	t.Helper()
+	do(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: js})
+		return err
+	}))
+}
+
+// startCallServer serves a fresh attest with one case, u-40, and one
+// agent, and returns its base URL and the case's portal link.
+func startCallServer(t *testing.T) (s *server.Server, base, portalURL string) {
+	t.Helper()
+	h := httptest.NewUnstartedServer(nil)
+	base = "http://" + h.Listener.Addr().String()
+	s = open(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, BaseURL: base,
+		Call: server.CallConfig{Tick: 200 * time.Millisecond, AgentCamera: true}})
+	t.Cleanup(func() { s.Close() })
+	h.Config.Handler = s.Handler()
+	h.Start()
+	t.Cleanup(h.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go s.Calls.Run(ctx)
+	opened := seedCase(t, s, "u-40")
+	addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+	return s, base, opened.Link.URL
+}
+
+// A freelancer whose camera calls itself "OBS Virtual Camera": the agent
+// sees a calm hint beside the video; the freelancer's page says nothing of it.
+func TestBrowserVirtualCameraHint(t *testing.T) {
+	_, base, portalURL := startCallServer(t)
+	freelancer := browser(t, "freelancer")
+	// Chromium's fake camera calls itself "fake_device_0"; this one is OBS's.
+	beforeEveryPage(t, freelancer, `{
+		const label = Object.getOwnPropertyDescriptor(MediaStreamTrack.prototype, 'label');
+		Object.defineProperty(MediaStreamTrack.prototype, 'label', { configurable: true,
+			get() { return this.kind === 'video' && !label.get.call(this).startsWith('screen') ? 'OBS Virtual Camera' : label.get.call(this); } });
+	}`)
+	agent, freelancer := establishCallWith(t, base, portalURL, browser(t, "agent"), freelancer)
+	waitFor(t, agent, "the virtual camera hint", `(() => {
+		const hint = document.querySelector('[data-test=camera-hint]');
+		return !hint.hidden && hint.textContent.includes('a virtual camera (OBS Virtual Camera)') && hint.textContent.includes('the live check still applies');
+	})()`)
+	audit(t, agent, "console call view with the camera hint")
+	var told bool
+	evaluate(t, freelancer, `document.body.innerText.toLowerCase().includes('virtual')`, &told)
+	if told {
+		t.Fatal("the freelancer's page mentions the virtual camera; only the agent may see the hint")
+	}
+}
