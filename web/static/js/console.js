@@ -58,7 +58,11 @@ function watchFloor(root) {
     if (root.dataset.agentStatus !== 'online' || taking || !window.RTCPeerConnection) return;
     ready?.call.close();
     ready = { call: agentCall(signal, m, camera, document.createElement('video')), at: Date.now() };
-    ready.call.prepare();
+    // Not ready.call.prepare(): an offer made before this page may use the
+    // microphone carries mDNS host names instead of addresses (Chromium),
+    // which a freelancer on another network cannot resolve; calls then
+    // stalled in ICE "checking" now and then (TestBrowserCallRecoversFromNetworkCut).
+    // The offer is made at the take, as before Call.prepare existed.
   };
   setInterval(() => {
     if (ready && !taking && Date.now() - ready.at > PREPARED_MS) signal.renew(); // its welcome prepares anew
