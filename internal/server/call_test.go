@@ -282,19 +282,7 @@ func applySignal(sig *wsPeer, pc *webrtc.PeerConnection, answerer bool, m call.S
 // Chat crosses between the two sides; a bad message gets an error and the
 // connection stays open.
 func TestChatAndBadMessages(t *testing.T) {
-	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
-	opened := seedCase(t, s, "u-21")
-	token := strings.TrimPrefix(opened.Link.URL, base)
-	addStaff(t, s, "sam@example.com", store.RoleAgent, "correct horse battery")
-	jar := signIn(t, base, "sam@example.com", "correct horse battery")
-	agentHTTP := &http.Client{Jar: jar}
-	postForm(t, agentHTTP, base+"/agent/presence", url.Values{"status": {"online"}}, "")
-	postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, "")
-	postForm(t, agentHTTP, base+"/agent/take", url.Values{}, "")
-	agent := dial(t, base, "/agent/ws", jar, "agent-session")
-	agent.expect(call.TypeWelcome)
-	fl := dial(t, base, token+"/ws", nil, "freelancer-session")
-	fl.expect(call.TypeWelcome)
+	agent, fl, portal := socketsInCall(t, "u-21")
 
 	fl.send(map[string]any{"v": 1, "type": "chat", "text": "Can you hear me? My audio is broken."})
 	if m := agent.expect(call.TypeChat); m.From != "freelancer" || m.Text != "Can you hear me? My audio is broken." || m.At == nil {
@@ -315,10 +303,10 @@ func TestChatAndBadMessages(t *testing.T) {
 		t.Fatalf("freelancer got %+v", m)
 	}
 	// A signaling connection without a session, or from another site, is refused.
-	if _, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(base, "http")+token+"/ws", nil); err == nil {
+	if _, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(portal, "http")+"/ws", nil); err == nil {
 		t.Fatal("connection without a session accepted")
 	}
-	_, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(base, "http")+token+"/ws?session=abcdefgh1",
+	_, _, err := websocket.Dial(t.Context(), "ws"+strings.TrimPrefix(portal, "http")+"/ws?session=abcdefgh1",
 		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
 	if err == nil {
 		t.Fatal("cross-origin signaling accepted")
@@ -421,12 +409,13 @@ func recordCallSteps(t *testing.T, agent *http.Client, callBase string) {
 	}
 }
 
-// The freelancer's camera label reaches the agent only as the name of the
-// virtual camera it matches (or an empty hint); the agent's page cannot
-// report a camera, and the freelancer is told nothing.
-func TestCameraHint(t *testing.T) {
+// socketsInCall serves a case for freelancerID, has an agent take it from
+// the queue and returns both sides' sockets, welcomed into the call, and
+// the freelancer's portal address.
+func socketsInCall(t *testing.T, freelancerID string) (agent, fl *wsPeer, portal string) {
+	t.Helper()
 	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
-	opened := seedCase(t, s, "u-22")
+	opened := seedCase(t, s, freelancerID)
 	token := strings.TrimPrefix(opened.Link.URL, base)
 	addStaff(t, s, "sam@example.com", store.RoleAgent, "correct horse battery")
 	jar := signIn(t, base, "sam@example.com", "correct horse battery")
@@ -434,10 +423,18 @@ func TestCameraHint(t *testing.T) {
 	postForm(t, agentHTTP, base+"/agent/presence", url.Values{"status": {"online"}}, "")
 	postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, "")
 	postForm(t, agentHTTP, base+"/agent/take", url.Values{}, "")
-	agent := dial(t, base, "/agent/ws", jar, "agent-session")
+	agent = dial(t, base, "/agent/ws", jar, "agent-session")
 	agent.expect(call.TypeWelcome)
-	fl := dial(t, base, token+"/ws", nil, "freelancer-session")
+	fl = dial(t, base, token+"/ws", nil, "freelancer-session")
 	fl.expect(call.TypeWelcome)
+	return agent, fl, base + token
+}
+
+// The freelancer's camera label reaches the agent only as the name of the
+// virtual camera it matches (or an empty hint); the agent's page cannot
+// report a camera, and the freelancer is told nothing.
+func TestCameraHint(t *testing.T) {
+	agent, fl, _ := socketsInCall(t, "u-22")
 
 	fl.send(map[string]any{"v": 1, "type": "camera", "label": "OBS Virtual Camera (4e45:2d53)"})
 	if m := agent.expect(call.TypeCamera); m.From != "freelancer" || m.Virtual != "OBS Virtual Camera" {
