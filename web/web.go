@@ -31,6 +31,8 @@ var funcs = template.FuncMap{
 	"minutes": Minutes,
 	// word is the staff's word for a code: {{word "status" .Status}}.
 	"word": Word,
+	// group is a fairness group in words: {{group $b.Name .Group .Label}}.
+	"group": Group,
 	// actor names who did something, for staff: {{actor .Actor $.Names}}.
 	"actor": Actor,
 	// bytes is a file size as people read it: "840 KB", "2.4 MB".

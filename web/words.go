@@ -154,6 +154,122 @@ var staffWords = map[string]map[string]string{
 		"status_unavailable":    "The issuer's status list could not be read (try later)",
 		"status_list_invalid":   "The issuer's status list did not verify",
 	},
+	// The audit log's actions (internal/audit/actions.go); a status change
+	// ("verification.<status>") and an agent's presence ("agent.<presence>")
+	// are worded in Word.
+	"action": {
+		"staff.put":                      "Account saved (created, or password and role reset)",
+		"staff.role":                     "Role changed",
+		"staff.review_granted":           "Second reviews allowed",
+		"staff.review_withdrawn":         "Second reviews withdrawn",
+		"staff.disable":                  "Account disabled",
+		"staff.enable":                   "Account enabled",
+		"staff.login":                    "Signed in",
+		"staff.logout":                   "Signed out",
+		"staff.totp_enrolled":            "Authenticator app added",
+		"staff.totp_removed":             "Authenticator app removed",
+		"staff.recovery_code_used":       "Recovery code used",
+		"staff.session_revoked":          "Session signed out",
+		"staff.sessions_revoked":         "Every session signed out",
+		"staff.oidc_linked":              "Single sign-on linked",
+		"api_key.create":                 "API key created",
+		"api_key.revoke":                 "API key revoked",
+		"audit.verify":                   "Audit log checked",
+		"keys.adopt":                     "Master key adopted",
+		"keys.rotate":                    "Master key rotated",
+		"freelancer.create":              "Freelancer added",
+		"freelancer.update":              "Freelancer profile updated",
+		"freelancer.erase":               "Freelancer erased",
+		"freelancer.export":              "Freelancer's data exported",
+		"portal_link.create":             "Portal link sent",
+		"portal_link.revoke_all":         "Portal links revoked",
+		"handoff.create":                 "Phone hand-off link made",
+		"verification.create":            "Verification opened",
+		"verification.deadline_moved":    "Deadline moved",
+		"accommodation.set":              "Accommodation set",
+		"booking.book":                   "Call booked",
+		"booking.cancel":                 "Booking canceled",
+		"booking.missed_by_freelancer":   "Booked call missed by the freelancer",
+		"booking.missed_by_team":         "Booked call missed by the team",
+		"step.record":                    "Call step recorded",
+		"challenge.show":                 "Live check shown to the freelancer",
+		"claim.outcome":                  "Claim outcome recorded",
+		"document.add":                   "Document added",
+		"document.remove":                "Document removed",
+		"document.open":                  "Document opened",
+		"documents.request":              "Documents asked for",
+		"documents.decide":               "Documents decided",
+		"credential.request":             "Digital ID asked for",
+		"credential.answer":              "Digital ID answered",
+		"review.decide":                  "Second review decided",
+		"appeal.create":                  "Appeal made",
+		"appeal.decide":                  "Appeal decided",
+		"credential.offer":               "Wallet credential offered",
+		"credential.issue":               "Wallet credential issued",
+		"credential.revoke":              "Wallet credential revoked",
+		"hours.set":                      "Working hours set",
+		"hours.exception_add":            "Leave or extra shift added",
+		"hours.exception_delete":         "Leave or extra shift removed",
+		"policy.update":                  "Policy changed",
+		"question.add":                   "Question added",
+		"question.edit":                  "Question edited",
+		"question.move_up":               "Question moved up",
+		"question.move_down":             "Question moved down",
+		"question.delete":                "Question deleted",
+		"retention.apply":                "Retention applied",
+		"webhook_endpoint.create":        "Webhook endpoint added",
+		"webhook_endpoint.delete":        "Webhook endpoint deleted",
+		"webhook_endpoint.enable":        "Webhook endpoint enabled",
+		"webhook_endpoint.disable":       "Webhook endpoint disabled",
+		"webhook_endpoint.rotate_secret": "Webhook secret rotated",
+		"webhook_delivery.replay":        "Webhook deliveries replayed",
+		"webhook_delivery.prune":         "Old webhook deliveries pruned",
+		"agent.online":                   "Went online",
+		"agent.away":                     "Went away",
+	},
+	// The fairness page's groups: the kinds of claims, and the groups
+	// whose keys are codes ("<dimension>:<key>"); other keys (locales,
+	// countries, time-zone regions, reason codes from the marketplace)
+	// are data and read as they are.
+	"claim_kind": {
+		"identity":   "Identity",
+		"location":   "Location",
+		"skill":      "Skill",
+		"education":  "Education",
+		"employment": "Employment",
+		"other":      "Other",
+	},
+	"fairness_group": {
+		"claim_kind:(claims unknown)":         "Claims no longer known",
+		"case_reason:(no reason code)":        "No reason code",
+		"method:video_call":                   "Video call",
+		"method:audio_call":                   "Audio only",
+		"method:document_review":              "Documents, no call",
+		"method:(unknown method)":             "Unknown",
+		"phone_handoff:moved_to_phone":        "Moved to a phone",
+		"phone_handoff:one_device":            "Stayed on one device",
+		"locale:(unknown locale)":             "Unknown",
+		"country:(unknown country)":           "Unknown",
+		"timezone_region:(unknown time zone)": "Unknown",
+	},
+	"fairness_title": {
+		"claim_kind":      "Kind of claim checked",
+		"case_reason":     "Reason the case was opened",
+		"method":          "How the case was worked",
+		"phone_handoff":   "Phone hand-off",
+		"locale":          "Language setting",
+		"country":         "Country",
+		"timezone_region": "Time-zone region",
+	},
+	"fairness_note": {
+		"claim_kind":      "A case counts once under each kind of claim it checked; claims without a kind count as other. Erased profiles no longer tell.",
+		"case_reason":     "The reason code the marketplace gave when it asked for the verification.",
+		"method":          "A video call, or one of the accommodations: an audio-only call, or documents reviewed without a call.",
+		"phone_handoff":   "Whether the freelancer moved to a phone by QR code or short link while the case was open.",
+		"locale":          "The profile's locale: the language the freelancer was served in.",
+		"country":         "The region of the language setting (pt-BR: BR): profiles carry no country field.",
+		"timezone_region": "The part of the profile's time zone before the slash (America/Sao_Paulo: America).",
+	},
 	"role": {
 		"agent":      "Agent",
 		"supervisor": "Supervisor",
@@ -174,11 +290,29 @@ func Word(kind string, code any) string {
 			return "Live check: " + lower(Word("challenge", key))
 		}
 	}
+	if kind == "action" {
+		if status, ok := strings.CutPrefix(s, "verification."); ok && HasWord("status", status) {
+			return "Status: " + lower(Word("status", status))
+		}
+	}
 	if s == "" {
 		return ""
 	}
 	s = strings.ReplaceAll(s, "_", " ")
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Group is a fairness group in words: the kind of claim, or the words for
+// a group whose key is a code; other groups (locales, countries, regions,
+// the marketplace's reason codes) are data and read as their label.
+func Group(dimension, key, label string) string {
+	if dimension == "claim_kind" && HasWord("claim_kind", key) {
+		return Word("claim_kind", key)
+	}
+	if w, ok := staffWords["fairness_group"][dimension+":"+key]; ok {
+		return w
+	}
+	return label
 }
 
 // HasWord reports whether a code of a kind has its own word.

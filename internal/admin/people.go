@@ -57,7 +57,7 @@ func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	})
 	var bad *staff.InputError
 	if errors.As(err, &bad) {
-		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: sentence(bad.Message), Name: r.PostForm.Get("name")})
+		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: inputProblem(bad), Name: r.PostForm.Get("name")})
 		return
 	}
 	if err != nil {
@@ -77,8 +77,11 @@ type staffPage struct {
 	Staff   *store.Staff
 	Mailbox bool
 	People  []*store.Staff
-	Error   string
-	Notice  string
+	// Error is about the add form as a whole; Problems are beside the
+	// field they concern ("email", "name", "role", "password").
+	Error    string
+	Problems map[string]string
+	Notice   string
 	// Refused says why a change to an account in the list was not made,
 	// shown above the list.
 	Refused string
@@ -137,19 +140,13 @@ func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 	}
 	page := staffPage{}
 	page.Form.Email, page.Form.Name, page.Form.Role = r.PostForm.Get("email"), r.PostForm.Get("name"), r.PostForm.Get("role")
-	password := r.PostForm.Get("password")
-	if len(password) < 12 {
-		page.Error = "The password must have at least 12 characters."
-		c.renderStaff(w, r, http.StatusBadRequest, page)
-		return
-	}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Staff.Put(r.Context(), tx, console.StaffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), password)
+		_, err := c.Staff.Put(r.Context(), tx, console.StaffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), r.PostForm.Get("password"))
 		return err
 	})
 	var bad *staff.InputError
 	if errors.As(err, &bad) {
-		page.Error = "The account was not saved: " + bad.Message + "."
+		page.Problems = map[string]string{bad.Field: inputProblem(bad)}
 		c.renderStaff(w, r, http.StatusBadRequest, page)
 		return
 	}
@@ -190,7 +187,7 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, staff.ErrSelf):
 		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
 	case errors.As(err, &bad):
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: target.Name + "'s account was not changed: " + bad.Message + "."})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: target.Name + "'s account was not changed: " + lowerFirst(inputProblem(bad))})
 	default:
 		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
 	}
@@ -239,4 +236,29 @@ func sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// inputProblems are the admins' sentences for what an account cannot take,
+// by staff.InputError's code.
+var inputProblems = map[string]string{
+	"invalid_email":      "This is not an email address.",
+	"invalid_role":       "Choose agent, supervisor or admin.",
+	"password_too_short": "The password needs at least 12 characters.",
+	"password_too_long":  "The password is too long: at most 1,024 bytes.",
+	"invalid_name":       "Give a name of 1 to 100 characters, such as the service that uses the key.",
+}
+
+// inputProblem is the sentence for a value an account could not take.
+func inputProblem(e *staff.InputError) string {
+	if text, ok := inputProblems[e.Code]; ok {
+		return text
+	}
+	return sentence(e.Message)
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

@@ -51,6 +51,8 @@ type documentReviewsPage struct {
 	Mailbox bool
 	Waiting []*verification.Verification
 	Notice  string
+	// Names are the freelancers' display names, by id.
+	Names map[string]string
 }
 
 // documentReviews lists the cases whose documents wait for an agent.
@@ -66,8 +68,17 @@ func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 		"new_call":     "Sent for a call: the freelancer is asked for a call with another agent, with the full notice again.",
 		"gone":         "That case no longer waits for a document review.",
 	}[r.URL.Query().Get("notice")]
+	ids := make([]string, len(list))
+	for i, v := range list {
+		ids[i] = v.FreelancerID
+	}
+	names, err := c.Store.DisplayNames(r.Context(), ids)
+	if err != nil {
+		c.ServerError(w, r, err)
+		return
+	}
 	web.Render(w, http.StatusOK, "document_reviews", documentReviewsPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox,
-		Waiting: list, Notice: notice})
+		Waiting: list, Notice: notice, Names: names})
 }
 
 // documentReview shows one case's documents and claims for an agent to
