@@ -181,8 +181,9 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
 
   /**
    * Tells the agent's page the camera's label, from which attest tells the
-   * agent, calmly, when it names a virtual camera. Nothing on this page
-   * shows it, and nothing is stored.
+   * agent, calmly, when it names a virtual camera, and the signs that its
+   * track looks injected (injectedSigns). Nothing on this page shows them,
+   * and nothing is stored.
    */
   const reportCamera = async () => {
     const track = local.getVideoTracks()[0];
