@@ -27,6 +27,14 @@ func questionsFor(byKind map[verification.ClaimKind][]string, kind verification.
 	return byKind[verification.KindOther]
 }
 
+// showsWork reports whether the script suggests, for a claim of kind, that
+// the freelancer share their screen: a skill is shown best by the work
+// itself (a portfolio, a project). It is a suggestion; a call may share a
+// screen for any claim, or none, audio-only calls included.
+func showsWork(kind verification.ClaimKind) bool {
+	return kind == verification.KindSkill
+}
+
 // staffCatalog is the language of the staff's pages, in which the agent
 // sees a translation of what the freelancer reads in theirs.
 var staffCatalog = i18n.English

@@ -22,9 +22,12 @@ export function mark(name) {
 export class Call extends EventTarget {
   /**
    * @param {{signal: Signal, role: 'agent' | 'freelancer', iceServers: RTCIceServer[],
-   *   relayOnly: boolean, local: MediaStream, remoteVideo: HTMLVideoElement, sends?: string[]}} opts
+   *   relayOnly: boolean, local: MediaStream, remoteVideo: HTMLVideoElement, sends?: string[],
+   *   shares?: boolean}} opts
    * sends: the kinds this side will send once its devices are open (default:
    * what local holds), so that the call can start before they are.
+   * shares: whether the freelancer's browser can share a screen
+   * (getDisplayMedia); its answer then keeps the screen's place sending.
    */
   constructor(opts) {
     super();
@@ -35,6 +38,17 @@ export class Call extends EventTarget {
     this.relayOnly = opts.relayOnly;
     this.local = opts.local;
     this.remoteVideo = opts.remoteVideo;
+    this.shares = opts.shares ?? false;
+    /** The freelancer's shared screen, while it is shared. @type {MediaStreamTrack | null} */
+    this.screen = null;
+    /**
+     * The agent's place for the shared screen: a third m-section, video,
+     * receive only, offered from the start so that sharing needs no new
+     * offer. @type {RTCRtpTransceiver | null}
+     */
+    this.screenTransceiver = null;
+    /** The freelancer's: the mid of the offer's third m-section. @type {string | null} */
+    this.screenMid = null;
     /** @type {RTCPeerConnection | null} */
     this.pc = null;
     /** @type {RTCIceCandidateInit[]} */
@@ -84,12 +98,17 @@ export class Call extends EventTarget {
       else if (this.role === 'agent' && this.sends.includes(kind)) pc.addTransceiver(kind, { direction: 'sendrecv', streams: [this.local] });
       else pc.addTransceiver(kind, { direction: 'recvonly' });
     }
+    // The agent receives the freelancer's shared screen on a place of its
+    // own, the third, negotiated now and filled by the freelancer with
+    // replaceTrack when they share: starting or stopping needs no offer.
+    this.screenTransceiver = this.role === 'agent' ? pc.addTransceiver('video', { direction: 'recvonly' }) : null;
     pc.onicecandidate = (e) => {
       mark(e.candidate ? 'local-candidate' : 'gathered');
       if (e.candidate && this.early && pc === this.pc) this.early.push(e.candidate.toJSON());
       else if (e.candidate) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => {
+      if (e.transceiver === this.screenTransceiver) return; // the page shows it while shared (screenTrack)
       mark(`track-${e.track.kind}`);
       const stream = e.streams[0] ?? new MediaStream([e.track]);
       if (e.track.kind === 'video' && this.firstFrameAt === null && 'requestVideoFrameCallback' in this.remoteVideo) {
@@ -147,6 +166,7 @@ export class Call extends EventTarget {
     this.local = stream;
     if (!this.pc) return;
     for (const tr of this.pc.getTransceivers()) {
+      if (tr.mid !== null && tr.mid === this.screenMid) continue;
       const kind = tr.receiver.track.kind;
       const track = stream.getTracks().find((t) => t.kind === kind);
       if (track && tr.sender.track !== track && (tr.direction === 'sendrecv' || tr.direction === 'sendonly')) {
@@ -211,11 +231,19 @@ export class Call extends EventTarget {
     const pc = this.pc && this.pc.connectionState !== 'closed' ? this.pc : this.newPeer();
     await pc.setRemoteDescription(sdp);
     mark('offer-set');
+    // The offer's third m-section is the place of the shared screen
+    // (newPeer): this side sends on it when it can share, nothing else.
+    this.screenMid = [...(sdp.sdp ?? '').matchAll(/^a=mid:(\S+)/gm)][2]?.[1] ?? null;
+    const screen = pc.getTransceivers().find((tr) => tr.mid !== null && tr.mid === this.screenMid);
+    if (screen && this.shares && screen.direction === 'recvonly') {
+      screen.direction = 'sendonly';
+      if (this.screen && screen.sender.track !== this.screen) await screen.sender.replaceTrack(this.screen);
+    }
     // Send what this side will send even if its devices are not open yet:
     // setLocal puts their tracks in place later, with no new offer.
     for (const tr of pc.getTransceivers()) {
       const kind = tr.receiver.track.kind;
-      if (!tr.mid || !this.sends.includes(kind) || tr.direction !== 'recvonly') continue;
+      if (!tr.mid || tr === screen || !this.sends.includes(kind) || tr.direction !== 'recvonly') continue;
       tr.direction = 'sendrecv';
       if (!tr.sender.track) {
         tr.sender.setStreams?.(this.local);
@@ -325,6 +353,35 @@ export class Call extends EventTarget {
     let frames = 0;
     (await this.pc.getStats()).forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
+    });
+    return frames;
+  }
+
+  /**
+   * The freelancer shares a screen (a track from getDisplayMedia), or stops
+   * (null): the track takes the screen's place in the connection, with no
+   * new offer; a connection made later (the agent's page reloaded) takes
+   * it from its first answer.
+   * @param {MediaStreamTrack | null} track
+   */
+  async shareScreen(track) {
+    this.screen = track;
+    const tr = this.pc?.getTransceivers().find((t) => t.mid !== null && t.mid === this.screenMid);
+    if (tr && (tr.direction === 'sendonly' || tr.direction === 'sendrecv') && tr.sender.track !== track) await tr.sender.replaceTrack(track);
+  }
+
+  /** The agent's: the track the freelancer's shared screen arrives on, if negotiated. */
+  screenTrack() {
+    return this.screenTransceiver?.receiver.track ?? null;
+  }
+
+  /** Frames of the shared screen the agent's side decoded so far. */
+  async screenFramesDecoded() {
+    const mid = this.screenTransceiver?.mid;
+    if (!this.pc || !mid) return 0;
+    let frames = 0;
+    (await this.pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video' && s.mid === mid) frames += s.framesDecoded ?? 0;
     });
     return frames;
   }

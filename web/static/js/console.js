@@ -9,8 +9,8 @@ import { setUpChat, startTimer, toggle, putVideoInPlace } from './ui.js';
  * once the server's "call" message has come on it, the call (already
  * offering) and the devices being opened.
  * moved is set as the call's page takes over.
- * camera is the virtual camera the freelancer's page reported meanwhile.
- * @typedef {{signal: Signal, call: Call | null, devices: Promise<MediaStream>, moved: boolean, camera?: string}} Joined
+ * camera is the camera message the freelancer's page sent meanwhile.
+ * @typedef {{signal: Signal, call: Call | null, devices: Promise<MediaStream>, moved: boolean, camera?: import('./signal.js').Message}} Joined
  */
 
 const root = /** @type {HTMLElement | null} */ (document.getElementById('console'));
@@ -104,7 +104,7 @@ function watchFloor(root) {
     window.attest = { call: taking.call, signal };
   });
   // The freelancer's page may report its camera before the call's view is in place.
-  signal.on('camera', (m) => { if (taking) taking.camera = m.virtual ?? ''; });
+  signal.on('camera', (m) => { if (taking) taking.camera = m; });
   const form = /** @type {HTMLFormElement | null} */ (document.querySelector('form[action="/agent/take"]'));
   form?.addEventListener('submit', (e) => {
     // Without an open socket the form's own request goes, and a new page loads.
@@ -207,8 +207,9 @@ async function runCall(root, joined) {
     wire(joined.call);
   }
   const hint = /** @type {HTMLElement} */ (document.getElementById('camera-hint'));
-  showCameraHint(hint, joined?.camera ?? '');
-  signal.on('camera', (m) => showCameraHint(hint, m.virtual ?? ''));
+  showCameraHint(hint, joined?.camera?.virtual ?? '', joined?.camera?.injected ?? []);
+  signal.on('camera', (m) => showCameraHint(hint, m.virtual ?? '', m.injected ?? []));
+  setUpScreen(signal);
   signal.on('welcome', start);
   signal.on('call', start); // the take's, when it comes after the page moved
   signal.on('ended', () => location.reload());
@@ -216,17 +217,63 @@ async function runCall(root, joined) {
 }
 
 /**
- * Points out a virtual camera, calmly: it decides nothing, and the live
- * check applies as always. An empty name (another camera, after their page
- * reloaded) takes the hint away.
+ * The freelancer's shared screen, beside their video: shown while they
+ * share, with a button to see it full size, and a status line that says
+ * when it starts and stops. Nothing of it is recorded.
+ * @param {Signal} signal
+ */
+function setUpScreen(signal) {
+  const box = /** @type {HTMLElement} */ (document.getElementById('screen-box'));
+  const video = /** @type {HTMLVideoElement} */ (document.getElementById('screen-video'));
+  const actions = /** @type {HTMLElement} */ (document.getElementById('screen-actions'));
+  const status = /** @type {HTMLElement} */ (document.getElementById('screen-status'));
+  /** @param {boolean} sharing @param {string} said */
+  const show = (sharing, said) => {
+    if (box.hidden === !sharing) return;
+    box.hidden = !sharing;
+    actions.hidden = !sharing;
+    status.textContent = said;
+    const track = window.attest?.call?.screenTrack() ?? null;
+    if (sharing && track) {
+      if (!(video.srcObject instanceof MediaStream) || video.srcObject.getTracks()[0] !== track) video.srcObject = new MediaStream([track]);
+      video.play().catch(() => {});
+    }
+    else if (document.fullscreenElement === video) document.exitFullscreen().catch(() => {});
+  };
+  signal.on('screen', (m) => show(m.sharing, m.sharing
+    ? 'The freelancer is sharing their screen: it is shown beside their video.'
+    : 'The freelancer stopped sharing their screen.'));
+  signal.on('peer', (m) => { if (!m.present) show(false, 'The freelancer stopped sharing their screen.'); });
+  /** @type {HTMLButtonElement} */ (document.getElementById('screen-full')).addEventListener('click', () => {
+    video.requestFullscreen().catch(() => {});
+  });
+}
+
+/** What the agent reads for each sign that the camera track looks injected (call.InjectedSigns). */
+const injectedWords = /** @type {Record<string, string>} */ ({
+  no_device: 'it names no camera device',
+  unlisted_device: 'its device is not among the cameras their browser lists',
+  canvas: 'it is drawn by a script on the page rather than filmed',
+});
+
+/**
+ * Points out a virtual camera, or a camera track that looks injected,
+ * calmly: it decides nothing, and the live check applies as always. An
+ * empty report (another camera, after their page reloaded) takes the hint
+ * away.
  * @param {HTMLElement} hint
  * @param {string} virtual the virtual camera the freelancer's camera names, or ''
+ * @param {string[]} injected the signs that their camera track looks injected
  */
-function showCameraHint(hint, virtual) {
-  hint.hidden = !virtual;
-  hint.textContent = virtual
-    ? `Their camera reports itself as a virtual camera (${virtual}). This is common and not a problem on its own; the live check still applies.`
-    : '';
+function showCameraHint(hint, virtual, injected) {
+  const said = [];
+  if (virtual) said.push(`Their camera reports itself as a virtual camera (${virtual}). This is common and not a problem on its own; the live check still applies.`);
+  if (injected.length) {
+    said.push(`Their camera's picture may not come from a camera: ${injected.map((s) => injectedWords[s] ?? s).join('; ')}. `
+      + 'A browser setting or a privacy extension can cause this too, so it is not a problem on its own; the live check still applies.');
+  }
+  hint.hidden = said.length === 0;
+  hint.textContent = said.join(' ');
 }
 
 /**
