@@ -407,3 +407,24 @@ func disclosedNames(credential string) []string {
 	}
 	return names
 }
+
+// IssuerOf reads the iss of a credential's issuer JWT, unverified: which
+// issuer to ask for the keys that verify it (CheckIssued).
+func IssuerOf(credential string) (string, error) {
+	jwt, _, _ := strings.Cut(credential, "~")
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return "", errors.New("the credential's issuer JWT is not a compact JWS")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", fmt.Errorf("the credential's payload: %w", err)
+	}
+	var p struct {
+		Issuer string `json:"iss"`
+	}
+	if err := json.Unmarshal(raw, &p, json.RejectUnknownMembers(false)); err != nil || p.Issuer == "" {
+		return "", fmt.Errorf("the credential names no issuer: %v", err)
+	}
+	return p.Issuer, nil
+}
