@@ -68,13 +68,20 @@ export class Call extends EventTarget {
     this.iceRestarts = 0;
     /** A connection whose first offer was made ahead (prepare), not yet sent. @type {Promise<RTCPeerConnection> | null} */
     this.prepared = null;
-    /** Candidates the prepared connection gathered before its offer was sent. @type {RTCIceCandidateInit[] | null} */
-    this.early = null;
+    /** Whether the prepared connection's offer is still unsent: the candidates it gathers meanwhile go in that offer. */
+    this.early = false;
     this.closed = false;
     /** Whether the browser refused to play the call's sound without a gesture. */
     this.autoplayBlocked = false;
-    this.signal.on('offer', (m) => this.closed || this.onOffer(m.sdp).catch((e) => this.fail(e)));
-    this.signal.on('answer', (m) => this.closed || this.onAnswer(m.sdp).catch((e) => this.fail(e)));
+    // One description at a time: an offer that comes while the last one is
+    // still being answered (the answer goes before it is set) waits for it.
+    /** @type {Promise<void>} */
+    this.negotiating = Promise.resolve();
+    const inTurn = (/** @type {() => Promise<void>} */ step) => {
+      this.negotiating = this.negotiating.then(() => this.closed ? undefined : step()).catch((e) => this.fail(e));
+    };
+    this.signal.on('offer', (m) => inTurn(() => this.onOffer(m.sdp)));
+    this.signal.on('answer', (m) => inTurn(() => this.onAnswer(m.sdp)));
     this.signal.on('candidate', (m) => this.closed || this.onCandidate(m.candidate));
     this.signal.on('peer', (m) => this.closed || this.onPeer(m));
     this.measuring = setInterval(() => this.measure(), 2000);
@@ -82,7 +89,7 @@ export class Call extends EventTarget {
 
   /** @param {unknown} e */
   fail(e) {
-    console.error('call:', e);
+    console.error(`call: ${e}`);
     this.dispatchEvent(new CustomEvent('problem', { detail: String(e) }));
   }
 
@@ -104,8 +111,7 @@ export class Call extends EventTarget {
     this.screenTransceiver = this.role === 'agent' ? pc.addTransceiver('video', { direction: 'recvonly' }) : null;
     pc.onicecandidate = (e) => {
       mark(e.candidate ? 'local-candidate' : 'gathered');
-      if (e.candidate && this.early && pc === this.pc) this.early.push(e.candidate.toJSON());
-      else if (e.candidate) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
+      if (e.candidate && !(this.early && pc === this.pc)) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => {
       if (e.transceiver === this.screenTransceiver) return; // the page shows it while shared (screenTrack)
@@ -183,7 +189,7 @@ export class Call extends EventTarget {
    */
   prepare() {
     const pc = this.newPeer();
-    this.early = [];
+    this.early = true;
     this.prepared = pc.createOffer().then((offer) => pc.setLocalDescription(offer)).then(() => pc);
     this.prepared.catch(() => {});
   }
@@ -207,16 +213,22 @@ export class Call extends EventTarget {
     if (!restart && this.prepared) {
       const prepared = await this.prepared.catch(() => null);
       this.prepared = null;
-      const early = this.early ?? [];
-      this.early = null;
-      if (prepared && prepared === this.pc && prepared.signalingState === 'have-local-offer' && prepared.localDescription) {
-        this.signal.send('offer', { sdp: { type: 'offer', sdp: prepared.localDescription.sdp } });
+      this.early = false;
+      // Its description carries the candidates gathered so far, in one
+      // message: sent one by one, thirty-odd candidates at once could
+      // overrun the other side's socket (maxQueued in internal/call/hub.go).
+      // Those gathered from now on trickle as usual.
+      const sdp = prepared?.localDescription?.sdp ?? '';
+      // An mDNS name among them (the permission was withdrawn meanwhile,
+      // or a browser hides addresses anyway): offer afresh, now that the
+      // microphone has been asked for.
+      if (prepared && sdp && !/\.local\s/.test(sdp) && prepared === this.pc && prepared.signalingState === 'have-local-offer') {
+        this.signal.send('offer', { sdp: { type: 'offer', sdp } });
         mark('offer-sent');
-        for (const candidate of early) this.signal.send('candidate', { candidate });
         return;
       }
     }
-    this.early = null;
+    this.early = false;
     const pc = restart && this.pc ? this.pc : this.newPeer();
     if (restart) this.iceRestarts++;
     const offer = await pc.createOffer({ iceRestart: restart });
@@ -256,9 +268,11 @@ export class Call extends EventTarget {
     mark('answer-making');
     const answer = await pc.createAnswer();
     mark('answer-made');
-    await pc.setLocalDescription(answer);
+    // Sent as made: setting it here (60-100 ms, gathering starts) goes on
+    // while it travels and the agent sets it. Its candidates follow it.
     this.signal.send('answer', { sdp: { type: 'answer', sdp: answer.sdp } });
     mark('answer-sent');
+    await pc.setLocalDescription(answer);
   }
 
   /** @param {RTCSessionDescriptionInit} sdp */

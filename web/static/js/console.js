@@ -36,6 +36,20 @@ function agentCall(signal, m, camera, remoteVideo) {
 }
 
 /**
+ * Whether this page may use the microphone without asking (the agent allowed
+ * it for the site): a browser that cannot tell says no.
+ * @returns {Promise<boolean>}
+ */
+async function microphoneAllowed() {
+  try {
+    const status = await navigator.permissions.query({ name: /** @type {PermissionName} */ ('microphone') });
+    return status.state === 'granted';
+  } catch {
+    return false;
+  }
+}
+
+/**
  * How long an offer made ahead is used: its TURN allocation was made with
  * the welcome's credential, which the relay accepts for ten minutes
  * (relay.DefaultTTL); the live queue page reconnects this often for a
@@ -54,15 +68,16 @@ function watchFloor(root) {
   /** @type {{call: Call, at: number} | null} */
   let ready = null;
   /** @param {import('./signal.js').Message} m */
-  const prepare = (m) => {
+  const prepare = async (m) => {
     if (root.dataset.agentStatus !== 'online' || taking || !window.RTCPeerConnection) return;
+    // Only with the microphone allowed: before that, the browser hides the
+    // connection's own addresses behind mDNS names (.local), which the
+    // freelancer's browser may not resolve. Without it the offer is made at
+    // the take, after the microphone has been asked for.
+    if (!(await microphoneAllowed()) || taking) return;
     ready?.call.close();
     ready = { call: agentCall(signal, m, camera, document.createElement('video')), at: Date.now() };
-    // Not ready.call.prepare(): an offer made before this page may use the
-    // microphone carries mDNS host names instead of addresses (Chromium),
-    // which a freelancer on another network cannot resolve; calls then
-    // stalled in ICE "checking" now and then (TestBrowserCallRecoversFromNetworkCut).
-    // The offer is made at the take, as before Call.prepare existed.
+    ready.call.prepare();
   };
   setInterval(() => {
     if (ready && !taking && Date.now() - ready.at > PREPARED_MS) signal.renew(); // its welcome prepares anew
