@@ -196,13 +196,14 @@ func otherRole(role string) string {
 
 // hub tracks every connection on this node and the rooms they are in.
 //
-// Every relayed message takes mu, so nothing holds it for long: the call
+// Every relayed message reads under mu (shared, so that relays on several
+// cores do not wait for each other), so nothing holds it for long: the call
 // service's tick and sweeps walk conns, one flat set, rather than the
 // per-person sets (with thousands of connections, starting an iteration
 // over each small map held the lock for milliseconds every tick), and read
 // the database before taking it.
 type hub struct {
-	mu          sync.Mutex
+	mu          sync.RWMutex
 	rooms       map[string]*room
 	agents      map[string]map[*client]bool
 	freelancers map[string]map[*client]bool
@@ -409,7 +410,7 @@ func (h *hub) agentTookLocked(verificationID, agentID, session string, data []by
 // to it when it is on this node, else through the database to the node it
 // is on.
 func (h *hub) relay(from *client, m ServerMessage) bool {
-	h.mu.Lock()
+	h.mu.RLock()
 	r := h.rooms[from.room]
 	var peer *client
 	remote := false
@@ -418,7 +419,7 @@ func (h *hub) relay(from *client, m ServerMessage) bool {
 		_, remote = r.elsewhere[otherRole(from.role)]
 	}
 	room := from.room
-	h.mu.Unlock()
+	h.mu.RUnlock()
 	if peer != nil {
 		peer.deliver(m)
 		return true
@@ -433,14 +434,14 @@ func (h *hub) relay(from *client, m ServerMessage) bool {
 // connection on this node, else through the database to whichever node
 // holds it. It reports whether the side is known to be connected.
 func (h *hub) sendTo(verificationID, role string, m ServerMessage) bool {
-	h.mu.Lock()
+	h.mu.RLock()
 	var c *client
 	remote := false
 	if r := h.rooms[verificationID]; r != nil {
 		c = r.local(role)
 		_, remote = r.elsewhere[role]
 	}
-	h.mu.Unlock()
+	h.mu.RUnlock()
 	if c != nil {
 		c.deliver(m)
 		return true
