@@ -10,6 +10,7 @@ import (
 	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/fairness"
 	"github.com/attest-dev/attest/internal/floor"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/workflow"
 	"github.com/attest-dev/attest/web"
@@ -113,14 +114,14 @@ func (c *Admin) floorAt(ctx context.Context, now time.Time, activity *store.Acti
 	return n, nil
 }
 
-// figures words the live floor for people.
-func figures(n floor.Now) map[string]string {
-	longest, p50, p95 := "nobody waiting", "none yet", "none yet"
+// figures words the live floor for people, in lang.
+func figures(lang *i18n.Catalog, n floor.Now) map[string]string {
+	longest, p50, p95 := lang.Text("floor.nobody_waiting"), lang.Text("floor.none_yet"), lang.Text("floor.none_yet")
 	if n.Queue > 0 {
-		longest = web.Minutes(n.LongestWait)
+		longest = web.Minutes(lang, n.LongestWait)
 	}
 	if n.WaitsToday > 0 {
-		p50, p95 = web.Minutes(n.WaitP50), web.Minutes(n.WaitP95)
+		p50, p95 = web.Minutes(lang, n.WaitP50), web.Minutes(lang, n.WaitP95)
 	}
 	return map[string]string{
 		"agents_online": fmt.Sprint(n.AgentsOnline), "agents_busy": fmt.Sprint(n.AgentsBusy),
@@ -151,8 +152,8 @@ func (c *Admin) floorView(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	days := floor.History(activity, now, historyDays)
-	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
-		Figures: figures(n), Days: days, Charts: historyCharts(days), Fairness: fair})
+	web.RenderStaff(w, r, http.StatusOK, "admin_floor", floorPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
+		Figures: figures(web.StaffLanguage(r), n), Days: days, Charts: historyCharts(days), Fairness: fair})
 }
 
 // floorJSON is the live floor for the page's periodic refresh.
@@ -170,7 +171,7 @@ func (c *Admin) floorJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(figures(n))
+	json.NewEncoder(w).Encode(figures(web.StaffLanguage(r), n))
 }
 
 func historyCharts(days []floor.Day) []floor.Chart {

@@ -40,7 +40,7 @@ func (c *Admin) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	web.Render(w, status, "admin_keys", page)
+	web.RenderStaff(w, r, status, "admin_keys", page)
 }
 
 func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +124,7 @@ func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 	for _, t := range c.AddressLimiter.Throttled("ip:") {
 		page.Throttled = append(page.Throttled, throttledSignIn{Email: "every account", Address: strings.TrimPrefix(t.Key, "ip:"), Until: t.Until})
 	}
-	web.Render(w, status, "admin_staff", page)
+	web.RenderStaff(w, r, status, "admin_staff", page)
 }
 
 // addStaff creates an account, or resets the password and role of the one
@@ -214,7 +214,7 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	if page.Names, err = c.staffNames(r.Context()); err != nil {
+	if page.Names, err = c.staffNames(r); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
@@ -229,7 +229,7 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 			page.Problem = broken.Error()
 		}
 	}
-	web.Render(w, http.StatusOK, "admin_audit", page)
+	web.RenderStaff(w, r, http.StatusOK, "admin_audit", page)
 }
 
 // sentence is a domain message as a sentence of a page: capitalised, with

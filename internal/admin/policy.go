@@ -119,7 +119,7 @@ func (c *Admin) renderPolicy(w http.ResponseWriter, r *http.Request, status int,
 	}
 	page.MaxGraceDays = stored.Policy.MaxGraceDays
 	w.Header().Set("Cache-Control", "no-store")
-	web.Render(w, status, "admin_policy", page)
+	web.RenderStaff(w, r, status, "admin_policy", page)
 }
 
 func (c *Admin) savePolicy(w http.ResponseWriter, r *http.Request) {

@@ -83,7 +83,7 @@ func (c *Admin) renderQuestions(w http.ResponseWriter, r *http.Request, status i
 		}
 		page.Kinds = append(page.Kinds, questionKind{Kind: k, Label: kindLabels[k], Questions: rows})
 	}
-	web.Render(w, status, "admin_questions", page)
+	web.RenderStaff(w, r, status, "admin_questions", page)
 }
 
 func (c *Admin) addQuestion(w http.ResponseWriter, r *http.Request) {
@@ -147,13 +147,13 @@ func (c *Admin) afterQuestion(w http.ResponseWriter, r *http.Request, err error,
 	case errors.Is(err, store.ErrNotFound):
 		c.Gate.NotFound(w, r)
 	case errors.As(err, &field):
-		page.Error = console.FieldProblem(field, nil)
+		page.Error = console.FieldProblem(web.StaffLanguage(r), field, nil)
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 	case errors.Is(err, workflow.ErrLastQuestion):
 		page.Error, page.Form.ID = workflow.ErrLastQuestion.Message, "" // written for people already
 		c.renderQuestions(w, r, http.StatusConflict, page)
 	case errors.As(err, &rule):
-		page.Error = console.Refusal(rule, nil)
+		page.Error = console.Refusal(web.StaffLanguage(r), rule, nil)
 		c.renderQuestions(w, r, http.StatusUnprocessableEntity, page)
 	default:
 		c.serverError(w, r, err)

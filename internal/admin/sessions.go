@@ -54,7 +54,7 @@ func (c *Admin) staffSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.TOTP = t.Enabled()
-	web.Render(w, http.StatusOK, "staff_sessions", page)
+	web.RenderStaff(w, r, http.StatusOK, "staff_sessions", page)
 }
 
 // chooseStaffSessions answers the page's "whose sessions" form.

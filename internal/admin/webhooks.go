@@ -59,7 +59,7 @@ func (c *Admin) renderWebhooks(w http.ResponseWriter, r *http.Request, status in
 		c.serverError(w, r, err)
 		return
 	}
-	web.Render(w, status, "admin_webhooks", page)
+	web.RenderStaff(w, r, status, "admin_webhooks", page)
 }
 
 // addWebhook adds an endpoint from the admin area, as the API does.
@@ -80,9 +80,9 @@ func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 		var rule *verification.RuleError
 		switch {
 		case errors.As(err, &field):
-			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form, Error: console.FieldProblem(field, nil)})
+			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form, Error: console.FieldProblem(web.StaffLanguage(r), field, nil)})
 		case errors.As(err, &rule):
-			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form, Error: console.Refusal(rule, nil)})
+			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form, Error: console.Refusal(web.StaffLanguage(r), rule, nil)})
 		default:
 			c.serverError(w, r, err)
 		}
@@ -160,16 +160,16 @@ func (c *Admin) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		}
 		slices.SortFunc(page.Skipped, func(a, b *store.WebhookDelivery) int { return cmp.Compare(a.EventSeq, b.EventSeq) })
 	}
-	names, err := c.staffNames(r.Context())
+	names, err := c.staffNames(r)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
-	ep.DisabledReason = withNames(ep.DisabledReason, names)
+	ep.DisabledReason = withNames(web.StaffLanguage(r), ep.DisabledReason, names)
 	for _, d := range page.Skipped {
-		d.SkippedReason = withNames(d.SkippedReason, names)
+		d.SkippedReason = withNames(web.StaffLanguage(r), d.SkippedReason, names)
 	}
-	web.Render(w, http.StatusOK, "admin_webhook", page)
+	web.RenderStaff(w, r, http.StatusOK, "admin_webhook", page)
 }
 
 // endpointAction enables, disables, deletes or replays an endpoint.
@@ -224,13 +224,13 @@ func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	names, err := c.staffNames(r.Context())
+	names, err := c.staffNames(r)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
-	d.SkippedReason = withNames(d.SkippedReason, names)
-	web.Render(w, http.StatusOK, "admin_delivery", page)
+	d.SkippedReason = withNames(web.StaffLanguage(r), d.SkippedReason, names)
+	web.RenderStaff(w, r, http.StatusOK, "admin_delivery", page)
 }
 
 func (c *Admin) replayDelivery(w http.ResponseWriter, r *http.Request) {
@@ -249,7 +249,7 @@ func (c *Admin) afterAction(w http.ResponseWriter, r *http.Request, err error, r
 	case err == nil:
 		http.Redirect(w, r, redirect, http.StatusSeeOther)
 	case errors.As(err, &rule):
-		c.Gate.Refuse(w, r, console.SignedIn(r.Context()), http.StatusConflict, console.Refusal(rule, nil))
+		c.Gate.Refuse(w, r, console.SignedIn(r.Context()), http.StatusConflict, console.Refusal(web.StaffLanguage(r), rule, nil))
 	default:
 		c.found(w, r, err)
 	}

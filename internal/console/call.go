@@ -12,6 +12,7 @@ import (
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
 )
 
 // presence takes the agent online or away.
@@ -96,11 +97,11 @@ func (c *Console) answer(w http.ResponseWriter, r *http.Request, err error, ok a
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ok)
 	case errors.As(err, &field):
-		jsonError(w, http.StatusBadRequest, field.Code, field.Field, FieldProblem(field, c.claimLabeller(r)))
+		jsonError(w, http.StatusBadRequest, field.Code, field.Field, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)))
 	case errors.As(err, &rule):
-		jsonError(w, http.StatusUnprocessableEntity, rule.Code, rule.Field, Refusal(rule, c.claimLabeller(r)))
+		jsonError(w, http.StatusUnprocessableEntity, rule.Code, rule.Field, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)))
 	case errors.As(err, &illegal):
-		jsonError(w, http.StatusConflict, "illegal_transition", "status", TransitionProblem(illegal))
+		jsonError(w, http.StatusConflict, "illegal_transition", "status", TransitionProblem(web.StaffLanguage(r), illegal))
 	case errors.Is(err, store.ErrNotFound):
 		jsonError(w, http.StatusNotFound, "not_found", "", "This call is no longer in progress. Reload the page to see where the case stands.")
 	default:
@@ -210,7 +211,7 @@ func (c *Console) needed(r *http.Request, missing []string) []string {
 	label := c.claimLabeller(r)
 	words := make([]string, len(missing))
 	for i, m := range missing {
-		words[i] = Needed(m, label)
+		words[i] = Needed(web.StaffLanguage(r), m, label)
 	}
 	return words
 }

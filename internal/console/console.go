@@ -175,6 +175,7 @@ func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Rol
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		r = r.WithContext(web.WithStaffLanguage(r.Context(), web.ChooseStaffLanguage(st.Language, r)))
 		if !slices.Contains(roles, st.Role) {
 			c.forbidden(w, r, st)
 			return
@@ -256,7 +257,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	web.Render(w, http.StatusOK, "login", c.loginForm(r.URL.Query().Get("next")))
+	web.RenderStaff(w, r, http.StatusOK, "login", c.loginForm(r.URL.Query().Get("next")))
 }
 
 // safeNext keeps post-login redirects on this site.
@@ -272,7 +273,7 @@ func safeNext(next string) string {
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		web.Render(w, http.StatusBadRequest, "login", loginForm{Error: "The form could not be read. Please try again."})
+		web.RenderStaff(w, r, http.StatusBadRequest, "login", loginForm{Error: "The form could not be read. Please try again."})
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
@@ -284,7 +285,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if wait, ok := c.mayTry(pair, ip); !ok {
 		form.Error = "Too many attempts. Please wait " + roundUp(wait) + " and try again."
 		w.Header().Set("Retry-After", retryAfter(wait))
-		web.Render(w, http.StatusTooManyRequests, "login", form)
+		web.RenderStaff(w, r, http.StatusTooManyRequests, "login", form)
 		return
 	}
 	st, err := c.checkPassword(r.Context(), email, password)
@@ -292,7 +293,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.failed(pair, ip)
 		c.Log.InfoContext(r.Context(), "failed staff sign-in", slog.String("ip", ip))
 		form.Error = "That email and password do not match. Please try again."
-		web.Render(w, http.StatusUnauthorized, "login", form)
+		web.RenderStaff(w, r, http.StatusUnauthorized, "login", form)
 		return
 	}
 	c.Limiter.Success(pair)
@@ -360,7 +361,7 @@ func (c *Console) signInNow(w http.ResponseWriter, r *http.Request, st *store.St
 		c.Log.ErrorContext(r.Context(), "start session", slog.Any("err", err))
 		form := c.loginForm(next)
 		form.Error = "Something went wrong on our side. Please try again."
-		web.Render(w, http.StatusInternalServerError, "login", form)
+		web.RenderStaff(w, r, http.StatusInternalServerError, "login", form)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: c.Secure,

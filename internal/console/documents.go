@@ -66,7 +66,7 @@ func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 		"new_call":     "Sent for a call: the freelancer is asked for a call with another agent, with the full notice again.",
 		"gone":         "That case no longer waits for a document review.",
 	}[r.URL.Query().Get("notice")]
-	web.Render(w, http.StatusOK, "document_reviews", documentReviewsPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox,
+	web.RenderStaff(w, r, http.StatusOK, "document_reviews", documentReviewsPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox,
 		Waiting: list, Notice: notice})
 }
 
@@ -195,10 +195,10 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 		form.problem("form", "You took part in this case, so someone else must read its documents.")
 		c.renderDocumentReview(w, r, form, http.StatusUnprocessableEntity)
 	case errors.As(err, &rule):
-		form.problem(formPart(rule.Field), Refusal(rule, c.claimLabeller(r)))
+		form.problem(formPart(rule.Field), Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)))
 		c.renderDocumentReview(w, r, form, http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		form.problem(formPart(field.Field), FieldProblem(field, c.claimLabeller(r)))
+		form.problem(formPart(field.Field), FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)))
 		c.renderDocumentReview(w, r, form, http.StatusBadRequest)
 	default:
 		c.ServerError(w, r, err)

@@ -39,7 +39,7 @@ func (c *Console) Refuse(w http.ResponseWriter, r *http.Request, st *store.Staff
 	if st == nil {
 		page.Back, page.BackLabel = "/login", "Sign in"
 	}
-	web.Render(w, status, "agent_error", page)
+	web.RenderStaff(w, r, status, "agent_error", page)
 }
 
 // signedInOrNil is the staff member of a request that passed the guard, or nil.

@@ -93,7 +93,7 @@ func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problem st
 			return
 		}
 	}
-	web.Render(w, status, "hours", page)
+	web.RenderStaff(w, r, status, "hours", page)
 }
 
 func (c *Console) saveHours(w http.ResponseWriter, r *http.Request) {

@@ -82,7 +82,7 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Now = c.Now()
-	web.Render(w, http.StatusOK, "agent", page)
+	web.RenderStaff(w, r, http.StatusOK, "agent", page)
 }
 
 var agentNotices = map[string]string{
@@ -178,7 +178,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		page.Claims = append(page.Claims, cc)
 	}
 	for _, m := range ev.Missing(v) {
-		page.Needed = append(page.Needed, Needed(m, page.ClaimLabel))
+		page.Needed = append(page.Needed, Needed(web.StaffLanguage(r), m, page.ClaimLabel))
 	}
 	if page.Documents, err = c.Store.Documents(r.Context(), v.ID); err != nil {
 		c.ServerError(w, r, err)
@@ -188,7 +188,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, http.StatusOK, "agent_call", page)
+	web.RenderStaff(w, r, http.StatusOK, "agent_call", page)
 }
 
 // scriptState is what the call page's script shows as pressed: the helper
@@ -209,7 +209,7 @@ func (c *Console) mailbox(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, http.StatusOK, "mailbox", map[string]any{"Emails": emails})
+	web.RenderStaff(w, r, http.StatusOK, "mailbox", map[string]any{"Emails": emails})
 }
 
 var firstLink = regexp.MustCompile(`https?://[^\s<>"]+/v/[A-Za-z0-9_.-]+`)
@@ -219,7 +219,7 @@ func (c *Console) mail(w http.ResponseWriter, r *http.Request) {
 	if !c.Found(w, r, err) {
 		return
 	}
-	web.Render(w, http.StatusOK, "mail", map[string]any{"Email": e, "Link": firstLink.FindString(e.Text)})
+	web.RenderStaff(w, r, http.StatusOK, "mail", map[string]any{"Email": e, "Link": firstLink.FindString(e.Text)})
 }
 
 // Found answers a failed read of what the path names: 404 when it does not

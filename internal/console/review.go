@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -46,7 +47,7 @@ func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	web.Render(w, http.StatusOK, "reviews", page)
+	web.RenderStaff(w, r, http.StatusOK, "reviews", page)
 }
 
 type reviewClaim struct {
@@ -70,6 +71,8 @@ type reviewPage struct {
 	Form documentForm
 	// Credentials are the digital IDs the freelancer presented on the case.
 	Credentials caseCredentials
+	// lang is the staff catalog the page speaks.
+	lang *i18n.Catalog
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -85,7 +88,7 @@ func (p reviewPage) ClaimLabel(key string) string {
 // Needed names one thing verified still needs (an entry of
 // verification.Evidence.Missing) in staff words: "Consent", "Live check:
 // tilt the ID", a claim by its label.
-func (p reviewPage) Needed(missing string) string { return Needed(missing, p.ClaimLabel) }
+func (p reviewPage) Needed(missing string) string { return Needed(p.lang, missing, p.ClaimLabel) }
 
 // review shows one case as its second reviewer needs it: the outcomes and
 // notes, the decisions and reasons; no video, for there is none.
@@ -107,6 +110,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 	}
 	me := SignedIn(r.Context())
 	page.Staff, page.Mailbox, page.Review, page.Deciders = me, c.Mailbox, rv, map[string]string{}
+	page.lang = web.StaffLanguage(r)
 	if page.Reasons == nil {
 		page.Reasons = verification.NegativeReasons
 	}
@@ -125,7 +129,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 				page.Deciders[s.By] = st.Name
 			}
 		} else {
-			page.Deciders[s.By] = "the freelancer"
+			page.Deciders[s.By] = page.lang.Text("review.the_freelancer")
 		}
 	}
 	f, err := c.Store.Freelancer(r.Context(), rv.Verification.FreelancerID)
@@ -155,7 +159,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, status, tmpl, page)
+	web.RenderStaff(w, r, status, tmpl, page)
 }
 
 func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
@@ -186,9 +190,9 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	var illegal *verification.IllegalTransitionError
 	switch {
 	case errors.As(err, &rule):
-		c.renderReview(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
+		c.renderReview(w, r, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderReview(w, r, FieldProblem(field, c.claimLabeller(r)), http.StatusBadRequest)
+		c.renderReview(w, r, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
 	case errors.As(err, &illegal):
 		c.renderReview(w, r, "This case is no longer waiting for review.", http.StatusConflict)
 	case err != nil:
@@ -230,9 +234,9 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	var field *verification.FieldError
 	switch {
 	case errors.As(err, &rule):
-		c.renderAppeal(w, r, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
+		c.renderAppeal(w, r, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderAppeal(w, r, FieldProblem(field, c.claimLabeller(r)), http.StatusBadRequest)
+		c.renderAppeal(w, r, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
 	case err != nil:
 		c.ServerError(w, r, err)
 	default:

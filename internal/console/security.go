@@ -97,7 +97,7 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page se
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, status, "security", page)
+	web.RenderStaff(w, r, status, "security", page)
 }
 
 // setupOf shows a pending secret as text, as an otpauth:// URI and as a QR
