@@ -78,12 +78,12 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 			t = t.In(loc)
 			return c.Date("date.long", t, ZoneName(t))
 		},
-		"lang":     func() string { return c.Tag },
+		"lang": func() string { return c.Tag },
 		// word is the staff's word for a code: {{word "status" .Status}}.
 		"word": func(kind string, code any) string { return Word(c, kind, code) },
 		// actor names who did something, for staff: {{actor .Actor $.Names}}.
-		"actor":   func(actor string, names map[string]string) string { return Actor(c, actor, names) },
-		"minutes": func(d time.Duration) string { return Minutes(c, d) },
+		"actor":    func(actor string, names map[string]string) string { return Actor(c, actor, names) },
+		"minutes":  func(d time.Duration) string { return Minutes(c, d) },
 		"pagetext": func() map[string]any { return pageText(c) },
 	}
 }
@@ -206,6 +206,18 @@ func date(v any) string {
 		if t != nil {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		}
+	}
+	return ""
+}
+
+// StaffNotice is the notice a staff page shows after a change, named by
+// the request's ?notice= code: the staff catalog's "notice.<page>.<code>"
+// in the staff member's language, or "" for no notice or an unknown one.
+func StaffNotice(r *http.Request, page string) string {
+	code := r.URL.Query().Get("notice")
+	c := StaffLanguage(r)
+	if key := "notice." + page + "." + code; code != "" && c.Base().Has(key) {
+		return c.Text(key)
 	}
 	return ""
 }

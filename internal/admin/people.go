@@ -28,7 +28,7 @@ type apiKeysPage struct {
 }
 
 func (c *Admin) apiKeys(w http.ResponseWriter, r *http.Request) {
-	notice := map[string]string{"revoked": "The key is revoked: requests with it are refused within 10 seconds."}[r.URL.Query().Get("notice")]
+	notice := web.StaffNotice(r, "api_keys")
 	c.renderAPIKeys(w, r, http.StatusOK, apiKeysPage{Notice: notice})
 }
 
@@ -46,7 +46,7 @@ func (c *Admin) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int
 func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: "The form could not be read. Please try again."})
+		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	var key string
@@ -99,15 +99,8 @@ func (staffPage) Roles() []store.Role {
 	return []store.Role{store.RoleAgent, store.RoleSupervisor, store.RoleAdmin}
 }
 
-var staffNotices = map[string]string{
-	"added":    "The account is ready: share the password with its owner by a safe route.",
-	"updated":  "The account is updated.",
-	"disabled": "The account is disabled and signed out everywhere.",
-	"enabled":  "The account can sign in again.",
-}
-
 func (c *Admin) staffList(w http.ResponseWriter, r *http.Request) {
-	c.renderStaff(w, r, http.StatusOK, staffPage{Notice: staffNotices[r.URL.Query().Get("notice")]})
+	c.renderStaff(w, r, http.StatusOK, staffPage{Notice: web.StaffNotice(r, "staff")})
 }
 
 func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, page staffPage) {
@@ -132,14 +125,14 @@ func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Error: "The form could not be read. Please try again."})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	page := staffPage{}
 	page.Form.Email, page.Form.Name, page.Form.Role = r.PostForm.Get("email"), r.PostForm.Get("name"), r.PostForm.Get("role")
 	password := r.PostForm.Get("password")
 	if len(password) < 12 {
-		page.Error = "The password must have at least 12 characters."
+		page.Error = web.StaffLanguage(r).Text("admin.error.password_short")
 		c.renderStaff(w, r, http.StatusBadRequest, page)
 		return
 	}
@@ -164,7 +157,7 @@ func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	if err := r.ParseForm(); err != nil {
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: "The form could not be read. Please try again."})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	notice := "updated"

@@ -101,7 +101,7 @@ func formOf(p verification.Policy) policyForm {
 }
 
 func (c *Admin) policy(w http.ResponseWriter, r *http.Request) {
-	notice := map[string]string{"saved": "The policy is saved. It applies from now on, on every node within 10 seconds."}[r.URL.Query().Get("notice")]
+	notice := web.StaffNotice(r, "policy")
 	c.renderPolicy(w, r, http.StatusOK, policyPage{Notice: notice})
 }
 
@@ -125,7 +125,7 @@ func (c *Admin) renderPolicy(w http.ResponseWriter, r *http.Request, status int,
 func (c *Admin) savePolicy(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderPolicy(w, r, http.StatusBadRequest, policyPage{Errors: map[string]string{"form": "The form could not be read. Please try again."}})
+		c.renderPolicy(w, r, http.StatusBadRequest, policyPage{Errors: map[string]string{"form": web.StaffLanguage(r).Text("console.error.form")}})
 		return
 	}
 	form := policyForm{

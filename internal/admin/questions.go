@@ -54,15 +54,8 @@ var kindLabels = map[verification.ClaimKind]string{
 	verification.KindOther:      "Other, and claims without a kind",
 }
 
-var questionNotices = map[string]string{
-	"added":   "The question is added: agents see it in their next call.",
-	"edited":  "The question is saved.",
-	"moved":   "The order is saved.",
-	"deleted": "The question is deleted.",
-}
-
 func (c *Admin) questions(w http.ResponseWriter, r *http.Request) {
-	c.renderQuestions(w, r, http.StatusOK, questionsPage{Notice: questionNotices[r.URL.Query().Get("notice")]})
+	c.renderQuestions(w, r, http.StatusOK, questionsPage{Notice: web.StaffNotice(r, "questions")})
 }
 
 func (c *Admin) renderQuestions(w http.ResponseWriter, r *http.Request, status int, page questionsPage) {
@@ -90,7 +83,7 @@ func (c *Admin) addQuestion(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var page questionsPage
 	if err := r.ParseForm(); err != nil {
-		page.Error = "The form could not be read. Please try again."
+		page.Error = web.StaffLanguage(r).Text("console.error.form")
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 		return
 	}
@@ -107,7 +100,7 @@ func (c *Admin) questionAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var page questionsPage
 	if err := r.ParseForm(); err != nil {
-		page.Error = "The form could not be read. Please try again."
+		page.Error = web.StaffLanguage(r).Text("console.error.form")
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 		return
 	}

@@ -36,15 +36,8 @@ type createdEndpoint struct {
 	Secret   string
 }
 
-var webhookNotices = map[string]string{
-	"enabled":  "The endpoint is enabled: new events go to it again. What it missed is not sent until you replay it.",
-	"disabled": "The endpoint is disabled: nothing is sent to it until it is enabled.",
-	"replayed": "The delivery is on its way again.",
-	"deleted":  "The endpoint is deleted.",
-}
-
 func (c *Admin) webhooks(w http.ResponseWriter, r *http.Request) {
-	c.renderWebhooks(w, r, http.StatusOK, webhooksPage{Notice: webhookNotices[r.URL.Query().Get("notice")]})
+	c.renderWebhooks(w, r, http.StatusOK, webhooksPage{Notice: web.StaffNotice(r, "webhooks")})
 }
 
 func (c *Admin) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, page webhooksPage) {
@@ -66,7 +59,7 @@ func (c *Admin) renderWebhooks(w http.ResponseWriter, r *http.Request, status in
 func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Error: "The form could not be read. Please try again."})
+		c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	form := webhook.NewEndpoint{URL: r.PostForm.Get("url"), Events: r.PostForm["events"], Description: r.PostForm.Get("description")}
@@ -133,7 +126,7 @@ func (c *Admin) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := endpointPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Endpoint: ep, Counts: map[store.DeliveryStatus]int{},
-		Notice: webhookNotices[r.URL.Query().Get("notice")]}
+		Notice: web.StaffNotice(r, "webhooks")}
 	if n := r.URL.Query().Get("replayed"); n != "" {
 		if count, err := strconv.Atoi(n); err == nil {
 			page.Notice = strconv.Itoa(count) + " deliveries are on their way again."
@@ -211,7 +204,7 @@ func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := deliveryPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Delivery: d,
-		Notice: webhookNotices[r.URL.Query().Get("notice")]}
+		Notice: web.StaffNotice(r, "webhooks")}
 	if page.Endpoint, err = c.Store.WebhookEndpoint(r.Context(), d.EndpointID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		c.serverError(w, r, err)
 		return

@@ -19,7 +19,7 @@ import (
 func (c *Console) presence(w http.ResponseWriter, r *http.Request) {
 	p := store.Presence(r.PostFormValue("status"))
 	if p != store.Online && p != store.Away {
-		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, "Choose to go online or away.")
+		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, web.StaffLanguage(r).Text("console.error.presence"))
 		return
 	}
 	st := SignedIn(r.Context())
@@ -103,10 +103,10 @@ func (c *Console) answer(w http.ResponseWriter, r *http.Request, err error, ok a
 	case errors.As(err, &illegal):
 		jsonError(w, http.StatusConflict, "illegal_transition", "status", TransitionProblem(web.StaffLanguage(r), illegal))
 	case errors.Is(err, store.ErrNotFound):
-		jsonError(w, http.StatusNotFound, "not_found", "", "This call is no longer in progress. Reload the page to see where the case stands.")
+		jsonError(w, http.StatusNotFound, "not_found", "", web.StaffLanguage(r).Text("console.error.call_over"))
 	default:
 		c.Log.ErrorContext(r.Context(), "console call action", slog.String("path", r.URL.Path), slog.Any("err", err))
-		jsonError(w, http.StatusInternalServerError, "internal", "", "Something went wrong on our side; nothing was changed. Please try again.")
+		jsonError(w, http.StatusInternalServerError, "internal", "", web.StaffLanguage(r).Text("console.error.internal_unchanged"))
 	}
 }
 

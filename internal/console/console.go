@@ -273,7 +273,7 @@ func safeNext(next string) string {
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		web.RenderStaff(w, r, http.StatusBadRequest, "login", loginForm{Error: "The form could not be read. Please try again."})
+		web.RenderStaff(w, r, http.StatusBadRequest, "login", loginForm{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
@@ -283,7 +283,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	ip := c.clientIP(r)
 	pair := SignInKey(email, ip)
 	if wait, ok := c.mayTry(pair, ip); !ok {
-		form.Error = "Too many attempts. Please wait " + roundUp(wait) + " and try again."
+		form.Error = tooManyAttempts(r, wait)
 		w.Header().Set("Retry-After", retryAfter(wait))
 		web.RenderStaff(w, r, http.StatusTooManyRequests, "login", form)
 		return
@@ -292,7 +292,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		c.failed(pair, ip)
 		c.Log.InfoContext(r.Context(), "failed staff sign-in", slog.String("ip", ip))
-		form.Error = "That email and password do not match. Please try again."
+		form.Error = web.StaffLanguage(r).Text("login.error.mismatch")
 		web.RenderStaff(w, r, http.StatusUnauthorized, "login", form)
 		return
 	}
@@ -360,7 +360,7 @@ func (c *Console) signInNow(w http.ResponseWriter, r *http.Request, st *store.St
 	if err != nil {
 		c.Log.ErrorContext(r.Context(), "start session", slog.Any("err", err))
 		form := c.loginForm(next)
-		form.Error = "Something went wrong on our side. Please try again."
+		form.Error = web.StaffLanguage(r).Text("console.error.internal")
 		web.RenderStaff(w, r, http.StatusInternalServerError, "login", form)
 		return
 	}
@@ -394,12 +394,11 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) clientIP(r *http.Request) string { return c.TrustProxy.Of(r) }
 
-func roundUp(d time.Duration) string {
-	minutes := int((d + time.Minute - 1) / time.Minute)
-	if minutes <= 1 {
-		return "a minute"
-	}
-	return strconv.Itoa(minutes) + " minutes"
+// tooManyAttempts says how long to wait before trying again, in whole
+// minutes rounded up.
+func tooManyAttempts(r *http.Request, d time.Duration) string {
+	minutes := max(int((d+time.Minute-1)/time.Minute), 1)
+	return web.StaffLanguage(r).N("login.error.too_many", minutes)
 }
 
 func retryAfter(d time.Duration) string {

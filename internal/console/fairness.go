@@ -48,7 +48,7 @@ func (c *Console) fairnessPeriod(w http.ResponseWriter, r *http.Request) (p fair
 	}
 	p, err := fairness.ParsePeriod(s)
 	if err != nil || p.Start().After(current.Start()) {
-		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, "Choose a quarter that has begun, written like 2026-Q4.")
+		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, web.StaffLanguage(r).Text("console.error.quarter"))
 		return p, false
 	}
 	return p, true

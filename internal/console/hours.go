@@ -144,7 +144,7 @@ func (c *Console) addLeave(w http.ResponseWriter, r *http.Request) {
 	end, err2 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("to"), a.Location)
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	if errors.Join(err1, err2) != nil || len(note) > 200 {
-		c.renderHours(w, r, "Give a start and an end, each a date and a time, and a note of at most 200 characters.", http.StatusBadRequest)
+		c.renderHours(w, r, web.StaffLanguage(r).Text("console.error.leave"), http.StatusBadRequest)
 		return
 	}
 	e := schedule.Exception{Interval: schedule.Interval{Start: start, End: end}, Off: r.PostFormValue("kind") != "extra", Note: note}

@@ -45,7 +45,7 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: agentNotices[r.URL.Query().Get("notice")], AgentCamera: c.Calls.AgentCamera}
+	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: web.StaffNotice(r, "agent"), AgentCamera: c.Calls.AgentCamera}
 	presence, err := c.Store.AgentPresence(r.Context(), st.ID)
 	if err != nil {
 		c.ServerError(w, r, err)
@@ -83,10 +83,6 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 	}
 	page.Now = c.Now()
 	web.RenderStaff(w, r, http.StatusOK, "agent", page)
-}
-
-var agentNotices = map[string]string{
-	"empty": "Nobody is waiting right now.",
 }
 
 type callClaim struct {
@@ -158,7 +154,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		c.ServerError(w, r, err)
 		return
 	}
-	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Spoken: spokenScript(f, v.Mode(), live),
+	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Spoken: spokenScript(web.StaffLanguage(r), f, v.Mode(), live),
 		Reasons: verification.NegativeReasons, Script: scriptState(live.Script, ev.Steps), AgentCamera: c.Calls.AgentCamera}
 	for _, key := range v.Claims {
 		claim, ok := f.Claim(key)
@@ -238,5 +234,5 @@ func (c *Console) Found(w http.ResponseWriter, r *http.Request, err error) bool 
 
 func (c *Console) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 	c.Log.ErrorContext(r.Context(), "console page", slog.String("path", r.URL.Path), slog.Any("err", err))
-	c.Refuse(w, r, signedInOrNil(r), http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment.")
+	c.Refuse(w, r, signedInOrNil(r), http.StatusInternalServerError, web.StaffLanguage(r).Text("console.error.internal_later"))
 }

@@ -23,14 +23,6 @@ type reviewsPage struct {
 	Notice         string
 }
 
-var reviewNotices = map[string]string{
-	"confirmed":  "Confirmed: the freelancer is told, and may appeal.",
-	"overturned": "Overturned: the freelancer is verified, on the confirmations you stated.",
-	"new_call":   "Sent back: the freelancer is asked for a new call with another agent, with the full notice again.",
-	"upheld":     "Appeal upheld: the restriction is lifted.",
-	"rejected":   "Appeal rejected: the decision stands.",
-}
-
 // reviews lists the negative decisions waiting for a second reviewer.
 func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 	list, err := c.Store.SecondReviews(r.Context(), 200)
@@ -39,7 +31,7 @@ func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me := SignedIn(r.Context())
-	page := reviewsPage{Staff: me, Mailbox: c.Mailbox, Waiting: list, Notice: reviewNotices[r.URL.Query().Get("notice")],
+	page := reviewsPage{Staff: me, Mailbox: c.Mailbox, Waiting: list, Notice: web.StaffNotice(r, "reviews"),
 		DecidesAppeals: me.Role == store.RoleSupervisor || me.Role == store.RoleAdmin}
 	if page.DecidesAppeals {
 		if page.Appeals, err = c.Store.OpenAppeals(r.Context()); err != nil {
@@ -165,12 +157,12 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderReview(w, r, "The form could not be read; please try again.", http.StatusBadRequest)
+		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.form"), http.StatusBadRequest)
 		return
 	}
 	choice := workflow.ReviewChoice(r.PostFormValue("decision"))
 	if choice != workflow.Confirm && choice != workflow.Overturn && choice != workflow.NewCall {
-		c.renderReview(w, r, "Choose to confirm, to overturn, or to ask for a new call.", http.StatusBadRequest)
+		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.review_choice"), http.StatusBadRequest)
 		return
 	}
 	d := workflow.ReviewDecision{Choice: choice, Note: r.PostFormValue("note"), Confirmations: map[string]string{}}
@@ -194,7 +186,7 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &field):
 		c.renderReview(w, r, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
 	case errors.As(err, &illegal):
-		c.renderReview(w, r, "This case is no longer waiting for review.", http.StatusConflict)
+		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.review_gone"), http.StatusConflict)
 	case err != nil:
 		c.ServerError(w, r, err)
 	default:
@@ -223,7 +215,7 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	choice := r.PostFormValue("decision")
 	if choice != "uphold" && choice != "reject" {
-		c.renderAppeal(w, r, "Choose to uphold or to reject the appeal.", http.StatusBadRequest)
+		c.renderAppeal(w, r, web.StaffLanguage(r).Text("console.error.appeal_choice"), http.StatusBadRequest)
 		return
 	}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {

@@ -63,7 +63,7 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 	pending, ok := readTicket[pendingSignIn](c, r, "2fa")
 	if !ok {
 		form := c.loginForm("")
-		form.Error = "Your sign-in took too long. Please start again."
+		form.Error = web.StaffLanguage(r).Text("login.error.too_long")
 		web.RenderStaff(w, r, http.StatusUnauthorized, "login", form)
 		return
 	}
@@ -74,7 +74,7 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 	if wait, ok := c.mayTry(key, ip); !ok {
 		w.Header().Set("Retry-After", retryAfter(wait))
 		web.RenderStaff(w, r, http.StatusTooManyRequests, "login_code",
-			codeForm{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."})
+			codeForm{Error: tooManyAttempts(r, wait)})
 		return
 	}
 	st, how, err := c.checkSecondFactor(r.Context(), pending.StaffID, code)
@@ -82,7 +82,7 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 		c.failed(key, ip)
 		c.Log.InfoContext(r.Context(), "failed staff sign-in code", slog.String("ip", ip))
 		web.RenderStaff(w, r, http.StatusUnauthorized, "login_code",
-			codeForm{Error: "That code is not right, or was used already. Please try the next code from your app."})
+			codeForm{Error: web.StaffLanguage(r).Text("login.error.bad_code")})
 		return
 	}
 	if err != nil {
