@@ -8,6 +8,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
@@ -86,12 +87,19 @@ type staffPage struct {
 	// Throttled are the sign-ins held back now: an account from an
 	// address, or an address on every account.
 	Throttled []throttledSignIn
+	lang      *i18n.Catalog
 }
 
 // throttledSignIn is one held-back sign-in as admins read it.
 type throttledSignIn struct {
 	Email, Address string
 	Until          time.Time
+}
+
+// Languages are the language settings a staff member's form offers, the
+// person's own selected, in the page's language.
+func (p staffPage) Languages(person *store.Staff) []console.LanguageChoice {
+	return console.LanguageChoices(p.lang, person.Language)
 }
 
 // Roles lists the roles for the forms.
@@ -105,7 +113,7 @@ func (c *Admin) staffList(w http.ResponseWriter, r *http.Request) {
 
 func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, page staffPage) {
 	var err error
-	page.Staff, page.Mailbox = console.SignedIn(r.Context()), c.Mailbox
+	page.Staff, page.Mailbox, page.lang = console.SignedIn(r.Context()), c.Mailbox, web.StaffLanguage(r)
 	if page.People, err = c.Store.AllStaff(r.Context()); err != nil {
 		c.serverError(w, r, err)
 		return
@@ -170,6 +178,8 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 		switch action {
 		case "role":
 			return c.Staff.SetRole(r.Context(), tx, console.StaffActor(r), target, store.Role(r.PostForm.Get("role")))
+		case "language":
+			return c.Staff.SetLanguage(r.Context(), tx, console.StaffActor(r), target, r.PostForm.Get("language"))
 		case "review":
 			return c.Staff.SetReviewRights(r.Context(), tx, console.StaffActor(r), target, r.PostForm.Get("can_review") == "on")
 		case "disable", "enable":
