@@ -82,7 +82,9 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		// word is the staff's word for a code: {{word "status" .Status}}.
 		"word": func(kind string, code any) string { return Word(c, kind, code) },
 		// actor names who did something, for staff: {{actor .Actor $.Names}}.
-		"actor":    func(actor string, names map[string]string) string { return Actor(c, actor, names) },
+		"actor": func(actor string, names map[string]string) string { return Actor(c, actor, names) },
+		// group is a fairness group in words: {{group $b.Name .Group .Label}}.
+		"group":    func(dimension, key, label string) string { return Group(c, dimension, key, label) },
 		"minutes":  func(d time.Duration) string { return Minutes(c, d) },
 		"pagetext": func() map[string]any { return pageText(c) },
 	}

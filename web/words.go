@@ -28,6 +28,12 @@ func Word(c *i18n.Catalog, kind string, code any) string {
 			return c.Text("word.step.challenge", "challenge", lower(Word(c, "challenge", key)))
 		}
 	}
+	// The audit log's status changes ("verification.<status>").
+	if kind == "action" {
+		if status, ok := strings.CutPrefix(s, "verification."); ok && HasWord(c, "status", status) {
+			return c.Text("audit.status_change", "status", lower(Word(c, "status", status)))
+		}
+	}
 	if s == "" {
 		return ""
 	}
@@ -36,6 +42,20 @@ func Word(c *i18n.Catalog, kind string, code any) string {
 }
 
 func wordKey(kind, code string) string { return "word." + kind + "." + code }
+
+// Group is a fairness group in c's words: the kind of claim, or the words
+// for a group whose key is a code ("word.fairness_group.<dimension>:<key>");
+// other groups (locales, countries, regions, the marketplace's reason
+// codes) are data and read as their label.
+func Group(c *i18n.Catalog, dimension, key, label string) string {
+	if dimension == "claim_kind" && HasWord(c, "claim_kind", key) {
+		return Word(c, "claim_kind", key)
+	}
+	if HasWord(c, "fairness_group", dimension+":"+key) {
+		return Word(c, "fairness_group", dimension+":"+key)
+	}
+	return label
+}
 
 // HasWord reports whether a code of a kind has its own word in c (or in
 // the English it falls back to).

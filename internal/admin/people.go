@@ -58,7 +58,7 @@ func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	})
 	var bad *staff.InputError
 	if errors.As(err, &bad) {
-		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: sentence(bad.Message), Name: r.PostForm.Get("name")})
+		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: inputProblem(web.StaffLanguage(r), bad), Name: r.PostForm.Get("name")})
 		return
 	}
 	if err != nil {
@@ -78,8 +78,11 @@ type staffPage struct {
 	Staff   *store.Staff
 	Mailbox bool
 	People  []*store.Staff
-	Error   string
-	Notice  string
+	// Error is about the add form as a whole; Problems are beside the
+	// field they concern ("email", "name", "role", "password").
+	Error    string
+	Problems map[string]string
+	Notice   string
 	// Refused says why a change to an account in the list was not made,
 	// shown above the list.
 	Refused string
@@ -138,19 +141,13 @@ func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 	}
 	page := staffPage{}
 	page.Form.Email, page.Form.Name, page.Form.Role = r.PostForm.Get("email"), r.PostForm.Get("name"), r.PostForm.Get("role")
-	password := r.PostForm.Get("password")
-	if len(password) < 12 {
-		page.Error = web.StaffLanguage(r).Text("admin.error.password_short")
-		c.renderStaff(w, r, http.StatusBadRequest, page)
-		return
-	}
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Staff.Put(r.Context(), tx, console.StaffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), password)
+		_, err := c.Staff.Put(r.Context(), tx, console.StaffActor(r), page.Form.Email, page.Form.Name, store.Role(page.Form.Role), r.PostForm.Get("password"))
 		return err
 	})
 	var bad *staff.InputError
 	if errors.As(err, &bad) {
-		page.Error = "The account was not saved: " + bad.Message + "."
+		page.Problems = map[string]string{bad.Field: inputProblem(web.StaffLanguage(r), bad)}
 		c.renderStaff(w, r, http.StatusBadRequest, page)
 		return
 	}
@@ -193,7 +190,7 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, staff.ErrSelf):
 		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
 	case errors.As(err, &bad):
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: target.Name + "'s account was not changed: " + bad.Message + "."})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", lowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
 	default:
 		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
 	}
@@ -242,4 +239,20 @@ func sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// inputProblem is the sentence, in lang, for a value an account could not
+// take: the staff catalogs' "admin.problem." and staff.InputError's code.
+func inputProblem(lang *i18n.Catalog, e *staff.InputError) string {
+	if key := "admin.problem." + e.Code; lang.Base().Has(key) {
+		return lang.Text(key)
+	}
+	return sentence(e.Message)
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

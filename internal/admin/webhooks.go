@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/store"
@@ -18,10 +19,13 @@ import (
 // attempt, and the controls to enable, disable and replay.
 
 type webhooksPage struct {
-	Staff      *store.Staff
-	Mailbox    bool
-	Notice     string
-	Error      string
+	Staff   *store.Staff
+	Mailbox bool
+	Notice  string
+	Error   string
+	// Problems are beside the part of the add form they concern: "url",
+	// "events", "description", or "form" (the form as a whole).
+	Problems   map[string]string
 	Endpoints  []*store.WebhookEndpoint
 	Recent     []*store.WebhookDelivery
 	EventTypes []verification.EventType
@@ -55,6 +59,17 @@ func (c *Admin) renderWebhooks(w http.ResponseWriter, r *http.Request, status in
 	web.RenderStaff(w, r, status, "admin_webhooks", page)
 }
 
+// endpointPart is the part of the add form a refused field belongs to:
+// "url", "events" (any of its entries), "description", or "form".
+func endpointPart(field string) string {
+	name, _, _ := strings.Cut(field, "[")
+	switch name {
+	case "url", "events", "description":
+		return name
+	}
+	return "form"
+}
+
 // addWebhook adds an endpoint from the admin area, as the API does.
 func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
@@ -73,9 +88,11 @@ func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 		var rule *verification.RuleError
 		switch {
 		case errors.As(err, &field):
-			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form, Error: console.FieldProblem(web.StaffLanguage(r), field, nil)})
+			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form,
+				Problems: map[string]string{endpointPart(field.Field): console.FieldProblem(web.StaffLanguage(r), field, nil)}})
 		case errors.As(err, &rule):
-			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form, Error: console.Refusal(web.StaffLanguage(r), rule, nil)})
+			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form,
+				Problems: map[string]string{endpointPart(rule.Field): console.Refusal(web.StaffLanguage(r), rule, nil)}})
 		default:
 			c.serverError(w, r, err)
 		}

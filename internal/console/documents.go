@@ -51,6 +51,8 @@ type documentReviewsPage struct {
 	Mailbox bool
 	Waiting []*verification.Verification
 	Notice  string
+	// Names are the freelancers' display names, by id.
+	Names map[string]string
 }
 
 // documentReviews lists the cases whose documents wait for an agent.
@@ -61,8 +63,17 @@ func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	notice := web.StaffNotice(r, "document_reviews")
+	ids := make([]string, len(list))
+	for i, v := range list {
+		ids[i] = v.FreelancerID
+	}
+	names, err := c.Store.DisplayNames(r.Context(), ids)
+	if err != nil {
+		c.ServerError(w, r, err)
+		return
+	}
 	web.RenderStaff(w, r, http.StatusOK, "document_reviews", documentReviewsPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox,
-		Waiting: list, Notice: notice})
+		Waiting: list, Notice: notice, Names: names})
 }
 
 // documentReview shows one case's documents and claims for an agent to

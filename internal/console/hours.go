@@ -2,7 +2,6 @@ package console
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/schedule"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/web"
 )
 
@@ -19,19 +19,30 @@ type dayRow struct {
 }
 
 type hoursPage struct {
-	Staff     *store.Staff
-	Mailbox   bool
-	Editing   *store.Staff
-	Everyone  []*store.Staff
-	TimeZone  string
-	Days      []dayRow
-	Slots     []string
-	Leave     []schedule.Exception
-	Loc       *time.Location
-	Error     string
+	Staff    *store.Staff
+	Mailbox  bool
+	Editing  *store.Staff
+	Everyone []*store.Staff
+	TimeZone string
+	Days     []dayRow
+	Slots    []string
+	Leave    []schedule.Exception
+	Loc      *time.Location
+	// Problems are beside what they concern: "timezone", "hours" (the
+	// week as a whole), "start-<Day>" (a day's row), "from", "to", "note"
+	// (the leave form). A form that comes back with a problem keeps what
+	// was typed in it.
+	Problems  map[string]string
+	Leaving   leaveForm
 	Saved     bool
 	CanChoose bool
 }
+
+// leaveForm is what was typed in the leave form.
+type leaveForm struct{ From, To, Note, Kind string }
+
+// The staff's sentences for what the hours forms refuse are the staff
+// catalogs' "hours.problem." and the domain's code.
 
 // weekOrder lists the days as most working weeks read them.
 var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
@@ -53,10 +64,12 @@ func (c *Console) editable(r *http.Request) (*store.Staff, error) {
 var errForbidden = errors.New("only supervisors and admins change other people's hours")
 
 func (c *Console) hours(w http.ResponseWriter, r *http.Request) {
-	c.renderHours(w, r, "", http.StatusOK)
+	c.renderHours(w, r, nil, http.StatusOK)
 }
 
-func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problem string, status int) {
+// renderHours shows the hours page; with problems, the forms show what was
+// posted, each problem beside its field.
+func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problems map[string]string, status int) {
 	who, err := c.editable(r)
 	if err != nil {
 		c.refuse(w, r, err)
@@ -69,8 +82,9 @@ func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problem st
 		return
 	}
 	me := SignedIn(r.Context())
-	page := hoursPage{Staff: me, Mailbox: c.Mailbox, Editing: who, TimeZone: a.Location.String(), Loc: a.Location, Error: problem,
+	page := hoursPage{Staff: me, Mailbox: c.Mailbox, Editing: who, TimeZone: a.Location.String(), Loc: a.Location, Problems: problems,
 		Saved: r.URL.Query().Get("saved") == "1", CanChoose: me.Role == store.RoleSupervisor || me.Role == store.RoleAdmin}
+	posted := problems != nil && r.Method == http.MethodPost
 	for _, d := range weekOrder {
 		row := dayRow{Day: d}
 		for _, h := range a.Weekly {
@@ -78,7 +92,16 @@ func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problem st
 				row.Start, row.End = h.Start.String(), h.End.String()
 			}
 		}
+		if posted && r.URL.Path == "/agent/hours" {
+			row.Start, row.End = r.PostFormValue("start-"+d.String()), r.PostFormValue("end-"+d.String())
+		}
 		page.Days = append(page.Days, row)
+	}
+	if posted && r.URL.Path == "/agent/hours" {
+		page.TimeZone = r.PostFormValue("timezone")
+	}
+	if posted && r.URL.Path == "/agent/hours/leave" {
+		page.Leaving = leaveForm{From: r.PostFormValue("from"), To: r.PostFormValue("to"), Note: r.PostFormValue("note"), Kind: r.PostFormValue("kind")}
 	}
 	for i, s := range schedule.Slots(a.Windows(now, now.AddDate(0, 0, 14)), c.Workflow.Policy.SlotLength, nil) {
 		if i == 6 {
@@ -112,7 +135,7 @@ func (c *Console) saveHours(w http.ResponseWriter, r *http.Request) {
 		s, err1 := schedule.ParseClock(start)
 		e, err2 := schedule.ParseClock(end)
 		if err := errors.Join(err1, err2); err != nil || s >= e {
-			c.renderHours(w, r, fmt.Sprintf("%s: give a start and an end, HH:MM, the start first.", d), http.StatusBadRequest)
+			c.renderHours(w, r, map[string]string{"start-" + d.String(): web.StaffLanguage(r).Text("hours.problem.day")}, http.StatusBadRequest)
 			return
 		}
 		hours = append(hours, schedule.Hours{Day: d, Start: s, End: e})
@@ -120,8 +143,7 @@ func (c *Console) saveHours(w http.ResponseWriter, r *http.Request) {
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		return c.Workflow.SetHours(r.Context(), tx, "staff:"+SignedIn(r.Context()).ID, who.ID, strings.TrimSpace(r.PostFormValue("timezone")), hours)
 	})
-	if err != nil {
-		c.renderHours(w, r, err.Error(), http.StatusBadRequest)
+	if c.hoursRefused(w, r, err) {
 		return
 	}
 	http.Redirect(w, r, hoursURL(who.ID)+"&saved=1", http.StatusSeeOther)
@@ -143,16 +165,22 @@ func (c *Console) addLeave(w http.ResponseWriter, r *http.Request) {
 	start, err1 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("from"), a.Location)
 	end, err2 := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("to"), a.Location)
 	note := strings.TrimSpace(r.PostFormValue("note"))
-	if errors.Join(err1, err2) != nil || len(note) > 200 {
-		c.renderHours(w, r, web.StaffLanguage(r).Text("console.error.leave"), http.StatusBadRequest)
+	if err1 != nil || err2 != nil {
+		problems := map[string]string{}
+		if err1 != nil {
+			problems["from"] = web.StaffLanguage(r).Text("hours.problem.from")
+		}
+		if err2 != nil {
+			problems["to"] = web.StaffLanguage(r).Text("hours.problem.to")
+		}
+		c.renderHours(w, r, problems, http.StatusBadRequest)
 		return
 	}
 	e := schedule.Exception{Interval: schedule.Interval{Start: start, End: end}, Off: r.PostFormValue("kind") != "extra", Note: note}
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		return c.Workflow.AddException(r.Context(), tx, "staff:"+SignedIn(r.Context()).ID, who.ID, e)
 	})
-	if err != nil {
-		c.renderHours(w, r, err.Error(), http.StatusBadRequest)
+	if c.hoursRefused(w, r, err) {
 		return
 	}
 	http.Redirect(w, r, hoursURL(who.ID)+"&saved=1", http.StatusSeeOther)
@@ -172,6 +200,25 @@ func (c *Console) deleteLeave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, hoursURL(who.ID)+"&saved=1", http.StatusSeeOther)
+}
+
+// hoursRefused answers a refused change to hours or leave with the form
+// again, the problem beside its field, and reports whether it answered.
+func (c *Console) hoursRefused(w http.ResponseWriter, r *http.Request, err error) bool {
+	var field *verification.FieldError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &field):
+		text := sentence(field.Message)
+		if key := "hours.problem." + field.Code; web.StaffLanguage(r).Base().Has(key) {
+			text = web.StaffLanguage(r).Text(key)
+		}
+		c.renderHours(w, r, map[string]string{field.Field: text}, http.StatusBadRequest)
+	default:
+		c.ServerError(w, r, err)
+	}
+	return true
 }
 
 func hoursURL(staffID string) string { return "/agent/hours?staff=" + url.QueryEscape(staffID) }

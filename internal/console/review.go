@@ -21,6 +21,8 @@ type reviewsPage struct {
 	DecidesAppeals bool
 	Appeals        []*store.Appeal
 	Notice         string
+	// Names are the freelancers' display names, by id.
+	Names map[string]string
 }
 
 // reviews lists the negative decisions waiting for a second reviewer.
@@ -38,6 +40,17 @@ func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 			c.ServerError(w, r, err)
 			return
 		}
+	}
+	var ids []string
+	for _, v := range page.Waiting {
+		ids = append(ids, v.FreelancerID)
+	}
+	for _, a := range page.Appeals {
+		ids = append(ids, a.FreelancerID)
+	}
+	if page.Names, err = c.Store.DisplayNames(r.Context(), ids); err != nil {
+		c.ServerError(w, r, err)
+		return
 	}
 	web.RenderStaff(w, r, http.StatusOK, "reviews", page)
 }
@@ -61,6 +74,9 @@ type reviewPage struct {
 	Reasons []string
 	// Form is what a reader chose on the document review form.
 	Form documentForm
+	// Choice is what a second reviewer or an appeal's decider chose, kept
+	// when the form comes back with a problem.
+	Choice decisionForm
 	// Credentials are the digital IDs the freelancer presented on the case.
 	Credentials caseCredentials
 	// lang is the staff catalog the page speaks.
@@ -90,6 +106,48 @@ func (c *Console) review(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) renderReview(w http.ResponseWriter, r *http.Request, problem string, status int) {
 	c.renderCase(w, r, "review", reviewPage{Error: problem}, status)
+}
+
+// decisionForm is what a second reviewer (or an appeal's decider) chose.
+// A form that comes back with a problem keeps every choice and text, each
+// problem beside the part it concerns.
+type decisionForm struct {
+	Decision      string
+	Confirmations map[string]string // claim → what confirms it
+	Note          string
+	// Problems are by part: "form", "decision", "confirm:<key>", "note".
+	Problems map[string]string
+}
+
+// readDecisionForm reads a second review's or an appeal's form.
+func readDecisionForm(r *http.Request) decisionForm {
+	f := decisionForm{Decision: r.PostFormValue("decision"), Note: r.PostFormValue("note"), Confirmations: map[string]string{}}
+	for key, values := range r.PostForm {
+		if claim, ok := strings.CutPrefix(key, "confirm-"); ok && strings.TrimSpace(values[0]) != "" {
+			f.Confirmations[claim] = values[0]
+		}
+	}
+	return f
+}
+
+// refused places a refusal beside the part of the form it concerns and
+// shows the form again.
+func (c *Console) refused(w http.ResponseWriter, r *http.Request, tmpl string, page reviewPage, field, text string, status int) {
+	part := "form"
+	switch {
+	case strings.HasPrefix(field, "confirmations."):
+		part = "confirm:" + strings.TrimPrefix(field, "confirmations.")
+	case field == "note", field == "decision":
+		part = field
+	case field == "steps":
+		part = "decision" // what verified still needs: beside the decision
+	}
+	page.Choice.Problems = map[string]string{part: text}
+	page.Error = text
+	if part != "form" {
+		page.Error = web.StaffLanguage(r).Text("console.error.nothing_recorded")
+	}
+	c.renderCase(w, r, tmpl, page, status)
 }
 
 // renderCase shows a case's evidence on the review, the appeal or the
@@ -160,17 +218,14 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.form"), http.StatusBadRequest)
 		return
 	}
-	choice := workflow.ReviewChoice(r.PostFormValue("decision"))
+	form := readDecisionForm(r)
+	page := reviewPage{Choice: form}
+	choice := workflow.ReviewChoice(form.Decision)
 	if choice != workflow.Confirm && choice != workflow.Overturn && choice != workflow.NewCall {
-		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.review_choice"), http.StatusBadRequest)
+		c.refused(w, r, "review", page, "decision", web.StaffLanguage(r).Text("console.error.review_choice"), http.StatusBadRequest)
 		return
 	}
-	d := workflow.ReviewDecision{Choice: choice, Note: r.PostFormValue("note"), Confirmations: map[string]string{}}
-	for key, values := range r.PostForm {
-		if claim, ok := strings.CutPrefix(key, "confirm-"); ok && strings.TrimSpace(values[0]) != "" {
-			d.Confirmations[claim] = values[0]
-		}
-	}
+	d := workflow.ReviewDecision{Choice: choice, Note: form.Note, Confirmations: form.Confirmations}
 	var v *verification.Verification
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
@@ -182,9 +237,9 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	var illegal *verification.IllegalTransitionError
 	switch {
 	case errors.As(err, &rule):
-		c.renderReview(w, r, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
+		c.refused(w, r, "review", page, rule.Field, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderReview(w, r, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
+		c.refused(w, r, "review", page, field.Field, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
 	case errors.As(err, &illegal):
 		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.review_gone"), http.StatusConflict)
 	case err != nil:
@@ -213,27 +268,33 @@ func (c *Console) renderAppeal(w http.ResponseWriter, r *http.Request, problem s
 
 func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
-	choice := r.PostFormValue("decision")
-	if choice != "uphold" && choice != "reject" {
-		c.renderAppeal(w, r, web.StaffLanguage(r).Text("console.error.appeal_choice"), http.StatusBadRequest)
+	a, err := c.Store.Appeal(r.Context(), r.PathValue("id"))
+	if !c.Found(w, r, err) {
 		return
 	}
-	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
-		_, err := c.Workflow.DecideAppeal(r.Context(), tx, SignedIn(r.Context()), r.PathValue("id"), choice == "uphold", r.PostFormValue("note"))
+	form := readDecisionForm(r)
+	page := reviewPage{Appeal: a, Choice: form}
+	r.SetPathValue("id", a.VerificationID)
+	if form.Decision != "uphold" && form.Decision != "reject" {
+		c.refused(w, r, "appeal", page, "decision", web.StaffLanguage(r).Text("console.error.appeal_choice"), http.StatusBadRequest)
+		return
+	}
+	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		_, err := c.Workflow.DecideAppeal(r.Context(), tx, SignedIn(r.Context()), a.ID, form.Decision == "uphold", form.Note)
 		return err
 	})
 	var rule *verification.RuleError
 	var field *verification.FieldError
 	switch {
 	case errors.As(err, &rule):
-		c.renderAppeal(w, r, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
+		c.refused(w, r, "appeal", page, rule.Field, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.renderAppeal(w, r, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
+		c.refused(w, r, "appeal", page, field.Field, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
 	case err != nil:
 		c.ServerError(w, r, err)
 	default:
 		notice := "rejected"
-		if choice == "uphold" {
+		if form.Decision == "uphold" {
 			notice = "upheld"
 		}
 		http.Redirect(w, r, "/agent/reviews?notice="+notice, http.StatusSeeOther)

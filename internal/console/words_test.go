@@ -1,10 +1,15 @@
 package console
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/attest-dev/attest/internal/credential"
+	"github.com/attest-dev/attest/internal/fairness"
 	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -54,10 +59,28 @@ func TestEveryCodeHasWords(t *testing.T) {
 	for _, m := range verification.Methods {
 		codes["method"] = append(codes["method"], string(m))
 	}
+	codes["action"] = auditActions(t)
+	for _, s := range verification.Statuses {
+		codes["action"] = append(codes["action"], "verification."+string(s))
+	}
+	for _, p := range []store.Presence{store.Online, store.Away} {
+		codes["action"] = append(codes["action"], "agent."+string(p))
+	}
+	for _, k := range verification.ClaimKinds {
+		codes["claim_kind"] = append(codes["claim_kind"], string(k))
+	}
+	breakdowns := fairness.Analyze(nil, 0.05).Breakdowns
+	if len(breakdowns) == 0 {
+		t.Fatal("fairness.Analyze lists no breakdowns to word")
+	}
+	for _, b := range breakdowns {
+		codes["fairness_title"] = append(codes["fairness_title"], b.Name)
+		codes["fairness_note"] = append(codes["fairness_note"], b.Name)
+	}
 	for _, lang := range i18n.StaffAll() {
 		for kind, list := range codes {
 			for _, code := range list {
-				if !lang.Has("word." + kind + "." + code) {
+				if !lang.Has("word."+kind+"."+code) && (kind != "action" || strings.Contains(web.Word(lang, kind, code), ".")) {
 					t.Errorf("the %s %q has no staff words in %s (internal/i18n/catalogs/staff)", kind, code, lang.Tag)
 				}
 			}
@@ -127,5 +150,45 @@ func TestRefusalSpeaksToStaff(t *testing.T) {
 	}
 	if got := TransitionProblem(pt, illegal); !strings.Contains(got, "“Aguardando o freelancer”") {
 		t.Errorf("TransitionProblem(pt-BR) = %q, want the statuses in Portuguese words", got)
+	}
+}
+
+// auditActions are the string constants of internal/audit/actions.go: every
+// action the audit log records by name.
+func auditActions(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "../audit/actions.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if s, err := strconv.Unquote(lit.Value); err == nil {
+				actions = append(actions, s)
+			}
+		}
+		return true
+	})
+	if len(actions) < 50 {
+		t.Fatalf("found %d audit actions in internal/audit/actions.go, want them all", len(actions))
+	}
+	return actions
+}
+
+// The fairness page reads groups whose keys are codes in words, and data
+// (locales, countries) as it is.
+func TestFairnessGroupsInWords(t *testing.T) {
+	tests := []struct{ dim, key, label, want string }{
+		{"claim_kind", "skill", "skill", "Skill"},
+		{"method", "audio_call", "audio only", "Audio only"},
+		{"phone_handoff", "moved_to_phone", "moved to a phone", "Moved to a phone"},
+		{"locale", "pt-BR", "pt-BR", "pt-BR"},
+		{"country", "(unknown country)", "(unknown country)", "Unknown"},
+	}
+	for _, tt := range tests {
+		if got := web.Group(i18n.StaffEnglish, tt.dim, tt.key, tt.label); got != tt.want {
+			t.Errorf("Group(%q, %q) = %q, want %q", tt.dim, tt.key, got, tt.want)
+		}
 	}
 }

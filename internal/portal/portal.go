@@ -102,10 +102,11 @@ type page struct {
 	// being served (queued, booked): nothing is restricted, but the page
 	// must not name a past date as the time before which nothing is.
 	PastDeadline bool
-	// NewCall is true when a second reviewer sent the case back for a new
-	// call with another agent; ReadingDocuments when the documents of a
-	// case in review wait for their reader.
-	NewCall          bool
+	// NewCall says who sent the case back for a new call with another
+	// agent ("review": a second reviewer; "documents": the person who read
+	// the documents), "" when nobody did; ReadingDocuments is true when the
+	// documents of a case in review wait for their reader.
+	NewCall          string
 	ReadingDocuments bool
 	// Requested are the claims a call asked documents for, with the
 	// documents given for each; ChosenClaim is the one the upload form

@@ -113,8 +113,12 @@ func TestAdminWebhooks(t *testing.T) {
 
 		// A bad URL is refused on the form, with what was typed kept.
 		res, body = post(t, admin, base+"/admin/webhooks", url.Values{"url": {"ftp://x.example"}, "events": {"standing.changed"}})
-		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "ftp://x.example") || !strings.Contains(body, "https URL") {
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "ftp://x.example") || !besideField(body, "url", "https URL") {
 			t.Fatalf("bad URL: %d %.400s", res.StatusCode, body)
+		}
+		res, body = post(t, admin, base+"/admin/webhooks", url.Values{"url": {hook.URL + "/in"}, "events": {"standing.changed", "no.such"}})
+		if res.StatusCode != http.StatusBadRequest || !besideField(body, "events", "not an event type") {
+			t.Fatalf("an unknown event type: %d %.400s", res.StatusCode, body)
 		}
 
 		seedCase(t, s, "u-900")
@@ -245,8 +249,13 @@ func TestAdminStaff(t *testing.T) {
 	admin := signedInAs(t, s, base, "admin@example.com", store.RoleAdmin)
 	res, body := post(t, admin, base+"/admin/staff", url.Values{"email": {"new@example.com"}, "name": {"Noor"},
 		"role": {"agent"}, "password": {"short"}})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "at least 12 characters") || !strings.Contains(body, "new@example.com") {
+	if res.StatusCode != http.StatusBadRequest || !besideField(body, "password", "at least 12 characters") || !strings.Contains(body, "new@example.com") {
 		t.Fatalf("short password: %d %.500s", res.StatusCode, body)
+	}
+	res, body = post(t, admin, base+"/admin/staff", url.Values{"email": {"not an address"}, "name": {"Noor"},
+		"role": {"agent"}, "password": {adminPassword}})
+	if res.StatusCode != http.StatusBadRequest || !besideField(body, "email", "not an email address") || !strings.Contains(body, `value="Noor"`) {
+		t.Fatalf("a bad email: %d %.500s", res.StatusCode, body)
 	}
 	post(t, admin, base+"/admin/staff", url.Values{"email": {"new@example.com"}, "name": {"Noor"}, "role": {"agent"},
 		"password": {adminPassword}})
@@ -291,7 +300,7 @@ func TestAdminAudit(t *testing.T) {
 	admin := signedInAs(t, s, base, "admin@example.com", store.RoleAdmin)
 	seedCase(t, s, "u-902")
 	body := page(t, admin, base+"/admin/audit?verify=1", 200)
-	if !strings.Contains(body, `data-test="audit-intact"`) || !strings.Contains(body, "staff.login") {
+	if !strings.Contains(body, `data-test="audit-intact"`) || !strings.Contains(body, ">Signed in<") {
 		t.Fatalf("audit page:\n%.1500s", body)
 	}
 	if _, err := storetest.RawDB(t, cfg).Exec("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2"); err != nil {
@@ -347,4 +356,15 @@ func TestBrowserAdminPages(t *testing.T) {
 	waitFor(t, ctx, "the refusal", `!!document.querySelector('[data-test="question-error"]')`)
 	audit(t, ctx, "questions with a refusal")
 	screenshot(t, ctx, "admin-4-questions")
+}
+
+// besideField reports whether the page shows a problem containing text
+// beside the form field it concerns (data-test="problem-<field>").
+func besideField(page, field, text string) bool {
+	i := strings.Index(page, `data-test="problem-`+field+`"`)
+	if i < 0 {
+		return false
+	}
+	end := strings.Index(page[i:], "</p>")
+	return end > 0 && strings.Contains(page[i:i+end], text)
 }

@@ -36,6 +36,8 @@ func TestDocumentReviewForm(t *testing.T) {
 	if list := page(t, agent, base+"/agent/document-reviews", http.StatusOK); !strings.Contains(list, "Sign-ins came from another country.") ||
 		strings.Contains(list, "location_mismatch<") {
 		t.Error("the document queue shows the case's reason code, not why it was opened")
+	} else if !strings.Contains(list, "<td>Rahul Mehta</td>") || strings.Contains(list, "<td>u-210</td>") {
+		t.Error("the document queue names the freelancer by the marketplace's id, not by name")
 	}
 
 	form := page(t, agent, target, http.StatusOK)

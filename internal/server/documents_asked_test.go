@@ -105,6 +105,8 @@ func TestDocumentsAskedInACall(t *testing.T) {
 		}
 		if _, page := fetchWith(t, sam, base+"/agent/reviews"); !strings.Contains(page, id) {
 			t.Fatal("the negative on the documents does not wait for a second review")
+		} else if strings.Contains(page, "<td>u-300</td>") || !strings.Contains(page, "<td>Rahul Mehta</td>") {
+			t.Fatal("the review list names the freelancer by the marketplace's id, not by name")
 		}
 
 		// Sam confirms: now two people's negative, with its reasons

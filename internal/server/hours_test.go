@@ -34,14 +34,30 @@ func TestWorkingHoursInTheConsole(t *testing.T) {
 		if err != nil || a.Location.String() != "Asia/Kolkata" || len(a.Weekly) != 2 || a.Weekly[0].Start != 570 {
 			t.Fatalf("stored hours %+v %v", a, err)
 		}
-		for _, bad := range []url.Values{
-			{"timezone": {"Mars/Olympus"}},
-			{"timezone": {"UTC"}, "start-Monday": {"13:00"}, "end-Monday": {"09:00"}},
-			{"timezone": {"UTC"}, "start-Monday": {"9am"}, "end-Monday": {"5pm"}},
+		// A refusal shows beside what it concerns, in the staff's words, and
+		// keeps what was typed; nothing is saved.
+		for _, bad := range []struct {
+			form        url.Values
+			field, text string
+			kept        string
+		}{
+			{url.Values{"timezone": {"Mars/Olympus"}, "start-Friday": {"10:15"}, "end-Friday": {"11:45"}}, "timezone", "IANA name", `value="10:15"`},
+			{url.Values{"timezone": {"UTC"}, "start-Monday": {"13:00"}, "end-Monday": {"09:00"}}, "day", "the start first", `value="13:00"`},
+			{url.Values{"timezone": {"UTC"}, "start-Monday": {"9am"}, "end-Monday": {"5pm"}}, "day", "HH:MM", `value="9am"`},
 		} {
-			if res := postForm(t, agent, base+"/agent/hours", bad, ""); res.StatusCode != 400 {
-				t.Errorf("%v accepted: %d", bad, res.StatusCode)
+			res, page := post(t, agent, base+"/agent/hours", bad.form)
+			if res.StatusCode != 400 || !besideField(page, bad.field, bad.text) || !strings.Contains(page, bad.kept) ||
+				!strings.Contains(page, `data-test="hours-not-saved"`) || strings.Contains(page, "schedule:") {
+				t.Errorf("%v: %d, want the problem beside %s and %s kept:\n%s", bad.form, res.StatusCode, bad.field, bad.kept, page)
 			}
+		}
+		if a, _ := s.Store.Availability(context.Background(), maria.ID, time.Now()); a.Location.String() != "Asia/Kolkata" || len(a.Weekly) != 2 {
+			t.Fatalf("refused forms changed the hours: %+v", a)
+		}
+		res, page := post(t, agent, base+"/agent/hours/leave", url.Values{"from": {"2030-01-10T09:00"}, "to": {"2030-01-06T18:00"}, "kind": {"extra"}, "note": {"cover"}})
+		if res.StatusCode != 400 || !besideField(page, "to", "after the start") || !strings.Contains(page, `value="cover"`) ||
+			!strings.Contains(page, `value="2030-01-10T09:00"`) {
+			t.Errorf("leave ending before it starts: %d\n%s", res.StatusCode, page)
 		}
 		res = postForm(t, agent, base+"/agent/hours/leave", url.Values{"from": {"2030-01-06T09:00"}, "to": {"2030-01-10T18:00"}, "kind": {"off"}, "note": {"holiday"}}, "")
 		if res.StatusCode != 200 {

@@ -57,6 +57,7 @@ var portalReaders = []portalReader{
 			"upheld.not_verified": "This does not mark your profile as verified",
 			"new_call.asked":      "A second reviewer asked for a new call.",
 			"new_call.other":      "talk with another member of our team",
+			"new_call.documents":  "The person who read your documents needs a short call to finish.",
 		},
 		dates: map[string]string{
 			"documents.deadline": "Wednesday 4 November 2026, 03:30 (IST)",
@@ -100,6 +101,7 @@ var portalReaders = []portalReader{
 			"upheld.not_verified": "Isso não marca seu perfil como verificado",
 			"new_call.asked":      "Uma segunda pessoa revisou sua chamada e pediu uma nova.",
 			"new_call.other":      "conversasse com outra pessoa da nossa equipe",
+			"new_call.documents":  "A pessoa que leu seus documentos precisa de uma chamada rápida para concluir.",
 		},
 		dates: map[string]string{
 			"documents.deadline": "terça-feira, 3 de novembro de 2026, às 19:00 (UTC-3)",
@@ -491,6 +493,48 @@ func TestPortalSentBackForANewCall(t *testing.T) {
 				}
 				_, page = fetch(t, portal)
 				mustShow(t, "queued for the new call", page, []string{`data-test="queue-position"`}, []string{r.words["new_call.asked"]})
+			})
+		})
+	}
+}
+
+// A reader of documents who finds they cannot settle the case sends it
+// back for a call: the page says that the reader asked, not a second
+// reviewer.
+func TestPortalDocumentsNeedACall(t *testing.T) {
+	for _, r := range portalReaders {
+		t.Run(r.lang, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, cfg store.Config) {
+				c := &clock{now: t0}
+				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now})
+				ctx := context.Background()
+				addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+				addStaff(t, s, "rui@example.com", store.RoleAgent, "correct horse battery")
+				maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
+				rui, _ := s.Store.StaffByEmail(ctx, "rui@example.com")
+				id := "u-docs-call-" + r.lang
+				opened := seedReader(t, s, id, r)
+				portal := base + strings.TrimPrefix(opened.Link.URL, base)
+				endCall(t, s, id, maria, []verification.ClaimOutcome{{Key: "location", Outcome: verification.Unable}},
+					workflow.CallDecision{Decision: verification.DecideNeedsDocuments, DocumentsFor: []string{"location"}})
+				if got := upload(t, portal+"/documents", "location", "lease.pdf", testPDF); got != "document-added" {
+					t.Fatalf("a document for the location: %q", got)
+				}
+				if res := postForm(t, http.DefaultClient, portal+"/documents/submit", nil, ""); notice(res) == "documents-incomplete" {
+					t.Fatalf("sending the documents: %s", res.Request.URL)
+				}
+				err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+					_, err := s.Workflow.DecideDocuments(ctx, tx, rui.ID, opened.Verification.ID, workflow.DocumentsDecision{
+						Decision: verification.DecideNewCall, Outcomes: []verification.ClaimOutcome{{Key: "location", Outcome: verification.Unable}}})
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, page := fetch(t, portal)
+				mustShow(t, "documents need a call", page,
+					[]string{r.words["new_call.documents"], `data-test="device-check"`},
+					[]string{r.words["new_call.asked"], r.words["overdue.passed"]})
 			})
 		})
 	}

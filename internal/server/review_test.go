@@ -117,8 +117,12 @@ func TestSecondReview(t *testing.T) {
 		if status != 200 || !strings.Contains(page, "could not name the neighbourhood") || !strings.Contains(page, "A claim could not be supported") {
 			t.Fatalf("review page: %d", status)
 		}
-		if res := postForm(t, sam, base+"/agent/reviews/"+first.Verification.ID, url.Values{"decision": {"confirm"}, "note": {"Strong foreign accent, hard to follow"}}, ""); res.StatusCode != http.StatusUnprocessableEntity {
-			t.Fatalf("a review note about an accent: %d", res.StatusCode)
+		// A refused note is shown beside the note, and the choice and the
+		// note are kept for the reviewer to correct.
+		if res, page := post(t, sam, base+"/agent/reviews/"+first.Verification.ID, url.Values{"decision": {"confirm"}, "note": {"Strong foreign accent, hard to follow"}}); res.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(page, `data-test="problem-note"`) || !strings.Contains(page, ">Strong foreign accent, hard to follow</textarea>") ||
+			!strings.Contains(page, `value="confirm" required data-test="review-confirm" checked`) {
+			t.Fatalf("a review note about an accent: %d\n%s", res.StatusCode, page)
 		}
 		if v, _ := s.Store.Verification(ctx, first.Verification.ID); v.Status != "in_review" {
 			t.Fatalf("the refused review changed the case: %s", v.Status)
@@ -146,9 +150,10 @@ func TestSecondReview(t *testing.T) {
 		// With the call's steps recorded, an overturn must say what confirms
 		// each claim not confirmed.
 		recordSteps(t, s, second.Verification.ID, maria)
-		res = postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"}}, "")
-		if res.StatusCode != http.StatusUnprocessableEntity {
-			t.Fatalf("overturning without saying what confirms the claim: %d", res.StatusCode)
+		res, page = post(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"}, "note": {"bill seen"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !besideField(page, "confirm-location", "Say what confirms") ||
+			!strings.Contains(page, ">bill seen</textarea>") {
+			t.Fatalf("overturning without saying what confirms the claim: %d\n%s", res.StatusCode, page)
 		}
 		postForm(t, sam, base+"/agent/reviews/"+second.Verification.ID, url.Values{"decision": {"overturn"},
 			"confirm-location": {"The utility bill in the documents shows the address"}}, "")
@@ -209,10 +214,15 @@ func TestFairnessReportPage(t *testing.T) {
 		}
 		// Beyond one agent: what attest knows about the cases, and the
 		// promise that the page may be read at any time.
-		for _, want := range []string{"Beyond one agent", "location_mismatch", "en-IN", "Asia", "video call", "stayed on one device",
-			"Read it as often as you like"} {
+		for _, want := range []string{"Beyond one agent", "location_mismatch", "en-IN", "Asia", "<td>Video call</td>", "<td>Stayed on one device</td>",
+			"<td>Other</td>", "Read it as often as you like"} {
 			if !strings.Contains(page, want) {
 				t.Fatalf("the fairness page lacks %q", want)
+			}
+		}
+		for _, code := range []string{"<td>other</td>", "one_device", "video_call"} {
+			if strings.Contains(page, code) {
+				t.Fatalf("the fairness page shows the code %q, not its words", code)
 			}
 		}
 		quarter := fairness.PeriodOf(time.Now())

@@ -24,7 +24,12 @@ var staffPageSentences = []struct {
 	keys []string
 }{
 	{"/agent", []string{"console.live_queue", "agent.next_freelancer_one_whose", "agent.open_verifications", "console.sign_out"}},
-	{"/agent/document-reviews", []string{"console.documents"}},
+	{"/agent/document-reviews", []string{"document_reviews.freelancers_who_chose_send", "document_reviews.no_documents_wait_review"}},
+	{"/agent/reviews", []string{"reviews.every_not_verified_waits", "reviews.nothing_waits_review", "reviews.no_appeal_waits"}},
+	{"/agent/fairness", []string{"fairness.how_read_this_page", "fairness.pass_rate_by_agent", "fairness.download_as_csv"}},
+	{"/agent/hours", []string{"hours.weekly_hours", "hours.save_hours", "hours.leave_extra_shifts"}},
+	{"/admin/staff", []string{"admin_staff.add_someone_or_reset", "admin_staff.save_account", "admin_staff.staff_accounts"}},
+	{"/admin/audit", []string{"admin_audit.every_staff_action_api", "admin_audit.verify_whole_chain", "word.action.staff.language"}},
 	{"/account/security", []string{"security.two_step_sign", "security.with_two_step_sign", "security.language.label"}},
 	{"/admin", []string{"admin_floor.right_now", "admin_floor.last_30_days_day", "admin_floor.overdue_verifications"}},
 	{"/admin/webhooks", []string{"admin_webhooks.add_endpoint", "admin_webhooks.recent_deliveries"}},

@@ -67,9 +67,10 @@ func Actor(staffID string) string { return "staff:" + staffID }
 // leave nobody to undo it.
 var ErrSelf = errors.New("you cannot change your own role or disable yourself: ask another admin")
 
-// InputError is a value a person typed that the account cannot take; its
-// message says why in plain words.
-type InputError struct{ Message string }
+// InputError is a value a person typed that the account cannot take: Field
+// names the input ("email", "role", "password", "name"), Code says what is
+// wrong with it, and Message says why in plain words.
+type InputError struct{ Field, Code, Message string }
 
 func (e *InputError) Error() string { return e.Message }
 
@@ -83,13 +84,17 @@ func Email(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 func (a *Accounts) Put(ctx context.Context, tx *store.Tx, actor, email, name string, role store.Role, password string) (created bool, err error) {
 	email = Email(email)
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
-		return false, &InputError{fmt.Sprintf("%q is not an email address", email)}
+		return false, &InputError{"email", "invalid_email", fmt.Sprintf("%q is not an email address", email)}
 	}
 	if !role.Valid() {
-		return false, &InputError{fmt.Sprintf("the role %q is not agent, supervisor or admin", role)}
+		return false, &InputError{"role", "invalid_role", fmt.Sprintf("the role %q is not agent, supervisor or admin", role)}
 	}
 	if err := auth.CheckPasswordStrength(password); err != nil {
-		return false, &InputError{err.Error()}
+		code := "password_too_short"
+		if errors.Is(err, auth.ErrPasswordTooLong) {
+			code = "password_too_long"
+		}
+		return false, &InputError{"password", code, err.Error()}
 	}
 	if name = strings.TrimSpace(name); name == "" {
 		name, _, _ = strings.Cut(email, "@")
@@ -120,7 +125,7 @@ func (a *Accounts) SetRole(ctx context.Context, tx *store.Tx, actor string, targ
 		return ErrSelf
 	}
 	if !role.Valid() {
-		return &InputError{fmt.Sprintf("the role %q is not agent, supervisor or admin", role)}
+		return &InputError{"role", "invalid_role", fmt.Sprintf("the role %q is not agent, supervisor or admin", role)}
 	}
 	if err := tx.SetStaffRole(ctx, target.ID, role); err != nil {
 		return err
@@ -134,7 +139,7 @@ func (a *Accounts) SetRole(ctx context.Context, tx *store.Tx, actor string, targ
 // admins anyone's.
 func (a *Accounts) SetLanguage(ctx context.Context, tx *store.Tx, actor string, target *store.Staff, language string) error {
 	if language != "" && !slices.ContainsFunc(i18n.StaffAll(), func(c *i18n.Catalog) bool { return c.Tag == language }) {
-		return &InputError{fmt.Sprintf("the console does not speak %q", language)}
+		return &InputError{"language", "invalid_language", fmt.Sprintf("the console does not speak %q", language)}
 	}
 	if err := tx.SetStaffLanguage(ctx, target.ID, language); err != nil {
 		return err
@@ -178,7 +183,7 @@ func (a *Accounts) SetDisabled(ctx context.Context, tx *store.Tx, actor string, 
 func (a *Accounts) CreateAPIKey(ctx context.Context, tx *store.Tx, actor, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", &InputError{"give the key a name of 1 to 100 characters, such as the service that uses it"}
+		return "", &InputError{"name", "invalid_name", "give the key a name of 1 to 100 characters, such as the service that uses it"}
 	}
 	key, err := auth.NewAPIKey(a.rand())
 	if err != nil {

@@ -51,11 +51,16 @@ func (w *Workflow) AddDocument(ctx context.Context, tx *store.Tx, freelancerID, 
 	return w.addDocument(ctx, tx, v, claimKey, filename, data)
 }
 
-// SentBack reports whether a case waiting on the freelancer came back from
-// a second review that asked for a new call with another agent.
-func SentBack(v *verification.Verification, decisions []store.DecisionRecord) bool {
+// SentBack reports who sent a case waiting on the freelancer back for a
+// new call with another agent: "review" (a second reviewer), "documents"
+// (the person who read the documents found they cannot settle it), or ""
+// when it was not sent back.
+func SentBack(v *verification.Verification, decisions []store.DecisionRecord) string {
 	last := latestDecision(decisions)
-	return v.Status == verification.AwaitingFreelancer && last != nil && last.Decision == verification.DecideNewCall
+	if v.Status != verification.AwaitingFreelancer || last == nil || last.Decision != verification.DecideNewCall {
+		return ""
+	}
+	return last.Stage
 }
 
 // AddAppealDocument seals a document the freelancer gives with their

@@ -250,8 +250,8 @@ func (f *fixture) checkSentForCall(t *testing.T, before *verification.Verificati
 	}
 	decisions, err := f.st.Decisions(f.ctx, got.ID)
 	must(t, err)
-	if !workflow.SentBack(got, decisions) {
-		t.Errorf("the portal does not see the case as sent back for a call: %+v", decisions)
+	if by := workflow.SentBack(got, decisions); by != "documents" {
+		t.Errorf("the portal sees the case as sent back for a call by %q, want by the documents' reader: %+v", by, decisions)
 	}
 	took, err := f.wf.TookPart(f.ctx, got, reader.ID)
 	must(t, err)

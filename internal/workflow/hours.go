@@ -9,17 +9,19 @@ import (
 	"github.com/attest-dev/attest/internal/notify"
 	"github.com/attest-dev/attest/internal/schedule"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
 )
 
 // SetHours replaces a staff member's time zone and weekly hours.
 func (w *Workflow) SetHours(ctx context.Context, tx *store.Tx, actor, staffID, timezone string, hours []schedule.Hours) error {
 	loc, err := time.LoadLocation(timezone)
 	if err != nil || timezone == "" || timezone == "Local" {
-		return fmt.Errorf("time zone %q: want an IANA zone such as Europe/Berlin", timezone)
+		return &verification.FieldError{Field: "timezone", Code: "invalid_timezone",
+			Message: fmt.Sprintf("time zone %q: want an IANA zone such as Europe/Berlin", timezone)}
 	}
 	a := schedule.Availability{StaffID: staffID, Location: loc, Weekly: hours}
 	if err := a.Validate(); err != nil {
-		return err
+		return &verification.FieldError{Field: "hours", Code: "invalid_hours", Message: err.Error()}
 	}
 	if err := tx.SetWeeklyHours(ctx, staffID, timezone, hours); err != nil {
 		return err
@@ -33,8 +35,14 @@ func (w *Workflow) SetHours(ctx context.Context, tx *store.Tx, actor, staffID, t
 
 // AddException records leave or an extra shift for a staff member.
 func (w *Workflow) AddException(ctx context.Context, tx *store.Tx, actor, staffID string, e schedule.Exception) error {
-	if !e.Start.Before(e.End) || e.End.Sub(e.Start) > 366*24*time.Hour {
-		return fmt.Errorf("an exception must end after it starts, within a year")
+	if !e.Start.Before(e.End) {
+		return &verification.FieldError{Field: "to", Code: "end_before_start", Message: "an exception must end after it starts"}
+	}
+	if e.End.Sub(e.Start) > 366*24*time.Hour {
+		return &verification.FieldError{Field: "to", Code: "too_long", Message: "an exception lasts a year at most"}
+	}
+	if len([]rune(e.Note)) > 200 {
+		return &verification.FieldError{Field: "note", Code: "too_long", Message: "a note has 200 characters at most"}
 	}
 	now := w.now()
 	e.ID = store.NewID("exc", now)

@@ -105,6 +105,10 @@ export function setUpDeviceCheck(root) {
 function showLevel(stream, meter) {
   if (stream.getAudioTracks().length === 0) return;
   const audio = new AudioContext();
+  // A context made outside a press, or in a browser that starts it
+  // suspended (Firefox), measures nothing until it is resumed; the press
+  // that opened the devices allows it.
+  if (audio.state === 'suspended') audio.resume().catch(() => {});
   const analyser = audio.createAnalyser();
   analyser.fftSize = 256;
   audio.createMediaStreamSource(stream).connect(analyser);
