@@ -27,8 +27,6 @@ func Static() http.Handler {
 
 var funcs = template.FuncMap{
 	"date": date,
-	// percent shows a share as people read it: 0.8537 is "85.4 %".
-	"percent": func(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) },
 	// bytes is a file size as people read it: "840 KB", "2.4 MB".
 	"bytes": func(n int64) string {
 		switch {
@@ -48,6 +46,16 @@ func Minutes(c *i18n.Catalog, d time.Duration) string {
 		return c.Text("minutes.under_one")
 	}
 	return c.Text("minutes.n", "count", int(d.Minutes()))
+}
+
+// Percent is a share as c's readers write it: 0.8537 is "85.4 %" in
+// English, "85,4 %" in Portuguese (the staff catalogs' "number.decimal").
+func Percent(c *i18n.Catalog, f float64) string {
+	s := fmt.Sprintf("%.1f %%", 100*f)
+	if c.Base().Has("number.decimal") {
+		s = strings.Replace(s, ".", c.Text("number.decimal"), 1)
+	}
+	return s
 }
 
 // ZoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
@@ -79,6 +87,8 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 			return c.Date("date.long", t, ZoneName(t))
 		},
 		"lang": func() string { return c.Tag },
+		// percent shows a share as people read it: 0.8537 is "85.4 %", "85,4 %" in Portuguese.
+		"percent": func(f float64) string { return Percent(c, f) },
 		// word is the staff's word for a code: {{word "status" .Status}}.
 		"word": func(kind string, code any) string { return Word(c, kind, code) },
 		// actor names who did something, for staff: {{actor .Actor $.Names}}.
