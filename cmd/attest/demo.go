@@ -93,6 +93,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
                   password %s
   Freelancer      %s
                   (Ana Souza's portal: why she was asked, what is checked, her deadline)
+  Verified        %s
+                  (Lena Fischer's portal: verified, she may add it to a wallet)
   Admin area      %s/admin   (admin@demo.example, same password: the floor,
                   webhooks, API keys, staff, audit log; supervisor@demo.example
                   sees the floor, second reviews and fairness)
@@ -113,6 +115,11 @@ the link under the QR code to the test wallet:
 or let the test wallet start from Ana's link itself:
   go run ./cmd/attest wallet present --data %s --portal-url %s
 
+Try issuing (attest gives a verified result to the freelancer's wallet): open
+Lena's link, press "Add to your wallet", copy the link "Open in the wallet on
+this device" (or the offer the QR code holds), and give it to the test wallet:
+  go run ./cmd/attest wallet receive --offer 'openid-credential-offer://…'
+
 Try the API:
   curl -s -H "Authorization: Bearer %s" %s/v1/freelancers/u-1004/standing
   curl -s -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
@@ -120,13 +127,16 @@ Try the API:
     %s/v1/verifications
 
 Press Ctrl+C to stop.
-`, *data, base, seeded.agentEmail, seeded.agentPassword, seeded.portalURL, base, base, seeded.apiKey, base,
+`, *data, base, seeded.agentEmail, seeded.agentPassword, seeded.portalURL, seeded.verifiedURL, base, base, seeded.apiKey, base,
 		*data, *data, seeded.portalURL, seeded.apiKey, base, seeded.apiKey, base)
 	return srv.Run(ctx, ln)
 }
 
 type demoSeed struct {
 	agentEmail, agentPassword, apiKey, portalURL string
+	// verifiedURL is the portal of Lena, whose case is verified: her page
+	// offers "Add to your wallet".
+	verifiedURL string
 }
 
 // seedDemo fills a fresh database with a small, plausible marketplace: four
@@ -168,7 +178,7 @@ func seedDemo(ctx context.Context, srv *server.Server) (*demoSeed, error) {
 			return err
 		}
 		seed.portalURL = opened.Link.URL
-		if err := demoVerified(ctx, tx, &past, seed.agentEmail); err != nil {
+		if seed.verifiedURL, err = demoVerified(ctx, tx, &past, seed.agentEmail); err != nil {
 			return err
 		}
 		_, err = past.OpenVerification(ctx, tx, "system:demo", verification.Request{FreelancerID: "u-1004",
@@ -180,44 +190,45 @@ func seedDemo(ctx context.Context, srv *server.Server) (*demoSeed, error) {
 }
 
 // demoVerified takes Lena's case through a call with Maria to a verified
-// decision, recording every step the decision needs, as the console does.
-func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, agentEmail string) error {
+// decision, recording every step the decision needs, as the console does,
+// and returns her portal link.
+func demoVerified(ctx context.Context, tx *store.Tx, wf *workflow.Workflow, agentEmail string) (string, error) {
 	maria, err := tx.StaffByEmail(ctx, agentEmail)
 	if err != nil {
-		return err
+		return "", err
 	}
 	opened, err := wf.OpenVerification(ctx, tx, "system:demo", verification.Request{FreelancerID: "u-1003",
 		Reason: verification.Reason{Code: "skill_badge", Explanation: "You asked for the verified-translator badge."}})
 	if err != nil {
-		return err
+		return "", err
 	}
 	v := opened.Verification
 	if _, err := wf.JoinQueue(ctx, tx, v.FreelancerID); err != nil {
-		return err
+		return "", err
 	}
 	taken, err := wf.TakeNext(ctx, tx, maria.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	steps := [][2]string{{verification.StepConsent, "given"}, {verification.StepIdentity, "matched"}}
 	for _, c := range taken.Call.Challenges {
 		if _, err := wf.ShowChallenge(ctx, tx, maria.ID, v.ID, c.Key); err != nil {
-			return err
+			return "", err
 		}
 		steps = append(steps, [2]string{verification.ChallengeStep(c.Key), "done"})
 	}
 	for _, s := range steps {
 		if _, err := wf.RecordStep(ctx, tx, maria.ID, v.ID, s[0], s[1]); err != nil {
-			return err
+			return "", err
 		}
 	}
 	for _, key := range v.Claims {
 		if err := wf.RecordOutcome(ctx, tx, maria.ID, v.ID, verification.ClaimOutcome{Key: key, Outcome: verification.Confirmed}); err != nil {
-			return err
+			return "", err
 		}
 	}
 	_, err = wf.DecideCall(ctx, tx, maria.ID, v.ID, workflow.CallDecision{Decision: verification.DecideVerified})
-	return err
+	return opened.Link.URL, err
 }
 
 // DemoLegalName is the legal name of the demo's freelancer with an open

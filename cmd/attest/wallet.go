@@ -5,32 +5,103 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json"
 
 	"github.com/attest-dev/attest/internal/credential/testwallet"
+	"github.com/attest-dev/attest/internal/issuer"
+	"github.com/attest-dev/attest/internal/sdjwt"
 )
 
 // walletCommand runs the test wallet, for development: `attest wallet
 // present` answers a portal's request for a digital ID with a credential
-// from the demo's issuer, and `attest wallet issuer` prints the
-// trusted-issuers file that makes a server trust that issuer.
+// from the demo's issuer, `attest wallet receive` takes attest's "Add to
+// your wallet" offer and shows the credential it gets, and `attest wallet
+// issuer` prints the trusted-issuers file that makes a server trust the
+// demo's issuer.
 func walletCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"wallet: give present or issuer"}
+		return usageError{"wallet: give present, receive or issuer"}
 	}
 	switch args[0] {
 	case "present":
 		return walletPresent(ctx, args[1:], stdout, stderr)
+	case "receive":
+		return walletReceive(ctx, args[1:], stdout, stderr)
 	case "issuer":
 		return walletIssuer(args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("wallet: unknown command %q (present or issuer)", args[0])}
+	return usageError{fmt.Sprintf("wallet: unknown command %q (present, receive or issuer)", args[0])}
+}
+
+// walletReceive takes a credential offer as a phone wallet does, with a
+// fresh wallet key: the offer by value or by reference, the issuer's
+// metadata, a token, a c_nonce, a key proof, the credential. It then
+// checks the credential as any verifier would (the issuer's published
+// keys, its status list) and prints it decoded.
+func walletReceive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("wallet receive", stderr)
+	offer := f.str("offer", "", "the openid-credential-offer:// link of \"Add to your wallet\" (by value or by reference)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *offer == "" {
+		return usageError{"wallet receive: give --offer 'openid-credential-offer://…'"}
+	}
+	wl, err := testwallet.NewWallet()
+	if err != nil {
+		return err
+	}
+	wl.Client = &http.Client{Timeout: 30 * time.Second}
+	if _, err := wl.Receive(ctx, *offer); err != nil {
+		return fmt.Errorf("wallet receive: %w", err)
+	}
+	iss, err := testwallet.IssuerOf(wl.Credential)
+	if err != nil {
+		return fmt.Errorf("wallet receive: %w", err)
+	}
+	c, err := wl.CheckIssued(ctx, iss)
+	if sdjwt.CodeOf(err) == sdjwt.Revoked {
+		return fmt.Errorf("wallet receive: the credential from %s is revoked already", iss)
+	}
+	if err != nil {
+		return fmt.Errorf("wallet receive: the credential does not check: %w", err)
+	}
+	printCredential(stdout, c)
+	return nil
+}
+
+// printCredential prints a received credential for a person to read.
+func printCredential(w io.Writer, c *sdjwt.Credential) {
+	fmt.Fprintf(w, "the wallet holds a credential from %s\n", c.Issuer)
+	fmt.Fprintf(w, "  type:        %s\n", c.Type)
+	if m, ok := c.Claims["marketplace"].(string); ok {
+		fmt.Fprintf(w, "  verified by: %s\n", m)
+	}
+	if at, ok := c.Claims["verified_at"].(float64); ok {
+		fmt.Fprintf(w, "  verified at: %s\n", time.Unix(int64(at), 0).UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "  issued:      %s\n  expires:     %s\n", c.IssuedAt.UTC().Format(time.RFC3339), c.ExpiresAt.UTC().Format(time.RFC3339))
+	if c.Status != nil {
+		fmt.Fprintf(w, "  status:      valid, entry %d of %s\n", c.Status.Index, c.Status.URI)
+	}
+	claims, _ := c.Claims[issuer.ClaimsMember].(map[string]any)
+	fmt.Fprintf(w, "  claims, each a disclosure the wallet may show or keep back (%d):\n", len(claims))
+	for _, key := range slices.Sorted(maps.Keys(claims)) {
+		v, _ := claims[key].(map[string]any)
+		fmt.Fprintf(w, "    %s: %v = %v", key, v["label"], v["value"])
+		if kind, ok := v["kind"]; ok {
+			fmt.Fprintf(w, " (%v)", kind)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // walletIssuer prints the demo issuer's trusted-issuers file.

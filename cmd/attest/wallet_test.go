@@ -1,10 +1,13 @@
 package main
 
 import (
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -90,6 +93,71 @@ func TestWalletAgainstTheDemo(t *testing.T) {
 	again, _ := attest(t, "", "wallet", "issuer", "--data", data)
 	if again != trust {
 		t.Errorf("the demo issuer's key changed between two reads")
+	}
+}
+
+// The newcomer's issuing, as the demo tells it: Lena is verified, her
+// page offers "Add to your wallet", and `attest wallet receive` takes the
+// offer, by value (the same-device link) or by reference (the QR code),
+// and prints the credential it checked: the claims Lena's case verified,
+// who verified them, its expiry and its status. An offer taken once is
+// refused the second time.
+func TestWalletReceiveAgainstTheDemo(t *testing.T) {
+	data := t.TempDir()
+	stdout, _ := start(t, demoCmd, []string{"--addr", "127.0.0.1:0", "--data", data},
+		func(stdout, _ string) bool { return strings.Contains(stdout, "Press Ctrl+C") })
+	var lena string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "Verified" {
+			lena = f[1]
+		}
+	}
+	if lena == "" || !strings.Contains(stdout.String(), "wallet receive --offer") {
+		t.Fatalf("the demo does not say how to try issuing:\n%s", stdout)
+	}
+	offers := func() (byValue, byReference string) {
+		t.Helper()
+		res, err := http.PostForm(lena+"/wallet", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		link := regexp.MustCompile(`href="(openid-credential-offer://[^"]+)" data-test="wallet-link"`).FindSubmatch(b)
+		qr := regexp.MustCompile(`data-offer="(openid-credential-offer://[^"]+)"`).FindSubmatch(b)
+		if res.StatusCode != http.StatusOK || link == nil || qr == nil {
+			t.Fatalf("Lena's offer page: %s\n%.500s", res.Status, b)
+		}
+		return html.UnescapeString(string(link[1])), html.UnescapeString(string(qr[1]))
+	}
+	for _, byRef := range []bool{false, true} {
+		name, link := "by value", ""
+		if byValue, byReference := offers(); byRef {
+			name, link = "by reference", byReference
+		} else {
+			link = byValue
+		}
+		out, err := attest(t, "", "wallet", "receive", "--offer", link)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
+		for _, want := range []string{"the wallet holds a credential from http://127.0.0.1:", "verified by: 127.0.0.1:",
+			"skill.translation: Technical translation = German ↔ English (skill)", "identity: Legal name = Lena Fischer (identity)",
+			"status:      valid, entry ", "expires:     "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the output lacks %q:\n%s", name, want, out)
+			}
+		}
+		if byRef {
+			// The same offer again: taken once, it answers nothing more.
+			out, err := attest(t, "", "wallet", "receive", "--offer", link)
+			if err == nil || !strings.Contains(err.Error(), "offer_not_found") {
+				t.Errorf("an offer taken twice: %v\n%s", err, out)
+			}
+		}
+	}
+	if _, err := attest(t, "", "wallet", "receive"); err == nil {
+		t.Error("wallet receive without --offer succeeded")
 	}
 }
 

@@ -48,3 +48,50 @@ func VirtualCamera(label string) string {
 	}
 	return ""
 }
+
+// InjectedSigns are what the freelancer's page may report about its camera
+// track when the track looks injected rather than opened from a device:
+// another program or a browser extension handing the page a drawn or
+// replayed picture in place of the camera. Each sign is a plain fact the
+// browser reports, checked in web/static/js/portal.js (injectedSigns) and
+// written down in docs/SIGNALING.md; none proves anything. A browser may
+// leave a setting out for its own reasons, and a privacy extension may
+// hide devices, so the agent sees a calm hint that decides nothing, as for
+// a virtual camera. The order here is the order the agent's page gets them.
+var InjectedSigns = []string{
+	// SignNoDevice: the track's settings name no deviceId, which every
+	// camera opened with getUserMedia has.
+	SignNoDevice,
+	// SignUnlistedDevice: the track's deviceId is not among the cameras
+	// the browser lists (enumerateDevices).
+	SignUnlistedDevice,
+	// SignCanvas: the track is a CanvasCaptureMediaStreamTrack, a picture
+	// drawn by a script (canvas.captureStream), not a camera.
+	SignCanvas,
+}
+
+// The injected-track signs; see InjectedSigns.
+const (
+	SignNoDevice       = "no_device"
+	SignUnlistedDevice = "unlisted_device"
+	SignCanvas         = "canvas"
+)
+
+// injectedSigns checks the signs a page reported: each a known one, none
+// twice. It returns them in the order of InjectedSigns.
+func injectedSigns(reported []string) ([]string, bool) {
+	seen := map[string]bool{}
+	for _, s := range reported {
+		if seen[s] || !contains(InjectedSigns, s) {
+			return nil, false
+		}
+		seen[s] = true
+	}
+	var out []string
+	for _, s := range InjectedSigns {
+		if seen[s] {
+			out = append(out, s)
+		}
+	}
+	return out, true
+}

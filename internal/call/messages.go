@@ -45,6 +45,8 @@ type ServerMessage struct {
 	Status     string              `json:"status,omitempty"`
 	Challenge  *ChallengeInfo      `json:"challenge,omitempty"`
 	Virtual    string              `json:"virtual,omitempty"`
+	Injected   []string            `json:"injected,omitempty"`
+	Sharing    *bool               `json:"sharing,omitempty"`
 	Error      *ProtocolError      `json:"error,omitempty"`
 }
 

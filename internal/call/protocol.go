@@ -39,6 +39,10 @@ const (
 	// TypeCamera carries the label of the freelancer's camera, for the
 	// agent's hint about a virtual camera (VirtualCameras).
 	TypeCamera = "camera"
+	// TypeScreen tells the agent's page that the freelancer started or
+	// stopped sharing their screen; the picture itself goes over the peer
+	// connection, never through the server.
+	TypeScreen = "screen"
 )
 
 // SessionDescription is RTCSessionDescriptionInit.
@@ -65,6 +69,12 @@ type ClientMessage struct {
 	Text      string              `json:"text,omitempty"`
 	Level     string              `json:"level,omitempty"`
 	Label     string              `json:"label,omitempty"`
+	// Injected lists the signs that the camera track looks injected
+	// (InjectedSigns), with a camera message.
+	Injected []string `json:"injected,omitempty"`
+	// Sharing says, with a screen message, whether the freelancer's screen
+	// is being shared from now on.
+	Sharing *bool `json:"sharing,omitempty"`
 }
 
 // ProtocolError is what the server answers a bad message with, as an
@@ -150,10 +160,24 @@ func (m *ClientMessage) validate() error {
 		}
 		return m.only("level")
 	case TypeCamera:
-		if m.Label == "" || utf8.RuneCountInString(m.Label) > MaxCameraLabel || strings.ContainsFunc(m.Label, unicode.IsControl) {
+		// A track that looks injected may have no label at all: then its
+		// signs are the message.
+		if (m.Label == "" && len(m.Injected) == 0) || utf8.RuneCountInString(m.Label) > MaxCameraLabel || strings.ContainsFunc(m.Label, unicode.IsControl) {
 			return protoErr("invalid", "label", "a camera label has 1 to %d characters and no control characters", MaxCameraLabel)
 		}
-		return m.only("label")
+		if m.Injected != nil {
+			signs, ok := injectedSigns(m.Injected)
+			if !ok {
+				return protoErr("invalid", "injected", "injected lists each of %s at most once", strings.Join(InjectedSigns, ", "))
+			}
+			m.Injected = signs
+		}
+		return m.only("label", "injected")
+	case TypeScreen:
+		if m.Sharing == nil {
+			return protoErr("required", "sharing", "screen needs sharing: true or false")
+		}
+		return m.only("sharing")
 	case TypePing:
 		return m.only()
 	case "":
@@ -164,7 +188,8 @@ func (m *ClientMessage) validate() error {
 
 // only refuses fields that do not belong to the message's type.
 func (m *ClientMessage) only(fields ...string) error {
-	present := map[string]bool{"sdp": m.SDP != nil, "candidate": m.Candidate != nil, "text": m.Text != "", "level": m.Level != "", "label": m.Label != ""}
+	present := map[string]bool{"sdp": m.SDP != nil, "candidate": m.Candidate != nil, "text": m.Text != "", "level": m.Level != "", "label": m.Label != "",
+		"injected": m.Injected != nil, "sharing": m.Sharing != nil}
 	for name, set := range present {
 		if set && !contains(fields, name) {
 			return protoErr("unexpected_field", name, "%s does not belong in a %s message", name, m.Type)

@@ -25,6 +25,20 @@ func TestDecode(t *testing.T) {
 		{"camera label too long", `{"v":1,"type":"camera","label":"` + strings.Repeat("é", MaxCameraLabel+1) + `"}`, "invalid", "label"},
 		{"camera label with control", `{"v":1,"type":"camera","label":"cam\u0000era"}`, "invalid", "label"},
 		{"camera with text", `{"v":1,"type":"camera","label":"cam","text":"hi"}`, "unexpected_field", "text"},
+		{"camera with injected signs", `{"v":1,"type":"camera","label":"cam","injected":["canvas","no_device"]}`, "", ""},
+		{"camera with only injected signs", `{"v":1,"type":"camera","injected":["no_device"]}`, "", ""},
+		{"camera with no label and no signs", `{"v":1,"type":"camera","injected":[]}`, "invalid", "label"},
+		{"camera with an unknown sign", `{"v":1,"type":"camera","label":"cam","injected":["deepfake"]}`, "invalid", "injected"},
+		{"camera with a sign twice", `{"v":1,"type":"camera","label":"cam","injected":["canvas","canvas"]}`, "invalid", "injected"},
+		{"camera with signs not a list", `{"v":1,"type":"camera","label":"cam","injected":"canvas"}`, "wrong_type", "injected"},
+		{"chat with injected", `{"v":1,"type":"chat","text":"hi","injected":["canvas"]}`, "unexpected_field", "injected"},
+		{"screen started", `{"v":1,"type":"screen","sharing":true}`, "", ""},
+		{"screen stopped", `{"v":1,"type":"screen","sharing":false}`, "", ""},
+		{"screen without sharing", `{"v":1,"type":"screen"}`, "required", "sharing"},
+		{"screen with null sharing", `{"v":1,"type":"screen","sharing":null}`, "required", "sharing"},
+		{"screen sharing not a boolean", `{"v":1,"type":"screen","sharing":"yes"}`, "wrong_type", "sharing"},
+		{"screen with label", `{"v":1,"type":"screen","sharing":true,"label":"screen:0:0"}`, "unexpected_field", "label"},
+		{"ping with sharing", `{"v":1,"type":"ping","sharing":true}`, "unexpected_field", "sharing"},
 		{"chat with label", `{"v":1,"type":"chat","text":"hi","label":"cam"}`, "unexpected_field", "label"},
 		{"no version", `{"type":"ping"}`, "unsupported_version", "v"},
 		{"future version", `{"v":2,"type":"ping"}`, "unsupported_version", "v"},
@@ -70,6 +84,7 @@ func FuzzDecode(f *testing.F) {
 		`{"v":1,"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 1.2.3.4 5 typ host","sdpMLineIndex":70000}}`,
 		`{"v":1,"type":"chat","text":"hi"}`, `{"v":1,"type":"quality","level":"good"}`, `{"v":1,"type":"ping"}`,
 		`{"v":1,"type":"camera","label":"ManyCam Virtual Webcam"}`, `{"v":1,"type":"camera","label":""}`,
+		`{"v":1,"type":"camera","injected":["canvas","unlisted_device"]}`, `{"v":1,"type":"screen","sharing":true}`,
 		`{"v":1,"type":"chat","text":null}`, `{"v":1e999}`, `[]`, `null`, ``, `{"v":1,"type":"offer","sdp":null}`,
 	} {
 		f.Add([]byte(s))
@@ -83,8 +98,20 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if !contains([]string{TypeOffer, TypeAnswer, TypeCandidate, TypeChat, TypeQuality, TypePing, TypeCamera}, m.Type) {
+		if !contains([]string{TypeOffer, TypeAnswer, TypeCandidate, TypeChat, TypeQuality, TypePing, TypeCamera, TypeScreen}, m.Type) {
 			t.Fatalf("accepted unknown type %q", m.Type)
 		}
 	})
+}
+
+// Decode gives the injected-track signs in the order of InjectedSigns,
+// whatever order the page sent them in.
+func TestDecodeOrdersInjectedSigns(t *testing.T) {
+	m, err := Decode([]byte(`{"v":1,"type":"camera","injected":["canvas","unlisted_device","no_device"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(m.Injected, ","); got != "no_device,unlisted_device,canvas" {
+		t.Fatalf("signs %q, want them in the order of InjectedSigns", got)
+	}
 }

@@ -368,7 +368,11 @@ func (s *Service) handle(c *client, m ClientMessage) {
 		return
 	}
 	if m.Type == TypeCamera {
-		s.relayCamera(c, m.Label)
+		s.relayCamera(c, m.Label, m.Injected)
+		return
+	}
+	if m.Type == TypeScreen {
+		s.relayScreen(c, *m.Sharing)
 		return
 	}
 	out := msg(m.Type)
@@ -383,16 +387,33 @@ func (s *Service) handle(c *client, m ClientMessage) {
 }
 
 // relayCamera tells the agent whether the freelancer's camera names a
-// virtual camera. The label itself goes no further than this: the agent
-// learns only the matched name, or an empty hint that clears an earlier
-// one (another camera after a reload). Nothing is stored.
-func (s *Service) relayCamera(c *client, label string) {
+// virtual camera, and which signs that its track looks injected the page
+// saw (already checked by Decode). The label itself goes no further than
+// this: the agent learns only the matched name, or an empty hint that
+// clears an earlier one (another camera after a reload). Nothing is stored.
+func (s *Service) relayCamera(c *client, label string, injected []string) {
 	if c.role != RoleFreelancer {
 		c.deliver(errorMessage(protoErr("not_allowed", "type", "only the freelancer's page reports its camera")))
 		return
 	}
 	out := msg(TypeCamera)
-	out.From, out.Virtual = c.role, VirtualCamera(label)
+	out.From, out.Virtual, out.Injected = c.role, VirtualCamera(label), injected
+	if !s.h().relay(c, out) {
+		c.deliver(errorMessage(protoErr("peer_absent", "", "the other side is not connected right now")))
+	}
+}
+
+// relayScreen tells the agent's page that the freelancer started or
+// stopped sharing their screen. Only the freelancer shares: the agent has
+// nothing of theirs to show. Nothing is stored, and the picture never
+// passes through here.
+func (s *Service) relayScreen(c *client, sharing bool) {
+	if c.role != RoleFreelancer {
+		c.deliver(errorMessage(protoErr("not_allowed", "type", "only the freelancer's page shares a screen")))
+		return
+	}
+	out := msg(TypeScreen)
+	out.From, out.Sharing = c.role, &sharing
 	if !s.h().relay(c, out) {
 		c.deliver(errorMessage(protoErr("peer_absent", "", "the other side is not connected right now")))
 	}

@@ -93,6 +93,9 @@ type callClaim struct {
 	// it is read aloud from the ID document sent, and the suggested
 	// questions, some of which ask for the camera, are not shown.
 	FromDocument bool
+	// ShowWork suggests that the freelancer share their screen to show
+	// their work (showsWork).
+	ShowWork bool
 }
 
 type callPage struct {
@@ -165,7 +168,8 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 			page.LegalName = claim.Value
 		}
 		cc := callClaim{Claim: claim, Questions: questionsFor(byKind, claim.Kind),
-			FromDocument: claim.Kind == verification.KindIdentity && v.Mode() == verification.ModeAudio}
+			FromDocument: claim.Kind == verification.KindIdentity && v.Mode() == verification.ModeAudio,
+			ShowWork:     showsWork(claim.Kind)}
 		for _, o := range outcomes {
 			if o.Key == key {
 				cc.Outcome = o

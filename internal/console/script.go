@@ -27,6 +27,14 @@ func questionsFor(byKind map[verification.ClaimKind][]string, kind verification.
 	return byKind[verification.KindOther]
 }
 
+// showsWork reports whether the script suggests, for a claim of kind, that
+// the freelancer share their screen: a skill is shown best by the work
+// itself (a portfolio, a project). It is a suggestion; a call may share a
+// screen for any claim, or none, audio-only calls included.
+func showsWork(kind verification.ClaimKind) bool {
+	return kind == verification.KindSkill
+}
+
 // spoken is the part of the script said to the freelancer, in their
 // language (Lang, a catalog's tag), as their page shows it: the agent reads
 // it out, with its translation beside it.

@@ -254,6 +254,22 @@ func (m message) pick(form string) string {
 	return m.forms["other"]
 }
 
+// Restrictions names what a marketplace pauses, for the freelancer: each
+// restriction by its words ("restriction.<name>"), or, for a name the
+// catalogs do not know (the marketplace chooses its own), the name with
+// spaces for underscores; joined with commas.
+func (c *Catalog) Restrictions(names []string) string {
+	words := make([]string, len(names))
+	for i, name := range names {
+		if c.Has("restriction."+name) || English.Has("restriction."+name) {
+			words[i] = c.Text("restriction." + name)
+		} else {
+			words[i] = strings.ReplaceAll(name, "_", " ")
+		}
+	}
+	return strings.Join(words, ", ")
+}
+
 // Text is a message as plain text, its markup dropped and args filled in.
 // Args come in pairs, name then value: Text("greeting", "name", "Ana").
 func (c *Catalog) Text(key string, args ...any) string {

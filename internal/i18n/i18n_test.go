@@ -204,3 +204,16 @@ func TestFallback(t *testing.T) {
 		t.Errorf("unknown key = %q", got)
 	}
 }
+
+// Restrictions reach the freelancer in words: a known name in their
+// language, a marketplace's own name without its underscores.
+func TestRestrictionsInWords(t *testing.T) {
+	for _, tt := range []struct{ tag, want string }{
+		{"en", "sending proposals, receive payments"},
+		{"pt-BR", "enviar propostas, receive payments"},
+	} {
+		if got := Match(tt.tag).Restrictions([]string{"submit_proposals", "receive_payments"}); got != tt.want {
+			t.Errorf("%s: Restrictions = %q, want %q", tt.tag, got, tt.want)
+		}
+	}
+}

@@ -9,7 +9,9 @@
 //
 // The flow, as docs/CREDENTIALS.md ("attest as issuer") tells it:
 //
-//	portal: offer (openid-credential-offer://?credential_offer=…, QR and link)
+//	portal: offer, by reference in the QR code (openid-credential-offer://?credential_offer_uri=…)
+//	        and by value in the same-device link (…?credential_offer=…)
+//	wallet: GET  /credential-issuer/offer/{reference}   the offer, when by reference
 //	wallet: GET  /.well-known/openid-credential-issuer, /.well-known/oauth-authorization-server
 //	wallet: POST /credential-issuer/token       pre-authorized_code → access_token
 //	wallet: POST /credential-issuer/nonce       → c_nonce
@@ -24,11 +26,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
+	"slices"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-json-experiment/json"
 
 	"github.com/attest-dev/attest/internal/sdjwt"
 )
@@ -86,8 +87,11 @@ type Service struct {
 	// Signer signs credentials and the status list; its KeyID is the
 	// key's RFC 7638 thumbprint.
 	Signer sdjwt.Signer
-	// Published are the public keys verifiers are told of: the signing
-	// key's and those of the previous master key while it still verifies.
+	// Published are the public keys the master keys a node holds give:
+	// the signing key's first, then the previous master key's while it
+	// still verifies. Keys of earlier master keys are published from the
+	// database for as long as a credential they signed lives
+	// (JWTIssuerMetadata).
 	Published []jose.JSONWebKey
 	// NonceKey keys the MAC of c_nonce values.
 	NonceKey []byte
@@ -133,19 +137,6 @@ func (s *Service) Type() string { return s.BaseURL + TypeMetadataURL }
 
 // StatusListURI is where the status list is published.
 func (s *Service) StatusListURI() string { return s.BaseURL + StatusListPath }
-
-// OfferLink is the credential offer for a pre-authorized code, by value:
-// openid-credential-offer://?credential_offer={…}. It is what the QR code
-// holds and what the same-device link opens.
-func (s *Service) OfferLink(code string) string {
-	offer := map[string]any{
-		"credential_issuer":            s.BaseURL,
-		"credential_configuration_ids": []string{ConfigurationID},
-		"grants":                       map[string]any{PreAuthorizedGrant: map[string]any{"pre-authorized_code": code}},
-	}
-	b, _ := json.Marshal(offer, json.Deterministic(true))
-	return OfferScheme + "://?" + url.Values{"credential_offer": {string(b)}}.Encode()
-}
 
 // Metadata is the Credential Issuer Metadata (OpenID4VCI 1.0 section 12.2).
 func (s *Service) Metadata() map[string]any {
@@ -194,9 +185,29 @@ func (s *Service) ASMetadata() map[string]any {
 
 // JWTIssuerMetadata is the SD-JWT VC issuer metadata
 // (/.well-known/jwt-vc-issuer): the keys that verify attest's credentials
-// and its status list.
-func (s *Service) JWTIssuerMetadata() map[string]any {
-	return map[string]any{"issuer": s.BaseURL, "jwks": jose.JSONWebKeySet{Keys: s.Published}}
+// and its status list: Published, and earlier, the keys of master keys
+// rotated away that signed a credential still valid. A key is listed once.
+func (s *Service) JWTIssuerMetadata(earlier []jose.JSONWebKey) map[string]any {
+	keys := append([]jose.JSONWebKey(nil), s.Published...)
+	for _, k := range earlier {
+		if !slices.ContainsFunc(keys, func(p jose.JSONWebKey) bool { return p.KeyID == k.KeyID }) {
+			keys = append(keys, k)
+		}
+	}
+	return map[string]any{"issuer": s.BaseURL, "jwks": jose.JSONWebKeySet{Keys: keys}}
+}
+
+// SigningKey is the public JWK of the key that signs now, as it is
+// published and kept (store.KeepIssuerKey) so that it stays published
+// after a rotation for as long as a credential it signed lives.
+func (s *Service) SigningKey() (keyID, jwk string, err error) {
+	for _, k := range s.Published {
+		if k.KeyID == s.Signer.KeyID {
+			b, err := k.MarshalJSON()
+			return k.KeyID, string(b), err
+		}
+	}
+	return "", "", fmt.Errorf("the issuer's signing key %s is not among its published keys", s.Signer.KeyID)
 }
 
 // TypeMetadata is the SD-JWT VC type metadata of attest's credentials,

@@ -37,7 +37,7 @@ func (n DeadlineNotice) view(c *i18n.Catalog) deadlineView {
 	d := n.Deadline.In(location(n.TimeZone))
 	return deadlineView{Name: strings.TrimSpace(n.FreelancerName), PortalURL: n.PortalURL,
 		Deadline: longDate(c, d), DeadlineDate: dayMonth(c, d), Left: c.Duration(n.Deadline.Sub(n.Now)),
-		Why: n.Why.text(c, d, n.Outage), Restrictions: strings.Join(n.Restrictions, ", "), DocumentsFor: n.DocumentsFor}
+		Why: n.Why.text(c, d, n.Outage), Restrictions: c.Restrictions(n.Restrictions), DocumentsFor: n.DocumentsFor}
 }
 
 func (n DeadlineNotice) compose(name, to string) (Message, error) {

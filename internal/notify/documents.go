@@ -73,7 +73,7 @@ func (r *Reasons) view(c *i18n.Catalog, loc *time.Location) *reasonsView {
 	if r == nil {
 		return nil
 	}
-	v := &reasonsView{Reason: c.Text("reason." + r.ReasonCode), Restrictions: strings.Join(r.Restrictions, ", ")}
+	v := &reasonsView{Reason: c.Text("reason." + r.ReasonCode), Restrictions: c.Restrictions(r.Restrictions)}
 	for _, f := range r.Claims {
 		v.Claims = append(v.Claims, findingView{Label: f.Label, Outcome: c.Text("outcome." + f.Outcome)})
 	}

@@ -94,20 +94,20 @@ func TestResultNotVerifiedStatesReasons(t *testing.T) {
 			"Two people looked at your verification and could not confirm your profile.\n",
 			"Why\nWhat was shown, said or sent did not support one or more of the details on your profile.\n",
 			"What was not confirmed\n- Degree: not confirmed\n- Location: could not be checked\n- Employer: not checked\n",
-			"What is paused\nSince " + docsWhen["en"] + ", these actions on your account are paused: submit_proposals, receive_payments.",
+			"What is paused\nSince " + docsWhen["en"] + ", these actions on your account are paused: sending proposals, receive payments.",
 			"What you can do\nIf you think this is wrong, you can appeal until Wednesday, 16 December 2026, 17:00 UTC-3",
 		}, []string{
 			"<li>Degree: not confirmed</li>", "<li>Location: could not be checked</li>",
-			"paused: <strong>submit_proposals, receive_payments</strong>.", "<strong>appeal until Wednesday, 16 December 2026, 17:00 UTC-3</strong>",
+			"paused: <strong>sending proposals, receive payments</strong>.", "<strong>appeal until Wednesday, 16 December 2026, 17:00 UTC-3</strong>",
 		}},
 		{"pt-BR", []string{
 			"Duas pessoas analisaram sua verificação e não conseguiram confirmar seu perfil.\n",
 			"O motivo\nO que foi mostrado, dito ou enviado não comprovou uma ou mais informações do seu perfil.\n",
 			"O que não foi confirmado\n- Degree: sem confirmação\n- Location: não foi possível verificar\n- Employer: não chegamos a verificar\n",
-			"O que está pausado\nDesde " + docsWhen["pt-BR"] + ", estas ações na sua conta estão pausadas: submit_proposals, receive_payments.",
+			"O que está pausado\nDesde " + docsWhen["pt-BR"] + ", estas ações na sua conta estão pausadas: enviar propostas, receive payments.",
 			"O que você pode fazer\nSe você acha que isso está errado, pode recorrer até quarta-feira, 16 de dezembro de 2026, às 17:00 (UTC-3)",
 		}, []string{
-			"<li>Degree: sem confirmação</li>", "pausadas: <strong>submit_proposals, receive_payments</strong>.",
+			"<li>Degree: sem confirmação</li>", "pausadas: <strong>enviar propostas, receive payments</strong>.",
 		}},
 	}
 	for _, tt := range tests {
@@ -156,7 +156,7 @@ func TestResultNotVerifiedWithoutSinceOrRestrictions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkContains(t, m, []string{"Hello,\n", "What is paused\nThese actions on your account are paused: submit_proposals, receive_payments."}, nil)
+	checkContains(t, m, []string{"Hello,\n", "What is paused\nThese actions on your account are paused: sending proposals, receive payments."}, nil)
 	if strings.Contains(m.Text, "Since") {
 		t.Errorf("a since without a date:\n%s", m.Text)
 	}
@@ -197,19 +197,19 @@ func TestOverdueNamesRestrictionsAndWayToFinish(t *testing.T) {
 		html      []string
 	}{
 		{"en", false, []string{
-			"The deadline to verify your profile, " + docsWhen["en"] + ", has passed. Because of that, these actions on your account are paused: submit_proposals.",
+			"The deadline to verify your profile, " + docsWhen["en"] + ", has passed. Because of that, these actions on your account are paused: sending proposals.",
 			"a live call of about three minutes"},
-			[]string{"paused: <strong>submit_proposals</strong>.", "Finish my verification"}},
+			[]string{"paused: <strong>sending proposals</strong>.", "Finish my verification"}},
 		{"en", true, []string{
-			"these actions on your account are paused: submit_proposals.",
+			"these actions on your account are paused: sending proposals.",
 			"send the documents we asked for during your call", "no new call is needed", "The pause ends as soon as you send them."},
 			[]string{"Send my documents"}},
 		{"pt-BR", false, []string{
-			"O prazo para verificar seu perfil, " + docsWhen["pt-BR"] + ", terminou. Por isso, estas ações na sua conta estão pausadas: submit_proposals.",
+			"O prazo para verificar seu perfil, " + docsWhen["pt-BR"] + ", terminou. Por isso, estas ações na sua conta estão pausadas: enviar propostas.",
 			"uma chamada ao vivo de cerca de três minutos"},
-			[]string{"pausadas: <strong>submit_proposals</strong>.", "Concluir minha verificação"}},
+			[]string{"pausadas: <strong>enviar propostas</strong>.", "Concluir minha verificação"}},
 		{"pt-BR", true, []string{
-			"estas ações na sua conta estão pausadas: submit_proposals.",
+			"estas ações na sua conta estão pausadas: enviar propostas.",
 			"envie pela página os documentos que pedimos durante a sua chamada", "não é preciso fazer outra chamada"},
 			[]string{"Enviar meus documentos"}},
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -37,25 +36,16 @@ func (p *Portal) RegisterCredentials(mux web.Router) {
 }
 
 // offerDigitalID says on the page whether "Use a digital ID" is offered
-// for the open case, and whether a credential bore the legal name already.
+// for the open case (the rule is verification.OffersCredential), and
+// whether a credential bore the legal name already, which the page says
+// where it offered one.
 func (p *Portal) offerDigitalID(r *http.Request, f *verification.Freelancer, pg *page) {
-	claims, err := p.Workflow.CredentialClaims(r.Context(), p.Store, f.ID, pg.Open)
+	offered, matched, err := p.Workflow.CredentialOffer(r.Context(), p.Store, f.ID, pg.Open)
 	if err != nil {
-		p.Log.ErrorContext(r.Context(), "portal credential claims", slog.Any("err", err))
+		p.Log.ErrorContext(r.Context(), "portal credential offer", slog.Any("err", err))
 		return
 	}
-	pg.DigitalID = len(claims) > 0
-	if !pg.DigitalID {
-		return
-	}
-	steps, err := p.Store.Steps(r.Context(), pg.Open.ID)
-	if err != nil {
-		p.Log.ErrorContext(r.Context(), "portal steps", slog.Any("err", err))
-		return
-	}
-	pg.DigitalIDMatched = slices.ContainsFunc(steps, func(s verification.StepRecord) bool {
-		return s.Step == verification.StepIdentityCredential && s.Passed()
-	})
+	pg.DigitalID, pg.DigitalIDMatched = offered || matched, matched
 }
 
 // started is what the page needs to ask a wallet: for the Digital

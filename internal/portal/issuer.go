@@ -28,6 +28,8 @@ import (
 func (p *Portal) RegisterIssuer(mux web.Router) {
 	public := func(h http.HandlerFunc) http.Handler { return web.AllowFunc(web.Public, p.issuing(h)) }
 	mux.Handle("POST /v/{token}/wallet", web.Allow(web.Link, p.issuing(p.walletOffer)))
+	// The reference's 256 random bits are its key (credential_offer_uri).
+	mux.Handle("GET "+issuer.OfferPath+"{reference}", public(p.offer))
 	mux.Handle("GET "+issuer.MetadataPath, public(p.issuerMetadata))
 	mux.Handle("GET "+issuer.ASMetadataPath, public(p.authorizationServerMetadata))
 	mux.Handle("GET "+issuer.JWTIssuerPath, public(p.jwtIssuerMetadata))
@@ -54,8 +56,11 @@ type walletPage struct {
 	Base        string
 	Marketplace string
 	QR          template.URL
-	Link        template.URL
-	Minutes     int
+	// Offer is what the QR code holds (the offer by reference), for tests
+	// and for anyone who cannot scan and pastes it into a wallet.
+	Offer   string
+	Link    template.URL
+	Minutes int
 }
 
 func (p *Portal) walletOffer(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +83,7 @@ func (p *Portal) walletOffer(w http.ResponseWriter, r *http.Request) {
 		p.serverError(w, r, err)
 		return
 	}
-	svg, err := qrcode.SVG(offer.Link, c.Text("portal.wallet.qr"), 296)
+	svg, err := qrcode.SVG(offer.ByReference, c.Text("portal.wallet.qr"), 296)
 	if err != nil {
 		p.serverError(w, r, err)
 		return
@@ -90,6 +95,7 @@ func (p *Portal) walletOffer(w http.ResponseWriter, r *http.Request) {
 		// parameter is URL-encoded.
 		QR:      template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg)),
 		Link:    template.URL(offer.Link),
+		Offer:   offer.ByReference,
 		Minutes: int(offer.ExpiresAt.Sub(p.Now()).Round(time.Minute).Minutes())})
 }
 
@@ -135,7 +141,24 @@ func (p *Portal) authorizationServerMetadata(w http.ResponseWriter, r *http.Requ
 }
 
 func (p *Portal) jwtIssuerMetadata(w http.ResponseWriter, r *http.Request) {
-	metadataJSON(w, p.Workflow.Issuer.JWTIssuerMetadata())
+	m, err := p.Workflow.IssuerMetadata(r.Context())
+	if err != nil {
+		p.oauthError(w, r, err)
+		return
+	}
+	metadataJSON(w, m)
+}
+
+// offer serves a credential offer by reference (credential_offer_uri):
+// the offer JSON while its code may be redeemed, else a refusal with a
+// code: invalid_offer_reference (400) or offer_not_found (404).
+func (p *Portal) offer(w http.ResponseWriter, r *http.Request) {
+	o, err := p.Workflow.OfferByReference(r.Context(), r.PathValue("reference"))
+	if err != nil {
+		p.oauthError(w, r, err)
+		return
+	}
+	oauthJSON(w, http.StatusOK, o)
 }
 
 func (p *Portal) typeMetadata(w http.ResponseWriter, r *http.Request) {

@@ -39,7 +39,7 @@ func wordReasons(c *i18n.Catalog, st *verification.Statement, f *verification.Fr
 	if st == nil {
 		return nil
 	}
-	r := &reasons{Reason: word(c, "reason."+st.ReasonCode, st.Reason), Restrictions: strings.Join(st.Restrictions, ", ")}
+	r := &reasons{Reason: word(c, "reason."+st.ReasonCode, st.Reason), Restrictions: c.Restrictions(st.Restrictions)}
 	for _, cf := range st.Claims {
 		fd := finding{Label: cf.Label, Outcome: word(c, "outcome."+cf.Outcome, strings.ReplaceAll(cf.Outcome, "_", " "))}
 		if claim, ok := f.Claim(cf.Key); ok {

@@ -214,6 +214,7 @@ var notPages = map[string]string{
 	"GET /.well-known/jwt-vc-issuer":               "the issuer's keys for verifiers (JSON)",
 	"GET /credential-issuer/types/verified-claims": "the credential type's metadata (JSON)",
 	"GET /credential-issuer/status/1":              "the Token Status List (a JWT)",
+	"GET /credential-issuer/offer/{reference}":     "a credential offer by reference, fetched by a wallet from the QR code (JSON)",
 }
 
 // auditConfig is a server with every page there is: the dev mailbox and

@@ -336,6 +336,13 @@ func runBrowserCall(t testing.TB, relayOnly bool, freelancer context.Context) {
 	typeInto(t, agent, "chat-input", "Thanks, I hear you fine")
 	click(t, agent, "chat-send")
 	waitFor(t, freelancer, "the agent's chat message", `document.querySelector('[data-test=chat-log]').textContent.includes('Thanks, I hear you fine')`)
+	// The browser's own (fake) camera is a listed device with an id: the
+	// camera hint stays hidden, neither virtual nor injected.
+	var hinted bool
+	evaluate(t, agent, `!document.querySelector('[data-test=camera-hint]').hidden`, &hinted)
+	if hinted {
+		t.Error("the agent's view shows a camera hint for the browser's own camera")
+	}
 	screenshot(t, freelancer, "freelancer-4-call")
 	screenshot(t, agent, "agent-2-call")
 	verifyInCall(t, agent, freelancer)

@@ -104,3 +104,39 @@ func TestCallScriptAsksForTheIDAsTheCaseIsWorked(t *testing.T) {
 		})
 	}
 }
+
+// The script suggests sharing the screen for a skill claim, the work being
+// its best proof, and for no other claim.
+func TestCallScriptSuggestsScreenForSkills(t *testing.T) {
+	s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now})
+	ctx := context.Background()
+	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+		f := &verification.Freelancer{ID: "u-370", DisplayName: "Ana Souza", Email: "u-370@example.com", Locale: "en",
+			TimeZone: "UTC", Claims: []verification.Claim{
+				{Key: "design", Label: "Brand design", Value: "5 years", Kind: verification.KindSkill},
+				{Key: "location", Label: "Location", Value: "Recife, Brazil", Kind: verification.KindLocation}}}
+		if _, err := s.Workflow.PutFreelancer(ctx, tx, "test", f); err != nil {
+			return err
+		}
+		_, err := s.Workflow.OpenVerification(ctx, tx, "test", verification.Request{FreelancerID: "u-370",
+			Reason: verification.Reason{Code: "location_mismatch", Explanation: "Logins came from another country."}})
+		if err != nil {
+			return err
+		}
+		_, err = s.Workflow.JoinQueue(ctx, tx, "u-370")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := signedInAs(t, s, base, "share@example.com", store.RoleAgent)
+	postForm(t, agent, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+	postForm(t, agent, base+"/agent/take", url.Values{}, "")
+	ours := page(t, agent, base+"/agent", http.StatusOK)
+	if !strings.Contains(ours, `data-test="claim-design-share"`) || !strings.Contains(ours, "share their screen") {
+		t.Error("the script does not suggest sharing the screen for the skill claim")
+	}
+	if strings.Contains(ours, `data-test="claim-location-share"`) {
+		t.Error("the script suggests sharing the screen for a location claim")
+	}
+}

@@ -452,4 +452,46 @@ func TestCameraHint(t *testing.T) {
 	if m := fl.expect(call.TypeError); m.Error == nil || m.Error.Field != "label" {
 		t.Fatalf("an empty label got %+v, want an error on label", m)
 	}
+	// A track that looks injected: its signs reach the agent, checked and
+	// in their documented order, with or without a label.
+	fl.send(map[string]any{"v": 1, "type": "camera", "injected": []string{"canvas", "no_device"}})
+	if m := agent.expect(call.TypeCamera); m.Virtual != "" || strings.Join(m.Injected, ",") != "no_device,canvas" {
+		t.Fatalf("agent got %+v, want the signs no_device and canvas", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "camera", "label": "Integrated Webcam", "injected": []string{"looks_fake"}})
+	if m := fl.expect(call.TypeError); m.Error == nil || m.Error.Code != "invalid" || m.Error.Field != "injected" {
+		t.Fatalf("an unknown sign got %+v, want invalid on injected", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "camera", "label": "Integrated Webcam"})
+	if m := agent.expect(call.TypeCamera); m.Virtual != "" || m.Injected != nil {
+		t.Fatalf("agent got %+v, want a hint that clears the signs", m)
+	}
+}
+
+// The freelancer's page tells the agent's that a screen share started and
+// stopped; the agent's page cannot share, and a malformed message is
+// refused with its field named. The picture never passes through attest.
+func TestScreenShareMessages(t *testing.T) {
+	agent, fl, _ := socketsInCall(t, "u-23")
+
+	fl.send(map[string]any{"v": 1, "type": "screen", "sharing": true})
+	if m := agent.expect(call.TypeScreen); m.From != "freelancer" || m.Sharing == nil || !*m.Sharing {
+		t.Fatalf("agent got %+v, want sharing true from the freelancer", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "screen", "sharing": false})
+	if m := agent.expect(call.TypeScreen); m.Sharing == nil || *m.Sharing {
+		t.Fatalf("agent got %+v, want sharing false", m)
+	}
+	agent.send(map[string]any{"v": 1, "type": "screen", "sharing": true})
+	if m := agent.expect(call.TypeError); m.Error == nil || m.Error.Code != "not_allowed" {
+		t.Fatalf("agent sharing got %+v, want not_allowed", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "screen"})
+	if m := fl.expect(call.TypeError); m.Error == nil || m.Error.Code != "required" || m.Error.Field != "sharing" {
+		t.Fatalf("screen without sharing got %+v, want required on sharing", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "screen", "sharing": "on"})
+	if m := fl.expect(call.TypeError); m.Error == nil || m.Error.Code != "wrong_type" || m.Error.Field != "sharing" {
+		t.Fatalf("screen with a string got %+v, want wrong_type on sharing", m)
+	}
 }

@@ -75,8 +75,9 @@ func signalListeners(t *testing.T, cfg store.Config) (listeners func() []int, li
 }
 
 // With the freelancer on one node and the agent on another, the call's
-// signaling crosses through PostgreSQL: the call notice, presence, chat, an
-// SDP too large for a NOTIFY, a WebRTC data channel, a move of the
+// signaling crosses through PostgreSQL: the call notice, presence, chat, a
+// screen share's start, the camera's signs, an SDP too large for a NOTIFY,
+// a WebRTC data channel, a move of the
 // freelancer's page between nodes, and the end of the call.
 func TestSignalingCrossesNodes(t *testing.T) {
 	a, _, baseA, baseB, cut := twoNodes(t)
@@ -114,6 +115,15 @@ func TestSignalingCrossesNodes(t *testing.T) {
 	agent.send(map[string]any{"v": 1, "type": "chat", "text": "Hello from node B"})
 	if m := fl.expect(call.TypeChat); m.From != "agent" || m.Text != "Hello from node B" {
 		t.Fatalf("freelancer got %+v", m)
+	}
+	// A screen share's start and the camera's injected-track signs cross too.
+	fl.send(map[string]any{"v": 1, "type": "screen", "sharing": true})
+	if m := agent.expect(call.TypeScreen); m.Sharing == nil || !*m.Sharing {
+		t.Fatalf("agent got %+v, want sharing true", m)
+	}
+	fl.send(map[string]any{"v": 1, "type": "camera", "injected": []string{"canvas"}})
+	if m := agent.expect(call.TypeCamera); strings.Join(m.Injected, ",") != "canvas" {
+		t.Fatalf("agent got %+v, want the canvas sign", m)
 	}
 
 	// A listener whose connection drops listens again, and the call goes on.

@@ -42,11 +42,22 @@ func (c *testClock) Add(d time.Duration) {
 	c.at = c.at.Add(d)
 }
 
-var walletLink = regexp.MustCompile(`href="(openid-credential-offer://[^"]+)" data-test="wallet-link"`)
+var (
+	walletLink = regexp.MustCompile(`href="(openid-credential-offer://[^"]+)" data-test="wallet-link"`)
+	walletQR   = regexp.MustCompile(`data-test="wallet-qr" data-offer="(openid-credential-offer://[^"]+)"`)
+)
 
 // offerLink asks for "Add to your wallet" on the portal and returns the
-// offer link the page shows, or the status when there is none.
+// offer link the page shows (by value), or the status when there is none.
 func offerLink(t *testing.T, portal string) (string, int) {
+	t.Helper()
+	link, _, status := offerLinks(t, portal)
+	return link, status
+}
+
+// offerLinks asks for "Add to your wallet" on the portal and returns the
+// offer by value (the same-device link) and by reference (the QR code).
+func offerLinks(t *testing.T, portal string) (byValue, byReference string, status int) {
 	t.Helper()
 	res, err := http.PostForm(portal+"/wallet", nil)
 	if err != nil {
@@ -59,12 +70,16 @@ func offerLink(t *testing.T, portal string) (string, int) {
 	}
 	m := walletLink.FindSubmatch(b)
 	if res.StatusCode != http.StatusOK || m == nil {
-		return "", res.StatusCode
+		return "", "", res.StatusCode
 	}
 	if !strings.Contains(string(b), `src="data:image/svg`) {
 		t.Fatal("the offer page shows no QR code")
 	}
-	return html.UnescapeString(string(m[1])), res.StatusCode
+	qr := walletQR.FindSubmatch(b)
+	if qr == nil {
+		t.Fatal("the offer page's QR code names no offer")
+	}
+	return html.UnescapeString(string(m[1])), html.UnescapeString(string(qr[1])), res.StatusCode
 }
 
 // A verified freelancer adds the result to their wallet: the test wallet
@@ -112,7 +127,7 @@ func TestWalletIssuance(t *testing.T) {
 		}
 		received := func(t *testing.T, portal string) *testwallet.Wallet {
 			t.Helper()
-			link, status := offerLink(t, portal)
+			_, link, status := offerLinks(t, portal) // as the QR code holds it
 			if link == "" {
 				t.Fatalf("no offer: %d", status)
 			}
@@ -217,6 +232,52 @@ func TestWalletIssuance(t *testing.T) {
 
 			_, err = wl.Token(ctx, base+issuer.TokenPath, url.Values{"grant_type": {"authorization_code"}, "code": {"x"}})
 			wantOAuth(t, err, http.StatusBadRequest, issuer.UnsupportedGrantType)
+		})
+
+		t.Run("an offer by reference", func(t *testing.T) {
+			_, portal := verified(t)
+			byValue, byReference, _ := offerLinks(t, portal)
+			uri, err := testwallet.OfferURI(byReference)
+			if err != nil || !strings.HasPrefix(uri, base+issuer.OfferPath) {
+				t.Fatalf("the QR code's offer_uri is %q (%v)", uri, err)
+			}
+			if 2*len(byReference) > len(byValue) {
+				t.Errorf("the QR code holds %d characters, the offer by value %d: a reference is to be the short one", len(byReference), len(byValue))
+			}
+			wl := newWallet(t)
+			fetched, err := wl.FetchOffer(ctx, byReference)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inline, _ := testwallet.ParseOffer(byValue)
+			if fetched.Code() != inline.Code() || fetched.CredentialIssuer != base || fetched.ConfigurationIDs[0] != issuer.ConfigurationID {
+				t.Fatalf("by reference %+v, by value %+v: one offer, one code", fetched, inline)
+			}
+			status, body := fetch(t, uri)
+			if status != http.StatusOK || !strings.Contains(body, `"pre-authorized_code"`) {
+				t.Fatalf("the offer URI answers %d %s", status, body)
+			}
+			// Taken once, by value or by reference, it answers nothing more.
+			if _, err := wl.Receive(ctx, byValue); err != nil {
+				t.Fatal(err)
+			}
+			_, err = wl.FetchOffer(ctx, byReference)
+			wantOAuth(t, err, http.StatusNotFound, issuer.OfferNotFound)
+			// Expired, it answers nothing either.
+			_, byReference, _ = offerLinks(t, portal)
+			clock.Add(issuer.DefaultOfferLifetime)
+			_, err = wl.FetchOffer(ctx, byReference)
+			wantOAuth(t, err, http.StatusNotFound, issuer.OfferNotFound)
+			for _, bad := range []string{"short", strings.Repeat("!", 43), strings.Repeat("A", 44)} {
+				status, body := fetch(t, base+issuer.OfferPath+bad)
+				if status != http.StatusBadRequest || !strings.Contains(body, issuer.InvalidOfferReference) {
+					t.Errorf("reference %q: %d %s", bad, status, body)
+				}
+			}
+			status, body = fetch(t, base+issuer.OfferPath+strings.Repeat("A", 43))
+			if status != http.StatusNotFound || !strings.Contains(body, issuer.OfferNotFound) {
+				t.Errorf("an unknown reference: %d %s", status, body)
+			}
 		})
 
 		t.Run("proofs refused", func(t *testing.T) {

@@ -123,8 +123,8 @@ var portalReaders = []portalReader{
 func (r portalReader) sentence(key string, args ...string) string {
 	en := map[string]string{
 		"documents.by":      "Please send them by <strong>{deadline}</strong>.",
-		"overdue.since":     "Since {since}, these actions on your account are paused: <strong>submit_proposals</strong>.",
-		"reasons.since":     "Since {since}, these actions on your account are paused: <strong>submit_proposals</strong>.",
+		"overdue.since":     "Since {since}, these actions on your account are paused: <strong>sending proposals</strong>.",
+		"reasons.since":     "Since {since}, these actions on your account are paused: <strong>sending proposals</strong>.",
 		"reasons.appeal":    "you can <strong>appeal until {until}</strong>",
 		"upheld.lifted":     "The pause on your account was lifted on {lifted}",
 		"new_call.deadline": "This is a fresh start, with a new deadline: <strong>{deadline}</strong>. Nothing on your account is restricted before then.",
@@ -132,8 +132,8 @@ func (r portalReader) sentence(key string, args ...string) string {
 	}
 	pt := map[string]string{
 		"documents.by":      "Envie-os até <strong>{deadline}</strong>.",
-		"overdue.since":     "Desde {since}, estas ações na sua conta estão pausadas: <strong>submit_proposals</strong>.",
-		"reasons.since":     "Desde {since}, estas ações na sua conta estão pausadas: <strong>submit_proposals</strong>.",
+		"overdue.since":     "Desde {since}, estas ações na sua conta estão pausadas: <strong>enviar propostas</strong>.",
+		"reasons.since":     "Desde {since}, estas ações na sua conta estão pausadas: <strong>enviar propostas</strong>.",
 		"reasons.appeal":    "pode <strong>recorrer até {until}</strong>",
 		"upheld.lifted":     "A pausa na sua conta foi retirada em {lifted}",
 		"new_call.deadline": "É um novo começo, com um novo prazo: <strong>{deadline}</strong>. Nada na sua conta será restrito antes disso.",
@@ -545,8 +545,8 @@ func TestPortalDocumentsNeedACall(t *testing.T) {
 // names what stays paused, and since when.
 func TestPortalEarlierDecisionStillPaused(t *testing.T) {
 	held := map[string]string{
-		"en":    "Since {since}, these actions on your account are paused because of an earlier decision: submit_proposals.",
-		"pt-BR": "Desde {since}, estas ações na sua conta estão pausadas por causa de uma decisão anterior: submit_proposals.",
+		"en":    "Since {since}, these actions on your account are paused because of an earlier decision: sending proposals.",
+		"pt-BR": "Desde {since}, estas ações na sua conta estão pausadas por causa de uma decisão anterior: enviar propostas.",
 	}
 	promise := map[string]string{"en": "Nothing on your account is restricted before", "pt-BR": "Nada na sua conta será restrito antes"}
 	for _, r := range portalReaders {

@@ -269,6 +269,9 @@ func build(ctx context.Context, st *store.Store, cfg Config) (*Server, error) {
 	if wf.Issuer, err = issuerService(cfg, ring); err != nil {
 		return nil, err
 	}
+	if err := wf.KeepIssuerKeysForUnattributed(ctx); err != nil {
+		return nil, err
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &notify.EmailWorker{Store: st, Sender: sender, Now: cfg.Now})
 	river.AddWorker(workers, &workflow.DeadlineWorker{Workflow: wf})
@@ -377,9 +380,10 @@ func credentialService(cfg Config, ring *keys.Ring) (*credential.Service, error)
 
 // issuerService is attest as a credential issuer, or nil when --base-url
 // names no host. Its signing key derives from the master key, so that
-// every node signs alike; the previous master key's stays published while
-// the ring still verifies with it, so that credentials it signed keep
-// verifying through a rotation's grace.
+// every node signs alike; the previous master key's is published while
+// the ring still verifies with it, and every key that signed a credential
+// stays published from the database until that credential expires
+// (Workflow.IssuerMetadata), through any number of rotations.
 func issuerService(cfg Config, ring *keys.Ring) (*issuer.Service, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || u.Hostname() == "" {

@@ -31,7 +31,10 @@ type IssuedCredential struct {
 	VerificationID string
 	FreelancerID   string
 	// HolderKey is the RFC 7638 thumbprint of the wallet key it is bound to.
-	HolderKey    string
+	HolderKey string
+	// KeyID names the issuer key that signed it (its RFC 7638
+	// thumbprint); empty for credentials issued before keys were recorded.
+	KeyID        string
 	IssuedAt     time.Time
 	ExpiresAt    time.Time
 	RevokedAt    *time.Time
@@ -112,8 +115,9 @@ func (t *Tx) InsertIssuedCredential(ctx context.Context, c *IssuedCredential) er
 	if n, _ := res.RowsAffected(); n != 1 {
 		return ErrRedeemed
 	}
-	_, err = t.exec(ctx, `INSERT INTO issued_credentials (status_index, offer_id, verification_id, freelancer_id, holder_key, issued_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.StatusIndex, c.OfferID, c.VerificationID, c.FreelancerID, c.HolderKey, t.t(c.IssuedAt), t.t(c.ExpiresAt))
+	_, err = t.exec(ctx, `INSERT INTO issued_credentials (status_index, offer_id, verification_id, freelancer_id, holder_key, key_id, issued_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.StatusIndex, c.OfferID, c.VerificationID, c.FreelancerID, c.HolderKey, sql.NullString{String: c.KeyID, Valid: c.KeyID != ""},
+		t.t(c.IssuedAt), t.t(c.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("record issued credential %d: %w", c.StatusIndex, err)
 	}
@@ -171,8 +175,8 @@ func (c conn) RevokedStatusIndices(ctx context.Context) ([]int64, error) {
 
 // IssuedCredentials lists the credentials issued to a freelancer, oldest first.
 func (c conn) IssuedCredentials(ctx context.Context, freelancerID string) ([]IssuedCredential, error) {
-	rows, err := c.query(ctx, `SELECT status_index, offer_id, verification_id, freelancer_id, holder_key, issued_at, expires_at, revoked_at, revoke_reason
-		FROM issued_credentials WHERE freelancer_id = ? ORDER BY status_index`, freelancerID)
+	rows, err := c.query(ctx, `SELECT status_index, offer_id, verification_id, freelancer_id, holder_key, COALESCE(key_id, ''), issued_at, expires_at,
+		revoked_at, revoke_reason FROM issued_credentials WHERE freelancer_id = ? ORDER BY status_index`, freelancerID)
 	if err != nil {
 		return nil, fmt.Errorf("read credentials issued to %s: %w", freelancerID, err)
 	}
@@ -180,11 +184,59 @@ func (c conn) IssuedCredentials(ctx context.Context, freelancerID string) ([]Iss
 	var list []IssuedCredential
 	for rows.Next() {
 		var ic IssuedCredential
-		if err := rows.Scan(&ic.StatusIndex, &ic.OfferID, &ic.VerificationID, &ic.FreelancerID, &ic.HolderKey, timeCol{&ic.IssuedAt},
+		if err := rows.Scan(&ic.StatusIndex, &ic.OfferID, &ic.VerificationID, &ic.FreelancerID, &ic.HolderKey, &ic.KeyID, timeCol{&ic.IssuedAt},
 			timeCol{&ic.ExpiresAt}, nullTimeCol{&ic.RevokedAt}, &ic.RevokeReason); err != nil {
 			return nil, fmt.Errorf("read credentials issued to %s: %w", freelancerID, err)
 		}
 		list = append(list, ic)
+	}
+	return list, rows.Err()
+}
+
+// KeepIssuerKey records an issuer key's public JWK, to be published until
+// at least until: the expiry of the latest credential it signed. A key
+// recorded already keeps the later of its time and until.
+func (t *Tx) KeepIssuerKey(ctx context.Context, keyID, jwk string, until time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO issuer_keys (key_id, jwk, until) VALUES (?, ?, ?)
+		ON CONFLICT (key_id) DO UPDATE SET until = excluded.until WHERE issuer_keys.until < excluded.until`, keyID, jwk, t.t(until))
+	if err != nil {
+		return fmt.Errorf("keep issuer key %s: %w", keyID, err)
+	}
+	return nil
+}
+
+// KeepIssuerKeyForUnattributed keeps an issuer key published until the
+// latest credential whose signing key was not recorded expires (those
+// issued before keys were recorded), if any is still valid at now. A
+// node calls it for the keys its master keys give: one of them signed
+// those credentials.
+func (t *Tx) KeepIssuerKeyForUnattributed(ctx context.Context, keyID, jwk string, now time.Time) error {
+	var until *time.Time
+	err := t.queryRow(ctx, "SELECT MAX(expires_at) FROM issued_credentials WHERE key_id IS NULL AND expires_at > ?", t.t(now)).Scan(nullTimeCol{&until})
+	if err != nil {
+		return fmt.Errorf("read credentials issued before keys were recorded: %w", err)
+	}
+	if until == nil {
+		return nil
+	}
+	return t.KeepIssuerKey(ctx, keyID, jwk, *until)
+}
+
+// PublishedIssuerKeys returns the public JWKs of the issuer keys that
+// signed a credential still valid at now, by key id.
+func (c conn) PublishedIssuerKeys(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := c.query(ctx, "SELECT jwk FROM issuer_keys WHERE until > ? ORDER BY key_id", c.t(now))
+	if err != nil {
+		return nil, fmt.Errorf("read issuer keys: %w", err)
+	}
+	defer rows.Close()
+	var list []string
+	for rows.Next() {
+		var jwk string
+		if err := rows.Scan(&jwk); err != nil {
+			return nil, fmt.Errorf("read issuer keys: %w", err)
+		}
+		list = append(list, jwk)
 	}
 	return list, rows.Err()
 }

@@ -85,3 +85,46 @@ func EvidenceMode(v *Verification, hadCall bool, steps []StepRecord) Mode {
 	}
 	return v.Mode()
 }
+
+// TakesCredential reports whether a digital credential presented now
+// counts on the case: while it waits for its call, in its call (a
+// request the freelancer answered just as the agent took them), and while
+// documents are asked for. Where the portal offers one is narrower
+// (OffersCredential).
+func (v *Verification) TakesCredential() bool {
+	switch v.Status {
+	case AwaitingFreelancer, Scheduled, InQueue, InCall, AwaitingDocuments:
+		return true
+	}
+	return false
+}
+
+// OffersCredential reports whether the freelancer's page offers "Use a
+// digital ID" on the case, given its steps so far and the claims of it a
+// credential can confirm (confirmable): while the identity step is still
+// open (no ID matched on camera, in a document or by a credential) and
+// no call has started: the case awaits the freelancer, is booked, or
+// waits in the queue; and while documents are asked for, when they are
+// asked for a claim a credential can confirm (the legal name, above all).
+// In a call the agent sees the ID, and a case in review or decided takes
+// no more evidence from the freelancer.
+func OffersCredential(v *Verification, steps []StepRecord, confirmable []Claim) bool {
+	if len(confirmable) == 0 || slices.ContainsFunc(steps, identityPassed) {
+		return false
+	}
+	switch v.Status {
+	case AwaitingFreelancer, Scheduled, InQueue:
+		return true
+	case AwaitingDocuments:
+		return slices.ContainsFunc(confirmable, func(c Claim) bool {
+			return len(v.DocumentsFor) == 0 || slices.Contains(v.DocumentsFor, c.Key)
+		})
+	}
+	return false
+}
+
+// identityPassed reports whether a step record passed the identity step,
+// by any of the ways it may be passed.
+func identityPassed(r StepRecord) bool {
+	return (r.Step == StepIdentity || r.Step == StepIdentityDocument || r.Step == StepIdentityCredential) && r.Passed()
+}

@@ -17,17 +17,13 @@ import (
 // digital credential for a case none of whose claims one can confirm, or
 // when this attest verifies no credentials.
 var ErrNoCredentialClaims = &verification.RuleError{Field: "claims", Code: "no_credential_claims",
-	Message: "no claim of this verification can be confirmed by a digital credential"}
+	Message: "no digital credential is asked for on this verification now: none of its claims can be confirmed by one, or its identity step is done, or its call has started"}
 
-// credentialStatuses are those in which a case takes a credential: while
-// it waits for its call, in its call, and while documents are asked for.
-var credentialStatuses = []verification.Status{verification.AwaitingFreelancer, verification.Scheduled,
-	verification.InQueue, verification.InCall, verification.AwaitingDocuments}
-
-// CredentialClaims is the freelancer's open case and the claims of it a
-// digital credential can confirm; none when the case takes none now.
+// CredentialClaims is the claims of the freelancer's open case a digital
+// credential can confirm; none when the case takes none now
+// (Verification.TakesCredential).
 func (w *Workflow) CredentialClaims(ctx context.Context, r caseReader, freelancerID string, v *verification.Verification) ([]verification.Claim, error) {
-	if w.Credentials == nil || v == nil || !slices.Contains(credentialStatuses, v.Status) {
+	if w.Credentials == nil || v == nil || !v.TakesCredential() {
 		return nil, nil
 	}
 	f, err := r.Freelancer(ctx, freelancerID)
@@ -35,6 +31,29 @@ func (w *Workflow) CredentialClaims(ctx context.Context, r caseReader, freelance
 		return nil, err
 	}
 	return w.Credentials.Confirmable(f, v), nil
+}
+
+// CredentialOffer says whether the freelancer is offered "Use a digital
+// ID" on the open case now (verification.OffersCredential), and whether a
+// credential already bore their legal name on it.
+func (w *Workflow) CredentialOffer(ctx context.Context, r credentialReader, freelancerID string, v *verification.Verification) (offered, matched bool, err error) {
+	claims, err := w.CredentialClaims(ctx, r, freelancerID, v)
+	if err != nil || len(claims) == 0 {
+		return false, false, err
+	}
+	steps, err := r.Steps(ctx, v.ID)
+	if err != nil {
+		return false, false, err
+	}
+	matched = slices.ContainsFunc(steps, func(s verification.StepRecord) bool {
+		return s.Step == verification.StepIdentityCredential && s.Passed()
+	})
+	return verification.OffersCredential(v, steps, claims), matched, nil
+}
+
+type credentialReader interface {
+	caseReader
+	Steps(ctx context.Context, verificationID string) ([]verification.StepRecord, error)
 }
 
 // StartCredentialAttempt opens a request for a digital credential on the
@@ -48,12 +67,16 @@ func (w *Workflow) StartCredentialAttempt(ctx context.Context, tx *store.Tx, fre
 	if err != nil {
 		return nil, err
 	}
-	claims, err := w.CredentialClaims(ctx, tx, freelancerID, v)
+	offered, _, err := w.CredentialOffer(ctx, tx, freelancerID, v)
 	if err != nil {
 		return nil, err
 	}
-	if len(claims) == 0 {
+	if !offered {
 		return nil, ErrNoCredentialClaims
+	}
+	claims, err := w.CredentialClaims(ctx, tx, freelancerID, v)
+	if err != nil {
+		return nil, err
 	}
 	now := w.now()
 	a, err := w.Credentials.NewAttempt(store.NewID("cra", now), transport, claims, nil)

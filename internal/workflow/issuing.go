@@ -3,9 +3,12 @@ package workflow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/issuer"
@@ -64,18 +67,20 @@ func (w *Workflow) OffersWallet(ctx context.Context, freelancerID string) (bool,
 	return v != nil, err
 }
 
-// WalletOffer is a credential offer as the page shows it.
+// WalletOffer is a credential offer as the page shows it: one
+// pre-authorized code, two ways (internal/issuer/offer.go).
 type WalletOffer struct {
-	// Link is the openid-credential-offer:// URI: the QR code's content
-	// and the same-device link.
-	Link      string
-	ExpiresAt time.Time
+	// Link is the offer by value: the same-device link.
+	Link string
+	// ByReference is the offer by reference: the QR code's content.
+	ByReference string
+	ExpiresAt   time.Time
 }
 
 // OfferCredential makes a credential offer for the freelancer's verified
-// result: a pre-authorized code (256 random bits, kept as a hash) bound to
-// them and to that case, redeemable once within the issuer's offer
-// lifetime.
+// result: a pre-authorized code (derived from a reference of 256 random
+// bits, kept as a hash) bound to them and to that case, redeemable once
+// within the issuer's offer lifetime.
 func (w *Workflow) OfferCredential(ctx context.Context, tx *store.Tx, freelancerID string) (*WalletOffer, error) {
 	v, err := w.offerable(ctx, tx, freelancerID)
 	if err != nil {
@@ -84,7 +89,7 @@ func (w *Workflow) OfferCredential(ctx context.Context, tx *store.Tx, freelancer
 	if v == nil {
 		return nil, ErrNoWalletOffer
 	}
-	code, err := w.Issuer.NewSecret()
+	reference, code, err := w.Issuer.NewOfferReference()
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +101,36 @@ func (w *Workflow) OfferCredential(ctx context.Context, tx *store.Tx, freelancer
 	}
 	err = tx.Audit(ctx, audit.Record{Actor: freelancerActor(freelancerID), Action: audit.CredentialOffer, Target: v.ID,
 		Details: map[string]string{"offer_id": o.ID}}, now)
-	return &WalletOffer{Link: w.Issuer.OfferLink(code), ExpiresAt: o.ExpiresAt}, err
+	return &WalletOffer{Link: w.Issuer.OfferLink(code), ByReference: w.Issuer.OfferReferenceLink(reference), ExpiresAt: o.ExpiresAt}, err
+}
+
+// OfferByReference is the credential offer a reference stands for, as
+// the offer endpoint serves it to a wallet: only while its code may still
+// be redeemed (not yet, not expired, its case still offered); else an
+// *issuer.Error, offer_not_found, which says no more to a guesser.
+func (w *Workflow) OfferByReference(ctx context.Context, reference string) (map[string]any, error) {
+	code, err := issuer.ParseOfferReference(reference)
+	if err != nil {
+		return nil, err
+	}
+	gone := &issuer.Error{Code: issuer.OfferNotFound, Status: http.StatusNotFound,
+		Description: "no live offer has this reference: it may have expired or been used; ask for a new one on your verification page"}
+	o, err := w.Store.CredentialOfferByCode(ctx, issuer.Hash(code))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, gone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.RedeemedAt != nil || !w.now().Before(o.ExpiresAt) {
+		return nil, gone
+	}
+	if err := w.stillOffered(ctx, w.Store, o, issuer.OfferNotFound); issuer.AsError(err) != nil {
+		return nil, gone
+	} else if err != nil {
+		return nil, err
+	}
+	return w.Issuer.Offer(code), nil
 }
 
 // AccessToken is what the token endpoint returns for a pre-authorized code.
@@ -144,8 +178,8 @@ func (w *Workflow) RedeemOfferCode(ctx context.Context, tx *store.Tx, code strin
 // stillOffered refuses, with code, an offer whose case may no longer be
 // offered: issuing turned off, a later decision, a new case, an erased
 // profile.
-func (w *Workflow) stillOffered(ctx context.Context, tx *store.Tx, o *store.CredentialOffer, code string) error {
-	v, err := w.offerable(ctx, tx, o.FreelancerID)
+func (w *Workflow) stillOffered(ctx context.Context, r issuingReader, o *store.CredentialOffer, code string) error {
+	v, err := w.offerable(ctx, r, o.FreelancerID)
 	if err != nil {
 		return err
 	}
@@ -196,12 +230,21 @@ func (w *Workflow) IssueCredential(ctx context.Context, tx *store.Tx, accessToke
 	if err != nil {
 		return "", err
 	}
+	keyID, jwk, err := w.Issuer.SigningKey()
+	if err != nil {
+		return "", err
+	}
 	err = tx.InsertIssuedCredential(ctx, &store.IssuedCredential{StatusIndex: index, OfferID: o.ID, VerificationID: o.VerificationID,
-		FreelancerID: o.FreelancerID, HolderKey: thumb, IssuedAt: now, ExpiresAt: issued.ExpiresAt})
+		FreelancerID: o.FreelancerID, HolderKey: thumb, KeyID: keyID, IssuedAt: now, ExpiresAt: issued.ExpiresAt})
 	if errors.Is(err, store.ErrRedeemed) {
 		return "", unauthorized
 	}
 	if err != nil {
+		return "", err
+	}
+	// The key stays published until this credential expires, whatever
+	// master keys the nodes hold by then.
+	if err := tx.KeepIssuerKey(ctx, keyID, jwk, issued.ExpiresAt); err != nil {
 		return "", err
 	}
 	err = tx.Audit(ctx, audit.Record{Actor: freelancerActor(o.FreelancerID), Action: audit.CredentialIssue, Target: o.VerificationID,
@@ -253,6 +296,48 @@ func (w *Workflow) revokeCredentials(ctx context.Context, tx *store.Tx, actor, f
 	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.CredentialRevoke, Target: freelancerID,
 		Details: map[string]any{"reason": reason, "status_indices": list}}, now)
+}
+
+// IssuerMetadata is the SD-JWT VC issuer metadata with every key that
+// verifies a credential attest issued and still valid: the keys of the
+// master keys the node holds, and those of master keys rotated away, kept
+// in the database until the last credential each signed expires. The
+// status list is signed with the current key, published always.
+func (w *Workflow) IssuerMetadata(ctx context.Context) (map[string]any, error) {
+	stored, err := w.Store.PublishedIssuerKeys(ctx, w.now())
+	if err != nil {
+		return nil, err
+	}
+	earlier := make([]jose.JSONWebKey, 0, len(stored))
+	for _, s := range stored {
+		var k jose.JSONWebKey
+		if err := k.UnmarshalJSON([]byte(s)); err != nil {
+			return nil, fmt.Errorf("a kept issuer key: %w", err)
+		}
+		earlier = append(earlier, k)
+	}
+	return w.Issuer.JWTIssuerMetadata(earlier), nil
+}
+
+// KeepIssuerKeysForUnattributed keeps the keys of the master keys a node
+// holds published for the credentials issued before keys were recorded
+// with each credential: one of them signed those. Called as a node starts.
+func (w *Workflow) KeepIssuerKeysForUnattributed(ctx context.Context) error {
+	if w.Issuer == nil {
+		return nil
+	}
+	return w.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, k := range w.Issuer.Published {
+			b, err := k.MarshalJSON()
+			if err != nil {
+				return err
+			}
+			if err := tx.KeepIssuerKeyForUnattributed(ctx, k.KeyID, string(b), w.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // StatusList is the signed status list of every credential issued, for

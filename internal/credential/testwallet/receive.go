@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/attest-dev/attest/internal/sdjwt"
 )
@@ -45,8 +46,55 @@ func ParseOffer(link string) (*Offer, error) {
 	if err != nil || u.Scheme != "openid-credential-offer" {
 		return nil, fmt.Errorf("not an openid-credential-offer:// link: %q", link)
 	}
+	return readOffer([]byte(u.Query().Get("credential_offer")))
+}
+
+// OfferURI is the credential_offer_uri of a link holding an offer by
+// reference, or "" when the link holds it by value.
+func OfferURI(link string) (string, error) {
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme != "openid-credential-offer" {
+		return "", fmt.Errorf("not an openid-credential-offer:// link: %q", link)
+	}
+	q := u.Query()
+	_, byValue := q["credential_offer"]
+	uri, byReference := q["credential_offer_uri"]
+	switch {
+	case byValue && byReference:
+		return "", errors.New("the link holds both credential_offer and credential_offer_uri; an offer has one")
+	case byValue:
+		return "", nil
+	case !byReference || len(uri) != 1 || uri[0] == "":
+		return "", errors.New("the link holds neither credential_offer nor credential_offer_uri")
+	}
+	return uri[0], nil
+}
+
+// FetchOffer reads a credential offer from a link, by value or by
+// reference: the reference is fetched with GET, as OpenID4VCI 1.0
+// section 4.1.3 says, and must answer application/json.
+func (wl *Wallet) FetchOffer(ctx context.Context, link string) (*Offer, error) {
+	uri, err := OfferURI(link)
+	if err != nil {
+		return nil, err
+	}
+	if uri == "" {
+		return ParseOffer(link)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+	if err != nil {
+		return nil, fmt.Errorf("credential_offer_uri: %w", err)
+	}
+	var raw jsontext.Value
+	if err := wl.call(req, &raw); err != nil {
+		return nil, fmt.Errorf("credential offer at %s: %w", uri, err)
+	}
+	return readOffer(raw)
+}
+
+func readOffer(b []byte) (*Offer, error) {
 	var o Offer
-	if err := json.Unmarshal([]byte(u.Query().Get("credential_offer")), &o, json.RejectUnknownMembers(false)); err != nil {
+	if err := json.Unmarshal(b, &o, json.RejectUnknownMembers(false)); err != nil {
 		return nil, fmt.Errorf("credential_offer: %w", err)
 	}
 	if o.CredentialIssuer == "" || len(o.ConfigurationIDs) == 0 || o.Code() == "" {
@@ -261,11 +309,12 @@ func (wl *Wallet) RequestCredential(ctx context.Context, endpoint, accessToken, 
 	return out.Credentials[0].Credential, nil
 }
 
-// Receive takes a credential offer link the whole way, as a phone wallet
-// does: the offer, the metadata, the token, a c_nonce, a proof, the
-// credential, which it keeps as wl.Credential and returns.
+// Receive takes a credential offer link (by value or by reference) the
+// whole way, as a phone wallet does: the offer, the metadata, the token,
+// a c_nonce, a proof, the credential, which it keeps as wl.Credential and
+// returns.
 func (wl *Wallet) Receive(ctx context.Context, link string) (string, error) {
-	o, err := ParseOffer(link)
+	o, err := wl.FetchOffer(ctx, link)
 	if err != nil {
 		return "", err
 	}
@@ -357,4 +406,25 @@ func disclosedNames(credential string) []string {
 		}
 	}
 	return names
+}
+
+// IssuerOf reads the iss of a credential's issuer JWT, unverified: which
+// issuer to ask for the keys that verify it (CheckIssued).
+func IssuerOf(credential string) (string, error) {
+	jwt, _, _ := strings.Cut(credential, "~")
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return "", errors.New("the credential's issuer JWT is not a compact JWS")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", fmt.Errorf("the credential's payload: %w", err)
+	}
+	var p struct {
+		Issuer string `json:"iss"`
+	}
+	if err := json.Unmarshal(raw, &p, json.RejectUnknownMembers(false)); err != nil || p.Issuer == "" {
+		return "", fmt.Errorf("the credential names no issuer: %v", err)
+	}
+	return p.Issuer, nil
 }

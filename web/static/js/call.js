@@ -22,9 +22,12 @@ export function mark(name) {
 export class Call extends EventTarget {
   /**
    * @param {{signal: Signal, role: 'agent' | 'freelancer', iceServers: RTCIceServer[],
-   *   relayOnly: boolean, local: MediaStream, remoteVideo: HTMLVideoElement, sends?: string[]}} opts
+   *   relayOnly: boolean, local: MediaStream, remoteVideo: HTMLVideoElement, sends?: string[],
+   *   shares?: boolean}} opts
    * sends: the kinds this side will send once its devices are open (default:
    * what local holds), so that the call can start before they are.
+   * shares: whether the freelancer's browser can share a screen
+   * (getDisplayMedia); its answer then keeps the screen's place sending.
    */
   constructor(opts) {
     super();
@@ -35,6 +38,17 @@ export class Call extends EventTarget {
     this.relayOnly = opts.relayOnly;
     this.local = opts.local;
     this.remoteVideo = opts.remoteVideo;
+    this.shares = opts.shares ?? false;
+    /** The freelancer's shared screen, while it is shared. @type {MediaStreamTrack | null} */
+    this.screen = null;
+    /**
+     * The agent's place for the shared screen: a third m-section, video,
+     * receive only, offered from the start so that sharing needs no new
+     * offer. @type {RTCRtpTransceiver | null}
+     */
+    this.screenTransceiver = null;
+    /** The freelancer's: the mid of the offer's third m-section. @type {string | null} */
+    this.screenMid = null;
     /** @type {RTCPeerConnection | null} */
     this.pc = null;
     /** @type {RTCIceCandidateInit[]} */
@@ -54,13 +68,20 @@ export class Call extends EventTarget {
     this.iceRestarts = 0;
     /** A connection whose first offer was made ahead (prepare), not yet sent. @type {Promise<RTCPeerConnection> | null} */
     this.prepared = null;
-    /** Candidates the prepared connection gathered before its offer was sent. @type {RTCIceCandidateInit[] | null} */
-    this.early = null;
+    /** Whether the prepared connection's offer is still unsent: the candidates it gathers meanwhile go in that offer. */
+    this.early = false;
     this.closed = false;
     /** Whether the browser refused to play the call's sound without a gesture. */
     this.autoplayBlocked = false;
-    this.signal.on('offer', (m) => this.closed || this.onOffer(m.sdp).catch((e) => this.fail(e)));
-    this.signal.on('answer', (m) => this.closed || this.onAnswer(m.sdp).catch((e) => this.fail(e)));
+    // One description at a time: an offer that comes while the last one is
+    // still being answered (the answer goes before it is set) waits for it.
+    /** @type {Promise<void>} */
+    this.negotiating = Promise.resolve();
+    const inTurn = (/** @type {() => Promise<void>} */ step) => {
+      this.negotiating = this.negotiating.then(() => this.closed ? undefined : step()).catch((e) => this.fail(e));
+    };
+    this.signal.on('offer', (m) => inTurn(() => this.onOffer(m.sdp)));
+    this.signal.on('answer', (m) => inTurn(() => this.onAnswer(m.sdp)));
     this.signal.on('candidate', (m) => this.closed || this.onCandidate(m.candidate));
     this.signal.on('peer', (m) => this.closed || this.onPeer(m));
     this.measuring = setInterval(() => this.measure(), 2000);
@@ -68,7 +89,7 @@ export class Call extends EventTarget {
 
   /** @param {unknown} e */
   fail(e) {
-    console.error('call:', e);
+    console.error(`call: ${e}`);
     this.dispatchEvent(new CustomEvent('problem', { detail: String(e) }));
   }
 
@@ -84,12 +105,16 @@ export class Call extends EventTarget {
       else if (this.role === 'agent' && this.sends.includes(kind)) pc.addTransceiver(kind, { direction: 'sendrecv', streams: [this.local] });
       else pc.addTransceiver(kind, { direction: 'recvonly' });
     }
+    // The agent receives the freelancer's shared screen on a place of its
+    // own, the third, negotiated now and filled by the freelancer with
+    // replaceTrack when they share: starting or stopping needs no offer.
+    this.screenTransceiver = this.role === 'agent' ? pc.addTransceiver('video', { direction: 'recvonly' }) : null;
     pc.onicecandidate = (e) => {
       mark(e.candidate ? 'local-candidate' : 'gathered');
-      if (e.candidate && this.early && pc === this.pc) this.early.push(e.candidate.toJSON());
-      else if (e.candidate) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
+      if (e.candidate && !(this.early && pc === this.pc)) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => {
+      if (e.transceiver === this.screenTransceiver) return; // the page shows it while shared (screenTrack)
       mark(`track-${e.track.kind}`);
       const stream = e.streams[0] ?? new MediaStream([e.track]);
       if (e.track.kind === 'video' && this.firstFrameAt === null && 'requestVideoFrameCallback' in this.remoteVideo) {
@@ -147,6 +172,7 @@ export class Call extends EventTarget {
     this.local = stream;
     if (!this.pc) return;
     for (const tr of this.pc.getTransceivers()) {
+      if (tr.mid !== null && tr.mid === this.screenMid) continue;
       const kind = tr.receiver.track.kind;
       const track = stream.getTracks().find((t) => t.kind === kind);
       if (track && tr.sender.track !== track && (tr.direction === 'sendrecv' || tr.direction === 'sendonly')) {
@@ -163,7 +189,7 @@ export class Call extends EventTarget {
    */
   prepare() {
     const pc = this.newPeer();
-    this.early = [];
+    this.early = true;
     this.prepared = pc.createOffer().then((offer) => pc.setLocalDescription(offer)).then(() => pc);
     this.prepared.catch(() => {});
   }
@@ -187,16 +213,22 @@ export class Call extends EventTarget {
     if (!restart && this.prepared) {
       const prepared = await this.prepared.catch(() => null);
       this.prepared = null;
-      const early = this.early ?? [];
-      this.early = null;
-      if (prepared && prepared === this.pc && prepared.signalingState === 'have-local-offer' && prepared.localDescription) {
-        this.signal.send('offer', { sdp: { type: 'offer', sdp: prepared.localDescription.sdp } });
+      this.early = false;
+      // Its description carries the candidates gathered so far, in one
+      // message: sent one by one, thirty-odd candidates at once could
+      // overrun the other side's socket (maxQueued in internal/call/hub.go).
+      // Those gathered from now on trickle as usual.
+      const sdp = prepared?.localDescription?.sdp ?? '';
+      // An mDNS name among them (the permission was withdrawn meanwhile,
+      // or a browser hides addresses anyway): offer afresh, now that the
+      // microphone has been asked for.
+      if (prepared && sdp && !/\.local\s/.test(sdp) && prepared === this.pc && prepared.signalingState === 'have-local-offer') {
+        this.signal.send('offer', { sdp: { type: 'offer', sdp } });
         mark('offer-sent');
-        for (const candidate of early) this.signal.send('candidate', { candidate });
         return;
       }
     }
-    this.early = null;
+    this.early = false;
     const pc = restart && this.pc ? this.pc : this.newPeer();
     if (restart) this.iceRestarts++;
     const offer = await pc.createOffer({ iceRestart: restart });
@@ -211,11 +243,19 @@ export class Call extends EventTarget {
     const pc = this.pc && this.pc.connectionState !== 'closed' ? this.pc : this.newPeer();
     await pc.setRemoteDescription(sdp);
     mark('offer-set');
+    // The offer's third m-section is the place of the shared screen
+    // (newPeer): this side sends on it when it can share, nothing else.
+    this.screenMid = [...(sdp.sdp ?? '').matchAll(/^a=mid:(\S+)/gm)][2]?.[1] ?? null;
+    const screen = pc.getTransceivers().find((tr) => tr.mid !== null && tr.mid === this.screenMid);
+    if (screen && this.shares && screen.direction === 'recvonly') {
+      screen.direction = 'sendonly';
+      if (this.screen && screen.sender.track !== this.screen) await screen.sender.replaceTrack(this.screen);
+    }
     // Send what this side will send even if its devices are not open yet:
     // setLocal puts their tracks in place later, with no new offer.
     for (const tr of pc.getTransceivers()) {
       const kind = tr.receiver.track.kind;
-      if (!tr.mid || !this.sends.includes(kind) || tr.direction !== 'recvonly') continue;
+      if (!tr.mid || tr === screen || !this.sends.includes(kind) || tr.direction !== 'recvonly') continue;
       tr.direction = 'sendrecv';
       if (!tr.sender.track) {
         tr.sender.setStreams?.(this.local);
@@ -228,9 +268,11 @@ export class Call extends EventTarget {
     mark('answer-making');
     const answer = await pc.createAnswer();
     mark('answer-made');
-    await pc.setLocalDescription(answer);
+    // Sent as made: setting it here (60-100 ms, gathering starts) goes on
+    // while it travels and the agent sets it. Its candidates follow it.
     this.signal.send('answer', { sdp: { type: 'answer', sdp: answer.sdp } });
     mark('answer-sent');
+    await pc.setLocalDescription(answer);
   }
 
   /** @param {RTCSessionDescriptionInit} sdp */
@@ -325,6 +367,35 @@ export class Call extends EventTarget {
     let frames = 0;
     (await this.pc.getStats()).forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
+    });
+    return frames;
+  }
+
+  /**
+   * The freelancer shares a screen (a track from getDisplayMedia), or stops
+   * (null): the track takes the screen's place in the connection, with no
+   * new offer; a connection made later (the agent's page reloaded) takes
+   * it from its first answer.
+   * @param {MediaStreamTrack | null} track
+   */
+  async shareScreen(track) {
+    this.screen = track;
+    const tr = this.pc?.getTransceivers().find((t) => t.mid !== null && t.mid === this.screenMid);
+    if (tr && (tr.direction === 'sendonly' || tr.direction === 'sendrecv') && tr.sender.track !== track) await tr.sender.replaceTrack(track);
+  }
+
+  /** The agent's: the track the freelancer's shared screen arrives on, if negotiated. */
+  screenTrack() {
+    return this.screenTransceiver?.receiver.track ?? null;
+  }
+
+  /** Frames of the shared screen the agent's side decoded so far. */
+  async screenFramesDecoded() {
+    const mid = this.screenTransceiver?.mid;
+    if (!this.pc || !mid) return 0;
+    let frames = 0;
+    (await this.pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video' && s.mid === mid) frames += s.framesDecoded ?? 0;
     });
     return frames;
   }

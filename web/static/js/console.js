@@ -10,8 +10,8 @@ import { t, tn } from './text.js';
  * once the server's "call" message has come on it, the call (already
  * offering) and the devices being opened.
  * moved is set as the call's page takes over.
- * camera is the virtual camera the freelancer's page reported meanwhile.
- * @typedef {{signal: Signal, call: Call | null, devices: Promise<MediaStream>, moved: boolean, camera?: string}} Joined
+ * camera is the camera message the freelancer's page sent meanwhile.
+ * @typedef {{signal: Signal, call: Call | null, devices: Promise<MediaStream>, moved: boolean, camera?: import('./signal.js').Message}} Joined
  */
 
 const root = /** @type {HTMLElement | null} */ (document.getElementById('console'));
@@ -37,6 +37,20 @@ function agentCall(signal, m, camera, remoteVideo) {
 }
 
 /**
+ * Whether this page may use the microphone without asking (the agent allowed
+ * it for the site): a browser that cannot tell says no.
+ * @returns {Promise<boolean>}
+ */
+async function microphoneAllowed() {
+  try {
+    const status = await navigator.permissions.query({ name: /** @type {PermissionName} */ ('microphone') });
+    return status.state === 'granted';
+  } catch {
+    return false;
+  }
+}
+
+/**
  * How long an offer made ahead is used: its TURN allocation was made with
  * the welcome's credential, which the relay accepts for ten minutes
  * (relay.DefaultTTL); the live queue page reconnects this often for a
@@ -55,15 +69,16 @@ function watchFloor(root) {
   /** @type {{call: Call, at: number} | null} */
   let ready = null;
   /** @param {import('./signal.js').Message} m */
-  const prepare = (m) => {
+  const prepare = async (m) => {
     if (root.dataset.agentStatus !== 'online' || taking || !window.RTCPeerConnection) return;
+    // Only with the microphone allowed: before that, the browser hides the
+    // connection's own addresses behind mDNS names (.local), which the
+    // freelancer's browser may not resolve. Without it the offer is made at
+    // the take, after the microphone has been asked for.
+    if (!(await microphoneAllowed()) || taking) return;
     ready?.call.close();
     ready = { call: agentCall(signal, m, camera, document.createElement('video')), at: Date.now() };
-    // Not ready.call.prepare(): an offer made before this page may use the
-    // microphone carries mDNS host names instead of addresses (Chromium),
-    // which a freelancer on another network cannot resolve; calls then
-    // stalled in ICE "checking" now and then (TestBrowserCallRecoversFromNetworkCut).
-    // The offer is made at the take, as before Call.prepare existed.
+    ready.call.prepare();
   };
   setInterval(() => {
     if (ready && !taking && Date.now() - ready.at > PREPARED_MS) signal.renew(); // its welcome prepares anew
@@ -105,7 +120,7 @@ function watchFloor(root) {
     window.attest = { call: taking.call, signal };
   });
   // The freelancer's page may report its camera before the call's view is in place.
-  signal.on('camera', (m) => { if (taking) taking.camera = m.virtual ?? ''; });
+  signal.on('camera', (m) => { if (taking) taking.camera = m; });
   const form = /** @type {HTMLFormElement | null} */ (document.querySelector('form[action="/agent/take"]'));
   form?.addEventListener('submit', (e) => {
     // Without an open socket the form's own request goes, and a new page loads.
@@ -208,8 +223,9 @@ async function runCall(root, joined) {
     wire(joined.call);
   }
   const hint = /** @type {HTMLElement} */ (document.getElementById('camera-hint'));
-  showCameraHint(hint, joined?.camera ?? '');
-  signal.on('camera', (m) => showCameraHint(hint, m.virtual ?? ''));
+  showCameraHint(hint, joined?.camera?.virtual ?? '', joined?.camera?.injected ?? []);
+  signal.on('camera', (m) => showCameraHint(hint, m.virtual ?? '', m.injected ?? []));
+  setUpScreen(signal);
   signal.on('welcome', start);
   signal.on('call', start); // the take's, when it comes after the page moved
   signal.on('ended', () => location.reload());
@@ -217,17 +233,63 @@ async function runCall(root, joined) {
 }
 
 /**
- * Points out a virtual camera, calmly: it decides nothing, and the live
- * check applies as always. An empty name (another camera, after their page
- * reloaded) takes the hint away.
+ * The freelancer's shared screen, beside their video: shown while they
+ * share, with a button to see it full size, and a status line that says
+ * when it starts and stops. Nothing of it is recorded.
+ * @param {Signal} signal
+ */
+function setUpScreen(signal) {
+  const box = /** @type {HTMLElement} */ (document.getElementById('screen-box'));
+  const video = /** @type {HTMLVideoElement} */ (document.getElementById('screen-video'));
+  const actions = /** @type {HTMLElement} */ (document.getElementById('screen-actions'));
+  const status = /** @type {HTMLElement} */ (document.getElementById('screen-status'));
+  /** @param {boolean} sharing @param {string} said */
+  const show = (sharing, said) => {
+    if (box.hidden === !sharing) return;
+    box.hidden = !sharing;
+    actions.hidden = !sharing;
+    status.textContent = said;
+    const track = window.attest?.call?.screenTrack() ?? null;
+    if (sharing && track) {
+      if (!(video.srcObject instanceof MediaStream) || video.srcObject.getTracks()[0] !== track) video.srcObject = new MediaStream([track]);
+      video.play().catch(() => {});
+    }
+    else if (document.fullscreenElement === video) document.exitFullscreen().catch(() => {});
+  };
+  signal.on('screen', (m) => show(m.sharing, m.sharing
+    ? t('js.console.screen_shared')
+    : t('js.console.screen_stopped')));
+  signal.on('peer', (m) => { if (!m.present) show(false, t('js.console.screen_stopped')); });
+  /** @type {HTMLButtonElement} */ (document.getElementById('screen-full')).addEventListener('click', () => {
+    video.requestFullscreen().catch(() => {});
+  });
+}
+
+/** What the agent reads for each sign that the camera track looks injected (call.InjectedSigns). */
+/** @param {string} sign */
+const injectedWord = (sign) => {
+  const key = `js.console.injected.${sign}`;
+  const said = t(key);
+  return said === key ? sign : said;
+};
+
+/**
+ * Points out a virtual camera, or a camera track that looks injected,
+ * calmly: it decides nothing, and the live check applies as always. An
+ * empty report (another camera, after their page reloaded) takes the hint
+ * away.
  * @param {HTMLElement} hint
  * @param {string} virtual the virtual camera the freelancer's camera names, or ''
+ * @param {string[]} injected the signs that their camera track looks injected
  */
-function showCameraHint(hint, virtual) {
-  hint.hidden = !virtual;
-  hint.textContent = virtual
-    ? t('js.console.virtual_camera', { camera: virtual })
-    : '';
+function showCameraHint(hint, virtual, injected) {
+  const said = [];
+  if (virtual) said.push(t('js.console.virtual_camera', { camera: virtual }));
+  if (injected.length) {
+    said.push(t('js.console.injected', { signs: injected.map(injectedWord).join('; ') }));
+  }
+  hint.hidden = said.length === 0;
+  hint.textContent = said.join(' ');
 }
 
 /**

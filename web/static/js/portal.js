@@ -69,7 +69,7 @@ function waitInQueue(base, audioOnly) {
     signal.hold(['offer', 'answer', 'candidate', 'peer']);
     const media = audioOnly ? openMicrophone() : openDevices();
     const call = new Call({ signal, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local: new MediaStream(),
-      remoteVideo: document.createElement('video'), sends: audioOnly ? ['audio'] : ['audio', 'video'] });
+      remoteVideo: document.createElement('video'), sends: audioOnly ? ['audio'] : ['audio', 'video'], shares: canShareScreen() });
     window.attest = { call, signal };
     enterCall(base, { signal, started: m, media, call }).catch(() => location.reload());
   });
@@ -181,15 +181,70 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
 
   /**
    * Tells the agent's page the camera's label, from which attest tells the
-   * agent, calmly, when it names a virtual camera. Nothing on this page
-   * shows it, and nothing is stored.
+   * agent, calmly, when it names a virtual camera, and the signs that its
+   * track looks injected (injectedSigns). Nothing on this page shows them,
+   * and nothing is stored.
    */
-  const reportCamera = () => {
-    const label = local.getVideoTracks()[0]?.label;
-    if (label && call?.peerPresent) signal?.send('camera', { label: label.slice(0, 256) });
+  const reportCamera = async () => {
+    const track = local.getVideoTracks()[0];
+    if (!track) return;
+    const label = track.label;
+    const injected = await injectedSigns(track);
+    if ((label || injected.length) && call?.peerPresent) {
+      signal?.send('camera', injected.length ? { label: label.slice(0, 256), injected } : { label: label.slice(0, 256) });
+    }
   };
 
+  // Sharing the screen, to show one's work: the track goes to the agent on
+  // the call's connection, with no new offer, and a "screen" message tells
+  // their page. The browser's own "Stop sharing" ends it as the button does.
+  /** @type {MediaStreamTrack | null} */
+  let screen = null;
+  const shareButton = /** @type {HTMLButtonElement} */ (el('share-screen'));
+  const shareStatus = el('share-status');
+  if (canShareScreen()) {
+    shareButton.hidden = false;
+    el('share-note').hidden = false;
+  }
+  /** @param {boolean} sharing */
+  const tellScreen = (sharing) => { if (call?.peerPresent) signal?.send('screen', { sharing }); };
+  /** Stops the share; said says so on the page. @param {boolean} said */
+  const stopSharing = (said) => {
+    if (!screen) return;
+    screen.stop();
+    screen = null;
+    call?.shareScreen(null).catch((e) => call?.fail(e));
+    tellScreen(false);
+    shareButton.textContent = t('js.call.share');
+    if (said) shareStatus.textContent = t('js.call.share_stopped');
+  };
+  shareButton.addEventListener('click', async () => {
+    if (screen) {
+      stopSharing(true);
+      return;
+    }
+    shareButton.disabled = true;
+    try {
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      const track = stream.getVideoTracks()[0];
+      if (!track) throw new Error('no video in the shared screen');
+      track.contentHint = 'detail'; // text stays sharp rather than the motion smooth
+      screen = track;
+      track.addEventListener('ended', () => { if (screen === track) stopSharing(true); });
+      await call?.shareScreen(track);
+      tellScreen(true);
+      shareButton.textContent = t('js.call.stop_share');
+      shareStatus.textContent = t('js.call.sharing');
+    } catch {
+      shareStatus.textContent = t('js.call.share_failed');
+    } finally {
+      shareButton.disabled = false;
+    }
+  });
+
   const stopMedia = () => {
+    stopSharing(false);
+    shareStatus.textContent = '';
     local.getTracks().forEach((track) => track.stop());
     call?.hangUp();
     remoteVideo.srcObject = null;
@@ -281,9 +336,10 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
     }
     if (call) return; // a reconnect, or joined again: the call goes on
     call = new Call({ signal: s, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local, remoteVideo,
-    sends: audioOnly ? ['audio'] : ['audio', 'video'] });
+    sends: audioOnly ? ['audio'] : ['audio', 'video'], shares: canShareScreen() });
     window.attest = { call, signal: s };
     wireCall(call);
+    if (screen) call.shareScreen(screen).catch((e) => call?.fail(e));
   };
 
 
@@ -315,7 +371,10 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
       const s = /** @type {CustomEvent} */ (e).detail;
       if (s === 'disconnected' || s === 'failed') quality.textContent = t('js.call.reconnecting');
     });
-    c.addEventListener('peer', reportCamera);
+    c.addEventListener('peer', () => {
+      reportCamera();
+      if (screen) tellScreen(true); // the agent's page came (back): it learns of the share
+    });
     const help = el('sound-help');
     c.addEventListener('autoplay-blocked', () => { help.hidden = false; });
     if (c.autoplayBlocked) help.hidden = false;
@@ -332,6 +391,34 @@ function setUpCall(base, root, joined = /** @type {Joined | null} */ (null)) {
     start(joined.signal, joined.started);
     openMedia(joined.media).then(focusControls);
   }
+}
+
+/** Whether this browser can share a screen: not on phones, which have no getDisplayMedia. */
+function canShareScreen() {
+  return typeof navigator.mediaDevices?.getDisplayMedia === 'function';
+}
+
+/**
+ * The signs that a camera track looks injected (call.InjectedSigns,
+ * docs/SIGNALING.md), reported to the agent's page beside the label. Each
+ * is a fact the browser states, and each can have an innocent cause: they
+ * make a calm hint for the agent, never a finding.
+ * @param {MediaStreamTrack} track
+ * @returns {Promise<string[]>}
+ */
+async function injectedSigns(track) {
+  const signs = [];
+  const deviceId = track.getSettings().deviceId;
+  if (!deviceId) signs.push('no_device');
+  else {
+    const devices = await navigator.mediaDevices.enumerateDevices().catch(() => null);
+    const cameras = devices?.filter((d) => d.kind === 'videoinput' && d.deviceId) ?? [];
+    // Without any listed camera with an id (no permission yet, or the list
+    // refused) nothing is compared.
+    if (cameras.length > 0 && !cameras.some((d) => d.deviceId === deviceId)) signs.push('unlisted_device');
+  }
+  if (typeof CanvasCaptureMediaStreamTrack === 'function' && track instanceof CanvasCaptureMediaStreamTrack) signs.push('canvas');
+  return signs;
 }
 
 /**
