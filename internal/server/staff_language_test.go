@@ -35,7 +35,7 @@ var staffPageSentences = []struct {
 	{"/admin/webhooks", []string{"admin_webhooks.add_endpoint", "admin_webhooks.recent_deliveries"}},
 	{"/admin/api-keys", []string{"admin_keys.make_key", "admin_keys.marketplace_s_services_call"}},
 	{"/admin/questions", []string{"admin_questions.add_question"}},
-	{"/admin/policy", []string{"admin_policy.allowed_methods", "admin_policy.save_policy"}},
+	{"/admin/policy", []string{"admin_policy.allowed_methods", "admin_policy.save_policy", "policy.retention_audit_days"}},
 	{"/agent/no-such-page", []string{"console.error.not_found", "error.heading.404"}},
 }
 
