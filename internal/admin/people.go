@@ -126,7 +126,7 @@ func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 		page.Throttled = append(page.Throttled, throttledSignIn{Email: email, Address: addr, Until: t.Until})
 	}
 	for _, t := range c.AddressLimiter.Throttled("ip:") {
-		page.Throttled = append(page.Throttled, throttledSignIn{Email: "every account", Address: strings.TrimPrefix(t.Key, "ip:"), Until: t.Until})
+		page.Throttled = append(page.Throttled, throttledSignIn{Email: web.StaffLanguage(r).Text("admin.every_account"), Address: strings.TrimPrefix(t.Key, "ip:"), Until: t.Until})
 	}
 	web.RenderStaff(w, r, status, "admin_staff", page)
 }
