@@ -41,7 +41,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -65,6 +68,9 @@ type options struct {
 	pid                             int
 	idle, timeout, tick             time.Duration
 	heapProfile                     string
+	// profile is a directory where the child server writes a CPU profile,
+	// block and mutex profiles and an execution trace of the relay.
+	profile string
 	// Two nodes (nodes.go).
 	nodes                     int
 	pgAdmin, attest           string
@@ -89,6 +95,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	fs.DurationVar(&o.tick, "tick", 0, "own server only: the call service's tick (queue places, floor, agent heartbeats); 0 keeps attest's 5s")
 	fs.StringVar(&o.heapProfile, "heapprofile", "", "write the server's heap profile here at the idle measurement (own server only)")
+	fs.StringVar(&o.profile, "profile", "", "child server only: write its CPU, block and mutex profiles and an execution trace of the relay phase into this directory")
 	fs.IntVar(&o.nodes, "nodes", 1, "1: one attest (above); 2: two `attest serve` nodes on one PostgreSQL database (--pg-admin or --db), calls across them")
 	fs.StringVar(&o.pgAdmin, "pg-admin", "", "with --nodes 2: a PostgreSQL URL whose role may create databases; a throwaway database attest_load_<random> is made there and dropped after")
 	fs.StringVar(&o.attest, "attest", "", "with --nodes 2: the attest executable the nodes run (default: go build ./cmd/attest)")
@@ -145,7 +152,10 @@ type target struct {
 	seed   func(ctx context.Context, n int) ([]loadtest.Pair, error)
 	// memory collects garbage in the server and reads its Go memory; nil when out of reach.
 	memory func(ctx context.Context) (loadtest.GoMemory, error)
-	close  func() error
+	// profile starts profiling the server and returns the function that
+	// stops it; nil when out of reach.
+	profile func(ctx context.Context) (stop func() error, err error)
+	close   func() error
 }
 
 func measure(ctx context.Context, o options, soft uint64, stdout, stderr io.Writer) error {
@@ -244,9 +254,21 @@ func measure(ctx context.Context, o options, soft uint64, stdout, stderr io.Writ
 	}
 
 	total := len(pairs) * o.messages
+	stopProfile := func() error { return nil }
+	if o.profile != "" {
+		if t.profile == nil {
+			return errors.New("--profile: only a child server (--server child) is profiled")
+		}
+		if stopProfile, err = t.profile(ctx); err != nil {
+			return err
+		}
+	}
 	progress("relaying %d messages at %d/s", total, o.rate)
 	r.latency, err = fleet.Relay(ctx, loadtest.RelayOptions{Messages: total, Rate: o.rate})
 	if err != nil {
+		return err
+	}
+	if err := stopProfile(); err != nil {
 		return err
 	}
 	r.print(stdout)
@@ -339,7 +361,7 @@ func childServer(ctx context.Context, o options, stderr io.Writer) (*target, err
 		return nil, err
 	}
 	cmd := exec.Command(exe, "--serve-child", dir, "--timeout", (o.timeout + time.Minute).String(),
-		"--tick", o.tick.String(), "--heapprofile", o.heapProfile)
+		"--tick", o.tick.String(), "--heapprofile", o.heapProfile, "--profile", o.profile)
 	cmd.Stderr = stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	in, err := cmd.StdinPipe()
@@ -415,6 +437,21 @@ func childServer(ctx context.Context, o options, stderr io.Writer) (*target, err
 			}
 			return loadtest.ParseGoMemory(line)
 		},
+		profile: func(ctx context.Context) (func() error, error) {
+			if _, err := io.WriteString(in, "profile\n"); err != nil {
+				return nil, err
+			}
+			if _, err := expect(ctx, "profiling"); err != nil {
+				return nil, err
+			}
+			return func() error {
+				if _, err := io.WriteString(in, "unprofile\n"); err != nil {
+					return err
+				}
+				_, err := expect(ctx, "profiled")
+				return err
+			}, nil
+		},
 		close: stop,
 	}, nil
 }
@@ -431,6 +468,7 @@ func serveChild(dir string, o options, stdout, stderr io.Writer) int {
 	}
 	defer local.Close()
 	fmt.Fprintf(stdout, "ready %s\n", local.Base)
+	var stopProfiles func() error
 	commands := make(chan string)
 	go func() {
 		defer close(commands)
@@ -452,11 +490,73 @@ func serveChild(dir string, o options, stdout, stderr io.Writer) int {
 				}
 				fmt.Fprintf(stdout, "stats %s\n", m)
 			}
+			if cmd == "profile" {
+				stop, err := startProfiles(o.profile)
+				if err != nil {
+					fmt.Fprintln(stderr, "attest-load child: profile:", err)
+					return 1
+				}
+				stopProfiles = stop
+				fmt.Fprintln(stdout, "profiling")
+			}
+			if cmd == "unprofile" && stopProfiles != nil {
+				if err := stopProfiles(); err != nil {
+					fmt.Fprintln(stderr, "attest-load child: profile:", err)
+					return 1
+				}
+				stopProfiles = nil
+				fmt.Fprintln(stdout, "profiled")
+			}
 		case <-ctx.Done():
 			fmt.Fprintln(stderr, "attest-load child: timed out")
 			return 1
 		}
 	}
+}
+
+// startProfiles starts a CPU profile, an execution trace and the block and
+// mutex profiles of this process, written into dir when stopped.
+func startProfiles(dir string) (stop func() error, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	cpu, err := os.Create(filepath.Join(dir, "cpu.pprof"))
+	if err != nil {
+		return nil, err
+	}
+	out, err := os.Create(filepath.Join(dir, "trace.out"))
+	if err != nil {
+		cpu.Close()
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(cpu); err != nil {
+		cpu.Close()
+		out.Close()
+		return nil, err
+	}
+	if err := trace.Start(out); err != nil {
+		pprof.StopCPUProfile()
+		cpu.Close()
+		out.Close()
+		return nil, err
+	}
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	runtime.SetMutexProfileFraction(10)
+	return func() error {
+		trace.Stop()
+		pprof.StopCPUProfile()
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
+		errs := []error{cpu.Close(), out.Close()}
+		for _, name := range []string{"block", "mutex"} {
+			f, err := os.Create(filepath.Join(dir, name+".pprof"))
+			if err != nil {
+				return errors.Join(append(errs, err)...)
+			}
+			errs = append(errs, pprof.Lookup(name).WriteTo(f, 0), f.Close())
+		}
+		return errors.Join(errs...)
+	}, nil
 }
 
 type report struct {

@@ -33,7 +33,7 @@ func (o options) checkNodes(fs *flag.FlagSet) error {
 	var wrong []string
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "addr", "data", "master-key-file", "pid", "server", "tick", "heapprofile":
+		case "addr", "data", "master-key-file", "pid", "server", "tick", "heapprofile", "profile":
 			wrong = append(wrong, "--"+f.Name)
 		}
 	})

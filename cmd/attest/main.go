@@ -9,6 +9,7 @@
 //	attest audit verify (--data DIR | --db URL)
 //	attest plan --arrivals-per-hour N --handle-minutes M --target-wait DURATION [--service-level 0.8] [--json]
 //	attest wallet present --data DIR (--link URL | --portal-url URL)   (development: the test wallet)
+//	attest wallet receive --offer LINK                                  (development: the test wallet takes an offer)
 //	attest wallet issuer --data DIR                                     (development: the demo issuer's trust file)
 //
 // Every flag can also be set with an ATTEST_* environment variable: --data
@@ -43,6 +44,7 @@ Usage:
   attest audit verify (--data DIR | --db URL)
   attest plan --arrivals-per-hour N --handle-minutes M --target-wait DURATION [--service-level 0.8] [--json]
   attest wallet present --data DIR (--link openid4vp://… | --portal-url URL) [--given-name G --family-name F]
+  attest wallet receive --offer 'openid-credential-offer://…'
   attest wallet issuer --data DIR
 
 Flags may also be given as ATTEST_* environment variables (--data is ATTEST_DATA).

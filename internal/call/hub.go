@@ -195,11 +195,20 @@ func otherRole(role string) string {
 }
 
 // hub tracks every connection on this node and the rooms they are in.
+//
+// Every relayed message reads under mu (shared, so that relays on several
+// cores do not wait for each other), so nothing holds it for long: the call
+// service's tick and sweeps walk conns, one flat set, rather than the
+// per-person sets (with thousands of connections, starting an iteration
+// over each small map held the lock for milliseconds every tick), and read
+// the database before taking it.
 type hub struct {
-	mu          sync.Mutex
+	mu          sync.RWMutex
 	rooms       map[string]*room
 	agents      map[string]map[*client]bool
 	freelancers map[string]map[*client]bool
+	// all is every connection of both roles.
+	all map[*client]struct{}
 	// node names this node in its events; conns numbers its connections.
 	node  string
 	conns uint64
@@ -209,7 +218,8 @@ type hub struct {
 }
 
 func newHub(node string) *hub {
-	return &hub{rooms: map[string]*room{}, agents: map[string]map[*client]bool{}, freelancers: map[string]map[*client]bool{}, node: node}
+	return &hub{rooms: map[string]*room{}, agents: map[string]map[*client]bool{}, freelancers: map[string]map[*client]bool{},
+		all: map[*client]struct{}{}, node: node}
 }
 
 func (h *hub) byRole(role string) map[string]map[*client]bool {
@@ -239,6 +249,7 @@ func (h *hub) addUpTo(c *client, max int) bool {
 		h.byRole(c.role)[c.who] = set
 	}
 	set[c] = true
+	h.all[c] = struct{}{}
 	return true
 }
 
@@ -259,6 +270,7 @@ func (h *hub) remove(c *client) (last bool) {
 	h.mu.Lock()
 	set := h.byRole(c.role)[c.who]
 	delete(set, c)
+	delete(h.all, c)
 	if len(set) == 0 {
 		delete(h.byRole(c.role), c.who)
 		last = true
@@ -398,7 +410,7 @@ func (h *hub) agentTookLocked(verificationID, agentID, session string, data []by
 // to it when it is on this node, else through the database to the node it
 // is on.
 func (h *hub) relay(from *client, m ServerMessage) bool {
-	h.mu.Lock()
+	h.mu.RLock()
 	r := h.rooms[from.room]
 	var peer *client
 	remote := false
@@ -407,7 +419,7 @@ func (h *hub) relay(from *client, m ServerMessage) bool {
 		_, remote = r.elsewhere[otherRole(from.role)]
 	}
 	room := from.room
-	h.mu.Unlock()
+	h.mu.RUnlock()
 	if peer != nil {
 		peer.deliver(m)
 		return true
@@ -422,14 +434,14 @@ func (h *hub) relay(from *client, m ServerMessage) bool {
 // connection on this node, else through the database to whichever node
 // holds it. It reports whether the side is known to be connected.
 func (h *hub) sendTo(verificationID, role string, m ServerMessage) bool {
-	h.mu.Lock()
+	h.mu.RLock()
 	var c *client
 	remote := false
 	if r := h.rooms[verificationID]; r != nil {
 		c = r.local(role)
 		_, remote = r.elsewhere[role]
 	}
-	h.mu.Unlock()
+	h.mu.RUnlock()
 	if c != nil {
 		c.deliver(m)
 		return true
@@ -488,37 +500,40 @@ func (h *hub) clientsOf(role, who string) []*client {
 func (h *hub) size() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := 0
-	for _, m := range []map[string]map[*client]bool{h.agents, h.freelancers} {
-		for _, set := range m {
-			n += len(set)
-		}
-	}
-	return n
+	return len(h.all)
 }
 
-// all returns every live connection on this node.
-func (h *hub) all() []*client {
+// connections returns every live connection on this node.
+func (h *hub) connections() []*client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var list []*client
-	for _, m := range []map[string]map[*client]bool{h.agents, h.freelancers} {
-		for _, set := range m {
-			for c := range set {
-				list = append(list, c)
-			}
-		}
+	list := make([]*client, 0, len(h.all))
+	for c := range h.all {
+		list = append(list, c)
 	}
 	return list
 }
 
-// everyone returns the people connected in a role.
-func (h *hub) everyone(role string) map[string][]*client {
+// people returns the ids of the people connected in a role.
+func (h *hub) people(role string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.byRole(role)
+	ids := make([]string, 0, len(set))
+	for who := range set {
+		ids = append(ids, who)
+	}
+	return ids
+}
+
+// clientsOfEach returns the live connections of each of these people who
+// has any, in one hold of the lock.
+func (h *hub) clientsOfEach(role string, ids []string) map[string][]*client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := map[string][]*client{}
-	for who, set := range h.byRole(role) {
-		for c := range set {
+	for _, who := range ids {
+		for c := range h.byRole(role)[who] {
 			out[who] = append(out[who], c)
 		}
 	}
@@ -528,7 +543,7 @@ func (h *hub) everyone(role string) map[string][]*client {
 // closeAll drops every connection, so that browsers reconnect (to this node
 // after a restart, or to another one).
 func (h *hub) closeAll() {
-	for _, c := range h.all() {
+	for _, c := range h.connections() {
 		c.close()
 	}
 }
@@ -539,11 +554,9 @@ func (h *hub) unseatedAgents() []*client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var list []*client
-	for _, set := range h.agents {
-		for c := range set {
-			if c.room == "" {
-				list = append(list, c)
-			}
+	for c := range h.all {
+		if c.role == RoleAgent && c.room == "" {
+			list = append(list, c)
 		}
 	}
 	return list
@@ -555,12 +568,17 @@ func (h *hub) idleAgents() []*client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var list []*client
-	for _, set := range h.agents {
-		for c := range set {
-			if c.room == "" && !c.presenceOnly {
-				list = append(list, c)
-			}
+	for c := range h.all {
+		if c.role == RoleAgent && c.room == "" && !c.presenceOnly {
+			list = append(list, c)
 		}
 	}
 	return list
+}
+
+// connectedNone reports whether nobody in a role is connected here.
+func (h *hub) connectedNone(role string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.byRole(role)) == 0
 }

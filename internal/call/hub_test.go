@@ -27,8 +27,21 @@ func TestPresenceSocketsStandApart(t *testing.T) {
 	if got := h.idleAgents(); len(got) != 1 || got[0] != queuePage {
 		t.Errorf("idle agents: %d connections, want only the live queue page", len(got))
 	}
-	if got := len(h.everyone(RoleAgent)["ana"]); got != 3 {
-		t.Errorf("ana has %d connections marked seen each tick, want 3", got)
+	if got := h.people(RoleAgent); len(got) != 1 || got[0] != "ana" {
+		t.Errorf("agents marked seen each tick: %v, want [ana]", got)
+	}
+	if got := len(h.clientsOfEach(RoleAgent, []string{"ana", "bob"})["ana"]); got != 3 {
+		t.Errorf("ana has %d connections, want 3", got)
+	}
+	if got := h.size(); got != 3 || len(h.connections()) != 3 {
+		t.Errorf("the hub counts %d connections and lists %d, want 3", got, len(h.connections()))
+	}
+	h.remove(queuePage)
+	if got := h.idleAgents(); len(got) != 0 {
+		t.Errorf("idle agents after the live queue page closed: %d, want none", len(got))
+	}
+	if got := h.size(); got != 2 {
+		t.Errorf("the hub counts %d connections after one closed, want 2", got)
 	}
 }
 

@@ -88,12 +88,7 @@ func (s *Service) update(ctx context.Context) {
 			s.Log.ErrorContext(ctx, "forget old signals", slog.Any("err", err))
 		}
 	}
-	agents := s.h().everyone(RoleAgent)
-	ids := make([]string, 0, len(agents))
-	for id := range agents {
-		ids = append(ids, id)
-	}
-	if err := s.Store.SeeAgents(ctx, ids, now); err != nil {
+	if err := s.Store.SeeAgents(ctx, s.h().people(RoleAgent), now); err != nil {
 		s.Log.ErrorContext(ctx, "agent heartbeat", slog.Any("err", err))
 	}
 	s.releaseExpired(ctx, now)
@@ -103,7 +98,7 @@ func (s *Service) update(ctx context.Context) {
 
 // broadcast sends every waiting freelancer their place and every agent the floor.
 func (s *Service) broadcast(ctx context.Context) {
-	s.sendQueue(ctx, s.h().everyone(RoleFreelancer))
+	s.sendQueue(ctx, nil)
 	s.sendFloor(ctx, s.h().idleAgents())
 }
 
@@ -152,9 +147,13 @@ func (s *Service) agentsOnline(ctx context.Context) int {
 	return agents.Online
 }
 
-// sendQueue sends each connected, queued freelancer their place.
+// sendQueue sends queued freelancers their place: these connections, or
+// (nil) every connected one. The connections are looked up after the queue
+// is read, for the queued freelancers alone, so that the hub's lock, which
+// every relayed message takes, is held for the queue's length, not for
+// every connection on the node.
 func (s *Service) sendQueue(ctx context.Context, freelancers map[string][]*client) {
-	if len(freelancers) == 0 {
+	if freelancers == nil && s.h().connectedNone(RoleFreelancer) || freelancers != nil && len(freelancers) == 0 {
 		return
 	}
 	entries, err := s.Store.Queue(ctx)
@@ -166,6 +165,13 @@ func (s *Service) sendQueue(ctx context.Context, freelancers map[string][]*clien
 	if err != nil {
 		s.Log.ErrorContext(ctx, "read the queue's outlook", slog.Any("err", err))
 		return
+	}
+	if freelancers == nil {
+		ids := make([]string, len(entries))
+		for i, e := range entries {
+			ids[i] = e.FreelancerID
+		}
+		freelancers = s.h().clientsOfEach(RoleFreelancer, ids)
 	}
 	for i, e := range entries {
 		clients := freelancers[e.FreelancerID]

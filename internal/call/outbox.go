@@ -11,8 +11,8 @@ import (
 // the order they were queued; a caller waits until its event is committed
 // and gets the commit's error. Alone, an event goes out by itself at once;
 // at thousands a second the node makes a few hundred commits instead of
-// thousands, holds one pooled database connection for signaling instead of
-// as many as there are busy sockets, and the listeners wake once per batch.
+// thousands, on one connection (store's notifier) instead of as many as
+// there are busy sockets, and the listeners wake once per batch.
 type outbox struct {
 	// send commits one payload: events joined by newlines (JSON as
 	// encoding/json writes it has none inside).

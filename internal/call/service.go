@@ -313,7 +313,7 @@ func (rd *reading) end() {
 // ping, for longer than the idle timeout.
 func (s *Service) closeIdle(now time.Time) {
 	limit := now.Add(-orDefault(s.IdleTimeout, DefaultIdleTimeout)).UnixNano()
-	for _, c := range s.h().all() {
+	for _, c := range s.h().connections() {
 		if c.lastRead.Load() < limit && !c.isClosed() {
 			if s.OnRefused != nil {
 				s.OnRefused("idle")

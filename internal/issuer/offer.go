@@ -11,10 +11,11 @@ import (
 
 // A credential offer is shown two ways (docs/CREDENTIALS.md, "The
 // offer"): by value in the same-device link, and by reference in the QR
-// code. By value the offer is some 300 characters, a QR code of version
-// 13 or more that a phone camera struggles with on a laptop's screen; by
-// reference it is a short openid-credential-offer://?credential_offer_uri=…
-// that attest answers with the same offer (OfferPath).
+// code. By value the offer is some 370 characters, a QR code of version
+// 15 (77 modules) that a phone camera struggles with on a laptop's
+// screen; by reference it is a short (version 9)
+// openid-credential-offer://?credential_offer_uri=… that attest answers
+// with the same offer (OfferPath).
 //
 // Both carry one pre-authorized code. The reference is 256 random bits,
 // and the code is derived from it (OfferCode), so attest keeps only the

@@ -18,6 +18,7 @@ import (
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
+	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
 )
 
@@ -183,6 +184,33 @@ var portalPages = []portalPage{
 		click(t, ctx, "join-call")
 		waitFor(t, ctx, "the call joined", `!document.getElementById('call-area').hidden`)
 	}},
+	// The digital ID's card is audited open, its QR code drawn, where a
+	// credential counts: the start page, the queue, the documents page.
+	{name: "digital ID", route: "POST /v/{token}/credential", on: "awaiting", then: func(t *testing.T, ctx context.Context, st *stateCase) {
+		navigate(t, ctx, withLegalName(t, st))
+		click(t, ctx, "credential-other-device")
+		waitFor(t, ctx, "the digital ID's QR code", `!!document.querySelector('[data-test="credential-qr"]').getAttribute('src')`)
+	}},
+	{name: "digital ID in the queue", route: "GET /v/{token}", on: "awaiting", then: func(t *testing.T, ctx context.Context, st *stateCase) {
+		portal := withLegalName(t, st)
+		st.inTx(t, func(ctx context.Context, tx *store.Tx) error {
+			_, err := st.s.Workflow.JoinQueue(ctx, tx, st.id)
+			return err
+		})
+		navigate(t, ctx, portal)
+		visible(t, ctx, "digital-id")
+	}},
+	{name: "digital ID, documents asked", route: "GET /v/{token}", on: "awaiting", then: func(t *testing.T, ctx context.Context, st *stateCase) {
+		portal := withLegalName(t, st)
+		endCall(t, st.s, st.id, st.agent(t), []verification.ClaimOutcome{{Key: "legal_name", Outcome: verification.Unable}},
+			workflow.CallDecision{Decision: verification.DecideNeedsDocuments, DocumentsFor: []string{"legal_name"}})
+		navigate(t, ctx, portal)
+		visible(t, ctx, "digital-id")
+	}},
+	{name: "add to your wallet", route: "POST /v/{token}/wallet", on: "verified", then: func(t *testing.T, ctx context.Context, st *stateCase) {
+		click(t, ctx, "wallet-offer")
+		waitFor(t, ctx, "the offer's QR code", `!!document.querySelector('[data-test="wallet-qr"]')`)
+	}},
 	{name: "appeal refused", route: "POST /v/{token}/appeal", on: "not verified", then: func(t *testing.T, ctx context.Context, st *stateCase) {
 		do(t, ctx, chromedp.SetValue(byTest("appeal-statement"), " "))
 		do(t, ctx, chromedp.Submit(byTest("appeal-statement")))
@@ -279,6 +307,7 @@ func TestAccessibilityEveryPage(t *testing.T) {
 // profile's locale chooses it; pages that cannot tell whose they are
 // follow the browser's).
 func auditPortal(t *testing.T, ctx context.Context) {
+	_, trust := issuers(t, 1) // the digital ID is offered where a claim takes one
 	for _, c := range i18n.All() {
 		i := slices.IndexFunc(portalReaders, func(r portalReader) bool { return r.lang == c.Tag })
 		if i < 0 {
@@ -289,7 +318,8 @@ func auditPortal(t *testing.T, ctx context.Context) {
 		for _, state := range caseStates {
 			t.Run(c.Tag+"/"+state.name, func(t *testing.T) {
 				clk := &clock{now: t0}
-				s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: clk.Now})
+				s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: clk.Now,
+					Credentials: server.CredentialConfig{Trust: trust, AllowHTTP: true, StatusTimeout: time.Second}})
 				id := "u-a11y"
 				opened := seedReader(t, s, id, r)
 				st := &stateCase{s: s, clock: clk, id: id, opened: opened, portal: base + strings.TrimPrefix(opened.Link.URL, base)}
@@ -309,6 +339,35 @@ func auditPortal(t *testing.T, ctx context.Context) {
 			})
 		}
 	}
+}
+
+// withLegalName cancels the case and opens another on the same profile,
+// given a legal name, which a digital ID confirms; it returns the new
+// case's portal link. The reader's profile has no claim a credential
+// confirms, so that the states of caseStates read as they do without one.
+func withLegalName(t *testing.T, st *stateCase) string {
+	t.Helper()
+	var opened *workflow.Opened
+	st.inTx(t, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := st.s.Workflow.Transition(ctx, tx, "test", st.opened.Verification.ID, verification.Canceled); err != nil {
+			return err
+		}
+		f, err := tx.Freelancer(ctx, st.id)
+		if err != nil {
+			return err
+		}
+		if _, ok := f.Claim("legal_name"); !ok { // the pages of one state share their server
+			f.Claims = append(f.Claims, verification.Claim{Key: "legal_name", Label: "Nome civil / Legal name", Value: "Rahul Mehta", Kind: verification.KindIdentity})
+			if _, err := st.s.Workflow.PutFreelancer(ctx, tx, "test", f); err != nil {
+				return err
+			}
+		}
+		opened, err = st.s.Workflow.OpenVerification(ctx, tx, "test", verification.Request{FreelancerID: st.id,
+			Reason: verification.Reason{Code: "identity_check", Explanation: "Your payout details changed."}})
+		return err
+	})
+	st.opened = opened
+	return st.base() + strings.TrimPrefix(opened.Link.URL, st.base())
 }
 
 // base is the server's address.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,7 +55,14 @@ func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time
 		return errors.New("publish signal: signaling crosses nodes on PostgreSQL only")
 	}
 	if len(payload) <= MaxInlineSignal {
-		_, err := s.write.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.signalChannel, inlinePrefix+string(payload))
+		sent, err := s.notifier.notify(ctx, s.url, s.signalChannel, inlinePrefix+string(payload))
+		if sent {
+			return err
+		}
+		// The notifier could not connect: this one goes through the pool.
+		// (One that was sent and failed is not sent again: it may have
+		// been delivered.)
+		_, err = s.write.ExecContext(ctx, "SELECT pg_notify($1, $2)", s.signalChannel, inlinePrefix+string(payload))
 		if err != nil {
 			return fmt.Errorf("publish signal: %w", err)
 		}
@@ -72,6 +80,57 @@ func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time
 		}
 		return nil
 	})
+}
+
+// notifier is a node's own connection for NOTIFY, with synchronous_commit
+// off. A NOTIFY takes a transaction id, so with the default a notification
+// waited for a WAL flush (an fsync) at its commit, and PostgreSQL commits
+// notifying transactions one at a time across the database: under load the
+// relay's tail was the disk's. A notification is not durable anyway (a
+// crash loses the queue whatever the setting), so waiting for the flush
+// bought nothing; the commit is still in order, and delivered on commit.
+// Its own connection also keeps signaling off the pool's queue.
+type notifier struct {
+	mu   sync.Mutex
+	conn *pgx.Conn
+}
+
+// notify sends one notification on the notifier's connection, connecting
+// first if needed, and reports whether it was sent: false when no
+// connection could be made. After an error the connection is closed and
+// made again next time.
+func (n *notifier) notify(ctx context.Context, url, channel, payload string) (sent bool, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.conn == nil {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return false, fmt.Errorf("connect the signal notifier: %w", err)
+		}
+		if _, err := conn.Exec(ctx, "SET synchronous_commit TO off"); err != nil {
+			conn.Close(context.WithoutCancel(ctx))
+			return false, fmt.Errorf("set up the signal notifier: %w", err)
+		}
+		n.conn = conn
+	}
+	if _, err := n.conn.Exec(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+		n.conn.Close(context.WithoutCancel(ctx))
+		n.conn = nil
+		return true, fmt.Errorf("publish signal: %w", err)
+	}
+	return true, nil
+}
+
+// close ends the notifier's connection, if any.
+func (n *notifier) close() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.conn == nil {
+		return nil
+	}
+	err := n.conn.Close(context.Background())
+	n.conn = nil
+	return err
 }
 
 // DeleteSignals forgets large signals written before cutoff: by then every

@@ -49,6 +49,7 @@ type Store struct {
 	// (PostgreSQL only): see signal.go.
 	url           string
 	signalChannel string
+	notifier      notifier
 }
 
 // OnEventCommitted sets fn to run after every transaction that appends
@@ -153,7 +154,7 @@ func (s *Store) Close() error {
 		stmt.(*sql.Stmt).Close()
 		return true
 	})
-	err := s.write.Close()
+	err := errors.Join(s.notifier.close(), s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
