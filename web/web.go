@@ -48,6 +48,15 @@ func Minutes(c *i18n.Catalog, d time.Duration) string {
 	return c.Text("minutes.n", "count", int(d.Minutes()))
 }
 
+// StaffDay is a day in one of the staff catalogs' layouts ("day.month",
+// "day.month_year", "day.weekday_month"), with the catalog's
+// month and weekday names: Go's time package knows only English ones.
+func StaffDay(c *i18n.Catalog, t time.Time, layout string) string {
+	return c.Text(layout, "day", t.Day(), "year", t.Year(),
+		"month", c.Text(fmt.Sprintf("month.%d", t.Month())), "mon", c.Text(fmt.Sprintf("month.%d.short", t.Month())),
+		"wd", c.Text(fmt.Sprintf("weekday.%d.short", t.Weekday())))
+}
+
 // Percent is a share as c's readers write it: 0.8537 is "85.4 %" in
 // English, "85,4 %" in Portuguese (the staff catalogs' "number.decimal").
 func Percent(c *i18n.Catalog, f float64) string {
@@ -87,6 +96,9 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 			return c.Date("date.long", t, ZoneName(t))
 		},
 		"lang": func() string { return c.Tag },
+		// day is a day as staff read it: {{day .Date "day.month"}} is
+		// "2 January", "2 de janeiro" (the staff catalogs' date layouts).
+		"day": func(t time.Time, layout string) string { return StaffDay(c, t, layout) },
 		// percent shows a share as people read it: 0.8537 is "85.4 %", "85,4 %" in Portuguese.
 		"percent": func(f float64) string { return Percent(c, f) },
 		// word is the staff's word for a code: {{word "status" .Status}}.

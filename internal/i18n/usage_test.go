@@ -62,7 +62,7 @@ var usages = []struct {
 }
 
 // staffGoKeys are the staff keys Go code names whole.
-const staffGoKeys = `"((?:refusal|field|login|floor|month|actor|minutes|console|admin|error|security|document_review|review|call)\.[a-z0-9_.]*[a-z0-9_])"`
+const staffGoKeys = `"((?:refusal|field|login|floor|month|day|actor|minutes|console|admin|error|security|document_review|review|call)\.[a-z0-9_.]*[a-z0-9_])"`
 
 // Every key a template, a script or Go code uses is in every catalog of
 // the sets it speaks.
