@@ -41,6 +41,7 @@ type client struct {
 	// once for everyone, and a slice header is all a queued message costs
 	// per connection. writing is true while a flush goroutine runs.
 	queue   [][]byte
+	queued  int // bytes in queue
 	writing bool
 	done    bool
 
@@ -55,9 +56,17 @@ type client struct {
 	presenceOnly bool
 }
 
-// maxQueued is how many messages may wait for a connection; a client that
-// falls this far behind is dropped rather than allowed to hold up the call.
-const maxQueued = 32
+// A client is dropped, rather than allowed to hold up the call, when more
+// than maxQueued messages or maxQueuedBytes bytes wait for it. The bounds
+// are generous for a burst: an offer with its candidates and the candidates
+// that follow are dozens of small messages at once, which a page reads in
+// milliseconds but which can all arrive before its writer runs on a busy
+// node (a burst over an earlier bound of 32 dropped the socket and lost the
+// offer). A queue costs nothing while it is empty.
+const (
+	maxQueued      = 1024
+	maxQueuedBytes = 1 << 20
+)
 
 // deliver queues a message; a client too slow to keep up is dropped rather
 // than allowed to hold up the call.
@@ -75,12 +84,13 @@ func (c *client) deliverEncoded(data []byte) {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.queue) >= maxQueued {
+	if len(c.queue) >= maxQueued || c.queued+len(data) > maxQueuedBytes {
 		c.mu.Unlock()
 		c.close()
 		return
 	}
 	c.queue = append(c.queue, data)
+	c.queued += len(data)
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
@@ -94,7 +104,7 @@ func (c *client) flush() {
 	for {
 		c.mu.Lock()
 		batch := c.queue
-		c.queue = nil
+		c.queue, c.queued = nil, 0
 		if len(batch) == 0 || c.done {
 			c.writing = false
 			c.mu.Unlock()
@@ -117,7 +127,7 @@ func (c *client) flush() {
 func (c *client) close() {
 	c.mu.Lock()
 	was := c.done
-	c.done, c.queue = true, nil
+	c.done, c.queue, c.queued = true, nil, 0
 	c.mu.Unlock()
 	if !was && c.stop != nil {
 		c.stop()

@@ -1,6 +1,10 @@
 package call
 
-import "testing"
+import (
+	"sync"
+	"testing"
+	"time"
+)
 
 // A console page other than the live queue keeps its agent present without
 // taking a place the call needs: its socket is capped apart, gets no floor
@@ -122,5 +126,59 @@ func TestSendToOneSide(t *testing.T) {
 	b.apply((*toldA)[len(*toldA)-1])
 	if got := received(fl); len(got) != 1 || got[0] != TypeChallenge {
 		t.Errorf("the freelancer on b got %v, want the challenge", got)
+	}
+}
+
+// A burst of messages, such as an offer's candidates arriving before the
+// page's writer runs, is kept and written in order; a client that falls a
+// megabyte behind is dropped.
+func TestABurstIsKeptASlowClientDropped(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var wrote [][]byte
+	c := &client{role: RoleFreelancer, write: func(b []byte) error {
+		<-release
+		mu.Lock()
+		wrote = append(wrote, b)
+		mu.Unlock()
+		return nil
+	}, stop: func() {}}
+	candidate := make([]byte, 300)
+	for i := range 200 {
+		c.deliverEncoded(append([]byte{byte(i)}, candidate...))
+	}
+	if c.isClosed() {
+		t.Fatal("a burst of 200 candidates dropped the client")
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(wrote)
+		mu.Unlock()
+		if n == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(wrote) != 200 {
+		t.Fatalf("wrote %d of 200", len(wrote))
+	}
+	for i, b := range wrote {
+		if b[0] != byte(i) {
+			t.Fatalf("message %d written as %d: out of order", i, b[0])
+		}
+	}
+
+	unblock := make(chan struct{})
+	defer close(unblock)
+	stuck := &client{role: RoleAgent, write: func([]byte) error { <-unblock; return nil }, stop: func() {}}
+	for range maxQueuedBytes/len(candidate) + 2 {
+		stuck.deliverEncoded(candidate)
+	}
+	if !stuck.isClosed() {
+		t.Error("a client a megabyte behind is kept")
 	}
 }
