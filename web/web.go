@@ -4,6 +4,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -26,15 +27,6 @@ func Static() http.Handler {
 
 var funcs = template.FuncMap{
 	"date": date,
-	// percent shows a share as people read it: 0.8537 is "85.4 %".
-	"percent": func(f float64) string { return fmt.Sprintf("%.1f %%", 100*f) },
-	"minutes": Minutes,
-	// word is the staff's word for a code: {{word "status" .Status}}.
-	"word": Word,
-	// group is a fairness group in words: {{group $b.Name .Group .Label}}.
-	"group": Group,
-	// actor names who did something, for staff: {{actor .Actor $.Names}}.
-	"actor": Actor,
 	// bytes is a file size as people read it: "840 KB", "2.4 MB".
 	"bytes": func(n int64) string {
 		switch {
@@ -48,12 +40,31 @@ var funcs = template.FuncMap{
 	},
 }
 
-// Minutes is a wait in whole minutes, for staff pages.
-func Minutes(d time.Duration) string {
+// Minutes is a wait in whole minutes, for staff pages, in c's language.
+func Minutes(c *i18n.Catalog, d time.Duration) string {
 	if d < time.Minute {
-		return "under a minute"
+		return c.Text("minutes.under_one")
 	}
-	return fmt.Sprintf("%d min", int(d.Minutes()))
+	return c.Text("minutes.n", "count", int(d.Minutes()))
+}
+
+// StaffDay is a day in one of the staff catalogs' layouts ("day.month",
+// "day.month_year", "day.weekday_month"), with the catalog's
+// month and weekday names: Go's time package knows only English ones.
+func StaffDay(c *i18n.Catalog, t time.Time, layout string) string {
+	return c.Text(layout, "day", t.Day(), "year", t.Year(),
+		"month", c.Text(fmt.Sprintf("month.%d", t.Month())), "mon", c.Text(fmt.Sprintf("month.%d.short", t.Month())),
+		"wd", c.Text(fmt.Sprintf("weekday.%d.short", t.Weekday())))
+}
+
+// Percent is a share as c's readers write it: 0.8537 is "85.4 %" in
+// English, "85,4 %" in Portuguese (the staff catalogs' "number.decimal").
+func Percent(c *i18n.Catalog, f float64) string {
+	s := fmt.Sprintf("%.1f %%", 100*f)
+	if c.Base().Has("number.decimal") {
+		s = strings.Replace(s, ".", c.Text("number.decimal"), 1)
+	}
+	return s
 }
 
 // ZoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
@@ -84,7 +95,19 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 			t = t.In(loc)
 			return c.Date("date.long", t, ZoneName(t))
 		},
-		"lang":     func() string { return c.Tag },
+		"lang": func() string { return c.Tag },
+		// day is a day as staff read it: {{day .Date "day.month"}} is
+		// "2 January", "2 de janeiro" (the staff catalogs' date layouts).
+		"day": func(t time.Time, layout string) string { return StaffDay(c, t, layout) },
+		// percent shows a share as people read it: 0.8537 is "85.4 %", "85,4 %" in Portuguese.
+		"percent": func(f float64) string { return Percent(c, f) },
+		// word is the staff's word for a code: {{word "status" .Status}}.
+		"word": func(kind string, code any) string { return Word(c, kind, code) },
+		// actor names who did something, for staff: {{actor .Actor $.Names}}.
+		"actor": func(actor string, names map[string]string) string { return Actor(c, actor, names) },
+		// group is a fairness group in words: {{group $b.Name .Group .Label}}.
+		"group":    func(dimension, key, label string) string { return Group(c, dimension, key, label) },
+		"minutes":  func(d time.Duration) string { return Minutes(c, d) },
 		"pagetext": func() map[string]any { return pageText(c) },
 	}
 }
@@ -94,11 +117,11 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 // Intl.PluralRules.
 func pageText(c *i18n.Catalog) map[string]any {
 	text := map[string]any{}
-	for _, key := range i18n.English.Keys() {
+	for _, key := range c.Base().Keys() {
 		if !strings.HasPrefix(key, "js.") {
 			continue
 		}
-		if c.Plural(key) || i18n.English.Plural(key) {
+		if c.Plural(key) || c.Base().Plural(key) {
 			text[key] = c.Forms(key)
 		} else {
 			text[key] = c.Text(key)
@@ -129,7 +152,7 @@ func init() {
 		}
 		master[base] = template.Must(template.Must(layout.Clone()).ParseFS(files, name))
 	}
-	for _, c := range i18n.All() {
+	for _, c := range append(i18n.All(), i18n.StaffAll()...) {
 		pages[c] = map[string]*template.Template{}
 		for base, t := range master {
 			pages[c][base] = template.Must(t.Clone()).Funcs(localFuncs(c))
@@ -137,9 +160,45 @@ func init() {
 	}
 }
 
-// Render writes a page in English (the staff's pages), or a plain 500 if it cannot render.
+// Render writes a page in English, or a plain 500 if it cannot render:
+// the API reference, which speaks only English.
 func Render(w http.ResponseWriter, status int, page string, data any) {
 	RenderIn(w, status, i18n.English, page, data)
+}
+
+// RenderStaff writes a staff page in the staff member's language
+// (StaffLanguage), or a plain 500 if it cannot render.
+func RenderStaff(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	RenderIn(w, status, StaffLanguage(r), page, data)
+}
+
+type staffLanguageKey struct{}
+
+// WithStaffLanguage is ctx carrying the staff catalog a signed-in staff
+// member's pages speak (see ChooseStaffLanguage).
+func WithStaffLanguage(ctx context.Context, c *i18n.Catalog) context.Context {
+	return context.WithValue(ctx, staffLanguageKey{}, c)
+}
+
+// ChooseStaffLanguage is the staff catalog for a staff member whose
+// language setting is setting: that language, or, when the setting is
+// empty (or no longer spoken), the browser's, negotiated from its
+// Accept-Language against the staff catalogs, English when none matches.
+func ChooseStaffLanguage(setting string, r *http.Request) *i18n.Catalog {
+	if c := i18n.StaffMatch(setting); c != nil {
+		return c
+	}
+	return i18n.StaffNegotiate(r.Header.Get("Accept-Language"))
+}
+
+// StaffLanguage is the staff catalog a request's pages speak: the one the
+// console put in its context for the signed-in staff member, else the
+// browser's (sign-in, the second step), as ChooseStaffLanguage.
+func StaffLanguage(r *http.Request) *i18n.Catalog {
+	if c, ok := r.Context().Value(staffLanguageKey{}).(*i18n.Catalog); ok {
+		return c
+	}
+	return ChooseStaffLanguage("", r)
 }
 
 // RenderIn writes a page with the layout in the catalog's language, or a
@@ -171,6 +230,18 @@ func date(v any) string {
 		if t != nil {
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		}
+	}
+	return ""
+}
+
+// StaffNotice is the notice a staff page shows after a change, named by
+// the request's ?notice= code: the staff catalog's "notice.<page>.<code>"
+// in the staff member's language, or "" for no notice or an unknown one.
+func StaffNotice(r *http.Request, page string) string {
+	code := r.URL.Query().Get("notice")
+	c := StaffLanguage(r)
+	if key := "notice." + page + "." + code; code != "" && c.Base().Has(key) {
+		return c.Text(key)
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/attest-dev/attest/internal/console"
 	"github.com/attest-dev/attest/internal/fairness"
 	"github.com/attest-dev/attest/internal/floor"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/workflow"
 	"github.com/attest-dev/attest/web"
@@ -51,7 +52,7 @@ type fairnessFlag struct {
 }
 
 // fairnessAt reads this quarter's fairness report for the floor.
-func (c *Admin) fairnessAt(ctx context.Context, now time.Time) (fairnessFigure, error) {
+func (c *Admin) fairnessAt(ctx context.Context, lang *i18n.Catalog, now time.Time) (fairnessFigure, error) {
 	p := fairness.PeriodOf(now)
 	report, err := console.FairnessReport(ctx, c.Store, p)
 	if err != nil {
@@ -64,13 +65,13 @@ func (c *Admin) fairnessAt(ctx context.Context, now time.Time) (fairnessFigure, 
 			if st, err := c.Store.StaffByID(ctx, a.Group); err == nil {
 				name = st.Name
 			}
-			f.Flags = append(f.Flags, fairnessFlag{What: "Agent " + name, Fewer: a.Passes() < 0})
+			f.Flags = append(f.Flags, fairnessFlag{What: lang.Text("floor.flag.agent", "name", name), Fewer: a.Passes() < 0})
 		}
 	}
 	for _, b := range report.Breakdowns {
 		for _, g := range b.Groups {
 			if g.Flagged {
-				f.Flags = append(f.Flags, fairnessFlag{What: b.Title + ": " + g.Label, Fewer: g.Passes() < 0})
+				f.Flags = append(f.Flags, fairnessFlag{What: web.Word(lang, "fairness_title", b.Name) + ": " + web.Group(lang, b.Name, g.Group, g.Label), Fewer: g.Passes() < 0})
 			}
 		}
 	}
@@ -113,14 +114,14 @@ func (c *Admin) floorAt(ctx context.Context, now time.Time, activity *store.Acti
 	return n, nil
 }
 
-// figures words the live floor for people.
-func figures(n floor.Now) map[string]string {
-	longest, p50, p95 := "nobody waiting", "none yet", "none yet"
+// figures words the live floor for people, in lang.
+func figures(lang *i18n.Catalog, n floor.Now) map[string]string {
+	longest, p50, p95 := lang.Text("floor.nobody_waiting"), lang.Text("floor.none_yet"), lang.Text("floor.none_yet")
 	if n.Queue > 0 {
-		longest = web.Minutes(n.LongestWait)
+		longest = web.Minutes(lang, n.LongestWait)
 	}
 	if n.WaitsToday > 0 {
-		p50, p95 = web.Minutes(n.WaitP50), web.Minutes(n.WaitP95)
+		p50, p95 = web.Minutes(lang, n.WaitP50), web.Minutes(lang, n.WaitP95)
 	}
 	return map[string]string{
 		"agents_online": fmt.Sprint(n.AgentsOnline), "agents_busy": fmt.Sprint(n.AgentsBusy),
@@ -145,14 +146,14 @@ func (c *Admin) floorView(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	fair, err := c.fairnessAt(r.Context(), now)
+	fair, err := c.fairnessAt(r.Context(), web.StaffLanguage(r), now)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
 	days := floor.History(activity, now, historyDays)
-	web.Render(w, http.StatusOK, "admin_floor", floorPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
-		Figures: figures(n), Days: days, Charts: historyCharts(days), Fairness: fair})
+	web.RenderStaff(w, r, http.StatusOK, "admin_floor", floorPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Now: n,
+		Figures: figures(web.StaffLanguage(r), n), Days: days, Charts: historyCharts(web.StaffLanguage(r), days), Fairness: fair})
 }
 
 // floorJSON is the live floor for the page's periodic refresh.
@@ -170,27 +171,27 @@ func (c *Admin) floorJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(figures(n))
+	json.NewEncoder(w).Encode(figures(web.StaffLanguage(r), n))
 }
 
-func historyCharts(days []floor.Day) []floor.Chart {
+func historyCharts(lang *i18n.Catalog, days []floor.Day) []floor.Chart {
 	labels := make([]string, len(days))
 	opened, verified, negative, waits := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
 	for i, d := range days {
-		labels[i] = d.Date.Format("2 Jan")
+		labels[i] = lang.Text("floor.chart.day", "day", d.Date.Day(), "mon", lang.Text(fmt.Sprintf("month.%d.short", d.Date.Month())))
 		opened[i], verified[i], negative[i] = float64(d.Opened), float64(d.Verified), float64(d.NotVerified)
 		waits[i] = d.WaitP50.Minutes()
 	}
 	return []floor.Chart{
-		{ID: "chart-opened", Title: "Verifications opened per day", Labels: labels,
-			Desc:   "One bar per day for the last 30 days (UTC), the number of verifications the marketplace opened.",
-			Series: []floor.Series{{Name: "opened", Color: "#2f5d8a", Values: opened}}},
-		{ID: "chart-decisions", Title: "Decisions per day", Labels: labels,
-			Desc: "One bar per day: verified below, not verified (after second review) stacked above.",
-			Series: []floor.Series{{Name: "verified", Color: "#2e7d4f", Values: verified},
-				{Name: "not verified", Color: "#b3541e", Values: negative}}},
-		{ID: "chart-waits", Title: "Median live-queue wait per day, in minutes", Labels: labels, Unit: "%.1f min",
-			Desc:   "One bar per day: the median wait of freelancers taken from the live queue that day.",
-			Series: []floor.Series{{Name: "median wait", Color: "#6b4e9b", Values: waits}}},
+		{ID: "chart-opened", Title: lang.Text("floor.chart.opened.title"), Labels: labels,
+			Desc:   lang.Text("floor.chart.opened.desc"),
+			Series: []floor.Series{{Name: lang.Text("floor.chart.opened.series"), Color: "#2f5d8a", Values: opened}}},
+		{ID: "chart-decisions", Title: lang.Text("floor.chart.decisions.title"), Labels: labels,
+			Desc: lang.Text("floor.chart.decisions.desc"),
+			Series: []floor.Series{{Name: lang.Text("floor.chart.decisions.verified"), Color: "#2e7d4f", Values: verified},
+				{Name: lang.Text("floor.chart.decisions.not_verified"), Color: "#b3541e", Values: negative}}},
+		{ID: "chart-waits", Title: lang.Text("floor.chart.waits.title"), Labels: labels, Unit: lang.Text("floor.chart.waits.unit"),
+			Desc:   lang.Text("floor.chart.waits.desc"),
+			Series: []floor.Series{{Name: lang.Text("floor.chart.waits.series"), Color: "#6b4e9b", Values: waits}}},
 	}
 }

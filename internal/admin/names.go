@@ -1,7 +1,8 @@
 package admin
 
 import (
-	"context"
+	"github.com/attest-dev/attest/internal/i18n"
+	"net/http"
 	"strings"
 
 	"github.com/attest-dev/attest/internal/staff"
@@ -10,21 +11,21 @@ import (
 
 // staffNames maps each staff member's actor ("staff:<id>") to how the
 // admin pages name them: "Ana Souza (Supervisor)".
-func (c *Admin) staffNames(ctx context.Context) (map[string]string, error) {
-	all, err := c.Store.AllStaff(ctx)
+func (c *Admin) staffNames(r *http.Request) (map[string]string, error) {
+	all, err := c.Store.AllStaff(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	names := make(map[string]string, len(all))
 	for _, st := range all {
-		names[staff.Actor(st.ID)] = st.Name + " (" + web.Word("role", st.Role) + ")"
+		names[staff.Actor(st.ID)] = web.StaffName(web.StaffLanguage(r), st.Name, string(st.Role))
 	}
 	return names, nil
 }
 
 // withNames is a stored sentence ("disabled by staff:stf_…") with each
 // actor in it named as people know them.
-func withNames(text string, names map[string]string) string {
+func withNames(lang *i18n.Catalog, text string, names map[string]string) string {
 	if !strings.Contains(text, ":") {
 		return text
 	}
@@ -32,7 +33,7 @@ func withNames(text string, names map[string]string) string {
 	for i, w := range words {
 		trimmed := strings.TrimRight(w, ".,;")
 		if strings.Contains(trimmed, ":") {
-			words[i] = web.Actor(trimmed, names) + w[len(trimmed):]
+			words[i] = web.Actor(lang, trimmed, names) + w[len(trimmed):]
 		}
 	}
 	return strings.Join(words, " ")

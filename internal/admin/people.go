@@ -8,6 +8,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/web"
@@ -28,7 +29,7 @@ type apiKeysPage struct {
 }
 
 func (c *Admin) apiKeys(w http.ResponseWriter, r *http.Request) {
-	notice := map[string]string{"revoked": "The key is revoked: requests with it are refused within 10 seconds."}[r.URL.Query().Get("notice")]
+	notice := web.StaffNotice(r, "api_keys")
 	c.renderAPIKeys(w, r, http.StatusOK, apiKeysPage{Notice: notice})
 }
 
@@ -40,13 +41,13 @@ func (c *Admin) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	web.Render(w, status, "admin_keys", page)
+	web.RenderStaff(w, r, status, "admin_keys", page)
 }
 
 func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: "The form could not be read. Please try again."})
+		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	var key string
@@ -57,7 +58,7 @@ func (c *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	})
 	var bad *staff.InputError
 	if errors.As(err, &bad) {
-		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: inputProblem(bad), Name: r.PostForm.Get("name")})
+		c.renderAPIKeys(w, r, http.StatusBadRequest, apiKeysPage{Error: inputProblem(web.StaffLanguage(r), bad), Name: r.PostForm.Get("name")})
 		return
 	}
 	if err != nil {
@@ -89,6 +90,7 @@ type staffPage struct {
 	// Throttled are the sign-ins held back now: an account from an
 	// address, or an address on every account.
 	Throttled []throttledSignIn
+	lang      *i18n.Catalog
 }
 
 // throttledSignIn is one held-back sign-in as admins read it.
@@ -97,25 +99,24 @@ type throttledSignIn struct {
 	Until          time.Time
 }
 
+// Languages are the language settings a staff member's form offers, the
+// person's own selected, in the page's language.
+func (p staffPage) Languages(person *store.Staff) []console.LanguageChoice {
+	return console.LanguageChoices(p.lang, person.Language)
+}
+
 // Roles lists the roles for the forms.
 func (staffPage) Roles() []store.Role {
 	return []store.Role{store.RoleAgent, store.RoleSupervisor, store.RoleAdmin}
 }
 
-var staffNotices = map[string]string{
-	"added":    "The account is ready: share the password with its owner by a safe route.",
-	"updated":  "The account is updated.",
-	"disabled": "The account is disabled and signed out everywhere.",
-	"enabled":  "The account can sign in again.",
-}
-
 func (c *Admin) staffList(w http.ResponseWriter, r *http.Request) {
-	c.renderStaff(w, r, http.StatusOK, staffPage{Notice: staffNotices[r.URL.Query().Get("notice")]})
+	c.renderStaff(w, r, http.StatusOK, staffPage{Notice: web.StaffNotice(r, "staff")})
 }
 
 func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, page staffPage) {
 	var err error
-	page.Staff, page.Mailbox = console.SignedIn(r.Context()), c.Mailbox
+	page.Staff, page.Mailbox, page.lang = console.SignedIn(r.Context()), c.Mailbox, web.StaffLanguage(r)
 	if page.People, err = c.Store.AllStaff(r.Context()); err != nil {
 		c.serverError(w, r, err)
 		return
@@ -125,9 +126,9 @@ func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 		page.Throttled = append(page.Throttled, throttledSignIn{Email: email, Address: addr, Until: t.Until})
 	}
 	for _, t := range c.AddressLimiter.Throttled("ip:") {
-		page.Throttled = append(page.Throttled, throttledSignIn{Email: "every account", Address: strings.TrimPrefix(t.Key, "ip:"), Until: t.Until})
+		page.Throttled = append(page.Throttled, throttledSignIn{Email: web.StaffLanguage(r).Text("admin.every_account"), Address: strings.TrimPrefix(t.Key, "ip:"), Until: t.Until})
 	}
-	web.Render(w, status, "admin_staff", page)
+	web.RenderStaff(w, r, status, "admin_staff", page)
 }
 
 // addStaff creates an account, or resets the password and role of the one
@@ -135,7 +136,7 @@ func (c *Admin) renderStaff(w http.ResponseWriter, r *http.Request, status int, 
 func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Error: "The form could not be read. Please try again."})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	page := staffPage{}
@@ -146,7 +147,7 @@ func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 	})
 	var bad *staff.InputError
 	if errors.As(err, &bad) {
-		page.Problems = map[string]string{bad.Field: inputProblem(bad)}
+		page.Problems = map[string]string{bad.Field: inputProblem(web.StaffLanguage(r), bad)}
 		c.renderStaff(w, r, http.StatusBadRequest, page)
 		return
 	}
@@ -161,7 +162,7 @@ func (c *Admin) addStaff(w http.ResponseWriter, r *http.Request) {
 func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	if err := r.ParseForm(); err != nil {
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: "The form could not be read. Please try again."})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	notice := "updated"
@@ -174,6 +175,8 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 		switch action {
 		case "role":
 			return c.Staff.SetRole(r.Context(), tx, console.StaffActor(r), target, store.Role(r.PostForm.Get("role")))
+		case "language":
+			return c.Staff.SetLanguage(r.Context(), tx, console.StaffActor(r), target, r.PostForm.Get("language"))
 		case "review":
 			return c.Staff.SetReviewRights(r.Context(), tx, console.StaffActor(r), target, r.PostForm.Get("can_review") == "on")
 		case "disable", "enable":
@@ -187,7 +190,7 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, staff.ErrSelf):
 		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
 	case errors.As(err, &bad):
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: target.Name + "'s account was not changed: " + lowerFirst(inputProblem(bad))})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", lowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
 	default:
 		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
 	}
@@ -211,7 +214,7 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	if page.Names, err = c.staffNames(r.Context()); err != nil {
+	if page.Names, err = c.staffNames(r); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
@@ -226,7 +229,7 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 			page.Problem = broken.Error()
 		}
 	}
-	web.Render(w, http.StatusOK, "admin_audit", page)
+	web.RenderStaff(w, r, http.StatusOK, "admin_audit", page)
 }
 
 // sentence is a domain message as a sentence of a page: capitalised, with
@@ -238,20 +241,11 @@ func sentence(msg string) string {
 	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
-// inputProblems are the admins' sentences for what an account cannot take,
-// by staff.InputError's code.
-var inputProblems = map[string]string{
-	"invalid_email":      "This is not an email address.",
-	"invalid_role":       "Choose agent, supervisor or admin.",
-	"password_too_short": "The password needs at least 12 characters.",
-	"password_too_long":  "The password is too long: at most 1,024 bytes.",
-	"invalid_name":       "Give a name of 1 to 100 characters, such as the service that uses the key.",
-}
-
-// inputProblem is the sentence for a value an account could not take.
-func inputProblem(e *staff.InputError) string {
-	if text, ok := inputProblems[e.Code]; ok {
-		return text
+// inputProblem is the sentence, in lang, for a value an account could not
+// take: the staff catalogs' "admin.problem." and staff.InputError's code.
+func inputProblem(lang *i18n.Catalog, e *staff.InputError) string {
+	if key := "admin.problem." + e.Code; lang.Base().Has(key) {
+		return lang.Text(key)
 	}
 	return sentence(e.Message)
 }

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -22,7 +22,10 @@ import (
 type policyPage struct {
 	Staff   *store.Staff
 	Mailbox bool
-	Notice  string
+	// lang is the staff catalog the page speaks: the fields' labels and
+	// hints are its "policy.<field>" and "policy.<field>.hint".
+	lang   *i18n.Catalog
+	Notice string
 	// Form holds the settings as written: the stored ones, or what was sent
 	// when it was refused.
 	Form policyForm
@@ -44,36 +47,45 @@ type policyForm struct {
 // policyField is one text field of the form, with its bounds in words.
 type policyField struct{ Name, Label, Hint, Value, Error string }
 
+// hint is a field's hint, its bounds filled in: {min} and {max}, or {max}
+// alone where a field has one bound.
+func (p policyPage) hint(name string, bounds ...int) string {
+	if len(bounds) == 1 {
+		return p.lang.Text("policy."+name+".hint", "max", bounds[0])
+	}
+	return p.lang.Text("policy."+name+".hint", "min", bounds[0], "max", bounds[1])
+}
+
 // Field describes the named text field for the template.
 func (p policyPage) Field(name string) policyField {
 	days := func(d time.Duration) int { return int(d / verification.Day) }
 	kept := days(verification.MaxRetentionKept)
-	f := policyField{Name: name, Error: p.Errors[name]}
+	f := policyField{Name: name, Error: p.Errors[name], Label: p.lang.Text("policy." + name)}
 	switch name {
 	case "grace_days":
-		f.Label, f.Value = "Grace (days)", p.Form.GraceDays
-		f.Hint = fmt.Sprintf("The least time a freelancer has before anything is restricted: %d to %d days. The deadline is later when the first free call slot is, and a request may ask for its own grace.", verification.MinGraceDays, p.MaxGraceDays)
+		f.Value = p.Form.GraceDays
+		f.Hint = p.hint(name, verification.MinGraceDays, p.MaxGraceDays)
 	case "restrictions":
-		f.Label, f.Value = "Restriction names", p.Form.Restrictions
-		f.Hint = fmt.Sprintf("What the standing lists while a freelancer is restricted, for the marketplace to enforce: 1 to %d names separated by commas, each 1 to 64 of a-z, 0-9 and _ . : -. A change shows at once in the standing of everyone restricted, and each of them gets a standing.changed event with the new names: tell the marketplace's engineers first, so that they enforce the new names.", verification.MaxRestrictions)
+		f.Value = p.Form.Restrictions
+		f.Hint = p.hint(name, verification.MaxRestrictions)
 	case "deadline_reminders":
-		f.Label, f.Value = "Reminders before a deadline", p.Form.DeadlineReminders
-		f.Hint = fmt.Sprintf("How long before the deadline the freelancer is emailed, like 72h, 24h: at most %d, each from 1h to 336h (14 days); empty for none.", verification.MaxReminders)
+		f.Value = p.Form.DeadlineReminders
+		f.Hint = p.hint(name, verification.MaxReminders)
 	case "call_reminders":
-		f.Label, f.Value = "Reminders before a booked call", p.Form.CallReminders
-		f.Hint = fmt.Sprintf("How long before a booked call the freelancer is emailed, like 24h, 1h: at most %d, each from 1h to 336h; empty for none.", verification.MaxReminders)
+		f.Value = p.Form.CallReminders
+		f.Hint = p.hint(name, verification.MaxReminders)
 	case "appeal_window_days":
-		f.Label, f.Value = "Appeal window (days)", p.Form.AppealWindowDays
-		f.Hint = fmt.Sprintf("How long after a confirmed negative decision the freelancer may appeal: %d to %d days. Each decision keeps the window it was made with.", days(verification.MinAppealWindow), days(verification.MaxAppealWindow))
+		f.Value = p.Form.AppealWindowDays
+		f.Hint = p.hint(name, days(verification.MinAppealWindow), days(verification.MaxAppealWindow))
 	case "retention_documents_days":
-		f.Label, f.Value = "Documents: days after the decision", p.Form.DocumentsDays
-		f.Hint = fmt.Sprintf("Uploaded evidence is deleted this long after its case is decided (an open appeal keeps it): %d to %d days.", days(verification.MinDocumentsKept), kept)
+		f.Value = p.Form.DocumentsDays
+		f.Hint = p.hint(name, days(verification.MinDocumentsKept), kept)
 	case "retention_personal_data_days":
-		f.Label, f.Value = "Personal data: days after closing", p.Form.PersonalDataDays
-		f.Hint = fmt.Sprintf("Reasons, notes, appeal statements and emails are redacted or removed this long after a case closes: %d to %d days.", days(verification.MinPersonalKept), kept)
+		f.Value = p.Form.PersonalDataDays
+		f.Hint = p.hint(name, days(verification.MinPersonalKept), kept)
 	case "retention_audit_days":
-		f.Label, f.Value = "Audit log: days kept", p.Form.AuditDays
-		f.Hint = fmt.Sprintf("Audit entries older than this are removed, the chain kept verifiable from an anchor: %d to %d days.", days(verification.MinAuditKept), kept)
+		f.Value = p.Form.AuditDays
+		f.Hint = p.hint(name, days(verification.MinAuditKept), kept)
 	}
 	return f
 }
@@ -101,7 +113,7 @@ func formOf(p verification.Policy) policyForm {
 }
 
 func (c *Admin) policy(w http.ResponseWriter, r *http.Request) {
-	notice := map[string]string{"saved": "The policy is saved. It applies from now on, on every node within 10 seconds."}[r.URL.Query().Get("notice")]
+	notice := web.StaffNotice(r, "policy")
 	c.renderPolicy(w, r, http.StatusOK, policyPage{Notice: notice})
 }
 
@@ -112,20 +124,20 @@ func (c *Admin) renderPolicy(w http.ResponseWriter, r *http.Request, status int,
 		c.serverError(w, r, err)
 		return
 	}
-	page.Staff, page.Mailbox = console.SignedIn(r.Context()), c.Mailbox
+	page.Staff, page.Mailbox, page.lang = console.SignedIn(r.Context()), c.Mailbox, web.StaffLanguage(r)
 	page.UpdatedAt, page.UpdatedBy = stored.UpdatedAt, stored.UpdatedBy
 	if page.Errors == nil {
 		page.Form = formOf(stored.Policy)
 	}
 	page.MaxGraceDays = stored.Policy.MaxGraceDays
 	w.Header().Set("Cache-Control", "no-store")
-	web.Render(w, status, "admin_policy", page)
+	web.RenderStaff(w, r, status, "admin_policy", page)
 }
 
 func (c *Admin) savePolicy(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderPolicy(w, r, http.StatusBadRequest, policyPage{Errors: map[string]string{"form": "The form could not be read. Please try again."}})
+		c.renderPolicy(w, r, http.StatusBadRequest, policyPage{Errors: map[string]string{"form": web.StaffLanguage(r).Text("console.error.form")}})
 		return
 	}
 	form := policyForm{

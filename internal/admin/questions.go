@@ -54,15 +54,8 @@ var kindLabels = map[verification.ClaimKind]string{
 	verification.KindOther:      "Other, and claims without a kind",
 }
 
-var questionNotices = map[string]string{
-	"added":   "The question is added: agents see it in their next call.",
-	"edited":  "The question is saved.",
-	"moved":   "The order is saved.",
-	"deleted": "The question is deleted.",
-}
-
 func (c *Admin) questions(w http.ResponseWriter, r *http.Request) {
-	c.renderQuestions(w, r, http.StatusOK, questionsPage{Notice: questionNotices[r.URL.Query().Get("notice")]})
+	c.renderQuestions(w, r, http.StatusOK, questionsPage{Notice: web.StaffNotice(r, "questions")})
 }
 
 func (c *Admin) renderQuestions(w http.ResponseWriter, r *http.Request, status int, page questionsPage) {
@@ -83,14 +76,14 @@ func (c *Admin) renderQuestions(w http.ResponseWriter, r *http.Request, status i
 		}
 		page.Kinds = append(page.Kinds, questionKind{Kind: k, Label: kindLabels[k], Questions: rows})
 	}
-	web.Render(w, status, "admin_questions", page)
+	web.RenderStaff(w, r, status, "admin_questions", page)
 }
 
 func (c *Admin) addQuestion(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var page questionsPage
 	if err := r.ParseForm(); err != nil {
-		page.Error = "The form could not be read. Please try again."
+		page.Error = web.StaffLanguage(r).Text("console.error.form")
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 		return
 	}
@@ -107,7 +100,7 @@ func (c *Admin) questionAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	var page questionsPage
 	if err := r.ParseForm(); err != nil {
-		page.Error = "The form could not be read. Please try again."
+		page.Error = web.StaffLanguage(r).Text("console.error.form")
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 		return
 	}
@@ -147,13 +140,13 @@ func (c *Admin) afterQuestion(w http.ResponseWriter, r *http.Request, err error,
 	case errors.Is(err, store.ErrNotFound):
 		c.Gate.NotFound(w, r)
 	case errors.As(err, &field):
-		page.Error = console.FieldProblem(field, nil)
+		page.Error = console.FieldProblem(web.StaffLanguage(r), field, nil)
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 	case errors.Is(err, workflow.ErrLastQuestion):
 		page.Error, page.Form.ID = workflow.ErrLastQuestion.Message, "" // written for people already
 		c.renderQuestions(w, r, http.StatusConflict, page)
 	case errors.As(err, &rule):
-		page.Error = console.Refusal(rule, nil)
+		page.Error = console.Refusal(web.StaffLanguage(r), rule, nil)
 		c.renderQuestions(w, r, http.StatusUnprocessableEntity, page)
 	default:
 		c.serverError(w, r, err)

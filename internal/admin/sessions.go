@@ -22,12 +22,6 @@ type staffSessionsPage struct {
 	Notice   string
 }
 
-var staffSessionNotices = map[string]string{
-	"revoked": "That session is signed out.",
-	"all":     "Every session is signed out.",
-	"totp":    "Two-step sign-in is off; they will be asked to set it up again if their role requires it.",
-}
-
 func (c *Admin) staffSessions(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	who, ok := c.staffOf(w, r)
@@ -35,7 +29,7 @@ func (c *Admin) staffSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := staffSessionsPage{Staff: console.SignedIn(ctx), Mailbox: c.Mailbox, Editing: who,
-		Notice: staffSessionNotices[r.URL.Query().Get("notice")]}
+		Notice: web.StaffNotice(r, "staff_sessions")}
 	var err error
 	if page.Everyone, err = c.Store.ActiveStaff(ctx); err != nil {
 		c.serverError(w, r, err)
@@ -54,7 +48,7 @@ func (c *Admin) staffSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.TOTP = t.Enabled()
-	web.Render(w, http.StatusOK, "staff_sessions", page)
+	web.RenderStaff(w, r, http.StatusOK, "staff_sessions", page)
 }
 
 // chooseStaffSessions answers the page's "whose sessions" form.

@@ -40,15 +40,8 @@ type createdEndpoint struct {
 	Secret   string
 }
 
-var webhookNotices = map[string]string{
-	"enabled":  "The endpoint is enabled: new events go to it again. What it missed is not sent until you replay it.",
-	"disabled": "The endpoint is disabled: nothing is sent to it until it is enabled.",
-	"replayed": "The delivery is on its way again.",
-	"deleted":  "The endpoint is deleted.",
-}
-
 func (c *Admin) webhooks(w http.ResponseWriter, r *http.Request) {
-	c.renderWebhooks(w, r, http.StatusOK, webhooksPage{Notice: webhookNotices[r.URL.Query().Get("notice")]})
+	c.renderWebhooks(w, r, http.StatusOK, webhooksPage{Notice: web.StaffNotice(r, "webhooks")})
 }
 
 func (c *Admin) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, page webhooksPage) {
@@ -63,7 +56,7 @@ func (c *Admin) renderWebhooks(w http.ResponseWriter, r *http.Request, status in
 		c.serverError(w, r, err)
 		return
 	}
-	web.Render(w, status, "admin_webhooks", page)
+	web.RenderStaff(w, r, status, "admin_webhooks", page)
 }
 
 // endpointPart is the part of the add form a refused field belongs to:
@@ -81,7 +74,7 @@ func endpointPart(field string) string {
 func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Error: "The form could not be read. Please try again."})
+		c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	form := webhook.NewEndpoint{URL: r.PostForm.Get("url"), Events: r.PostForm["events"], Description: r.PostForm.Get("description")}
@@ -96,10 +89,10 @@ func (c *Admin) addWebhook(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.As(err, &field):
 			c.renderWebhooks(w, r, http.StatusBadRequest, webhooksPage{Form: form,
-				Problems: map[string]string{endpointPart(field.Field): console.FieldProblem(field, nil)}})
+				Problems: map[string]string{endpointPart(field.Field): console.FieldProblem(web.StaffLanguage(r), field, nil)}})
 		case errors.As(err, &rule):
 			c.renderWebhooks(w, r, http.StatusUnprocessableEntity, webhooksPage{Form: form,
-				Problems: map[string]string{endpointPart(rule.Field): console.Refusal(rule, nil)}})
+				Problems: map[string]string{endpointPart(rule.Field): console.Refusal(web.StaffLanguage(r), rule, nil)}})
 		default:
 			c.serverError(w, r, err)
 		}
@@ -150,7 +143,7 @@ func (c *Admin) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := endpointPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Endpoint: ep, Counts: map[store.DeliveryStatus]int{},
-		Notice: webhookNotices[r.URL.Query().Get("notice")]}
+		Notice: web.StaffNotice(r, "webhooks")}
 	if n := r.URL.Query().Get("replayed"); n != "" {
 		if count, err := strconv.Atoi(n); err == nil {
 			page.Notice = strconv.Itoa(count) + " deliveries are on their way again."
@@ -177,16 +170,16 @@ func (c *Admin) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		}
 		slices.SortFunc(page.Skipped, func(a, b *store.WebhookDelivery) int { return cmp.Compare(a.EventSeq, b.EventSeq) })
 	}
-	names, err := c.staffNames(r.Context())
+	names, err := c.staffNames(r)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
-	ep.DisabledReason = withNames(ep.DisabledReason, names)
+	ep.DisabledReason = withNames(web.StaffLanguage(r), ep.DisabledReason, names)
 	for _, d := range page.Skipped {
-		d.SkippedReason = withNames(d.SkippedReason, names)
+		d.SkippedReason = withNames(web.StaffLanguage(r), d.SkippedReason, names)
 	}
-	web.Render(w, http.StatusOK, "admin_webhook", page)
+	web.RenderStaff(w, r, http.StatusOK, "admin_webhook", page)
 }
 
 // endpointAction enables, disables, deletes or replays an endpoint.
@@ -228,7 +221,7 @@ func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := deliveryPage{Staff: console.SignedIn(r.Context()), Mailbox: c.Mailbox, Delivery: d,
-		Notice: webhookNotices[r.URL.Query().Get("notice")]}
+		Notice: web.StaffNotice(r, "webhooks")}
 	if page.Endpoint, err = c.Store.WebhookEndpoint(r.Context(), d.EndpointID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		c.serverError(w, r, err)
 		return
@@ -241,13 +234,13 @@ func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	names, err := c.staffNames(r.Context())
+	names, err := c.staffNames(r)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
 	}
-	d.SkippedReason = withNames(d.SkippedReason, names)
-	web.Render(w, http.StatusOK, "admin_delivery", page)
+	d.SkippedReason = withNames(web.StaffLanguage(r), d.SkippedReason, names)
+	web.RenderStaff(w, r, http.StatusOK, "admin_delivery", page)
 }
 
 func (c *Admin) replayDelivery(w http.ResponseWriter, r *http.Request) {
@@ -266,7 +259,7 @@ func (c *Admin) afterAction(w http.ResponseWriter, r *http.Request, err error, r
 	case err == nil:
 		http.Redirect(w, r, redirect, http.StatusSeeOther)
 	case errors.As(err, &rule):
-		c.Gate.Refuse(w, r, console.SignedIn(r.Context()), http.StatusConflict, console.Refusal(rule, nil))
+		c.Gate.Refuse(w, r, console.SignedIn(r.Context()), http.StatusConflict, console.Refusal(web.StaffLanguage(r), rule, nil))
 	default:
 		c.found(w, r, err)
 	}

@@ -8,6 +8,7 @@ const (
 	// Staff accounts and keys (internal/staff).
 	StaffPut              = "staff.put" // created, or its password and role reset
 	StaffRoleChanged      = "staff.role"
+	StaffLanguageChanged  = "staff.language"
 	StaffReviewGranted    = "staff.review_granted"
 	StaffReviewWithdrawn  = "staff.review_withdrawn"
 	StaffDisabled         = "staff.disable"

@@ -12,13 +12,14 @@ import (
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
+	"github.com/attest-dev/attest/web"
 )
 
 // presence takes the agent online or away.
 func (c *Console) presence(w http.ResponseWriter, r *http.Request) {
 	p := store.Presence(r.PostFormValue("status"))
 	if p != store.Online && p != store.Away {
-		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, "Choose to go online or away.")
+		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, web.StaffLanguage(r).Text("console.error.presence"))
 		return
 	}
 	st := SignedIn(r.Context())
@@ -96,16 +97,16 @@ func (c *Console) answer(w http.ResponseWriter, r *http.Request, err error, ok a
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ok)
 	case errors.As(err, &field):
-		jsonError(w, http.StatusBadRequest, field.Code, field.Field, FieldProblem(field, c.claimLabeller(r)))
+		jsonError(w, http.StatusBadRequest, field.Code, field.Field, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)))
 	case errors.As(err, &rule):
-		jsonError(w, http.StatusUnprocessableEntity, rule.Code, rule.Field, Refusal(rule, c.claimLabeller(r)))
+		jsonError(w, http.StatusUnprocessableEntity, rule.Code, rule.Field, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)))
 	case errors.As(err, &illegal):
-		jsonError(w, http.StatusConflict, "illegal_transition", "status", TransitionProblem(illegal))
+		jsonError(w, http.StatusConflict, "illegal_transition", "status", TransitionProblem(web.StaffLanguage(r), illegal))
 	case errors.Is(err, store.ErrNotFound):
-		jsonError(w, http.StatusNotFound, "not_found", "", "This call is no longer in progress. Reload the page to see where the case stands.")
+		jsonError(w, http.StatusNotFound, "not_found", "", web.StaffLanguage(r).Text("console.error.call_over"))
 	default:
 		c.Log.ErrorContext(r.Context(), "console call action", slog.String("path", r.URL.Path), slog.Any("err", err))
-		jsonError(w, http.StatusInternalServerError, "internal", "", "Something went wrong on our side; nothing was changed. Please try again.")
+		jsonError(w, http.StatusInternalServerError, "internal", "", web.StaffLanguage(r).Text("console.error.internal_unchanged"))
 	}
 }
 
@@ -210,7 +211,7 @@ func (c *Console) needed(r *http.Request, missing []string) []string {
 	label := c.claimLabeller(r)
 	words := make([]string, len(missing))
 	for i, m := range missing {
-		words[i] = Needed(m, label)
+		words[i] = Needed(web.StaffLanguage(r), m, label)
 	}
 	return words
 }

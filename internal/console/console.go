@@ -175,6 +175,7 @@ func (c *Console) guard(h http.HandlerFunc, enforceTOTP bool, roles ...store.Rol
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		r = r.WithContext(web.WithStaffLanguage(r.Context(), web.ChooseStaffLanguage(st.Language, r)))
 		if !slices.Contains(roles, st.Role) {
 			c.forbidden(w, r, st)
 			return
@@ -256,7 +257,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	web.Render(w, http.StatusOK, "login", c.loginForm(r.URL.Query().Get("next")))
+	web.RenderStaff(w, r, http.StatusOK, "login", c.loginForm(r.URL.Query().Get("next")))
 }
 
 // safeNext keeps post-login redirects on this site.
@@ -272,7 +273,7 @@ func safeNext(next string) string {
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		web.Render(w, http.StatusBadRequest, "login", loginForm{Error: "The form could not be read. Please try again."})
+		web.RenderStaff(w, r, http.StatusBadRequest, "login", loginForm{Error: web.StaffLanguage(r).Text("console.error.form")})
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
@@ -282,17 +283,17 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	ip := c.clientIP(r)
 	pair := SignInKey(email, ip)
 	if wait, ok := c.mayTry(pair, ip); !ok {
-		form.Error = "Too many attempts. Please wait " + roundUp(wait) + " and try again."
+		form.Error = tooManyAttempts(r, wait)
 		w.Header().Set("Retry-After", retryAfter(wait))
-		web.Render(w, http.StatusTooManyRequests, "login", form)
+		web.RenderStaff(w, r, http.StatusTooManyRequests, "login", form)
 		return
 	}
 	st, err := c.checkPassword(r.Context(), email, password)
 	if err != nil {
 		c.failed(pair, ip)
 		c.Log.InfoContext(r.Context(), "failed staff sign-in", slog.String("ip", ip))
-		form.Error = "That email and password do not match. Please try again."
-		web.Render(w, http.StatusUnauthorized, "login", form)
+		form.Error = web.StaffLanguage(r).Text("login.error.mismatch")
+		web.RenderStaff(w, r, http.StatusUnauthorized, "login", form)
 		return
 	}
 	c.Limiter.Success(pair)
@@ -359,8 +360,8 @@ func (c *Console) signInNow(w http.ResponseWriter, r *http.Request, st *store.St
 	if err != nil {
 		c.Log.ErrorContext(r.Context(), "start session", slog.Any("err", err))
 		form := c.loginForm(next)
-		form.Error = "Something went wrong on our side. Please try again."
-		web.Render(w, http.StatusInternalServerError, "login", form)
+		form.Error = web.StaffLanguage(r).Text("console.error.internal")
+		web.RenderStaff(w, r, http.StatusInternalServerError, "login", form)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: c.Secure,
@@ -393,12 +394,11 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) clientIP(r *http.Request) string { return c.TrustProxy.Of(r) }
 
-func roundUp(d time.Duration) string {
-	minutes := int((d + time.Minute - 1) / time.Minute)
-	if minutes <= 1 {
-		return "a minute"
-	}
-	return strconv.Itoa(minutes) + " minutes"
+// tooManyAttempts says how long to wait before trying again, in whole
+// minutes rounded up.
+func tooManyAttempts(r *http.Request, d time.Duration) string {
+	minutes := max(int((d+time.Minute-1)/time.Minute), 1)
+	return web.StaffLanguage(r).N("login.error.too_many", minutes)
 }
 
 func retryAfter(d time.Duration) string {

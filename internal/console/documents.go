@@ -24,7 +24,7 @@ func (c *Console) document(w http.ResponseWriter, r *http.Request) {
 		c.NotFound(w, r)
 		return
 	case errors.Is(err, workflow.ErrNotYours), errors.Is(err, workflow.ErrDocumentsOff):
-		c.Refuse(w, r, me, http.StatusForbidden, "Only the staff working on this verification may open its documents.")
+		c.Refuse(w, r, me, http.StatusForbidden, web.StaffLanguage(r).Text("console.error.documents_not_yours"))
 		return
 	case err != nil:
 		c.ServerError(w, r, err)
@@ -62,12 +62,7 @@ func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	notice := map[string]string{
-		"verified":     "Verified: the freelancer is told.",
-		"not_verified": "Not verified: the case waits for a second reviewer. Nothing is restricted until then.",
-		"new_call":     "Sent for a call: the freelancer is asked for a call with another agent, with the full notice again.",
-		"gone":         "That case no longer waits for a document review.",
-	}[r.URL.Query().Get("notice")]
+	notice := web.StaffNotice(r, "document_reviews")
 	ids := make([]string, len(list))
 	for i, v := range list {
 		ids[i] = v.FreelancerID
@@ -77,7 +72,7 @@ func (c *Console) documentReviews(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, http.StatusOK, "document_reviews", documentReviewsPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox,
+	web.RenderStaff(w, r, http.StatusOK, "document_reviews", documentReviewsPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox,
 		Waiting: list, Notice: notice, Names: names})
 }
 
@@ -172,7 +167,7 @@ func (c *Console) renderDocumentReview(w http.ResponseWriter, r *http.Request, f
 	}
 	page := reviewPage{Form: form, Reasons: verification.DocumentReasons(), Error: form.Problems["form"]}
 	if page.Error == "" && len(form.Problems) > 0 {
-		page.Error = "Nothing was recorded yet: see what is marked below. Your choices and notes are kept."
+		page.Error = web.StaffLanguage(r).Text("console.error.nothing_recorded")
 	}
 	c.renderCase(w, r, "document_review", page, status)
 }
@@ -181,7 +176,7 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		var form documentForm
-		form.problem("form", "The form could not be read; please try again.")
+		form.problem("form", web.StaffLanguage(r).Text("console.error.form"))
 		c.renderDocumentReview(w, r, form, http.StatusBadRequest)
 		return
 	}
@@ -203,13 +198,13 @@ func (c *Console) decideDocuments(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, workflow.ErrNotDocumentReview):
 		http.Redirect(w, r, "/agent/document-reviews?notice=gone", http.StatusSeeOther)
 	case errors.Is(err, workflow.ErrOwnDecision):
-		form.problem("form", "You took part in this case, so someone else must read its documents.")
+		form.problem("form", web.StaffLanguage(r).Text("document_review.you_took_part_this"))
 		c.renderDocumentReview(w, r, form, http.StatusUnprocessableEntity)
 	case errors.As(err, &rule):
-		form.problem(formPart(rule.Field), Refusal(rule, c.claimLabeller(r)))
+		form.problem(formPart(rule.Field), Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)))
 		c.renderDocumentReview(w, r, form, http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		form.problem(formPart(field.Field), FieldProblem(field, c.claimLabeller(r)))
+		form.problem(formPart(field.Field), FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)))
 		c.renderDocumentReview(w, r, form, http.StatusBadRequest)
 	default:
 		c.ServerError(w, r, err)

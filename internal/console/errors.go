@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/attest-dev/attest/internal/store"
@@ -19,27 +20,24 @@ type errorPage struct {
 	BackLabel string
 }
 
-var errorHeadings = map[int]string{
-	http.StatusBadRequest:          "That could not be read",
-	http.StatusForbidden:           "Not for your role",
-	http.StatusConflict:            "That cannot be done now",
-	http.StatusUnprocessableEntity: "That cannot be done",
-	http.StatusNotFound:            "Not found",
-	http.StatusInternalServerError: "Something went wrong",
-}
+// The headings of staff error pages are the staff catalogs'
+// "error.heading." and the status code.
 
 // Refuse answers a staff request with a rendered error page and its status.
 // The staff member, if known, gets the navigation.
 func (c *Console) Refuse(w http.ResponseWriter, r *http.Request, st *store.Staff, status int, sentence string) {
-	page := errorPage{Staff: st, Mailbox: c.Mailbox, Status: status, Heading: errorHeadings[status], Sentence: sentence,
-		Back: "/agent", BackLabel: "Back to the live queue"}
-	if page.Heading == "" {
+	lang := web.StaffLanguage(r)
+	page := errorPage{Staff: st, Mailbox: c.Mailbox, Status: status, Sentence: sentence,
+		Back: "/agent", BackLabel: lang.Text("error.back")}
+	if key := fmt.Sprintf("error.heading.%d", status); lang.Base().Has(key) {
+		page.Heading = lang.Text(key)
+	} else {
 		page.Heading = http.StatusText(status)
 	}
 	if st == nil {
-		page.Back, page.BackLabel = "/login", "Sign in"
+		page.Back, page.BackLabel = "/login", lang.Text("login.sign")
 	}
-	web.Render(w, status, "agent_error", page)
+	web.RenderStaff(w, r, status, "agent_error", page)
 }
 
 // signedInOrNil is the staff member of a request that passed the guard, or nil.
@@ -50,10 +48,10 @@ func signedInOrNil(r *http.Request) *store.Staff {
 
 // NotFound answers a staff path that names nothing.
 func (c *Console) NotFound(w http.ResponseWriter, r *http.Request) {
-	c.Refuse(w, r, signedInOrNil(r), http.StatusNotFound, "There is nothing at this address: it may have been removed, or the link is wrong.")
+	c.Refuse(w, r, signedInOrNil(r), http.StatusNotFound, web.StaffLanguage(r).Text("console.error.not_found"))
 }
 
 // forbidden answers a signed-in staff member whose role may not open the page.
 func (c *Console) forbidden(w http.ResponseWriter, r *http.Request, st *store.Staff) {
-	c.Refuse(w, r, st, http.StatusForbidden, "Your role may not open this page.")
+	c.Refuse(w, r, st, http.StatusForbidden, web.StaffLanguage(r).Text("console.error.forbidden"))
 }

@@ -48,7 +48,7 @@ func (c *Console) fairnessPeriod(w http.ResponseWriter, r *http.Request) (p fair
 	}
 	p, err := fairness.ParsePeriod(s)
 	if err != nil || p.Start().After(current.Start()) {
-		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, "Choose a quarter that has begun, written like 2026-Q4.")
+		c.Refuse(w, r, SignedIn(r.Context()), http.StatusBadRequest, web.StaffLanguage(r).Text("console.error.quarter"))
 		return p, false
 	}
 	return p, true
@@ -77,7 +77,7 @@ func (c *Console) fairness(w http.ResponseWriter, r *http.Request) {
 	for range fairnessEarlier {
 		periods = append(periods, periods[len(periods)-1].Previous())
 	}
-	web.Render(w, http.StatusOK, "fairness", fairnessPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox, Report: report,
+	web.RenderStaff(w, r, http.StatusOK, "fairness", fairnessPage{Staff: SignedIn(r.Context()), Mailbox: c.Mailbox, Report: report,
 		Names: names, Period: p, Last: p.End().AddDate(0, 0, -1), Running: p == current, Periods: periods})
 }
 

@@ -41,14 +41,8 @@ type hoursPage struct {
 // leaveForm is what was typed in the leave form.
 type leaveForm struct{ From, To, Note, Kind string }
 
-// hoursProblems are the staff's sentences for what the hours forms
-// refuse, by the domain's code.
-var hoursProblems = map[string]string{
-	"invalid_timezone": "Give a time zone by its IANA name, such as Europe/Berlin or America/Sao_Paulo.",
-	"invalid_hours":    "Each day needs a start before its end, within the day.",
-	"end_before_start": "The end must come after the start.",
-	"too_long":         "That is longer than allowed.",
-}
+// The staff's sentences for what the hours forms refuse are the staff
+// catalogs' "hours.problem." and the domain's code.
 
 // weekOrder lists the days as most working weeks read them.
 var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
@@ -122,7 +116,7 @@ func (c *Console) renderHours(w http.ResponseWriter, r *http.Request, problems m
 			return
 		}
 	}
-	web.Render(w, status, "hours", page)
+	web.RenderStaff(w, r, status, "hours", page)
 }
 
 func (c *Console) saveHours(w http.ResponseWriter, r *http.Request) {
@@ -141,7 +135,7 @@ func (c *Console) saveHours(w http.ResponseWriter, r *http.Request) {
 		s, err1 := schedule.ParseClock(start)
 		e, err2 := schedule.ParseClock(end)
 		if err := errors.Join(err1, err2); err != nil || s >= e {
-			c.renderHours(w, r, map[string]string{"start-" + d.String(): "Give a start and an end, HH:MM, the start first."}, http.StatusBadRequest)
+			c.renderHours(w, r, map[string]string{"start-" + d.String(): web.StaffLanguage(r).Text("hours.problem.day")}, http.StatusBadRequest)
 			return
 		}
 		hours = append(hours, schedule.Hours{Day: d, Start: s, End: e})
@@ -174,10 +168,10 @@ func (c *Console) addLeave(w http.ResponseWriter, r *http.Request) {
 	if err1 != nil || err2 != nil {
 		problems := map[string]string{}
 		if err1 != nil {
-			problems["from"] = "Give the start as a date and a time."
+			problems["from"] = web.StaffLanguage(r).Text("hours.problem.from")
 		}
 		if err2 != nil {
-			problems["to"] = "Give the end as a date and a time."
+			problems["to"] = web.StaffLanguage(r).Text("hours.problem.to")
 		}
 		c.renderHours(w, r, problems, http.StatusBadRequest)
 		return
@@ -216,9 +210,9 @@ func (c *Console) hoursRefused(w http.ResponseWriter, r *http.Request, err error
 	case err == nil:
 		return false
 	case errors.As(err, &field):
-		text, ok := hoursProblems[field.Code]
-		if !ok {
-			text = sentence(field.Message)
+		text := sentence(field.Message)
+		if key := "hours.problem." + field.Code; web.StaffLanguage(r).Base().Has(key) {
+			text = web.StaffLanguage(r).Text(key)
 		}
 		c.renderHours(w, r, map[string]string{field.Field: text}, http.StatusBadRequest)
 	default:

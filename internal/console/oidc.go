@@ -83,7 +83,7 @@ func (c *Console) oidcStart(w http.ResponseWriter, r *http.Request) {
 	p, err := c.OIDC.discover(r.Context())
 	if err != nil {
 		c.Log.ErrorContext(r.Context(), "OIDC sign-in", slog.Any("err", err))
-		c.oidcRefuse(w, http.StatusBadGateway, c.OIDC.Name+" cannot be reached right now. Please try again later, or sign in with your password.")
+		c.oidcRefuse(w, r, http.StatusBadGateway, "login.oidc.unreachable")
 		return
 	}
 	state, err1 := auth.NewSessionToken(c.Rand)
@@ -112,29 +112,27 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if !ok || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(s.State)) != 1 {
 		// No ticket, or another one's state: this answer is not for a
 		// sign-in this browser started (or it took too long).
-		c.oidcRefuse(w, http.StatusBadRequest, "This sign-in was not started here, or took too long. Please try again.")
+		c.oidcRefuse(w, r, http.StatusBadRequest, "login.oidc.not_started")
 		return
 	}
 	if e := q.Get("error"); e != "" {
 		c.Log.InfoContext(ctx, "OIDC provider refused", slog.String("error", e))
-		c.oidcRefuse(w, http.StatusUnauthorized, c.OIDC.Name+" did not sign you in. Please try again.")
+		c.oidcRefuse(w, r, http.StatusUnauthorized, "login.oidc.not_signed_in")
 		return
 	}
 	claims, err := c.oidcIdentity(ctx, q.Get("code"), s)
 	if err != nil {
 		c.Log.InfoContext(ctx, "OIDC sign-in refused", slog.Any("err", err))
-		c.oidcRefuse(w, http.StatusUnauthorized, "Your sign-in with "+c.OIDC.Name+" could not be checked. Please try again.")
+		c.oidcRefuse(w, r, http.StatusUnauthorized, "login.oidc.unchecked")
 		return
 	}
 	st, err := c.oidcStaff(ctx, claims)
 	if errors.Is(err, errNoStaffAccount) {
-		c.oidcRefuse(w, http.StatusForbidden, "No staff account uses "+claims.Email+
-			". Ask an attest admin to add you with that email; signing in does not create an account.")
+		c.oidcRefuse(w, r, http.StatusForbidden, "login.oidc.no_account", "email", claims.Email)
 		return
 	}
 	if errors.Is(err, errOtherSubject) {
-		c.oidcRefuse(w, http.StatusForbidden, "The staff account for "+claims.Email+" is linked to another "+c.OIDC.Name+
-			" identity. Ask an attest admin for help.")
+		c.oidcRefuse(w, r, http.StatusForbidden, "login.oidc.other_identity", "email", claims.Email)
 		return
 	}
 	if err != nil {
@@ -224,8 +222,10 @@ func (c *Console) oidcStaff(ctx context.Context, claims *oidcClaims) (*store.Sta
 	return st, nil
 }
 
-func (c *Console) oidcRefuse(w http.ResponseWriter, status int, message string) {
+// oidcRefuse shows the sign-in page with the message of key (the provider
+// named {provider}, other args in pairs) in the browser's language.
+func (c *Console) oidcRefuse(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
 	form := c.loginForm("")
-	form.Error = message
-	web.Render(w, status, "login", form)
+	form.Error = web.StaffLanguage(r).Text(key, append([]any{"provider", c.OIDC.Name}, args...)...)
+	web.RenderStaff(w, r, status, "login", form)
 }

@@ -45,7 +45,7 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: agentNotices[r.URL.Query().Get("notice")], AgentCamera: c.Calls.AgentCamera}
+	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: web.StaffNotice(r, "agent"), AgentCamera: c.Calls.AgentCamera}
 	presence, err := c.Store.AgentPresence(r.Context(), st.ID)
 	if err != nil {
 		c.ServerError(w, r, err)
@@ -82,11 +82,7 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Now = c.Now()
-	web.Render(w, http.StatusOK, "agent", page)
-}
-
-var agentNotices = map[string]string{
-	"empty": "Nobody is waiting right now.",
+	web.RenderStaff(w, r, http.StatusOK, "agent", page)
 }
 
 type callClaim struct {
@@ -161,7 +157,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		c.ServerError(w, r, err)
 		return
 	}
-	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Spoken: spokenScript(f, v.Mode(), live),
+	page := callPage{Staff: st, Verification: v, Call: live, LegalName: f.DisplayName, Spoken: spokenScript(web.StaffLanguage(r), f, v.Mode(), live),
 		Reasons: verification.NegativeReasons, Script: scriptState(live.Script, ev.Steps), AgentCamera: c.Calls.AgentCamera}
 	for _, key := range v.Claims {
 		claim, ok := f.Claim(key)
@@ -182,7 +178,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		page.Claims = append(page.Claims, cc)
 	}
 	for _, m := range ev.Missing(v) {
-		page.Needed = append(page.Needed, Needed(m, page.ClaimLabel))
+		page.Needed = append(page.Needed, Needed(web.StaffLanguage(r), m, page.ClaimLabel))
 	}
 	if page.Documents, err = c.Store.Documents(r.Context(), v.ID); err != nil {
 		c.ServerError(w, r, err)
@@ -192,7 +188,7 @@ func (c *Console) callView(w http.ResponseWriter, r *http.Request, st *store.Sta
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, http.StatusOK, "agent_call", page)
+	web.RenderStaff(w, r, http.StatusOK, "agent_call", page)
 }
 
 // scriptState is what the call page's script shows as pressed: the helper
@@ -213,7 +209,7 @@ func (c *Console) mailbox(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, http.StatusOK, "mailbox", map[string]any{"Emails": emails})
+	web.RenderStaff(w, r, http.StatusOK, "mailbox", map[string]any{"Emails": emails})
 }
 
 var firstLink = regexp.MustCompile(`https?://[^\s<>"]+/v/[A-Za-z0-9_.-]+`)
@@ -223,7 +219,7 @@ func (c *Console) mail(w http.ResponseWriter, r *http.Request) {
 	if !c.Found(w, r, err) {
 		return
 	}
-	web.Render(w, http.StatusOK, "mail", map[string]any{"Email": e, "Link": firstLink.FindString(e.Text)})
+	web.RenderStaff(w, r, http.StatusOK, "mail", map[string]any{"Email": e, "Link": firstLink.FindString(e.Text)})
 }
 
 // Found answers a failed read of what the path names: 404 when it does not
@@ -242,5 +238,5 @@ func (c *Console) Found(w http.ResponseWriter, r *http.Request, err error) bool 
 
 func (c *Console) ServerError(w http.ResponseWriter, r *http.Request, err error) {
 	c.Log.ErrorContext(r.Context(), "console page", slog.String("path", r.URL.Path), slog.Any("err", err))
-	c.Refuse(w, r, signedInOrNil(r), http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment.")
+	c.Refuse(w, r, signedInOrNil(r), http.StatusInternalServerError, web.StaffLanguage(r).Text("console.error.internal_later"))
 }

@@ -1,110 +1,73 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/verification"
-	"github.com/attest-dev/attest/internal/workflow"
 	"github.com/attest-dev/attest/web"
 )
 
-// refusals are the staff's sentences for the domain rules that refuse a
-// change on their pages, by the rule's code; %s, where present, is the
-// claim the rule's field names. The domain's own messages are written for
-// developers and the API.
-var refusals = map[string]string{
-	verification.ErrStepsMissing: "Verified needs every step passed and every claim confirmed first.",
-	verification.ErrFourEyes:     "A negative decision restricts only when a second person, who took no part before, confirms it.",
-	workflow.ErrDocumentsMissing: "Add a document for each claim documents were asked for first.",
-	"unknown_claim":              "This verification does not check that claim.",
-	"claim_confirmed":            "%s is confirmed already: documents are not needed for it.",
-	"confirmation_missing":       "Say what confirms %s, or ask for a new call.",
-	"outcome_missing":            "Record an outcome for %s: documents were asked for it.",
-	"own_decision":               "You took part in this case, so someone else must decide.",
-	"not_decided":                "This case has no decision to review yet.",
-	"not_a_reviewer":             "You may not give second reviews.",
-	"decided_before":             "You decided this case before: another agent must take the new call.",
-	"not_your_call":              "This call belongs to another agent.",
-	"agent_in_call":              "Finish your current call first.",
-	"queue_empty":                "Nobody is waiting.",
-	"no_open_verification":       "This freelancer has no open verification.",
-	"appeal_decided":             "This appeal is decided already.",
-	"not_appealable":             "This case can no longer be appealed.",
-	"no_documents":               "The freelancer has sent no documents yet.",
-	"documents_off":              "Documents are switched off.",
-	"not_in_document_review":     "This case no longer waits for a document review.",
-	"not_offered":                "This verification cannot be done that way.",
-	"last_question":              "Keep at least one question of each kind.",
-	"too_many_endpoints":         "There are as many webhook endpoints as attest allows; delete one first.",
-	"endpoint_disabled":          "This endpoint is disabled; enable it first.",
-	"slot_not_free":              "That time is no longer free.",
-	"no_booking":                 "There is no booked call to cancel.",
-}
+// The staff's sentences for the domain rules that refuse a change on their
+// pages are the staff catalogs' "refusal." keys, by the rule's code; a
+// {claim} in one is the claim the rule's field names. The sentences for
+// input refused as malformed are the "field." keys, by field (a list's
+// field without its index: "documents_for" for "documents_for[1]"). The
+// domain's own messages are written for developers and the API.
 
-// Refusal is the sentence staff read when a domain rule refuses what they
-// asked: from the rule's code and field, with a claim named by its label.
-// A rule without a sentence of its own (the guard's, which already speaks
-// to staff, and any new one) shows its message as a sentence.
-func Refusal(rule *verification.RuleError, claimLabel func(key string) string) string {
+// Refusal is the sentence staff read, in lang, when a domain rule refuses
+// what they asked: from the rule's code and field, with a claim named by
+// its label. A rule without a sentence of its own (the guard's, which
+// already speaks to staff, and any new one) shows its message as a
+// sentence.
+func Refusal(lang *i18n.Catalog, rule *verification.RuleError, claimLabel func(key string) string) string {
 	if rule.Code == verification.ErrStepsMissing && len(rule.Missing) > 0 {
-		return "Verified needs first: " + NeededList(rule.Missing, claimLabel) + "."
+		return lang.Text("refusal.steps_missing.list", "needed", NeededList(lang, rule.Missing, claimLabel))
 	}
-	text, ok := refusals[rule.Code]
-	if !ok {
+	key := "refusal." + rule.Code
+	if !lang.Base().Has(key) {
 		return sentence(rule.Message)
 	}
-	if strings.Contains(text, "%s") {
-		key := rule.Field[strings.LastIndexAny(rule.Field, ".")+1:]
-		label := "that claim"
-		if claimLabel != nil && !strings.Contains(key, "[") {
-			label = "“" + claimLabel(key) + "”"
-		}
-		text = fmt.Sprintf(text, label)
-		text = strings.ToUpper(text[:1]) + text[1:]
+	claim := rule.Field[strings.LastIndexAny(rule.Field, ".")+1:]
+	label := lang.Text("refusal.that_claim")
+	if claimLabel != nil && !strings.Contains(claim, "[") {
+		label = lang.Text("quoted", "text", claimLabel(claim))
 	}
-	return text
+	return capitalise(lang.Text(key, "claim", label))
 }
 
-// fieldProblems are the staff's sentences for input the domain refused as
-// malformed, by field (a list's field without its index: "documents_for"
-// for "documents_for[1]").
-var fieldProblems = map[string]string{
-	"decision":      "Choose a decision.",
-	"reason_code":   "Choose the reason for “Not verified”.",
-	"documents_for": "Choose the claims documents are needed for.",
-	"outcome":       "Choose an outcome for each claim.",
-	"step":          "Choose an answer for each question about the documents.",
-	"result":        "Choose an answer for each question about the documents.",
-}
-
-// FieldProblem is the sentence staff read when the domain refuses input a
-// console page sent: the field's own sentence, a note that is too long,
-// or, for a field without one, its message as a sentence.
-func FieldProblem(field *verification.FieldError, claimLabel func(key string) string) string {
+// FieldProblem is the sentence staff read, in lang, when the domain
+// refuses input a console page sent: the field's own sentence, a note that
+// is too long, or, for a field without one, its message as a sentence.
+func FieldProblem(lang *i18n.Catalog, field *verification.FieldError, claimLabel func(key string) string) string {
 	if field.Code == "too_long" {
-		what := "The note"
+		limit := firstNumber.FindString(field.Message)
 		if key := claimOf(field.Field); key != "" {
-			what = "The note on " + labelOf(key, claimLabel)
+			return lang.Text("field.too_long.claim", "claim", labelOf(lang, key, claimLabel), "max", limit)
 		}
-		return what + " is too long: " + field.Message + "."
+		return lang.Text("field.too_long", "max", limit)
 	}
 	name, _, _ := strings.Cut(field.Field, "[")
-	if text, ok := fieldProblems[name]; ok {
-		return text
+	if key := "field." + name; lang.Base().Has(key) {
+		return lang.Text(key)
 	}
 	return sentence(field.Message)
 }
 
-// TransitionProblem is the sentence staff read when a case cannot move
-// the way they asked, its statuses in their words.
-func TransitionProblem(e *verification.IllegalTransitionError) string {
+// firstNumber is the limit in a too_long message ("at most 1000 characters").
+var firstNumber = regexp.MustCompile(`[0-9]+`)
+
+// TransitionProblem is the sentence staff read, in lang, when a case
+// cannot move the way they asked, its statuses in their words.
+func TransitionProblem(lang *i18n.Catalog, e *verification.IllegalTransitionError) string {
 	if !e.From.Open() {
-		return "This verification is “" + web.Word("status", e.From) + "” already: it can no longer change."
+		return lang.Text("refusal.transition.closed", "from", web.Word(lang, "status", e.From))
 	}
-	return "This verification is “" + web.Word("status", e.From) + "” now, so it cannot become “" +
-		web.Word("status", e.To) + "” from here. Reload the page to see where it stands."
+	return lang.Text("refusal.transition", "from", web.Word(lang, "status", e.From), "to", web.Word(lang, "status", e.To))
 }
 
 // claimOf is the claim a field names ("outcomes.location.note",
@@ -121,17 +84,23 @@ func claimOf(field string) string {
 }
 
 // labelOf is a claim named for staff: its label in quotes.
-func labelOf(key string, claimLabel func(key string) string) string {
+func labelOf(lang *i18n.Catalog, key string, claimLabel func(key string) string) string {
 	if claimLabel != nil {
 		key = claimLabel(key)
 	}
-	return "“" + key + "”"
+	return lang.Text("quoted", "text", key)
+}
+
+// capitalise starts a sentence with a capital letter.
+func capitalise(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 // Needed names one thing verified still needs (an entry of
 // verification.Evidence.Missing) in staff words: "Consent", "Live check:
 // tilt the ID", a claim by its label.
-func Needed(missing string, claimLabel func(key string) string) string {
+func Needed(lang *i18n.Catalog, missing string, claimLabel func(key string) string) string {
 	if key, ok := strings.CutPrefix(missing, "claim: "); ok {
 		if claimLabel != nil {
 			return claimLabel(key)
@@ -139,16 +108,16 @@ func Needed(missing string, claimLabel func(key string) string) string {
 		return key
 	}
 	if key, ok := strings.CutPrefix(missing, "live check: "); ok {
-		return web.Word("step", "challenge_"+key)
+		return web.Word(lang, "step", "challenge_"+key)
 	}
-	return web.Word("needed", missing)
+	return web.Word(lang, "needed", missing)
 }
 
 // NeededList is everything verified still needs, in staff words.
-func NeededList(missing []string, claimLabel func(key string) string) string {
+func NeededList(lang *i18n.Catalog, missing []string, claimLabel func(key string) string) string {
 	words := make([]string, len(missing))
 	for i, m := range missing {
-		words[i] = Needed(m, claimLabel)
+		words[i] = Needed(lang, m, claimLabel)
 	}
 	return strings.Join(words, ", ")
 }

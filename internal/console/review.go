@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -24,14 +25,6 @@ type reviewsPage struct {
 	Names map[string]string
 }
 
-var reviewNotices = map[string]string{
-	"confirmed":  "Confirmed: the freelancer is told, and may appeal.",
-	"overturned": "Overturned: the freelancer is verified, on the confirmations you stated.",
-	"new_call":   "Sent back: the freelancer is asked for a new call with another agent, with the full notice again.",
-	"upheld":     "Appeal upheld: the restriction is lifted.",
-	"rejected":   "Appeal rejected: the decision stands.",
-}
-
 // reviews lists the negative decisions waiting for a second reviewer.
 func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 	list, err := c.Store.SecondReviews(r.Context(), 200)
@@ -40,7 +33,7 @@ func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me := SignedIn(r.Context())
-	page := reviewsPage{Staff: me, Mailbox: c.Mailbox, Waiting: list, Notice: reviewNotices[r.URL.Query().Get("notice")],
+	page := reviewsPage{Staff: me, Mailbox: c.Mailbox, Waiting: list, Notice: web.StaffNotice(r, "reviews"),
 		DecidesAppeals: me.Role == store.RoleSupervisor || me.Role == store.RoleAdmin}
 	if page.DecidesAppeals {
 		if page.Appeals, err = c.Store.OpenAppeals(r.Context()); err != nil {
@@ -59,7 +52,7 @@ func (c *Console) reviews(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, http.StatusOK, "reviews", page)
+	web.RenderStaff(w, r, http.StatusOK, "reviews", page)
 }
 
 type reviewClaim struct {
@@ -86,6 +79,8 @@ type reviewPage struct {
 	Choice decisionForm
 	// Credentials are the digital IDs the freelancer presented on the case.
 	Credentials caseCredentials
+	// lang is the staff catalog the page speaks.
+	lang *i18n.Catalog
 }
 
 // ClaimLabel names one of the case's claims for people.
@@ -101,7 +96,7 @@ func (p reviewPage) ClaimLabel(key string) string {
 // Needed names one thing verified still needs (an entry of
 // verification.Evidence.Missing) in staff words: "Consent", "Live check:
 // tilt the ID", a claim by its label.
-func (p reviewPage) Needed(missing string) string { return Needed(missing, p.ClaimLabel) }
+func (p reviewPage) Needed(missing string) string { return Needed(p.lang, missing, p.ClaimLabel) }
 
 // review shows one case as its second reviewer needs it: the outcomes and
 // notes, the decisions and reasons; no video, for there is none.
@@ -150,7 +145,7 @@ func (c *Console) refused(w http.ResponseWriter, r *http.Request, tmpl string, p
 	page.Choice.Problems = map[string]string{part: text}
 	page.Error = text
 	if part != "form" {
-		page.Error = "Nothing was recorded yet: see what is marked below. Your choices and notes are kept."
+		page.Error = web.StaffLanguage(r).Text("console.error.nothing_recorded")
 	}
 	c.renderCase(w, r, tmpl, page, status)
 }
@@ -165,6 +160,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 	}
 	me := SignedIn(r.Context())
 	page.Staff, page.Mailbox, page.Review, page.Deciders = me, c.Mailbox, rv, map[string]string{}
+	page.lang = web.StaffLanguage(r)
 	if page.Reasons == nil {
 		page.Reasons = verification.NegativeReasons
 	}
@@ -183,7 +179,7 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 				page.Deciders[s.By] = st.Name
 			}
 		} else {
-			page.Deciders[s.By] = "the freelancer"
+			page.Deciders[s.By] = page.lang.Text("review.the_freelancer")
 		}
 	}
 	f, err := c.Store.Freelancer(r.Context(), rv.Verification.FreelancerID)
@@ -213,20 +209,20 @@ func (c *Console) renderCase(w http.ResponseWriter, r *http.Request, tmpl string
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, status, tmpl, page)
+	web.RenderStaff(w, r, status, tmpl, page)
 }
 
 func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		c.renderReview(w, r, "The form could not be read; please try again.", http.StatusBadRequest)
+		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.form"), http.StatusBadRequest)
 		return
 	}
 	form := readDecisionForm(r)
 	page := reviewPage{Choice: form}
 	choice := workflow.ReviewChoice(form.Decision)
 	if choice != workflow.Confirm && choice != workflow.Overturn && choice != workflow.NewCall {
-		c.refused(w, r, "review", page, "decision", "Choose to confirm, to overturn, or to ask for a new call.", http.StatusBadRequest)
+		c.refused(w, r, "review", page, "decision", web.StaffLanguage(r).Text("console.error.review_choice"), http.StatusBadRequest)
 		return
 	}
 	d := workflow.ReviewDecision{Choice: choice, Note: form.Note, Confirmations: form.Confirmations}
@@ -241,11 +237,11 @@ func (c *Console) decideReview(w http.ResponseWriter, r *http.Request) {
 	var illegal *verification.IllegalTransitionError
 	switch {
 	case errors.As(err, &rule):
-		c.refused(w, r, "review", page, rule.Field, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
+		c.refused(w, r, "review", page, rule.Field, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.refused(w, r, "review", page, field.Field, FieldProblem(field, c.claimLabeller(r)), http.StatusBadRequest)
+		c.refused(w, r, "review", page, field.Field, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
 	case errors.As(err, &illegal):
-		c.renderReview(w, r, "This case is no longer waiting for review.", http.StatusConflict)
+		c.renderReview(w, r, web.StaffLanguage(r).Text("console.error.review_gone"), http.StatusConflict)
 	case err != nil:
 		c.ServerError(w, r, err)
 	default:
@@ -280,7 +276,7 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	page := reviewPage{Appeal: a, Choice: form}
 	r.SetPathValue("id", a.VerificationID)
 	if form.Decision != "uphold" && form.Decision != "reject" {
-		c.refused(w, r, "appeal", page, "decision", "Choose to uphold or to reject the appeal.", http.StatusBadRequest)
+		c.refused(w, r, "appeal", page, "decision", web.StaffLanguage(r).Text("console.error.appeal_choice"), http.StatusBadRequest)
 		return
 	}
 	err = c.Store.InTx(r.Context(), func(tx *store.Tx) error {
@@ -291,9 +287,9 @@ func (c *Console) decideAppeal(w http.ResponseWriter, r *http.Request) {
 	var field *verification.FieldError
 	switch {
 	case errors.As(err, &rule):
-		c.refused(w, r, "appeal", page, rule.Field, Refusal(rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
+		c.refused(w, r, "appeal", page, rule.Field, Refusal(web.StaffLanguage(r), rule, c.claimLabeller(r)), http.StatusUnprocessableEntity)
 	case errors.As(err, &field):
-		c.refused(w, r, "appeal", page, field.Field, FieldProblem(field, c.claimLabeller(r)), http.StatusBadRequest)
+		c.refused(w, r, "appeal", page, field.Field, FieldProblem(web.StaffLanguage(r), field, c.claimLabeller(r)), http.StatusBadRequest)
 	case err != nil:
 		c.ServerError(w, r, err)
 	default:

@@ -35,10 +35,6 @@ func showsWork(kind verification.ClaimKind) bool {
 	return kind == verification.KindSkill
 }
 
-// staffCatalog is the language of the staff's pages, in which the agent
-// sees a translation of what the freelancer reads in theirs.
-var staffCatalog = i18n.English
-
 // spoken is the part of the script said to the freelancer, in their
 // language (Lang, a catalog's tag), as their page shows it: the agent reads
 // it out, with its translation beside it.
@@ -68,30 +64,25 @@ type Challenge struct {
 	Shown bool
 }
 
-// instructions word each challenge for the agent.
-var instructions = map[string]string{
-	"turn_head":   "Ask them to turn their head slowly to the left, then to the right.",
-	"tilt_id":     "Ask them to tilt the ID towards the light, so that its surface catches it.",
-	"read_phrase": "Ask them to read these words aloud. Check only that the words are said, never how: an accent is not a finding.",
-}
-
 // spokenScript is what the agent says, in the freelancer's language, in a
-// call worked in mode: the consent and the call's live check, which the
+// call worked in mode, with its translation in the agent's (staff, a staff
+// catalog) beside it and each challenge's instruction in the agent's words
+// ("call.instruction." and its key): the consent and the call's live check, which the
 // domain chose when the call started (verification.CallChallenges), so
 // that the decision checks the same ones.
-func spokenScript(f *verification.Freelancer, mode verification.Mode, c *store.Call) spoken {
-	theirs := i18n.Match(f.Locale)
+func spokenScript(staff *i18n.Catalog, f *verification.Freelancer, mode verification.Mode, c *store.Call) spoken {
+	theirs, ours := i18n.Match(f.Locale), i18n.Match(staff.Tag)
 	say := func(text func(*i18n.Catalog) template.HTML) said {
 		s := said{Text: text(theirs)}
-		if theirs != staffCatalog {
-			s.Translation = text(staffCatalog)
+		if theirs != ours {
+			s.Translation = text(ours)
 		}
 		return s
 	}
 	out := spoken{Lang: theirs.Tag, Consent: say(func(l *i18n.Catalog) template.HTML { return l.Consent(string(mode)) }),
 		Identity: say(func(l *i18n.Catalog) template.HTML { return l.Identity(string(mode)) })}
 	for _, ch := range verification.CallChallenges(mode, c.ID, c.Challenges) {
-		out.Challenges = append(out.Challenges, Challenge{Key: ch.Key, Instruction: instructions[ch.Key], Shown: ch.ShownAt != nil,
+		out.Challenges = append(out.Challenges, Challenge{Key: ch.Key, Instruction: staff.Text("call.instruction." + ch.Key), Shown: ch.ShownAt != nil,
 			said: say(func(l *i18n.Catalog) template.HTML { return l.Challenge(ch.Key, ch.Words) })})
 	}
 	return out

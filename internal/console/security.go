@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/qrcode"
 	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
@@ -24,6 +25,7 @@ func (c *Console) registerSecurity(mux web.Router) {
 	mux.Handle("POST /account/security/totp/remove", c.requireAccount(c.removeTOTP))
 	mux.Handle("POST /account/sessions/{id}/revoke", c.requireAccount(c.revokeOwnSession))
 	mux.Handle("POST /account/sessions/revoke-others", c.requireAccount(c.revokeOtherSessions))
+	mux.Handle("POST /account/language", c.requireAccount(c.setLanguage))
 }
 
 type securityPage struct {
@@ -39,6 +41,47 @@ type securityPage struct {
 	Sessions  []SessionRow
 	Notice    string
 	Error     string
+	// Languages are the choices of the language the pages speak.
+	Languages []LanguageChoice
+}
+
+// LanguageChoice is one language the console speaks, as a staff member's
+// setting offers it: "" is the browser's language.
+type LanguageChoice struct {
+	Tag, Label string
+	Selected   bool
+}
+
+// LanguageChoices are the settings a staff member's language may take, in
+// lang's words, the current one selected: the browser's language first,
+// then each staff catalog.
+func LanguageChoices(lang *i18n.Catalog, current string) []LanguageChoice {
+	choices := []LanguageChoice{{Tag: "", Label: lang.Text("security.language.browser"), Selected: current == ""}}
+	for _, c := range i18n.StaffAll() {
+		choices = append(choices, LanguageChoice{Tag: c.Tag, Label: web.Word(lang, "language", c.Tag), Selected: current == c.Tag})
+	}
+	return choices
+}
+
+// setLanguage sets the language the signed-in staff member's pages speak.
+func (c *Console) setLanguage(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		c.renderSecurity(w, r, securityPage{Error: web.StaffLanguage(r).Text("console.error.form")}, http.StatusBadRequest)
+		return
+	}
+	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
+		return c.Staff.SetLanguage(r.Context(), tx, StaffActor(r), SignedIn(r.Context()), r.PostForm.Get("language"))
+	})
+	var input *staff.InputError
+	switch {
+	case errors.As(err, &input):
+		c.renderSecurity(w, r, securityPage{Error: web.StaffLanguage(r).Text("security.language.unknown")}, http.StatusBadRequest)
+	case err != nil:
+		c.ServerError(w, r, err)
+	default:
+		http.Redirect(w, r, "/account/security?notice=language", http.StatusSeeOther)
+	}
 }
 
 type totpSetup struct {
@@ -53,14 +96,8 @@ type SessionRow struct {
 	RevokeURL string
 }
 
-var securityNotices = map[string]string{
-	"revoked": "That session is signed out.",
-	"others":  "Every other session is signed out.",
-	"removed": "Two-step sign-in is off.",
-}
-
 func (c *Console) securityPage(w http.ResponseWriter, r *http.Request) {
-	page := securityPage{Notice: securityNotices[r.URL.Query().Get("notice")]}
+	page := securityPage{Notice: web.StaffNotice(r, "security")}
 	c.renderSecurity(w, r, page, http.StatusOK)
 }
 
@@ -70,6 +107,7 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page se
 	ctx := r.Context()
 	me := SignedIn(ctx)
 	page.Staff, page.Mailbox = me, c.Mailbox
+	page.Languages = LanguageChoices(web.StaffLanguage(r), me.Language)
 	t, err := c.Store.TOTP(ctx, me.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		c.ServerError(w, r, err)
@@ -97,7 +135,7 @@ func (c *Console) renderSecurity(w http.ResponseWriter, r *http.Request, page se
 		c.ServerError(w, r, err)
 		return
 	}
-	web.Render(w, status, "security", page)
+	web.RenderStaff(w, r, status, "security", page)
 }
 
 // setupOf shows a pending secret as text, as an otpauth:// URI and as a QR
@@ -148,7 +186,7 @@ func (c *Console) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrNotFound): // nothing pending, or confirmed already
 		http.Redirect(w, r, "/account/security", http.StatusSeeOther)
 	case errors.Is(err, staff.ErrBadCode):
-		c.renderSecurity(w, r, securityPage{Error: "That code does not match. Check the time on your phone and type the code your app shows now."},
+		c.renderSecurity(w, r, securityPage{Error: web.StaffLanguage(r).Text("security.error.code_mismatch")},
 			http.StatusUnprocessableEntity)
 	case err != nil:
 		c.ServerError(w, r, err)
@@ -165,14 +203,14 @@ func (c *Console) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	ip := c.clientIP(r)
 	if wait, ok := c.mayTry("code:"+me.ID, ip); !ok {
 		w.Header().Set("Retry-After", retryAfter(wait))
-		c.renderSecurity(w, r, securityPage{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."},
+		c.renderSecurity(w, r, securityPage{Error: tooManyAttempts(r, wait)},
 			http.StatusTooManyRequests)
 		return
 	}
 	_, _, err := c.checkSecondFactor(ctx, me.ID, strings.TrimSpace(r.PostFormValue("code")))
 	if errors.Is(err, errBadCredentials) {
 		c.failed("code:"+me.ID, ip)
-		c.renderSecurity(w, r, securityPage{Error: "That code is not right. Type the code your app shows now to turn two-step sign-in off."},
+		c.renderSecurity(w, r, securityPage{Error: web.StaffLanguage(r).Text("security.error.code_off")},
 			http.StatusUnprocessableEntity)
 		return
 	}

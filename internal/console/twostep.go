@@ -53,7 +53,7 @@ func (c *Console) codePage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	web.Render(w, http.StatusOK, "login_code", codeForm{})
+	web.RenderStaff(w, r, http.StatusOK, "login_code", codeForm{})
 }
 
 // code checks the second step of a sign-in: a code from the authenticator
@@ -63,8 +63,8 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 	pending, ok := readTicket[pendingSignIn](c, r, "2fa")
 	if !ok {
 		form := c.loginForm("")
-		form.Error = "Your sign-in took too long. Please start again."
-		web.Render(w, http.StatusUnauthorized, "login", form)
+		form.Error = web.StaffLanguage(r).Text("login.error.too_long")
+		web.RenderStaff(w, r, http.StatusUnauthorized, "login", form)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
@@ -73,16 +73,16 @@ func (c *Console) code(w http.ResponseWriter, r *http.Request) {
 	key := "code:" + pending.StaffID
 	if wait, ok := c.mayTry(key, ip); !ok {
 		w.Header().Set("Retry-After", retryAfter(wait))
-		web.Render(w, http.StatusTooManyRequests, "login_code",
-			codeForm{Error: "Too many attempts. Please wait " + roundUp(wait) + " and try again."})
+		web.RenderStaff(w, r, http.StatusTooManyRequests, "login_code",
+			codeForm{Error: tooManyAttempts(r, wait)})
 		return
 	}
 	st, how, err := c.checkSecondFactor(r.Context(), pending.StaffID, code)
 	if errors.Is(err, errBadCredentials) {
 		c.failed(key, ip)
 		c.Log.InfoContext(r.Context(), "failed staff sign-in code", slog.String("ip", ip))
-		web.Render(w, http.StatusUnauthorized, "login_code",
-			codeForm{Error: "That code is not right, or was used already. Please try the next code from your app."})
+		web.RenderStaff(w, r, http.StatusUnauthorized, "login_code",
+			codeForm{Error: web.StaffLanguage(r).Text("login.error.bad_code")})
 		return
 	}
 	if err != nil {

@@ -50,7 +50,7 @@ func TestEveryCodeHasWords(t *testing.T) {
 			codes["needed"] = append(codes["needed"], req.Name)
 		}
 	}
-	for _, c := range i18n.All() {
+	for _, c := range append(i18n.All(), i18n.StaffAll()...) {
 		codes["language"] = append(codes["language"], c.Tag)
 	}
 	for _, o := range verification.Outcomes {
@@ -77,24 +77,31 @@ func TestEveryCodeHasWords(t *testing.T) {
 		codes["fairness_title"] = append(codes["fairness_title"], b.Name)
 		codes["fairness_note"] = append(codes["fairness_note"], b.Name)
 	}
-	for kind, list := range codes {
-		for _, code := range list {
-			if !web.HasWord(kind, code) && (kind != "action" || strings.Contains(web.Word(kind, code), ".")) {
-				t.Errorf("the %s %q has no staff words (web/words.go)", kind, code)
+	for _, lang := range i18n.StaffAll() {
+		for kind, list := range codes {
+			for _, code := range list {
+				if !lang.Has("word."+kind+"."+code) && (kind != "action" || strings.Contains(web.Word(lang, kind, code), ".")) {
+					t.Errorf("the %s %q has no staff words in %s (internal/i18n/catalogs/staff)", kind, code, lang.Tag)
+				}
 			}
 		}
 	}
-	if got, want := web.Word("step", "challenge_tilt_id"), "Live check: tilt the ID"; got != want {
+	en, pt := i18n.StaffEnglish, i18n.StaffMatch("pt-BR")
+	if got, want := web.Word(en, "step", "challenge_tilt_id"), "Live check: tilt the ID"; got != want {
 		t.Errorf(`Word("step", "challenge_tilt_id") = %q, want %q`, got, want)
 	}
+	if got, want := web.Word(pt, "step", "challenge_tilt_id"), "Verificação ao vivo: inclinar o documento"; got != want {
+		t.Errorf(`Word(pt-BR, "step", "challenge_tilt_id") = %q, want %q`, got, want)
+	}
 	label := func(key string) string { return map[string]string{"location": "Location"}[key] }
-	if got, want := NeededList([]string{"consent", "identity", "live check: read_phrase", "claim: location"}, label),
+	if got, want := NeededList(en, []string{"consent", "identity", "live check: read_phrase", "claim: location"}, label),
 		"Consent, ID matching the legal name, Live check: read a phrase aloud, Location"; got != want {
 		t.Errorf("NeededList = %q, want %q", got, want)
 	}
 }
 
 func TestRefusalSpeaksToStaff(t *testing.T) {
+	pt := i18n.StaffMatch("pt-BR")
 	label := func(key string) string { return map[string]string{"location": "Location"}[key] }
 	tests := []struct {
 		rule *verification.RuleError
@@ -114,7 +121,7 @@ func TestRefusalSpeaksToStaff(t *testing.T) {
 			"Record an outcome for “Location”: documents were asked for it."},
 	}
 	for _, tt := range tests {
-		if got := Refusal(tt.rule, label); got != tt.want {
+		if got := Refusal(i18n.StaffEnglish, tt.rule, label); got != tt.want {
 			t.Errorf("Refusal(%s) = %q, want %q", tt.rule.Code, got, tt.want)
 		}
 	}
@@ -130,13 +137,19 @@ func TestRefusalSpeaksToStaff(t *testing.T) {
 			"Choose the claims documents are needed for."},
 	}
 	for _, tt := range fields {
-		if got := FieldProblem(tt.field, label); got != tt.want {
+		if got := FieldProblem(i18n.StaffEnglish, tt.field, label); got != tt.want {
 			t.Errorf("FieldProblem(%s) = %q, want %q", tt.field.Field, got, tt.want)
 		}
 	}
 	illegal := &verification.IllegalTransitionError{From: verification.AwaitingFreelancer, To: verification.Verified}
-	if got := TransitionProblem(illegal); strings.Contains(got, "_") || !strings.Contains(got, "“Waiting for the freelancer”") {
+	if got := TransitionProblem(i18n.StaffEnglish, illegal); strings.Contains(got, "_") || !strings.Contains(got, "“Waiting for the freelancer”") {
 		t.Errorf("TransitionProblem = %q, want the statuses in words", got)
+	}
+	if got, want := Refusal(pt, tests[0].rule, label), "Diga o que confirma “Location”, ou peça uma nova chamada."; got != want {
+		t.Errorf("Refusal(pt-BR) = %q, want %q", got, want)
+	}
+	if got := TransitionProblem(pt, illegal); !strings.Contains(got, "“Aguardando o freelancer”") {
+		t.Errorf("TransitionProblem(pt-BR) = %q, want the statuses in Portuguese words", got)
 	}
 }
 
@@ -174,7 +187,7 @@ func TestFairnessGroupsInWords(t *testing.T) {
 		{"country", "(unknown country)", "(unknown country)", "Unknown"},
 	}
 	for _, tt := range tests {
-		if got := web.Group(tt.dim, tt.key, tt.label); got != tt.want {
+		if got := web.Group(i18n.StaffEnglish, tt.dim, tt.key, tt.label); got != tt.want {
 			t.Errorf("Group(%q, %q) = %q, want %q", tt.dim, tt.key, got, tt.want)
 		}
 	}

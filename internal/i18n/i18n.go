@@ -1,7 +1,8 @@
-// Package i18n holds the freelancer's words in each language attest speaks:
-// message catalogs embedded from catalogs/*.json, the choice of a catalog
-// for a profile's locale, plural forms and dates with localized weekday and
-// month names.
+// Package i18n holds attest's words in each language it speaks: the
+// freelancer's message catalogs embedded from catalogs/*.json, the staff's
+// (the console and the admin pages) from catalogs/staff/*.json, the choice
+// of a catalog for a locale or a browser, plural forms and dates with
+// localized weekday and month names.
 //
 // A message is looked up by key and may name arguments in braces:
 // "Hello {name}". The only markup a message may carry is <strong>…</strong>;
@@ -19,7 +20,7 @@ import (
 	"strings"
 )
 
-//go:embed catalogs/*.json
+//go:embed catalogs/*.json catalogs/staff/*.json
 var catalogFS embed.FS
 
 // Catalog is one language's messages.
@@ -29,6 +30,9 @@ type Catalog struct {
 	Tag      string
 	messages map[string]message
 	plural   func(n int) string
+	// fallback is the English catalog of the same set (freelancer or
+	// staff) a missing message comes from; nil for English itself.
+	fallback *Catalog
 }
 
 // message is one entry: a plain text, or one text per plural form.
@@ -37,20 +41,29 @@ type message struct {
 	forms map[string]string // "one", "other"
 }
 
+// set is one audience's catalogs by tag: the freelancer's or the staff's.
+type set map[string]*Catalog
+
 var (
-	catalogs = load()
-	// English is the catalog every other falls back to.
+	catalogs = load("catalogs/*.json")
+	// English is the freelancer catalog every other falls back to.
 	English = catalogs["en"]
+
+	staffCatalogs = load("catalogs/staff/*.json")
+	// StaffEnglish is the staff catalog every other staff catalog falls
+	// back to.
+	StaffEnglish = staffCatalogs["en"]
 )
 
-// load reads every embedded catalog. A broken catalog stops the program at
-// start: it is part of the binary, so the tests find it first.
-func load() map[string]*Catalog {
-	names, err := fs.Glob(catalogFS, "catalogs/*.json")
+// load reads every embedded catalog matching pattern. A broken catalog
+// stops the program at start: it is part of the binary, so the tests find
+// it first.
+func load(pattern string) set {
+	names, err := fs.Glob(catalogFS, pattern)
 	if err != nil {
 		panic(err)
 	}
-	all := map[string]*Catalog{}
+	all := set{}
 	for _, name := range names {
 		c, err := parse(name)
 		if err != nil {
@@ -59,7 +72,12 @@ func load() map[string]*Catalog {
 		all[c.Tag] = c
 	}
 	if all["en"] == nil {
-		panic("i18n: no English catalog")
+		panic("i18n: no English catalog in " + pattern)
+	}
+	for tag, c := range all {
+		if tag != "en" {
+			c.fallback = all["en"]
+		}
 	}
 	return all
 }
@@ -87,15 +105,20 @@ func parse(name string) (*Catalog, error) {
 	return c, nil
 }
 
-// All is every catalog, English first, then by tag.
-func All() []*Catalog {
-	list := make([]*Catalog, 0, len(catalogs))
-	for _, c := range catalogs {
+// All is every freelancer catalog, English first, then by tag.
+func All() []*Catalog { return catalogs.all() }
+
+// StaffAll is every staff catalog, English first, then by tag.
+func StaffAll() []*Catalog { return staffCatalogs.all() }
+
+func (s set) all() []*Catalog {
+	list := make([]*Catalog, 0, len(s))
+	for _, c := range s {
 		list = append(list, c)
 	}
 	sort.Slice(list, func(i, j int) bool {
-		if (list[i] == English) != (list[j] == English) {
-			return list[i] == English
+		if (list[i].Tag == "en") != (list[j].Tag == "en") {
+			return list[i].Tag == "en"
 		}
 		return list[i].Tag < list[j].Tag
 	})
@@ -108,33 +131,45 @@ func All() []*Catalog {
 // "pt-PT" read Brazilian Portuguese until a catalog of their own exists),
 // else English.
 func Match(locale string) *Catalog {
-	if c := match(locale); c != nil {
+	if c := catalogs.match(locale); c != nil {
 		return c
 	}
 	return English
 }
 
+// StaffMatch chooses the staff catalog for a staff member's language
+// setting, as Match does; nil when none fits (an empty setting), for the
+// caller to fall back to the browser's language.
+func StaffMatch(locale string) *Catalog { return staffCatalogs.match(locale) }
+
 // Negotiate chooses the catalog for a browser's Accept-Language header,
 // for pages that cannot tell whose they are (a broken link): the first
 // language listed that attest speaks, else English.
-func Negotiate(acceptLanguage string) *Catalog {
+func Negotiate(acceptLanguage string) *Catalog { return catalogs.negotiate(acceptLanguage) }
+
+// StaffNegotiate chooses the staff catalog for a browser's Accept-Language
+// header: the first language listed that the console speaks, else English.
+func StaffNegotiate(acceptLanguage string) *Catalog { return staffCatalogs.negotiate(acceptLanguage) }
+
+func (s set) negotiate(acceptLanguage string) *Catalog {
 	for _, part := range strings.Split(acceptLanguage, ",") {
 		tag, _, _ := strings.Cut(part, ";")
-		if c := match(tag); c != nil {
+		if c := s.match(tag); c != nil {
 			return c
 		}
 	}
-	return English
+	return s["en"]
 }
 
-// match is Match without the English fallback: nil when no catalog fits.
-func match(locale string) *Catalog {
+// match chooses a catalog of the set for a locale without falling back to
+// English: nil when no catalog fits.
+func (s set) match(locale string) *Catalog {
 	want := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(locale), "_", "-"))
 	if want == "" {
 		return nil
 	}
 	var sameLanguage *Catalog
-	for _, c := range All() {
+	for _, c := range s.all() {
 		tag := strings.ToLower(c.Tag)
 		switch {
 		case tag == want:
@@ -192,10 +227,21 @@ func (c *Catalog) lookup(key string) message {
 	if m, ok := c.messages[key]; ok {
 		return m
 	}
-	if m, ok := English.messages[key]; ok {
-		return m
+	if c.fallback != nil {
+		if m, ok := c.fallback.messages[key]; ok {
+			return m
+		}
 	}
 	return message{text: key}
+}
+
+// Base is the English catalog of c's set (c itself when it is English):
+// the one whose keys every catalog of the set has.
+func (c *Catalog) Base() *Catalog {
+	if c.fallback != nil {
+		return c.fallback
+	}
+	return c
 }
 
 func (m message) pick(form string) string {

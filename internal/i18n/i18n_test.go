@@ -7,36 +7,40 @@ import (
 	"time"
 )
 
-// Every catalog says everything English says, and nothing more: a key
-// missing on either side fails here, as does a message whose placeholders,
-// plural forms or markup differ from the English one.
+// Every catalog says everything English says, and nothing more, in each
+// set (the freelancer's and the staff's): a key missing on either side
+// fails here, as does a message whose placeholders, plural forms or markup
+// differ from the English one.
 func TestCatalogsMatchEnglish(t *testing.T) {
-	if len(All()) < 2 {
-		t.Fatalf("catalogs %v, want English and at least Brazilian Portuguese", tags())
-	}
-	for _, c := range All()[1:] {
-		for _, key := range English.Keys() {
-			if !c.Has(key) {
-				t.Errorf("%s lacks %q (English: %q)", c.Tag, key, English.Raw(key))
-				continue
-			}
-			compareMessage(t, c, key)
+	for name, all := range map[string][]*Catalog{"freelancer": All(), "staff": StaffAll()} {
+		if len(all) < 2 {
+			t.Fatalf("%s catalogs %v, want English and at least Brazilian Portuguese", name, tags(all))
 		}
-		for _, key := range c.Keys() {
-			if !English.Has(key) {
-				t.Errorf("%s has %q, which English lacks", c.Tag, key)
+		english := all[0]
+		for _, c := range all[1:] {
+			for _, key := range english.Keys() {
+				if !c.Has(key) {
+					t.Errorf("%s %s lacks %q (English: %q)", name, c.Tag, key, english.Raw(key))
+					continue
+				}
+				compareMessage(t, english, c, key)
+			}
+			for _, key := range c.Keys() {
+				if !english.Has(key) {
+					t.Errorf("%s %s has %q, which English lacks", name, c.Tag, key)
+				}
 			}
 		}
 	}
 }
 
-func compareMessage(t *testing.T, c *Catalog, key string) {
+func compareMessage(t *testing.T, english, c *Catalog, key string) {
 	t.Helper()
-	if c.Plural(key) != English.Plural(key) {
-		t.Errorf("%s %q: plural %v, English plural %v", c.Tag, key, c.Plural(key), English.Plural(key))
+	if c.Plural(key) != english.Plural(key) {
+		t.Errorf("%s %q: plural %v, English plural %v", c.Tag, key, c.Plural(key), english.Plural(key))
 	}
 	for form, text := range c.Forms(key) {
-		want := English.Forms(key)["other"]
+		want := english.Forms(key)["other"]
 		if got, have := placeholderSet(text), placeholderSet(want); !slices.Equal(got, have) {
 			t.Errorf("%s %q (%s): placeholders %v, English has %v", c.Tag, key, form, got, have)
 		}
@@ -62,9 +66,9 @@ func placeholderSet(s string) []string {
 	return names
 }
 
-func tags() []string {
+func tags(all []*Catalog) []string {
 	var list []string
-	for _, c := range All() {
+	for _, c := range all {
 		list = append(list, c.Tag)
 	}
 	return list
@@ -98,6 +102,32 @@ func TestNegotiate(t *testing.T) {
 		if got := Negotiate(tt.header).Tag; got != tt.want {
 			t.Errorf("Negotiate(%q) = %s, want %s", tt.header, got, tt.want)
 		}
+	}
+}
+
+// The console speaks the staff member's browser language when their
+// account does not choose one.
+func TestStaffNegotiate(t *testing.T) {
+	tests := []struct{ header, want string }{
+		{"pt-BR,pt;q=0.9,en-US;q=0.8", "pt-BR"},
+		{"de-DE, pt;q=0.5", "pt-BR"},
+		{"en-GB,en;q=0.9", "en"},
+		{"fr, de", "en"},
+		{"", "en"},
+	}
+	for _, tt := range tests {
+		if got := StaffNegotiate(tt.header); got.Tag != tt.want || got != staffCatalogs[tt.want] {
+			t.Errorf("StaffNegotiate(%q) = %s, want the staff catalog %s", tt.header, got.Tag, tt.want)
+		}
+	}
+	if c := StaffMatch(""); c != nil {
+		t.Errorf("StaffMatch(\"\") = %s, want none (the browser's language)", c.Tag)
+	}
+	if c := StaffMatch("pt-BR"); c == nil || c.Text("word.status.in_call") != "Em chamada" {
+		t.Errorf("StaffMatch(pt-BR) does not speak Portuguese")
+	}
+	if got := staffCatalogs["pt-BR"].Base(); got != StaffEnglish {
+		t.Errorf("the staff pt-BR catalog falls back to %v, want the staff English", got.Tag)
 	}
 }
 

@@ -99,7 +99,12 @@ var staffPages = []staffPage{
 	{name: "security", route: "GET /account/security", path: "/account/security", as: anyStaff},
 	{name: "two-step set-up", route: "POST /account/security/totp/start", path: "/account/security", as: []string{"agent"},
 		then: func(t *testing.T, ctx context.Context, w *staffWorld) {
-			click(t, ctx, "totp-start")
+			// The audit in the language before may have started it already.
+			var pending bool
+			evaluate(t, ctx, `!!document.querySelector('[data-test="totp-secret"]')`, &pending)
+			if !pending {
+				click(t, ctx, "totp-start")
+			}
 			waitFor(t, ctx, "the secret", `!!document.querySelector('[data-test="totp-secret"]')`)
 		}},
 	{name: "staff page not found", route: "/agent/", path: "/agent/nowhere", as: anyStaff},
@@ -406,7 +411,7 @@ func auditStaff(t *testing.T, ctx context.Context) {
 func staffLanguages(t *testing.T, ctx context.Context, base string) []string {
 	t.Helper()
 	var langs []string
-	for _, c := range i18n.All() {
+	for _, c := range i18n.StaffAll() {
 		speak(t, ctx, c.Tag)
 		navigate(t, ctx, base+"/login")
 		var lang string

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -46,7 +47,7 @@ func TestDocumentReviewForm(t *testing.T) {
 		}
 	}
 	for _, callOnly := range []string{"live_check_failed", "consent_refused", "left_before_finishing"} {
-		if strings.Contains(form, callOnly) || strings.Contains(form, web.Word("reason", callOnly)) {
+		if strings.Contains(form, callOnly) || strings.Contains(form, web.Word(i18n.StaffEnglish, "reason", callOnly)) {
 			t.Errorf("the document review offers the call-only reason %s", callOnly)
 		}
 	}

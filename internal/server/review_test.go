@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/fairness"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/server"
 	"github.com/attest-dev/attest/internal/staff"
 	"github.com/attest-dev/attest/internal/store"
@@ -208,7 +209,7 @@ func TestFairnessReportPage(t *testing.T) {
 			t.Fatalf("fairness page: %d", status)
 		}
 		// The reasons given for "not verified" in words, not codes.
-		if !strings.Contains(page, "<td>"+web.Word("reason", "claim_not_supported")+"</td>") || strings.Contains(page, "claim_not_supported") {
+		if !strings.Contains(page, "<td>"+web.Word(i18n.StaffEnglish, "reason", "claim_not_supported")+"</td>") || strings.Contains(page, "claim_not_supported") {
 			t.Fatal("the fairness page shows the reason code, not its words")
 		}
 		// Beyond one agent: what attest knows about the cases, and the

@@ -18,12 +18,14 @@ import (
 	"io"
 	"maps"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/auth"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/keys"
 	"github.com/attest-dev/attest/internal/store"
 )
@@ -130,6 +132,20 @@ func (a *Accounts) SetRole(ctx context.Context, tx *store.Tx, actor string, targ
 	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.StaffRoleChanged, Target: target.ID,
 		Details: map[string]string{"role": string(role)}}, a.now())
+}
+
+// SetLanguage sets the language target's pages speak: the tag of a staff
+// catalog, or "" for the browser's language. Staff set their own, and
+// admins anyone's.
+func (a *Accounts) SetLanguage(ctx context.Context, tx *store.Tx, actor string, target *store.Staff, language string) error {
+	if language != "" && !slices.ContainsFunc(i18n.StaffAll(), func(c *i18n.Catalog) bool { return c.Tag == language }) {
+		return &InputError{"language", "invalid_language", fmt.Sprintf("the console does not speak %q", language)}
+	}
+	if err := tx.SetStaffLanguage(ctx, target.ID, language); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.StaffLanguageChanged, Target: target.ID,
+		Details: map[string]string{"language": language}}, a.now())
 }
 
 // SetReviewRights grants an agent the second review of negative decisions,

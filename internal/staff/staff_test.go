@@ -75,6 +75,9 @@ func TestEachChangeIsAudited(t *testing.T) {
 				return a.SetRole(ctx, tx, staff.Actor(admin.ID), agent, store.RoleSupervisor)
 			}, audit.StaffRoleChanged, nil},
 			{"own role", func(tx *store.Tx) error { return a.SetRole(ctx, tx, staff.Actor(admin.ID), admin, store.RoleAgent) }, "", staff.ErrSelf},
+			{"language", func(tx *store.Tx) error { return a.SetLanguage(ctx, tx, staff.Actor(agent.ID), agent, "pt-BR") }, audit.StaffLanguageChanged, nil},
+			{"language the console does not speak", func(tx *store.Tx) error { return a.SetLanguage(ctx, tx, staff.Actor(agent.ID), agent, "xx") }, "", &staff.InputError{}},
+			{"browser's language", func(tx *store.Tx) error { return a.SetLanguage(ctx, tx, staff.Actor(admin.ID), agent, "") }, audit.StaffLanguageChanged, nil},
 			{"review granted", func(tx *store.Tx) error { return a.SetReviewRights(ctx, tx, "cli", agent, true) }, audit.StaffReviewGranted, nil},
 			{"review withdrawn", func(tx *store.Tx) error { return a.SetReviewRights(ctx, tx, "cli", agent, false) }, audit.StaffReviewWithdrawn, nil},
 			{"disable self", func(tx *store.Tx) error { return a.SetDisabled(ctx, tx, staff.Actor(admin.ID), admin, true) }, "", staff.ErrSelf},

@@ -31,6 +31,9 @@ type Staff struct {
 	DisabledAt   *time.Time
 	// CanReview grants an agent the second review of negative decisions.
 	CanReview bool
+	// Language is the tag of the staff catalog their pages speak ("en",
+	// "pt-BR"); empty means the browser's language.
+	Language string
 }
 
 // Reviews reports whether s may give the second review of a negative
@@ -39,11 +42,11 @@ func (s *Staff) Reviews() bool {
 	return s.Role == RoleSupervisor || s.Role == RoleAdmin || s.CanReview
 }
 
-const staffColumns = "id, email, name, role, password_hash, created_at, disabled_at, can_review"
+const staffColumns = "id, email, name, role, password_hash, created_at, disabled_at, can_review, language"
 
 func scanStaff(row interface{ Scan(...any) error }) (*Staff, error) {
 	var s Staff
-	err := row.Scan(&s.ID, &s.Email, &s.Name, &s.Role, &s.PasswordHash, timeCol{&s.CreatedAt}, nullTimeCol{&s.DisabledAt}, &s.CanReview)
+	err := row.Scan(&s.ID, &s.Email, &s.Name, &s.Role, &s.PasswordHash, timeCol{&s.CreatedAt}, nullTimeCol{&s.DisabledAt}, &s.CanReview, &s.Language)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -56,8 +59,8 @@ func (t *Tx) PutStaff(ctx context.Context, s *Staff) (created bool, err error) {
 	existing, err := scanStaff(t.queryRow(ctx, "SELECT "+staffColumns+" FROM staff WHERE email = ?", s.Email))
 	switch {
 	case errors.Is(err, ErrNotFound):
-		_, err = t.exec(ctx, "INSERT INTO staff ("+staffColumns+") VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
-			s.ID, s.Email, s.Name, string(s.Role), s.PasswordHash, t.t(s.CreatedAt), s.CanReview)
+		_, err = t.exec(ctx, "INSERT INTO staff ("+staffColumns+") VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+			s.ID, s.Email, s.Name, string(s.Role), s.PasswordHash, t.t(s.CreatedAt), s.CanReview, s.Language)
 		if err != nil {
 			return false, fmt.Errorf("insert staff %s: %w", s.Email, err)
 		}
@@ -67,7 +70,7 @@ func (t *Tx) PutStaff(ctx context.Context, s *Staff) (created bool, err error) {
 	}
 	// Review rights are granted on their own (SetReviewRights), so that
 	// resetting a password does not take them away.
-	s.ID, s.CreatedAt, s.CanReview = existing.ID, existing.CreatedAt, existing.CanReview
+	s.ID, s.CreatedAt, s.CanReview, s.Language = existing.ID, existing.CreatedAt, existing.CanReview, existing.Language
 	_, err = t.exec(ctx, "UPDATE staff SET name = ?, role = ?, password_hash = ?, disabled_at = NULL WHERE id = ?",
 		s.Name, string(s.Role), s.PasswordHash, s.ID)
 	if err != nil {
@@ -141,11 +144,11 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (*Session, e
 // behind it.
 func (c conn) StaffSession(ctx context.Context, tokenHash string, now time.Time) (*Staff, *Session, error) {
 	var st Staff
-	row := c.queryRow(ctx, `SELECT `+sessionColumns+`, s.id, s.email, s.name, s.role, s.password_hash, s.created_at, s.disabled_at, s.can_review
+	row := c.queryRow(ctx, `SELECT `+sessionColumns+`, s.id, s.email, s.name, s.role, s.password_hash, s.created_at, s.disabled_at, s.can_review, s.language
 		FROM sessions AS x JOIN staff AS s ON s.id = x.staff_id
 		WHERE x.token_hash = ? AND x.expires_at > ? AND s.disabled_at IS NULL`, tokenHash, c.t(now))
 	sess, err := scanSession(row, &st.ID, &st.Email, &st.Name, &st.Role, &st.PasswordHash, timeCol{&st.CreatedAt},
-		nullTimeCol{&st.DisabledAt}, &st.CanReview)
+		nullTimeCol{&st.DisabledAt}, &st.CanReview, &st.Language)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, err
 	}
@@ -233,6 +236,18 @@ func (t *Tx) SetStaffDisabled(ctx context.Context, id string, disabled bool, at 
 	}
 	if err != nil {
 		return fmt.Errorf("set staff %s disabled=%v: %w", id, disabled, err)
+	}
+	return nil
+}
+
+// SetStaffLanguage changes the language a staff member's pages speak.
+func (t *Tx) SetStaffLanguage(ctx context.Context, id, language string) error {
+	res, err := t.exec(ctx, "UPDATE staff SET language = ? WHERE id = ?", language, id)
+	if err != nil {
+		return fmt.Errorf("set language of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
 	}
 	return nil
 }

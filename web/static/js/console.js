@@ -3,6 +3,7 @@
 import { Signal } from './signal.js';
 import { Call, mark } from './call.js';
 import { setUpChat, startTimer, toggle, putVideoInPlace } from './ui.js';
+import { t, tn } from './text.js';
 
 /**
  * A live queue page moving into the call it took: the socket it holds and,
@@ -89,7 +90,7 @@ function watchFloor(root) {
   signal.on('floor', (m) => {
     set('queue-count', String(m.floor.waiting));
     const w = m.floor.longest_wait_seconds;
-    set('queue-longest', w < 60 ? 'under a minute' : `${Math.floor(w / 60)} min`);
+    set('queue-longest', w < 60 ? t('js.console.under_a_minute') : tn('js.console.minutes', Math.floor(w / 60)));
     set('agents-online', String(m.floor.agents_online));
   });
   signal.on('welcome', (m) => {
@@ -186,8 +187,8 @@ async function runCall(root, joined) {
     local = stream;
     localVideo.srcObject = stream;
     window.attest?.call?.setLocal(stream);
-    toggle('mute', () => local.getAudioTracks(), 'Mute microphone', 'Unmute microphone');
-    toggle('camera', () => local.getVideoTracks(), 'Turn camera off', 'Turn camera on');
+    toggle('mute', () => local.getAudioTracks(), t('js.console.mute'), t('js.console.unmute'));
+    toggle('camera', () => local.getVideoTracks(), t('js.console.camera_off'), t('js.console.camera_on'));
   });
   const signal = joined?.signal ?? new Signal('/agent/ws');
   signal.addEventListener('open', () => mark('socket-open'));
@@ -196,14 +197,14 @@ async function runCall(root, joined) {
   const wire = (call) => {
     startTimer(/** @type {HTMLElement} */ (document.getElementById('timer')), new Date(call.started.call.started_at));
     const peer = (/** @type {boolean} */ present) => {
-      status.textContent = present ? 'The freelancer is connected.' : 'The freelancer is not connected; waiting for them to come back…';
+      status.textContent = present ? t('js.console.peer_connected') : t('js.console.peer_gone');
     };
     if (call.peerSession) peer(true);
     call.addEventListener('peer', (e) => peer(/** @type {CustomEvent} */ (e).detail));
-    call.addEventListener('quality', (e) => { quality.textContent = `Connection: ${/** @type {CustomEvent} */ (e).detail}`; });
+    call.addEventListener('quality', (e) => { quality.textContent = t(`js.console.quality.${/** @type {CustomEvent} */ (e).detail}`); });
     call.addEventListener('state', (e) => {
       const s = /** @type {CustomEvent} */ (e).detail;
-      if (s === 'disconnected' || s === 'failed') quality.textContent = 'Connection: reconnecting…';
+      if (s === 'disconnected' || s === 'failed') quality.textContent = t('js.console.quality.reconnecting');
     });
   };
   /** Starts the call: on the welcome, or on the take's "call" message. @param {import('./signal.js').Message} m */
@@ -228,7 +229,7 @@ async function runCall(root, joined) {
   signal.on('welcome', start);
   signal.on('call', start); // the take's, when it comes after the page moved
   signal.on('ended', () => location.reload());
-  signal.on('replaced', () => { signal.stop(); status.textContent = 'This call continues in another window.'; });
+  signal.on('replaced', () => { signal.stop(); status.textContent = t('js.console.replaced'); });
 }
 
 /**
@@ -256,20 +257,21 @@ function setUpScreen(signal) {
     else if (document.fullscreenElement === video) document.exitFullscreen().catch(() => {});
   };
   signal.on('screen', (m) => show(m.sharing, m.sharing
-    ? 'The freelancer is sharing their screen: it is shown beside their video.'
-    : 'The freelancer stopped sharing their screen.'));
-  signal.on('peer', (m) => { if (!m.present) show(false, 'The freelancer stopped sharing their screen.'); });
+    ? t('js.console.screen_shared')
+    : t('js.console.screen_stopped')));
+  signal.on('peer', (m) => { if (!m.present) show(false, t('js.console.screen_stopped')); });
   /** @type {HTMLButtonElement} */ (document.getElementById('screen-full')).addEventListener('click', () => {
     video.requestFullscreen().catch(() => {});
   });
 }
 
 /** What the agent reads for each sign that the camera track looks injected (call.InjectedSigns). */
-const injectedWords = /** @type {Record<string, string>} */ ({
-  no_device: 'it names no camera device',
-  unlisted_device: 'its device is not among the cameras their browser lists',
-  canvas: 'it is drawn by a script on the page rather than filmed',
-});
+/** @param {string} sign */
+const injectedWord = (sign) => {
+  const key = `js.console.injected.${sign}`;
+  const said = t(key);
+  return said === key ? sign : said;
+};
 
 /**
  * Points out a virtual camera, or a camera track that looks injected,
@@ -282,10 +284,9 @@ const injectedWords = /** @type {Record<string, string>} */ ({
  */
 function showCameraHint(hint, virtual, injected) {
   const said = [];
-  if (virtual) said.push(`Their camera reports itself as a virtual camera (${virtual}). This is common and not a problem on its own; the live check still applies.`);
+  if (virtual) said.push(t('js.console.virtual_camera', { camera: virtual }));
   if (injected.length) {
-    said.push(`Their camera's picture may not come from a camera: ${injected.map((s) => injectedWords[s] ?? s).join('; ')}. `
-      + 'A browser setting or a privacy extension can cause this too, so it is not a problem on its own; the live check still applies.');
+    said.push(t('js.console.injected', { signs: injected.map(injectedWord).join('; ') }));
   }
   hint.hidden = said.length === 0;
   hint.textContent = said.join(' ');
@@ -321,7 +322,7 @@ function setUpScript(root, base) {
     const p = document.createElement('p');
     const strong = document.createElement('strong');
     strong.textContent = needed.join(', ');
-    p.append('Verified needs first: ', strong);
+    p.append(t('js.console.needed_first'), ' ', strong);
     missingBox.append(p);
   };
   if (verified) verified.disabled = Number(missingBox.dataset.neededCount || '0') > 0;
@@ -347,7 +348,7 @@ function setUpScript(root, base) {
     script.helper_name = name;
     script.helper_role = /** @type {HTMLSelectElement} */ (helper.querySelector('#helper-role')).value;
     const res = await post('/script', script);
-    /** @type {HTMLElement} */ (helper.querySelector('#helper-status')).textContent = res.ok ? 'Noted.' : 'Not saved; try again.';
+    /** @type {HTMLElement} */ (helper.querySelector('#helper-status')).textContent = res.ok ? t('js.console.helper_noted') : t('js.console.helper_not_saved');
   });
   const form = /** @type {HTMLFormElement} */ (root.querySelector('#decision-form'));
   // The claims to ask documents for matter only for "Needs documents".
@@ -360,7 +361,7 @@ function setUpScript(root, base) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const decision = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=decision]:checked'))?.value;
-    if (!decision) return showError('Choose a result first.');
+    if (!decision) return showError(t('js.console.choose_result'));
     // Every note typed is kept: a note not saved yet goes now, with its
     // claim's outcome, before the decision ends the call.
     for (const claim of claims) {
@@ -399,14 +400,14 @@ function setUpChallenges(root, base) {
       b.disabled = false;
       const body = res ? await res.json().catch(() => ({})) : {};
       if (!res?.ok) {
-        if (status) status.textContent = `Not shown: ${body.error?.message ?? 'the connection failed'}. Try again.`;
+        if (status) status.textContent = t('js.console.not_shown', { why: body.error?.message ?? t('js.console.connection_failed') });
         return;
       }
       b.setAttribute('aria-pressed', 'true');
-      b.textContent = 'Shown to the freelancer';
+      b.textContent = t('js.console.shown');
       // How it went is recorded only once it was on their page.
       b.closest('.challenge')?.querySelectorAll('[data-script]').forEach((s) => { /** @type {HTMLButtonElement} */ (s).disabled = false; });
-      if (status) status.textContent = body.delivered ? 'On their page.' : 'Their page is not connected right now: it shows this as soon as it is back.';
+      if (status) status.textContent = body.delivered ? t('js.console.on_their_page') : t('js.console.page_not_connected');
     });
   });
 }
@@ -458,14 +459,14 @@ function setUpClaim(fs, post, showMissing) {
     const res = await post('/outcome', { claim: key, outcome: chosen, note: text }).catch(() => null);
     const body = res ? await res.json().catch(() => ({})) : {};
     if (!res?.ok) {
-      refuse(body.error?.message ?? 'Not saved: the connection failed. Try again.');
+      refuse(body.error?.message ?? t('js.console.not_saved'));
       return false;
     }
     outcome = chosen;
     saved = text;
     buttons.forEach((o) => o.setAttribute('aria-pressed', String(o.dataset.outcome === chosen)));
     clear();
-    status.textContent = text ? 'Note saved.' : '';
+    status.textContent = text ? t('js.console.note_saved') : '';
     showMissing(body.needed);
     return true;
   };
@@ -474,7 +475,7 @@ function setUpClaim(fs, post, showMissing) {
   buttons.forEach((b) => b.addEventListener('click', () => run(b.dataset.outcome ?? '')));
   note.addEventListener('input', () => {
     if (note.value !== saved) {
-      status.textContent = outcome ? 'Not saved yet: it is saved when you leave the field.' : 'It is saved with the outcome you choose.';
+      status.textContent = outcome ? t('js.console.note_pending') : t('js.console.note_with_outcome');
     }
   });
   const saveNote = () => { if (outcome && note.value !== saved) run(outcome); };
@@ -486,11 +487,11 @@ function setUpClaim(fs, post, showMissing) {
       await queue;
       if (note.value === saved) return '';
       if (!outcome) {
-        if (!error.textContent) refuse('Choose an outcome, so that this note is kept.');
-        return `${label}: choose an outcome, so that its note is kept.`;
+        if (!error.textContent) refuse(t('js.console.choose_outcome'));
+        return t('js.console.claim_choose_outcome', { claim: label });
       }
       if (await run(outcome)) return '';
-      return `${label}: the note is not saved. See the claim.`;
+      return t('js.console.claim_note_not_saved', { claim: label });
     },
   };
 }

@@ -11,6 +11,7 @@
  * was typing where it is.
  */
 import { Signal } from './signal.js';
+import { t } from './text.js';
 
 if (!document.getElementById('console')) {
   const signal = new Signal('/agent/ws?presence=1');
@@ -24,12 +25,12 @@ if (!document.getElementById('console')) {
     notice.setAttribute('role', 'alert');
     const p = document.createElement('p');
     const strong = document.createElement('strong');
-    strong.textContent = 'Your booked call has started.';
+    strong.textContent = t('js.console.booked_started');
     const link = document.createElement('a');
     link.href = '/agent';
-    link.textContent = 'Open the call';
+    link.textContent = t('js.console.open_call');
     link.dataset.test = 'open-booked-call';
-    p.append(strong, ' The freelancer is waiting. ', link);
+    p.append(strong, ' ', t('js.console.freelancer_waiting'), ' ', link);
     notice.append(p);
     // Announced, not focused: the agent may be typing a note.
     document.getElementById('main')?.prepend(notice);
