@@ -248,8 +248,7 @@ func TestPortalDocumentsAsked(t *testing.T) {
 				c := &clock{now: t0}
 				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now})
 				ctx := context.Background()
-				addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
-				maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
+				maria := staffMember(t, s, "maria@example.com", store.RoleAgent)
 				id := "u-docs-" + r.lang
 				opened := seedReader(t, s, id, r)
 				portal := base + strings.TrimPrefix(opened.Link.URL, base)
@@ -400,12 +399,9 @@ func TestPortalStatementOfReasons(t *testing.T) {
 				c := &clock{now: t0}
 				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now})
 				ctx := context.Background()
-				addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
-				addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")
-				addStaff(t, s, "kim@example.com", store.RoleSupervisor, "correct horse battery")
-				maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
-				sam, _ := s.Store.StaffByEmail(ctx, "sam@example.com")
-				kim, _ := s.Store.StaffByEmail(ctx, "kim@example.com")
+				maria := staffMember(t, s, "maria@example.com", store.RoleAgent)
+				sam := staffMember(t, s, "sam@example.com", store.RoleSupervisor)
+				kim := staffMember(t, s, "kim@example.com", store.RoleSupervisor)
 				id := "u-no-" + r.lang
 				opened := seedReader(t, s, id, r)
 				portal := base + strings.TrimPrefix(opened.Link.URL, base)
@@ -462,10 +458,8 @@ func TestPortalSentBackForANewCall(t *testing.T) {
 				c := &clock{now: t0}
 				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now})
 				ctx := context.Background()
-				addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
-				addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")
-				maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
-				sam, _ := s.Store.StaffByEmail(ctx, "sam@example.com")
+				maria := staffMember(t, s, "maria@example.com", store.RoleAgent)
+				sam := staffMember(t, s, "sam@example.com", store.RoleSupervisor)
 				id := "u-again-" + r.lang
 				opened := seedReader(t, s, id, r)
 				portal := base + strings.TrimPrefix(opened.Link.URL, base)
@@ -508,10 +502,8 @@ func TestPortalDocumentsNeedACall(t *testing.T) {
 				c := &clock{now: t0}
 				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now})
 				ctx := context.Background()
-				addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
-				addStaff(t, s, "rui@example.com", store.RoleAgent, "correct horse battery")
-				maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
-				rui, _ := s.Store.StaffByEmail(ctx, "rui@example.com")
+				maria := staffMember(t, s, "maria@example.com", store.RoleAgent)
+				rui := staffMember(t, s, "rui@example.com", store.RoleAgent)
 				id := "u-docs-call-" + r.lang
 				opened := seedReader(t, s, id, r)
 				portal := base + strings.TrimPrefix(opened.Link.URL, base)
@@ -554,11 +546,8 @@ func TestPortalEarlierDecisionStillPaused(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, cfg store.Config) {
 				c := &clock{now: t0}
 				s, base := openServed(t, server.Config{Store: cfg, Now: c.Now})
-				ctx := context.Background()
-				addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
-				addStaff(t, s, "sam@example.com", store.RoleSupervisor, "correct horse battery")
-				maria, _ := s.Store.StaffByEmail(ctx, "maria@example.com")
-				sam, _ := s.Store.StaffByEmail(ctx, "sam@example.com")
+				maria := staffMember(t, s, "maria@example.com", store.RoleAgent)
+				sam := staffMember(t, s, "sam@example.com", store.RoleSupervisor)
 				id := "u-held-" + r.lang
 				first := seedReader(t, s, id, r)
 				endCall(t, s, id, maria, []verification.ClaimOutcome{{Key: "location", Outcome: verification.NotConfirmed}},
