@@ -142,7 +142,7 @@ func TestDocumentsAskedInACall(t *testing.T) {
 			t.Fatalf("the events carry the reasons: not_verified %v, standing.changed %v", sawNegative, sawStanding)
 		}
 		mail := lastEmail(t, s, "result_not_verified")
-		for _, want := range []string{"Location", "submit_proposals"} {
+		for _, want := range []string{"Location", "sending proposals"} {
 			if !strings.Contains(mail, want) {
 				t.Fatalf("the result email does not name %q:\n%s", want, mail)
 			}

@@ -58,6 +58,7 @@ var portalReaders = []portalReader{
 			"new_call.asked":      "A second reviewer asked for a new call.",
 			"new_call.other":      "talk with another member of our team",
 			"new_call.documents":  "The person who read your documents needs a short call to finish.",
+			"restriction":         "sending proposals",
 		},
 		dates: map[string]string{
 			"documents.deadline": "Wednesday 4 November 2026, 03:30 (IST)",
@@ -102,6 +103,7 @@ var portalReaders = []portalReader{
 			"new_call.asked":      "Uma segunda pessoa revisou sua chamada e pediu uma nova.",
 			"new_call.other":      "conversasse com outra pessoa da nossa equipe",
 			"new_call.documents":  "A pessoa que leu seus documentos precisa de uma chamada rápida para concluir.",
+			"restriction":         "enviar propostas",
 		},
 		dates: map[string]string{
 			"documents.deadline": "terça-feira, 3 de novembro de 2026, às 19:00 (UTC-3)",
@@ -382,7 +384,7 @@ func TestPortalOverdueStatement(t *testing.T) {
 				}
 				_, page = fetch(t, portal)
 				mustShow(t, "in the queue after the deadline", page, []string{r.words["served"]},
-					append(r.forbidden["overdue"], r.words["overdue.passed"], "submit_proposals"))
+					append(r.forbidden["overdue"], r.words["overdue.passed"], r.words["restriction"], "submit_proposals"))
 			})
 		})
 	}
@@ -442,7 +444,7 @@ func TestPortalStatementOfReasons(t *testing.T) {
 				}
 				_, page = fetch(t, portal)
 				mustShow(t, "appeal upheld", page, []string{r.words["upheld.title"], r.sentence("upheld.lifted", "lifted", r.dates["upheld"]), r.words["upheld.not_verified"]},
-					[]string{"submit_proposals", r.words["reasons.paused"], r.words["reasons.until"]})
+					[]string{"submit_proposals", r.words["restriction"], r.words["reasons.paused"], r.words["reasons.until"]})
 			})
 		})
 	}

@@ -68,3 +68,29 @@ func TestBrowserVirtualCameraHint(t *testing.T) {
 		t.Fatal("the freelancer's page mentions the virtual camera; only the agent may see the hint")
 	}
 }
+
+// An offer lost with the freelancer's socket is sent again: the page
+// drops its socket the moment the agent's first offer reaches it, as a
+// flaky network or a server dropping a socket would, and comes back as
+// the same page; the call still starts, with frames both ways.
+func TestBrowserCallSurvivesALostOffer(t *testing.T) {
+	_, base, portalURL := startCallServer(t)
+	freelancer := browser(t, "freelancer")
+	beforeEveryPage(t, freelancer, `{
+		const dispatch = EventTarget.prototype.dispatchEvent;
+		EventTarget.prototype.dispatchEvent = function (e) {
+			if (!sessionStorage.getItem('lostOffer') && e.type === 'offer' && this.ws) {
+				sessionStorage.setItem('lostOffer', 'yes');
+				this.ws.close();
+				return true;
+			}
+			return dispatch.call(this, e);
+		};
+	}`)
+	establishCallWith(t, base, portalURL, browser(t, "agent"), freelancer)
+	var lost string
+	evaluate(t, freelancer, `sessionStorage.getItem('lostOffer') ?? ''`, &lost)
+	if lost != "yes" {
+		t.Fatal("the call started without losing an offer: the test did not test")
+	}
+}

@@ -325,6 +325,13 @@ export class Call extends EventTarget {
     const state = this.pc?.iceConnectionState;
     if (fresh || !this.pc || state === 'closed') this.offer().catch((e) => this.fail(e));
     else if (state === 'failed' || state === 'disconnected') this.offer(true).catch((e) => this.fail(e));
+    else if (this.pc.signalingState === 'have-local-offer' && this.pc.localDescription) {
+      // The same page came back before answering: the offer, and the
+      // candidates that followed it, may have gone with its socket. Send
+      // the offer again, with every candidate gathered since in it.
+      this.signal.send('offer', { sdp: { type: 'offer', sdp: this.pc.localDescription.sdp } });
+      mark('offer-sent');
+    }
   }
 
   /** The agent heals a lost path with an ICE restart, retrying while it stays lost. @param {RTCPeerConnection} pc */
