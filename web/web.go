@@ -99,6 +99,8 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		// day is a day as staff read it: {{day .Date "day.month"}} is
 		// "2 January", "2 de janeiro" (the staff catalogs' date layouts).
 		"day": func(t time.Time, layout string) string { return StaffDay(c, t, layout) },
+		// weekday names a day of the week: "Monday", "segunda-feira".
+		"weekday": func(d time.Weekday) string { return c.Text(fmt.Sprintf("weekday.%d", d)) },
 		// percent shows a share as people read it: 0.8537 is "85.4 %", "85,4 %" in Portuguese.
 		"percent": func(f float64) string { return Percent(c, f) },
 		// word is the staff's word for a code: {{word "status" .Status}}.

@@ -5,6 +5,8 @@ import (
 	"html"
 	"html/template"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -44,6 +46,7 @@ func (c Chart) SVG() template.HTML {
 		unit = "%.0f"
 	}
 	top, step := scale(c.stackMax(), c.whole())
+	unit = withPrecision(unit, step)
 	plotTop := padTop // below the legend, if any
 	if len(c.Series) > 1 {
 		plotTop += legendHeight
@@ -165,4 +168,23 @@ func scale(v float64, whole bool) (top, step float64) {
 		}
 		p *= 10
 	}
+}
+
+// fixedVerb is a unit's number: %.1f in "%.1f min".
+var fixedVerb = regexp.MustCompile(`%\.(\d+)f`)
+
+// withPrecision gives a unit's number at least the decimals its grid's
+// step needs, so that grid lines never read alike: a step of 0.01 minutes
+// reads "0.01 min", not "0.0 min" five times.
+func withPrecision(unit string, step float64) string {
+	if step <= 0 || step >= 1 {
+		return unit
+	}
+	need := int(math.Ceil(-math.Log10(step) - 1e-9))
+	return fixedVerb.ReplaceAllStringFunc(unit, func(verb string) string {
+		if have, _ := strconv.Atoi(fixedVerb.FindStringSubmatch(verb)[1]); have >= need {
+			return verb
+		}
+		return fmt.Sprintf("%%.%df", need)
+	})
 }

@@ -93,6 +93,7 @@ func TestChartGrid(t *testing.T) {
 		{[]float64{12}, "0 5 10 15"},
 		{[]float64{0.4, 0.25}, "0.0 0.1 0.2 0.3 0.4"},
 		{[]float64{2.5, 1}, "0.0 1.0 2.0 3.0"},
+		{[]float64{0.03, 0.01}, "0.00 0.01 0.02 0.03"},
 	} {
 		unit := ""
 		if !(Chart{Series: []Series{{Values: tc.values}}}).whole() {
