@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/attest-dev/attest/internal/i18n"
 )
@@ -25,13 +27,13 @@ func Word(c *i18n.Catalog, kind string, code any) string {
 	}
 	if kind == "step" {
 		if key, ok := strings.CutPrefix(s, "challenge_"); ok {
-			return c.Text("word.step.challenge", "challenge", lower(Word(c, "challenge", key)))
+			return c.Text("word.step.challenge", "challenge", LowerFirst(Word(c, "challenge", key)))
 		}
 	}
 	// The audit log's status changes ("verification.<status>").
 	if kind == "action" {
 		if status, ok := strings.CutPrefix(s, "verification."); ok && HasWord(c, "status", status) {
-			return c.Text("audit.status_change", "status", lower(Word(c, "status", status)))
+			return c.Text("audit.status_change", "status", LowerFirst(Word(c, "status", status)))
 		}
 	}
 	if s == "" {
@@ -63,11 +65,15 @@ func HasWord(c *i18n.Catalog, kind, code string) bool {
 	return c.Has(wordKey(kind, code)) || c.Base().Has(wordKey(kind, code))
 }
 
-func lower(s string) string {
-	if s == "" {
+// LowerFirst is s with its first letter in lower case, for a word or
+// sentence set inside another: "Em revisão" reads "em revisão", "Área"
+// reads "área" (the first rune, never a byte of it).
+func LowerFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
 		return s
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	return string(unicode.ToLower(r)) + s[size:]
 }
 
 // StaffName is how the audit log and the webhook pages name a staff

@@ -190,7 +190,7 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, staff.ErrSelf):
 		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
 	case errors.As(err, &bad):
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", lowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", web.LowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
 	default:
 		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
 	}
@@ -248,11 +248,4 @@ func inputProblem(lang *i18n.Catalog, e *staff.InputError) string {
 		return lang.Text(key)
 	}
 	return sentence(e.Message)
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
