@@ -50,16 +50,22 @@ func issuers(t *testing.T, n int) ([]*testwallet.Issuer, *sdjwt.Trust) {
 // identityCase opens a case on a profile whose only claim is a legal name.
 func identityCase(t *testing.T, s *server.Server, id, name string) *workflow.Opened {
 	t.Helper()
+	return openCaseOf(t, s, &verification.Freelancer{ID: id, DisplayName: name, Email: id + "@example.com", Locale: "pt-BR", TimeZone: "America/Sao_Paulo",
+		Claims: []verification.Claim{{Key: "legal_name", Label: "Legal name", Value: name, Kind: verification.KindIdentity}}})
+}
+
+// openCaseOf puts the freelancer f and opens a case on them, as a
+// marketplace asking for a payout check would.
+func openCaseOf(t *testing.T, s *server.Server, f *verification.Freelancer) *workflow.Opened {
+	t.Helper()
 	ctx := context.Background()
 	var opened *workflow.Opened
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-		f := &verification.Freelancer{ID: id, DisplayName: name, Email: id + "@example.com", Locale: "pt-BR", TimeZone: "America/Sao_Paulo",
-			Claims: []verification.Claim{{Key: "legal_name", Label: "Legal name", Value: name, Kind: verification.KindIdentity}}}
 		if _, err := s.Workflow.PutFreelancer(ctx, tx, "test", f); err != nil {
 			return err
 		}
 		var err error
-		opened, err = s.Workflow.OpenVerification(ctx, tx, "test", verification.Request{FreelancerID: id,
+		opened, err = s.Workflow.OpenVerification(ctx, tx, "test", verification.Request{FreelancerID: f.ID,
 			Reason: verification.Reason{Code: "identity_check", Explanation: "Your payout details changed."}})
 		return err
 	})

@@ -121,24 +121,9 @@ func TestDigitalIDOfferedWhereItCounts(t *testing.T) {
 // digital ID can confirm, and a location, which it cannot.
 func twoClaimCase(t *testing.T, s *server.Server, id string) *workflow.Opened {
 	t.Helper()
-	ctx := context.Background()
-	var opened *workflow.Opened
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
-		f := &verification.Freelancer{ID: id, DisplayName: "José da Silva", Email: id + "@example.com", Locale: "en", TimeZone: "UTC",
-			Claims: []verification.Claim{
-				{Key: "legal_name", Label: "Legal name", Value: "José da Silva", Kind: verification.KindIdentity},
-				{Key: "location", Label: "Location", Value: "Recife, Brazil", Kind: verification.KindLocation},
-			}}
-		if _, err := s.Workflow.PutFreelancer(ctx, tx, "test", f); err != nil {
-			return err
-		}
-		var err error
-		opened, err = s.Workflow.OpenVerification(ctx, tx, "test", verification.Request{FreelancerID: id,
-			Reason: verification.Reason{Code: "identity_check", Explanation: "Your payout details changed."}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return opened
+	return openCaseOf(t, s, &verification.Freelancer{ID: id, DisplayName: "José da Silva", Email: id + "@example.com", Locale: "en", TimeZone: "UTC",
+		Claims: []verification.Claim{
+			{Key: "legal_name", Label: "Legal name", Value: "José da Silva", Kind: verification.KindIdentity},
+			{Key: "location", Label: "Location", Value: "Recife, Brazil", Kind: verification.KindLocation},
+		}})
 }

@@ -2,17 +2,13 @@ package server_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/attest-dev/attest/internal/server"
-	"github.com/attest-dev/attest/internal/store"
-	"github.com/attest-dev/attest/internal/store/storetest"
 )
 
 // beforeEveryPage runs js in the tab before any page's own scripts, on
@@ -29,20 +25,8 @@ func beforeEveryPage(t testing.TB, ctx context.Context, js string) {
 // agent, and returns its base URL and the case's portal link.
 func startCallServer(t *testing.T) (s *server.Server, base, portalURL string) {
 	t.Helper()
-	h := httptest.NewUnstartedServer(nil)
-	base = "http://" + h.Listener.Addr().String()
-	s = open(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, BaseURL: base,
-		Call: server.CallConfig{Tick: 200 * time.Millisecond, AgentCamera: true}})
-	t.Cleanup(func() { s.Close() })
-	h.Config.Handler = s.Handler()
-	h.Start()
-	t.Cleanup(h.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go s.Calls.Run(ctx)
-	opened := seedCase(t, s, "u-40")
-	addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
-	return s, base, opened.Link.URL
+	s, base = servedForCalls(t, server.CallConfig{AgentCamera: true})
+	return s, base, seedCase(t, s, "u-40").Link.URL
 }
 
 // A freelancer whose camera calls itself "OBS Virtual Camera": the agent
