@@ -202,7 +202,7 @@ type auditPage struct {
 	Entries  []audit.Entry
 	Names    map[string]string // staff actors by name and role
 	Verified bool
-	Checked  int64
+	Checked  int // entries found intact, for a plural message
 	Problem  string
 }
 
@@ -220,11 +220,12 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Query().Get("verify") == "1" {
 		page.Verified = true
-		var broken error
-		if page.Checked, broken, err = c.Workflow.VerifyAudit(r.Context(), console.StaffActor(r)); err != nil {
+		checked, broken, err := c.Workflow.VerifyAudit(r.Context(), console.StaffActor(r))
+		if err != nil {
 			c.serverError(w, r, err)
 			return
 		}
+		page.Checked = int(checked)
 		if broken != nil {
 			page.Problem = broken.Error()
 		}

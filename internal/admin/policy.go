@@ -32,6 +32,7 @@ type policyPage struct {
 	// Errors maps a field's name to what is wrong with it.
 	Errors    map[string]string
 	UpdatedAt time.Time
+	// UpdatedBy names who last changed the policy, as the audit log does.
 	UpdatedBy string
 	// MaxGraceDays is the service's bound on grace, set at start.
 	MaxGraceDays int
@@ -125,7 +126,15 @@ func (c *Admin) renderPolicy(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	page.Staff, page.Mailbox, page.lang = console.SignedIn(r.Context()), c.Mailbox, web.StaffLanguage(r)
-	page.UpdatedAt, page.UpdatedBy = stored.UpdatedAt, stored.UpdatedBy
+	names, err := c.staffNames(r)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page.UpdatedAt = stored.UpdatedAt
+	if stored.UpdatedBy != "" {
+		page.UpdatedBy = web.Actor(page.lang, stored.UpdatedBy, names)
+	}
 	if page.Errors == nil {
 		page.Form = formOf(stored.Policy)
 	}

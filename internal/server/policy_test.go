@@ -127,7 +127,7 @@ func TestAdminPolicy(t *testing.T) {
 			t.Fatalf("the audit log lacks the change:\n%.4000s", body)
 		}
 		if body := page(t, admin, base+"/admin/policy", 200); !strings.Contains(body, `value="submit_proposals, message_clients"`) ||
-			!strings.Contains(body, "staff:") {
+			!strings.Contains(body, "by admin (Admin).") {
 			t.Fatalf("the page does not show the saved policy:\n%.2000s", body)
 		}
 	})
