@@ -84,9 +84,11 @@ type staffPage struct {
 	Problems map[string]string
 	Notice   string
 	// Refused says why a change to an account in the list was not made,
-	// shown above the list.
-	Refused string
-	Form    struct{ Email, Name, Role string }
+	// shown above the list; RefusedCode and RefusedField are the refused
+	// input's code and field, for scripts and tests.
+	Refused                   string
+	RefusedCode, RefusedField string
+	Form                      struct{ Email, Name, Role string }
 	// Throttled are the sign-ins held back now: an account from an
 	// address, or an address on every account.
 	Throttled []throttledSignIn
@@ -190,7 +192,8 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, staff.ErrSelf):
 		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
 	case errors.As(err, &bad):
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", web.LowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{RefusedCode: bad.Code, RefusedField: bad.Field,
+			Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", web.LowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
 	default:
 		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
 	}
