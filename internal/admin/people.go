@@ -190,7 +190,7 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	var bad *staff.InputError
 	switch {
 	case errors.Is(err, staff.ErrSelf):
-		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
+		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.self")})
 	case errors.As(err, &bad):
 		c.renderStaff(w, r, http.StatusBadRequest, staffPage{RefusedCode: bad.Code, RefusedField: bad.Field,
 			Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", web.LowerFirst(inputProblem(web.StaffLanguage(r), bad)))})

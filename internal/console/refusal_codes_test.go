@@ -163,3 +163,41 @@ func TestEveryRefusalCodeHasWords(t *testing.T) {
 		}
 	}
 }
+
+// Every problem the hours workflow can find with a field has its staff
+// sentence ("hours.problem.<field>.<code>", or "hours.problem.<code>" for
+// every field), read from internal/workflow/hours.go's FieldErrors.
+func TestEveryHoursProblemHasWords(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "../workflow/hours.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	ast.Inspect(f, func(n ast.Node) bool {
+		lit, ok := n.(*ast.CompositeLit)
+		if !ok {
+			return true
+		}
+		if sel, ok := lit.Type.(*ast.SelectorExpr); !ok || sel.Sel.Name != "FieldError" {
+			return true
+		}
+		parts := map[string]string{}
+		for _, e := range lit.Elts {
+			if kv, ok := e.(*ast.KeyValueExpr); ok {
+				if v, ok := kv.Value.(*ast.BasicLit); ok {
+					parts[kv.Key.(*ast.Ident).Name], _ = strconv.Unquote(v.Value)
+				}
+			}
+		}
+		found++
+		for _, lang := range i18n.StaffAll() {
+			if !lang.Has("hours.problem."+parts["Field"]+"."+parts["Code"]) && !lang.Has("hours.problem."+parts["Code"]) {
+				t.Errorf("the hours problem %s %q has no staff sentence in %s", parts["Field"], parts["Code"], lang.Tag)
+			}
+		}
+		return true
+	})
+	if found < 4 {
+		t.Fatalf("found only %d problems in workflow/hours.go: the walk is broken", found)
+	}
+}
