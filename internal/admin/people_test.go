@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/attest-dev/attest/internal/i18n"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/webhook"
 )
 
 // Every code the staff accounts refuse input with has its sentence in
@@ -51,6 +54,30 @@ func TestEveryStaffInputCodeHasWords(t *testing.T) {
 			if !lang.Has("admin.problem." + code) {
 				t.Errorf("the staff input code %q has no sentence in %s: add admin.problem.%s", code, lang.Tag, code)
 			}
+		}
+	}
+}
+
+// An endpoint's disabled reason and a skipped delivery's reason read in
+// the staff's language, people by name; a reason this version never wrote
+// shows as stored.
+func TestWebhookReasonsInWords(t *testing.T) {
+	pt := i18n.StaffMatch("pt-BR")
+	names := map[string]string{"staff:stf_1": "Ana (Administrador)"}
+	since := time.Date(2026, 12, 5, 14, 30, 0, 0, time.UTC)
+	failing := webhook.Reason{FailingSince: since, Last: "HTTP 503"}.String()
+	byHand := webhook.Reason{By: "staff:stf_1"}.String()
+	skipped := webhook.SkippedReason(&store.WebhookEndpoint{DisabledReason: byHand})
+	for _, tt := range []struct{ got, want string }{
+		{disabledWords(pt, byHand, names), "desativado por Ana (Administrador)"},
+		{disabledWords(pt, failing, names), "todas as tentativas falharam desde 5 de dez. de 2026, 14:30 UTC; a última: HTTP 503"},
+		{disabledWords(i18n.StaffEnglish, failing, names), "every attempt failed since 5 Dec 2026, 14:30 UTC; the last: HTTP 503"},
+		{skippedWords(pt, skipped, names), "o endpoint estava desativado: desativado por Ana (Administrador)"},
+		{skippedWords(pt, webhook.SkippedReason(&store.WebhookEndpoint{}), names), "o endpoint estava desativado"},
+		{disabledWords(pt, "paused by staff:stf_1 for maintenance", names), "paused by Ana (Administrador) for maintenance"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
 	}
 }
