@@ -230,7 +230,7 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Checked = int(checked)
 		if broken != nil {
-			page.Problem = broken.Error()
+			page.Problem = brokenWords(web.StaffLanguage(r), broken)
 		}
 	}
 	web.RenderStaff(w, r, http.StatusOK, "admin_audit", page)
@@ -243,6 +243,15 @@ func sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// brokenWords says where and why the audit chain broke, in lang.
+func brokenWords(lang *i18n.Catalog, broken error) string {
+	var b *audit.BrokenError
+	if !errors.As(broken, &b) || !lang.Base().Has("admin_audit.broken."+b.Code) {
+		return broken.Error()
+	}
+	return lang.Text("admin_audit.broken."+b.Code, "seq", b.Seq, "other", b.Other, "last", b.Seq-1)
 }
 
 // inputProblem is the sentence, in lang, for a value an account could not

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attest-dev/attest/internal/audit"
 	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/webhook"
@@ -78,6 +80,30 @@ func TestWebhookReasonsInWords(t *testing.T) {
 	} {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+// Where the audit chain broke reads in the staff's language, for every way
+// it can break (audit.BrokenCodes).
+func TestAuditBreaksInWords(t *testing.T) {
+	pt := i18n.StaffMatch("pt-BR")
+	for _, code := range audit.BrokenCodes {
+		for _, lang := range i18n.StaffAll() {
+			if !lang.Has("admin_audit.broken." + code) {
+				t.Errorf("the audit break %q has no sentence in %s", code, lang.Tag)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		broken *audit.BrokenError
+		want   string
+	}{
+		{&audit.BrokenError{Seq: 7, Code: audit.BrokenMissing, Other: 9, Reason: "entry missing (next present is 9)"}, "o registro 7 está faltando (o próximo presente é o 9)."},
+		{&audit.BrokenError{Seq: 41, Code: audit.BrokenTruncated, Other: 44, Reason: "log ends at entry 40 but 44 were written"}, "o log termina no registro 40, mas 44 foram escritos."},
+	} {
+		if got := brokenWords(pt, fmt.Errorf("verify: %w", tt.broken)); got != tt.want {
+			t.Errorf("brokenWords(%s) = %q, want %q", tt.broken.Code, got, tt.want)
 		}
 	}
 }

@@ -125,6 +125,7 @@ var builtStaffKeys = []string{
 	"call.instruction.",    // the call script: "call.instruction." + challenge
 	"js.console.quality.",  // console.js: `js.console.quality.${level}`
 	"js.console.injected.", // console.js: `js.console.injected.${sign}`
+	"admin_audit.broken.",  // the audit log: "admin_audit.broken." + audit.BrokenError's code
 }
 
 // No staff key is dead: each is named whole somewhere in the code, the
