@@ -44,25 +44,39 @@ func Refusal(lang *i18n.Catalog, rule *verification.RuleError, claimLabel func(k
 }
 
 // FieldProblem is the sentence staff read, in lang, when the domain
-// refuses input a console page sent: the field's own sentence, a note that
-// is too long, or, for a field without one, its message as a sentence.
+// refuses input a console page sent: the sentence for the field and code
+// ("field.<field>.<code>", {max} the limit the message names), a note
+// that is too long, the field's own sentence, or, for a field without
+// one, its message as a sentence.
 func FieldProblem(lang *i18n.Catalog, field *verification.FieldError, claimLabel func(key string) string) string {
+	name, _, _ := strings.Cut(field.Field, "[")
+	if key := "field." + name + "." + field.Code; lang.Base().Has(key) {
+		return lang.Text(key, "max", limitIn(field.Message))
+	}
 	if field.Code == "too_long" {
-		limit := firstNumber.FindString(field.Message)
+		limit := limitIn(field.Message)
 		if key := claimOf(field.Field); key != "" {
 			return lang.Text("field.too_long.claim", "claim", labelOf(lang, key, claimLabel), "max", limit)
 		}
 		return lang.Text("field.too_long", "max", limit)
 	}
-	name, _, _ := strings.Cut(field.Field, "[")
 	if key := "field." + name; lang.Base().Has(key) {
 		return lang.Text(key)
 	}
 	return sentence(field.Message)
 }
 
-// firstNumber is the limit in a too_long message ("at most 1000 characters").
-var firstNumber = regexp.MustCompile(`[0-9]+`)
+// limitIn is the limit a message names, its last number: "at most 1000
+// characters", "in 1 to 300 characters".
+func limitIn(message string) string {
+	all := number.FindAllString(message, -1)
+	if len(all) == 0 {
+		return ""
+	}
+	return all[len(all)-1]
+}
+
+var number = regexp.MustCompile(`[0-9]+`)
 
 // TransitionProblem is the sentence staff read, in lang, when a case
 // cannot move the way they asked, its statuses in their words.

@@ -201,3 +201,95 @@ func TestEveryHoursProblemHasWords(t *testing.T) {
 		t.Fatalf("found only %d problems in workflow/hours.go: the walk is broken", found)
 	}
 }
+
+// fieldProblemSources are the files whose FieldErrors reach the console's
+// and admin pages' forms through FieldProblem: the webhook form and the
+// questions page.
+var fieldProblemSources = []string{"../webhook/endpoints.go", "../webhook/target.go", "../workflow/question.go"}
+
+// Every field and code those files refuse input with has its staff
+// sentence ("field.<field>.<code>", or the field's own), read from the
+// FieldErrors in their source and the helpers that build one (urlErr).
+func TestEveryFieldProblemHasWords(t *testing.T) {
+	type problem struct{ field, code string }
+	var problems []problem
+	str := func(e ast.Expr) string {
+		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			s, _ := strconv.Unquote(lit.Value)
+			return s
+		}
+		return ""
+	}
+	for _, path := range fieldProblemSources {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		helpers := map[string]string{} // a function building a FieldError from its first parameter → the field
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			assigned := map[string]string{} // field := fmt.Sprintf("events[%d]", i)
+			ast.Inspect(fn, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					lhs, ok := n.Lhs[0].(*ast.Ident)
+					if call, isCall := n.Rhs[0].(*ast.CallExpr); ok && isCall && len(call.Args) > 0 {
+						assigned[lhs.Name] = str(call.Args[0])
+					}
+				case *ast.CompositeLit:
+					if sel, ok := n.Type.(*ast.SelectorExpr); !ok || sel.Sel.Name != "FieldError" {
+						return true
+					}
+					var p problem
+					for _, e := range n.Elts {
+						kv := e.(*ast.KeyValueExpr)
+						v := str(kv.Value)
+						if id, ok := kv.Value.(*ast.Ident); ok && v == "" {
+							v = assigned[id.Name]
+							if kv.Key.(*ast.Ident).Name == "Code" && paramIndex(fn, id) == 0 {
+								v = "?helper"
+							}
+						}
+						switch kv.Key.(*ast.Ident).Name {
+						case "Field":
+							p.field, _, _ = strings.Cut(v, "[")
+						case "Code":
+							p.code = v
+						}
+					}
+					if p.code == "?helper" {
+						helpers[fn.Name.Name] = p.field
+					} else {
+						problems = append(problems, p)
+					}
+				}
+				return true
+			})
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if id, ok := call.Fun.(*ast.Ident); ok && helpers[id.Name] != "" && len(call.Args) > 0 {
+					problems = append(problems, problem{helpers[id.Name], str(call.Args[0])})
+				}
+			}
+			return true
+		})
+	}
+	if len(problems) < 12 {
+		t.Fatalf("found only %d problems: the walk is broken (%v)", len(problems), problems)
+	}
+	for _, p := range problems {
+		if p.field == "" || p.code == "" {
+			t.Errorf("a FieldError whose field or code the test cannot read: %+v", p)
+			continue
+		}
+		for _, lang := range i18n.StaffAll() {
+			if !lang.Has("field."+p.field+"."+p.code) && !lang.Has("field."+p.field) {
+				t.Errorf("the problem %s %q has no staff sentence in %s: add field.%s.%s", p.field, p.code, lang.Tag, p.field, p.code)
+			}
+		}
+	}
+}

@@ -138,6 +138,12 @@ func TestRefusalSpeaksToStaff(t *testing.T) {
 			"The note on “Location” is too long: at most 1000 characters."},
 		{&verification.FieldError{Field: "documents_for[1]", Code: "duplicate", Message: `"location" appears twice`},
 			"Choose the claims documents are needed for."},
+		{&verification.FieldError{Field: "text", Code: "length", Message: "Write the question in 1 to 300 characters."},
+			"Write the question in 1 to 300 characters."},
+		{&verification.FieldError{Field: "url", Code: "too_long", Message: "url may be at most 2048 characters"},
+			"The address is too long: at most 2048 characters."},
+		{&verification.FieldError{Field: "events[2]", Code: "duplicate", Message: `"appeal.created" is listed twice`},
+			"Choose each event type once."},
 	}
 	for _, tt := range fields {
 		if got := FieldProblem(i18n.StaffEnglish, tt.field, label); got != tt.want {

@@ -113,11 +113,11 @@ func TestAdminWebhooks(t *testing.T) {
 
 		// A bad URL is refused on the form, with what was typed kept.
 		res, body = post(t, admin, base+"/admin/webhooks", url.Values{"url": {"ftp://x.example"}, "events": {"standing.changed"}})
-		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "ftp://x.example") || !besideField(body, "url", "https URL") {
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "ftp://x.example") || !besideField(body, "url", "Give a full https address") {
 			t.Fatalf("bad URL: %d %.400s", res.StatusCode, body)
 		}
 		res, body = post(t, admin, base+"/admin/webhooks", url.Values{"url": {hook.URL + "/in"}, "events": {"standing.changed", "no.such"}})
-		if res.StatusCode != http.StatusBadRequest || !besideField(body, "events", "not an event type") {
+		if res.StatusCode != http.StatusBadRequest || !besideField(body, "events", "Choose among the event types listed") {
 			t.Fatalf("an unknown event type: %d %.400s", res.StatusCode, body)
 		}
 
