@@ -148,6 +148,8 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		// group is a fairness group in words: {{group $b.Name .Group .Label}}.
 		"group":   func(dimension, key, label string) string { return Group(c, dimension, key, label) },
 		"minutes": func(d time.Duration) string { return Minutes(c, d) },
+		// browser names a session's browser: "Chrome 131 on Windows".
+		"browser": func(ua string) string { return Browser(c, ua) },
 		// date is a moment for staff, in UTC: {{date .At}} is "5 Dec 2026, 14:30 UTC".
 		"date": func(v any, precision ...string) template.HTML { return staffDate(c, v, precision...) },
 		// bytes is a file size as people read it: "840 KB", "2,4 MB".
