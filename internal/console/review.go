@@ -93,10 +93,12 @@ func (p reviewPage) ClaimLabel(key string) string {
 	return key
 }
 
-// Needed names one thing verified still needs (an entry of
+// NeededList is everything verified would still need (the entries of
 // verification.Evidence.Missing) in staff words: "Consent", "Live check:
-// tilt the ID", a claim by its label.
-func (p reviewPage) Needed(missing string) string { return Needed(p.lang, missing, p.ClaimLabel) }
+// tilt the ID", claims by their labels.
+func (p reviewPage) NeededList(missing []string) string {
+	return NeededList(p.lang, missing, p.ClaimLabel)
+}
 
 // review shows one case as its second reviewer needs it: the outcomes and
 // notes, the decisions and reasons; no video, for there is none.
