@@ -64,6 +64,9 @@ func TestConsoleTemplatesAreTranslated(t *testing.T) {
 			for _, literal := range shownLiterals(text.String()) {
 				t.Errorf("%s (%s): %q is not translated: say it with {{t \"…\"}} from the staff catalogs", base, def.Name(), literal)
 			}
+			for _, literal := range sentencesInActions(def.Tree.Root) {
+				t.Errorf("%s (%s): the action holds the words %q: say them with {{t \"…\"}} from the staff catalogs", base, def.Name(), literal)
+			}
 			checked++
 		}
 	}
@@ -100,6 +103,57 @@ func flatten(n parse.Node, out *strings.Builder) {
 	default:
 		out.WriteString(action)
 	}
+}
+
+// sentencesInActions are the string constants inside a template's actions
+// that read as words (a letter and a space: "a removed account"), which
+// a fallback such as {{or .Name "…"}} would show untranslated. Keys,
+// codes and argument names have no spaces.
+func sentencesInActions(n parse.Node) []string {
+	var found []string
+	var walk func(n parse.Node)
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			walk(n.Pipe)
+		case *parse.PipeNode:
+			if n != nil {
+				for _, c := range n.Cmds {
+					walk(c)
+				}
+			}
+		case *parse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *parse.StringNode:
+			if strings.Contains(n.Text, " ") && hasWord(n.Text) {
+				found = append(found, n.Text)
+			}
+		case *parse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *parse.TemplateNode:
+			walk(n.Pipe)
+		}
+	}
+	walk(n)
+	return found
 }
 
 // shownLiterals are the texts with letters in an HTML fragment's text and
