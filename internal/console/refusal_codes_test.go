@@ -203,13 +203,21 @@ func TestEveryHoursProblemHasWords(t *testing.T) {
 }
 
 // fieldProblemSources are the files whose FieldErrors reach the console's
-// and admin pages' forms through FieldProblem: the webhook form and the
-// questions page.
-var fieldProblemSources = []string{"../webhook/endpoints.go", "../webhook/target.go", "../workflow/question.go"}
+// and admin pages' forms through FieldProblem: the webhook form, the
+// questions page, the call's and the second review's decisions, the
+// document review form.
+var fieldProblemSources = []string{"../webhook/endpoints.go", "../webhook/target.go", "../workflow/question.go",
+	"../verification/decision.go", "../workflow/review.go", "../workflow/document.go"}
+
+// portalFields are fields of those files only the freelancer's pages
+// send, worded by the freelancer's catalogs (internal/portal).
+var portalFields = map[string]bool{"file": true, "claim": true}
 
 // Every field and code those files refuse input with has its staff
-// sentence ("field.<field>.<code>", or the field's own), read from the
-// FieldErrors in their source and the helpers that build one (urlErr).
+// sentence ("field.<field>.<code>", or the field's own; a field the code
+// names from a parameter, such as a note's, needs "field.<code>"), read
+// from the FieldErrors in their source and the helpers that build one
+// (verification's fieldErr, webhook's urlErr).
 func TestEveryFieldProblemHasWords(t *testing.T) {
 	type problem struct{ field, code string }
 	var problems []problem
@@ -220,19 +228,50 @@ func TestEveryFieldProblemHasWords(t *testing.T) {
 		}
 		return ""
 	}
+	isFieldError := func(n ast.Node) (*ast.CompositeLit, bool) {
+		lit, ok := n.(*ast.CompositeLit)
+		if !ok {
+			return nil, false
+		}
+		sel, ok := lit.Type.(*ast.SelectorExpr)
+		return lit, ok && sel.Sel.Name == "FieldError"
+	}
 	for _, path := range fieldProblemSources {
 		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		helpers := map[string]string{} // a function building a FieldError from its first parameter → the field
+		// helpers build a FieldError for a field from their first
+		// parameter, the code; fieldErr takes the field first ("").
+		helpers := map[string]string{"fieldErr": ""}
 		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok {
+			if fn, ok := decl.(*ast.FuncDecl); ok {
+				ast.Inspect(fn, func(n ast.Node) bool {
+					if lit, ok := isFieldError(n); ok {
+						for _, e := range lit.Elts {
+							kv := e.(*ast.KeyValueExpr)
+							if kv.Key.(*ast.Ident).Name == "Code" && paramIndex(fn, kv.Value) == 0 {
+								helpers[fn.Name.Name] = fieldOf(lit, str)
+							}
+						}
+					}
+					return true
+				})
+			}
+		}
+		for _, decl := range f.Decls {
+			fn, _ := decl.(*ast.FuncDecl)
+			if _, helper := helpers[nameOf(fn)]; helper {
 				continue
 			}
-			assigned := map[string]string{} // field := fmt.Sprintf("events[%d]", i)
-			ast.Inspect(fn, func(n ast.Node) bool {
+			assigned := map[string]string{} // at := fmt.Sprintf("documents_for[%d]", i)
+			value := func(e ast.Expr) string {
+				if id, ok := e.(*ast.Ident); ok {
+					return assigned[id.Name]
+				}
+				return str(e)
+			}
+			ast.Inspect(decl, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.AssignStmt:
 					lhs, ok := n.Lhs[0].(*ast.Ident)
@@ -240,56 +279,68 @@ func TestEveryFieldProblemHasWords(t *testing.T) {
 						assigned[lhs.Name] = str(call.Args[0])
 					}
 				case *ast.CompositeLit:
-					if sel, ok := n.Type.(*ast.SelectorExpr); !ok || sel.Sel.Name != "FieldError" {
+					if _, ok := isFieldError(n); !ok {
 						return true
 					}
-					var p problem
+					p := problem{field: fieldOf(n, value)}
 					for _, e := range n.Elts {
-						kv := e.(*ast.KeyValueExpr)
-						v := str(kv.Value)
-						if id, ok := kv.Value.(*ast.Ident); ok && v == "" {
-							v = assigned[id.Name]
-							if kv.Key.(*ast.Ident).Name == "Code" && paramIndex(fn, id) == 0 {
-								v = "?helper"
-							}
-						}
-						switch kv.Key.(*ast.Ident).Name {
-						case "Field":
-							p.field, _, _ = strings.Cut(v, "[")
-						case "Code":
-							p.code = v
+						if kv := e.(*ast.KeyValueExpr); kv.Key.(*ast.Ident).Name == "Code" {
+							p.code = value(kv.Value)
 						}
 					}
-					if p.code == "?helper" {
-						helpers[fn.Name.Name] = p.field
-					} else {
-						problems = append(problems, p)
+					problems = append(problems, p)
+				case *ast.CallExpr:
+					id, ok := n.Fun.(*ast.Ident)
+					if !ok {
+						return true
+					}
+					field, helper := helpers[id.Name]
+					switch {
+					case !helper:
+					case id.Name == "fieldErr" && len(n.Args) > 1:
+						f, _, _ := strings.Cut(value(n.Args[0]), "[")
+						problems = append(problems, problem{f, value(n.Args[1])})
+					case len(n.Args) > 0:
+						problems = append(problems, problem{field, value(n.Args[0])})
 					}
 				}
 				return true
 			})
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok {
-				if id, ok := call.Fun.(*ast.Ident); ok && helpers[id.Name] != "" && len(call.Args) > 0 {
-					problems = append(problems, problem{helpers[id.Name], str(call.Args[0])})
-				}
-			}
-			return true
-		})
 	}
-	if len(problems) < 12 {
+	if len(problems) < 20 {
 		t.Fatalf("found only %d problems: the walk is broken (%v)", len(problems), problems)
 	}
 	for _, p := range problems {
-		if p.field == "" || p.code == "" {
-			t.Errorf("a FieldError whose field or code the test cannot read: %+v", p)
+		if portalFields[p.field] {
+			continue
+		}
+		if p.code == "" {
+			t.Errorf("a FieldError whose code the test cannot read: %+v", p)
 			continue
 		}
 		for _, lang := range i18n.StaffAll() {
-			if !lang.Has("field."+p.field+"."+p.code) && !lang.Has("field."+p.field) {
+			if !lang.Has("field."+p.field+"."+p.code) && !lang.Has("field."+p.field) && (p.field != "" || !lang.Has("field."+p.code)) {
 				t.Errorf("the problem %s %q has no staff sentence in %s: add field.%s.%s", p.field, p.code, lang.Tag, p.field, p.code)
 			}
 		}
 	}
+}
+
+// fieldOf is a FieldError literal's field, without a list's index.
+func fieldOf(lit *ast.CompositeLit, value func(ast.Expr) string) string {
+	for _, e := range lit.Elts {
+		if kv := e.(*ast.KeyValueExpr); kv.Key.(*ast.Ident).Name == "Field" {
+			field, _, _ := strings.Cut(value(kv.Value), "[")
+			return field
+		}
+	}
+	return ""
+}
+
+func nameOf(fn *ast.FuncDecl) string {
+	if fn == nil {
+		return ""
+	}
+	return fn.Name.Name
 }
