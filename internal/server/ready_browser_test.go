@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/attest-dev/attest/internal/server"
+	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/verification"
 )
 
 // The freelancer's camera and microphone are made ready on the queue page
@@ -127,6 +129,34 @@ func TestBrowserCallTakesTheReadyDevices(t *testing.T) {
 	}
 }
 
+// In an audio-only call only the microphone is made ready: no preview,
+// a sentence that speaks of the microphone alone, and the call takes it.
+func TestBrowserMicrophoneReadyInAnAudioOnlyQueue(t *testing.T) {
+	s, base := servedForCalls(t, server.CallConfig{})
+	opened := seedCase(t, s, "u-87")
+	if err := s.Store.InTx(t.Context(), func(tx *store.Tx) error {
+		return s.Workflow.Accommodate(t.Context(), tx, "u-87", verification.AudioOnly, "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	agent, freelancer := browser(t, "agent"), browser(t, "freelancer")
+	agentOnline(t, agent, base)
+	navigate(t, freelancer, opened.Link.URL)
+	queueAsNext(t, freelancer)
+	readyNote(t, freelancer, "Your microphone is on, so that the call starts at once")
+	var preview bool
+	evaluate(t, freelancer, `!!document.getElementById('ready-preview')`, &preview)
+	if preview {
+		t.Error("an audio-only queue page has a camera preview")
+	}
+	audit(t, freelancer, "audio-only queue page with the microphone ready")
+	waitFor(t, agent, "the queue count", `document.querySelector('[data-test=queue-count]').textContent === '1'`)
+	click(t, agent, "take-next")
+	joinTheCall(t, freelancer)
+	waitFor(t, freelancer, "the call's microphone", `(window.attest.call.local.getTracks().map(t => t.kind + ' ' + t.readyState).join(', ')) === 'audio live'`)
+	waitFor(t, agent, "the freelancer's audio", `!!window.attest?.call?.firstAudioAt`)
+}
+
 // agentOnline signs the agent in and puts them online.
 func agentOnline(t testing.TB, agent context.Context, base string) {
 	t.Helper()
@@ -147,6 +177,7 @@ func queueAsNext(t testing.TB, freelancer context.Context) {
 	visible(t, freelancer, "ready-box")
 	waitFor(t, freelancer, "the preview to paint camera frames", `(() => {
 		const video = document.querySelector('[data-test=ready-preview]');
+		if (!video) return true; // an audio-only call: no camera, no preview
 		const painted = new Promise(resolve => video.requestVideoFrameCallback(() => resolve(video.videoWidth > 0)));
 		return Promise.race([painted, new Promise(resolve => setTimeout(() => resolve(false), 1000))]);
 	})()`)
