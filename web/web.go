@@ -108,8 +108,10 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		// actor names who did something, for staff: {{actor .Actor $.Names}}.
 		"actor": func(actor string, names map[string]string) string { return Actor(c, actor, names) },
 		// group is a fairness group in words: {{group $b.Name .Group .Label}}.
-		"group":    func(dimension, key, label string) string { return Group(c, dimension, key, label) },
-		"minutes":  func(d time.Duration) string { return Minutes(c, d) },
+		"group":   func(dimension, key, label string) string { return Group(c, dimension, key, label) },
+		"minutes": func(d time.Duration) string { return Minutes(c, d) },
+		// browser names a session's browser: "Chrome 131 on Windows".
+		"browser":  func(ua string) string { return Browser(c, ua) },
 		"pagetext": func() map[string]any { return pageText(c) },
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
 	"github.com/attest-dev/attest/internal/i18n"
 )
 
@@ -45,10 +48,12 @@ func Word(c *i18n.Catalog, kind string, code any) string {
 
 func wordKey(kind, code string) string { return "word." + kind + "." + code }
 
-// Group is a fairness group in c's words: the kind of claim, or the words
-// for a group whose key is a code ("word.fairness_group.<dimension>:<key>");
-// other groups (locales, countries, regions, the marketplace's reason
-// codes) are data and read as their label.
+// Group is a fairness group in c's words: the kind of claim, the words
+// for a group whose key is a code ("word.fairness_group.<dimension>:<key>",
+// the time-zone areas among them), a locale or a country by its name in
+// c's language ("en-IN": "Inglês (Índia)"); the marketplace's reason codes
+// are its data and read as their label, as does a locale or country that
+// names nothing.
 func Group(c *i18n.Catalog, dimension, key, label string) string {
 	if dimension == "claim_kind" && HasWord(c, "claim_kind", key) {
 		return Word(c, "claim_kind", key)
@@ -56,7 +61,35 @@ func Group(c *i18n.Catalog, dimension, key, label string) string {
 	if HasWord(c, "fairness_group", dimension+":"+key) {
 		return Word(c, "fairness_group", dimension+":"+key)
 	}
+	reader, err := language.Parse(c.Tag)
+	if err != nil {
+		return label
+	}
+	switch dimension {
+	case "locale":
+		if tag, err := language.Parse(key); err == nil {
+			if name := display.Tags(reader).Name(tag); name != "" {
+				return upperFirst(name)
+			}
+		}
+	case "country":
+		if region, err := language.ParseRegion(key); err == nil && region.IsCountry() {
+			if name := display.Regions(reader).Name(region); name != "" {
+				return upperFirst(name)
+			}
+		}
+	}
 	return label
+}
+
+// upperFirst is s with its first letter in upper case, by rune, for a
+// name that starts a table cell ("inglês (Índia)" reads "Inglês (Índia)").
+func upperFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 // HasWord reports whether a code of a kind has its own word in c (or in

@@ -190,7 +190,7 @@ func historyCharts(lang *i18n.Catalog, days []floor.Day) []floor.Chart {
 			Desc: lang.Text("floor.chart.decisions.desc"),
 			Series: []floor.Series{{Name: lang.Text("floor.chart.decisions.verified"), Color: "#2e7d4f", Values: verified},
 				{Name: lang.Text("floor.chart.decisions.not_verified"), Color: "#b3541e", Values: negative}}},
-		{ID: "chart-waits", Title: lang.Text("floor.chart.waits.title"), Labels: labels, Unit: lang.Text("floor.chart.waits.unit"),
+		{ID: "chart-waits", Title: lang.Text("floor.chart.waits.title"), Labels: labels, Unit: lang.Text("floor.chart.waits.unit"), Decimal: lang.Text("number.decimal"),
 			Desc:   lang.Text("floor.chart.waits.desc"),
 			Series: []floor.Series{{Name: lang.Text("floor.chart.waits.series"), Color: "#6b4e9b", Values: waits}}},
 	}

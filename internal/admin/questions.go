@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/attest-dev/attest/internal/console"
+	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -44,14 +45,13 @@ type questionRow struct {
 	First, Last bool
 }
 
-// kindLabels names the kinds for the page, in verification.ClaimKinds order.
-var kindLabels = map[verification.ClaimKind]string{
-	verification.KindIdentity:   "Identity",
-	verification.KindLocation:   "Location",
-	verification.KindSkill:      "Skill",
-	verification.KindEducation:  "Education",
-	verification.KindEmployment: "Employment",
-	verification.KindOther:      "Other, and claims without a kind",
+// kindLabel names a kind for the page's section, in the staff's words;
+// the section of "other" also holds the claims that have no kind.
+func kindLabel(lang *i18n.Catalog, k verification.ClaimKind) string {
+	if k == verification.KindOther {
+		return lang.Text("admin_questions.kind_other")
+	}
+	return web.Word(lang, "claim_kind", k)
 }
 
 func (c *Admin) questions(w http.ResponseWriter, r *http.Request) {
@@ -74,7 +74,7 @@ func (c *Admin) renderQuestions(w http.ResponseWriter, r *http.Request, status i
 		if len(rows) > 0 {
 			rows[len(rows)-1].Last = true
 		}
-		page.Kinds = append(page.Kinds, questionKind{Kind: k, Label: kindLabels[k], Questions: rows})
+		page.Kinds = append(page.Kinds, questionKind{Kind: k, Label: kindLabel(web.StaffLanguage(r), k), Questions: rows})
 	}
 	web.RenderStaff(w, r, status, "admin_questions", page)
 }

@@ -176,19 +176,32 @@ func auditActions(t *testing.T) []string {
 	return actions
 }
 
-// The fairness page reads groups whose keys are codes in words, and data
-// (locales, countries) as it is.
+// The fairness page reads groups whose keys are codes in words, locales
+// and countries by their names in the reader's language, and the
+// marketplace's reason codes (its data) as they are.
 func TestFairnessGroupsInWords(t *testing.T) {
-	tests := []struct{ dim, key, label, want string }{
-		{"claim_kind", "skill", "skill", "Skill"},
-		{"method", "audio_call", "audio only", "Audio only"},
-		{"phone_handoff", "moved_to_phone", "moved to a phone", "Moved to a phone"},
-		{"locale", "pt-BR", "pt-BR", "pt-BR"},
-		{"country", "(unknown country)", "(unknown country)", "Unknown"},
+	pt := i18n.StaffMatch("pt-BR")
+	tests := []struct {
+		lang                  *i18n.Catalog
+		dim, key, label, want string
+	}{
+		{i18n.StaffEnglish, "claim_kind", "skill", "skill", "Skill"},
+		{i18n.StaffEnglish, "method", "audio_call", "audio only", "Audio only"},
+		{i18n.StaffEnglish, "phone_handoff", "moved_to_phone", "moved to a phone", "Moved to a phone"},
+		{i18n.StaffEnglish, "locale", "pt-BR", "pt-BR", "Brazilian Portuguese"},
+		{pt, "locale", "en-IN", "en-IN", "Inglês (Índia)"},
+		{i18n.StaffEnglish, "locale", "xx-Invalid!", "xx-Invalid!", "xx-Invalid!"},
+		{i18n.StaffEnglish, "country", "IN", "IN", "India"},
+		{pt, "country", "DE", "DE", "Alemanha"},
+		{i18n.StaffEnglish, "country", "(unknown country)", "(unknown country)", "Unknown"},
+		{i18n.StaffEnglish, "timezone_region", "Asia", "Asia", "Asia"},
+		{pt, "timezone_region", "Asia", "Asia", "Ásia"},
+		{pt, "timezone_region", "UTC", "UTC", "UTC"},
+		{pt, "case_reason", "location_mismatch", "location_mismatch", "location_mismatch"},
 	}
 	for _, tt := range tests {
-		if got := web.Group(i18n.StaffEnglish, tt.dim, tt.key, tt.label); got != tt.want {
-			t.Errorf("Group(%q, %q) = %q, want %q", tt.dim, tt.key, got, tt.want)
+		if got := web.Group(tt.lang, tt.dim, tt.key, tt.label); got != tt.want {
+			t.Errorf("Group(%s, %q, %q) = %q, want %q", tt.lang.Tag, tt.dim, tt.key, got, tt.want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Series is one stacked part of a bar chart.
@@ -26,8 +28,13 @@ type Chart struct {
 	Desc   string
 	Labels []string // one per bar, e.g. "12 Nov"
 	Series []Series
-	// Unit formats a value for people, e.g. "%.0f cases"; default "%.0f".
+	// Unit formats a value for people, e.g. "%.1f min"; default "%.0f".
+	// A bar reads with the unit's decimals (or more, where the grid's step
+	// needs them); a grid line with just those its step needs.
 	Unit string
+	// Decimal is the reader's decimal separator ("," in Portuguese); "."
+	// when empty.
+	Decimal string
 }
 
 const (
@@ -46,6 +53,7 @@ func (c Chart) SVG() template.HTML {
 		unit = "%.0f"
 	}
 	top, step := scale(c.stackMax(), c.whole())
+	grid := gridPrecision(unit, step)
 	unit = withPrecision(unit, step)
 	plotTop := padTop // below the legend, if any
 	if len(c.Series) > 1 {
@@ -66,7 +74,7 @@ func (c Chart) SVG() template.HTML {
 		y := float64(plotTop) + plotH*(1-v/top)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d5dbe3"/>`, padLeft, chartWidth-padRight, y, y)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" font-size="11" fill="#4a5361">%s</text>`,
-			padLeft-6, y+4, esc(fmt.Sprintf(unit, v)))
+			padLeft-6, y+4, esc(c.number(grid, v)))
 	}
 	if n > 0 {
 		slot := plotW / float64(n)
@@ -78,7 +86,7 @@ func (c Chart) SVG() template.HTML {
 			fmt.Fprintf(&b, `<g>`)
 			for _, s := range c.Series {
 				v := s.Values[i]
-				parts = append(parts, fmt.Sprintf(unit+" %s", v, s.Name))
+				parts = append(parts, c.number(unit, v)+" "+s.Name)
 				if v <= 0 || top == 0 {
 					continue
 				}
@@ -123,8 +131,8 @@ func (c Chart) legend(b *strings.Builder) {
 	for i := len(c.Series) - 1; i >= 0; i-- {
 		s := c.Series[i]
 		name := s.Name
-		if name != "" {
-			name = strings.ToUpper(name[:1]) + name[1:]
+		if r, size := utf8.DecodeRuneInString(name); size > 0 {
+			name = string(unicode.ToUpper(r)) + name[size:] // by rune: "Área", not a broken byte
 		}
 		x -= 7*float64(len(name)) + 18 // a generous width for 11px text
 		fmt.Fprintf(b, `<rect x="%.1f" y="4" width="11" height="11" fill="%s"/><text x="%.1f" y="14" font-size="11" fill="#4a5361">%s</text>`,
@@ -172,6 +180,29 @@ func scale(v float64, whole bool) (top, step float64) {
 
 // fixedVerb is a unit's number: %.1f in "%.1f min".
 var fixedVerb = regexp.MustCompile(`%\.(\d+)f`)
+
+// decimalPoint is a decimal point between two digits.
+var decimalPoint = regexp.MustCompile(`(\d)\.(\d)`)
+
+// number is v in unit, with the reader's decimal separator.
+func (c Chart) number(unit string, v float64) string {
+	s := fmt.Sprintf(unit, v)
+	if c.Decimal != "" && c.Decimal != "." {
+		s = decimalPoint.ReplaceAllString(s, "${1}"+strings.ReplaceAll(c.Decimal, "$", "$$")+"${2}")
+	}
+	return s
+}
+
+// gridPrecision is the unit with exactly the decimals a grid line at
+// multiples of step needs: a step of 1 reads "0 min, 1 min", not "0.0 min,
+// 1.0 min"; a step of 0.01 reads "0.01 min".
+func gridPrecision(unit string, step float64) string {
+	need := 0
+	if step > 0 && step < 1 {
+		need = int(math.Ceil(-math.Log10(step) - 1e-9))
+	}
+	return fixedVerb.ReplaceAllString(unit, fmt.Sprintf("%%.%df", need))
+}
 
 // withPrecision gives a unit's number at least the decimals its grid's
 // step needs, so that grid lines never read alike: a step of 0.01 minutes

@@ -92,7 +92,8 @@ func TestChartGrid(t *testing.T) {
 		{[]float64{7}, "0 2 4 6 8"},
 		{[]float64{12}, "0 5 10 15"},
 		{[]float64{0.4, 0.25}, "0.0 0.1 0.2 0.3 0.4"},
-		{[]float64{2.5, 1}, "0.0 1.0 2.0 3.0"},
+		{[]float64{2.5, 1}, "0 1 2 3"},
+		{[]float64{0, 0.0001}, "0.00000 0.00005 0.00010"},
 		{[]float64{0.03, 0.01}, "0.00 0.01 0.02 0.03"},
 	} {
 		unit := ""
@@ -108,6 +109,25 @@ func TestChartGrid(t *testing.T) {
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("grid for %v reads %q, want %q", tc.values, strings.Join(got, " "), tc.want)
 		}
+	}
+}
+
+// The waits chart in Portuguese: a decimal comma in the grid and in each
+// bar's reading, the unit's decimals on the bars, none on a whole grid.
+func TestChartDecimal(t *testing.T) {
+	svg := string(Chart{ID: "w", Labels: []string{"1 mar", "2 mar"}, Unit: "%.1f min", Decimal: ",",
+		Series: []Series{{Name: "espera", Values: []float64{2.5, 0}}}}.SVG())
+	for _, want := range []string{">0 min</text>", ">3 min</text>", "1 mar: 2,5 min espera", "2 mar: 0,0 min espera"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the chart lacks %q:\n%s", want, svg)
+		}
+	}
+	if strings.Contains(svg, "2.5") {
+		t.Errorf("a decimal point in Portuguese:\n%s", svg)
+	}
+	legend := string(Chart{ID: "l", Labels: []string{"x"}, Series: []Series{{Name: "área", Values: []float64{1}}, {Name: "b", Values: []float64{1}}}}.SVG())
+	if !strings.Contains(legend, ">Área</text>") {
+		t.Errorf("the legend's first letter, by rune:\n%s", legend)
 	}
 }
 

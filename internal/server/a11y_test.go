@@ -477,6 +477,18 @@ func auditAll(t *testing.T, ctx context.Context, lang, shot string, walk bool) {
 	if len(twice) > 0 {
 		t.Errorf("ids used more than once: %v", twice)
 	}
+	// Nothing runs off the side: a long link or word wraps, at a laptop's
+	// width and at a phone's (WCAG 1.4.10, reflow).
+	var wide []string
+	evaluate(t, ctx, `(() => { const w = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth <= w + 1) return [];
+		const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+		const out = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > w + 1 ||
+			(el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible'));
+		return out.length ? out.slice(-5).map(name) : ['the page']; })()`, &wide)
+	if len(wide) > 0 {
+		t.Errorf("the page is wider than the window (%s): %v", shot, wide)
+	}
 	screenshot(t, ctx, shot)
 	for _, v := range violations(t, ctx, shot) {
 		t.Errorf("%s violation %s (%s) at %v", v.Impact, v.ID, v.Help, v.Targets)

@@ -140,3 +140,32 @@ func TestCallScriptSuggestsScreenForSkills(t *testing.T) {
 		t.Error("the script suggests sharing the screen for a location claim")
 	}
 }
+
+// The agent's own picture and its camera button are in the call view only
+// where agents send video (serve --agent-camera): with the camera off, as
+// shipped, a black "You" box and a disabled "Turn camera off" button said
+// nothing true.
+func TestCallViewShowsTheAgentsPictureOnlyWithACamera(t *testing.T) {
+	for _, camera := range []bool{false, true} {
+		t.Run(fmt.Sprintf("camera=%v", camera), func(t *testing.T) {
+			s, base := openServed(t, server.Config{Store: storetest.SQLite(t), Now: time.Now, Call: server.CallConfig{AgentCamera: camera}})
+			opened := seedCase(t, s, "u-961")
+			agent := signedInAs(t, s, base, "sam@example.com", store.RoleAgent)
+			postForm(t, agent, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+			postForm(t, http.DefaultClient, opened.Link.URL+"/queue", url.Values{}, "")
+			postForm(t, agent, base+"/agent/take", url.Values{}, "")
+			body := page(t, agent, base+"/agent", 200)
+			if !strings.Contains(body, `id="remote-video"`) {
+				t.Fatalf("not the call view:\n%.2000s", body)
+			}
+			for _, id := range []string{`id="local-video"`, `id="camera"`} {
+				if strings.Contains(body, id) != camera {
+					t.Errorf("with the agent's camera %v, the call view holds %s: %v", camera, id, !camera)
+				}
+			}
+			if !strings.Contains(body, `id="mute"`) {
+				t.Error("the microphone's button is gone")
+			}
+		})
+	}
+}

@@ -51,9 +51,13 @@ func TestBrowserConsoleNavigationFits(t *testing.T) {
 	// In each staff language: Ada's account follows the browser's.
 	for _, lang := range []string{"en", "pt-BR"} {
 		speak(t, ctx, lang)
+		// Each page marks its section's link: /admin/staff is under /admin.
+		current := map[string]string{"/agent": "/agent", "/admin": "/admin", "/agent/fairness": "/agent/fairness", "/admin/staff": "/admin", "/agent/hours": "/agent/hours"}
 		for _, path := range []string{"/agent", "/admin", "/agent/fairness", "/admin/staff", "/agent/hours"} {
 			do(t, ctx, chromedp.Navigate(base+path))
 			waitFor(t, ctx, path+" loaded", `document.readyState === 'complete'`)
+			waitFor(t, ctx, path+" marking its section "+current[path], fmt.Sprintf(
+				`[...document.querySelectorAll('nav.account a[aria-current=page]')].map((a) => a.getAttribute('href')).join() === %q`, current[path]))
 			var got string
 			evaluate(t, ctx, `document.documentElement.lang`, &got)
 			if got != lang {

@@ -205,8 +205,9 @@ func TestFairnessReportPage(t *testing.T) {
 		}
 		sam := &http.Client{Jar: signIn(t, base, "sam@example.com", "correct horse battery")}
 		status, page := fetchWith(t, sam, base+"/agent/fairness")
-		if status != 200 || !strings.Contains(page, "maria") || !strings.Contains(page, "IN") {
-			t.Fatalf("fairness page: %d", status)
+		// The country of the locale (en-IN), by its name.
+		if status != 200 || !strings.Contains(page, "maria") || !strings.Contains(page, "<td>India</td>") {
+			t.Fatalf("fairness page: %d\n%s", status, page)
 		}
 		// The reasons given for "not verified" in words, not codes.
 		if !strings.Contains(page, "<td>"+web.Word(i18n.StaffEnglish, "reason", "claim_not_supported")+"</td>") || strings.Contains(page, "claim_not_supported") {
@@ -214,7 +215,7 @@ func TestFairnessReportPage(t *testing.T) {
 		}
 		// Beyond one agent: what attest knows about the cases, and the
 		// promise that the page may be read at any time.
-		for _, want := range []string{"Beyond one agent", "location_mismatch", "en-IN", "Asia", "<td>Video call</td>", "<td>Stayed on one device</td>",
+		for _, want := range []string{"Beyond one agent", "location_mismatch", "<td>English (India)</td>", "<td>Asia</td>", "<td>Video call</td>", "<td>Stayed on one device</td>",
 			"<td>Other</td>", "Read it as often as you like"} {
 			if !strings.Contains(page, want) {
 				t.Fatalf("the fairness page lacks %q", want)

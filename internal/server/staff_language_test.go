@@ -27,15 +27,15 @@ var staffPageSentences = []struct {
 	{"/agent/document-reviews", []string{"document_reviews.freelancers_who_chose_send", "document_reviews.no_documents_wait_review"}},
 	{"/agent/reviews", []string{"reviews.every_not_verified_waits", "reviews.nothing_waits_review", "reviews.no_appeal_waits"}},
 	{"/agent/fairness", []string{"fairness.how_read_this_page", "fairness.pass_rate_by_agent", "fairness.download_as_csv"}},
-	{"/agent/hours", []string{"hours.weekly_hours", "hours.save_hours", "hours.leave_extra_shifts"}},
+	{"/agent/hours", []string{"hours.weekly_hours", "hours.save_hours", "hours.leave_extra_shifts", "hours.to"}},
 	{"/admin/staff", []string{"admin_staff.add_someone_or_reset", "admin_staff.save_account", "admin_staff.staff_accounts"}},
 	{"/admin/audit", []string{"admin_audit.every_staff_action_api", "admin_audit.verify_whole_chain", "word.action.staff.language"}},
 	{"/account/security", []string{"security.two_step_sign", "security.with_two_step_sign", "security.language.label"}},
 	{"/admin", []string{"admin_floor.right_now", "admin_floor.last_30_days_day", "admin_floor.overdue_verifications"}},
 	{"/admin/webhooks", []string{"admin_webhooks.add_endpoint", "admin_webhooks.recent_deliveries"}},
 	{"/admin/api-keys", []string{"admin_keys.make_key", "admin_keys.marketplace_s_services_call"}},
-	{"/admin/questions", []string{"admin_questions.add_question"}},
-	{"/admin/policy", []string{"admin_policy.allowed_methods", "admin_policy.save_policy", "policy.retention_audit_days"}},
+	{"/admin/questions", []string{"admin_questions.add_question", "admin_questions.kind_other", "word.claim_kind.location"}},
+	{"/admin/policy", []string{"admin_policy.allowed_methods", "admin_policy.save_policy", "policy.retention_audit_days", "word.method.video_call", "word.method.document_review"}},
 	{"/agent/no-such-page", []string{"console.error.not_found", "error.heading.404"}},
 }
 

@@ -175,7 +175,8 @@ async function runCall(root, joined) {
   const status = /** @type {HTMLElement} */ (document.getElementById('call-status'));
   const quality = /** @type {HTMLElement} */ (document.getElementById('quality'));
   const remoteVideo = /** @type {HTMLVideoElement} */ (document.getElementById('remote-video'));
-  const localVideo = /** @type {HTMLVideoElement} */ (document.getElementById('local-video'));
+  // The agent's own picture, only where agents send video (serve --agent-camera).
+  const localVideo = /** @type {HTMLVideoElement | null} */ (document.getElementById('local-video'));
   setUpScript(root, `/agent/calls/${id}`);
   setUpChallenges(root, `/agent/calls/${id}`);
   // The call starts at once; the microphone (and camera) open meanwhile,
@@ -185,7 +186,7 @@ async function runCall(root, joined) {
   (joined?.call ? joined.devices : openDevices(wantVideo)).then((stream) => {
     mark('devices-open');
     local = stream;
-    localVideo.srcObject = stream;
+    if (localVideo) localVideo.srcObject = stream;
     window.attest?.call?.setLocal(stream);
     toggle('mute', () => local.getAudioTracks(), t('js.console.mute'), t('js.console.unmute'));
     toggle('camera', () => local.getVideoTracks(), t('js.console.camera_off'), t('js.console.camera_on'));
