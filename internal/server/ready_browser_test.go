@@ -68,12 +68,17 @@ func runDevicesReady(t *testing.T, freelancer context.Context) {
 	if label != "ready-toggle Turn on now" {
 		t.Fatalf("the focus after turning them off: %q, want the button, saying Turn on now", label)
 	}
+	var shown bool
+	evaluate(t, freelancer, `document.getElementById('ready-preview').checkVisibility()`, &shown)
+	if shown {
+		t.Error("the preview still shows once the devices are off")
+	}
 	audit(t, freelancer, "queue page with the devices turned off")
 
 	// On again, then leaving the queue stops them: the page records their
 	// states as it goes (a listener the test adds after the page's own).
 	click(t, freelancer, "ready-toggle")
-	waitFor(t, freelancer, "the devices on again", `!!document.getElementById('ready-preview').srcObject`)
+	waitFor(t, freelancer, "the devices on again", `!!document.getElementById('ready-preview').srcObject && document.getElementById('ready-preview').checkVisibility()`)
 	readyTracks(t, freelancer, "audio live, video live")
 	evaluate(t, freelancer, `addEventListener('pagehide', () => sessionStorage.setItem('ready', window.ready.map(t => t.readyState).join(','))), true`, nil)
 	click(t, freelancer, "leave-queue")

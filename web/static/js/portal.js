@@ -128,7 +128,10 @@ function readyDevices(audioOnly) {
         return;
       }
       mark('devices-ready');
-      if (preview) preview.srcObject = got.stream;
+      if (preview) {
+        preview.srcObject = got.stream;
+        preview.hidden = false;
+      }
       note.textContent = t(`js.queue.ready_on${suffix}`);
       toggle.textContent = t('js.queue.ready_turn_off');
       box.hidden = false;
@@ -137,7 +140,10 @@ function readyDevices(audioOnly) {
   const stop = () => {
     const was = opening;
     opening = null;
-    if (preview) preview.srcObject = null;
+    if (preview) {
+      preview.srcObject = null; // the preview shows nothing it does not have
+      preview.hidden = true;
+    }
     was?.then((got) => { if (!taken) got?.stream?.getTracks().forEach((track) => track.stop()); });
   };
   toggle.addEventListener('click', () => {
