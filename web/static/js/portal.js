@@ -99,7 +99,9 @@ function readyDevices(audioOnly) {
   const preview = /** @type {HTMLVideoElement | null} */ (document.getElementById('ready-preview'));
   const note = /** @type {HTMLElement} */ (document.getElementById('ready-note'));
   const toggle = /** @type {HTMLButtonElement} */ (document.getElementById('ready-toggle'));
-  const suffix = audioOnly ? '_audio' : '';
+  // The sentences for the microphone alone: an audio-only call, or a
+  // camera that would not open (openDevices falls back to the microphone).
+  let suffix = audioOnly ? '_audio' : '';
   /** @type {Promise<{stream: MediaStream | null, problem: string} | null> | null} */
   let opening = null;
   let isNext = false;
@@ -128,9 +130,11 @@ function readyDevices(audioOnly) {
         return;
       }
       mark('devices-ready');
+      const camera = got.stream.getVideoTracks().length > 0;
+      suffix = camera ? '' : '_audio';
       if (preview) {
         preview.srcObject = got.stream;
-        preview.hidden = false;
+        preview.hidden = !camera;
       }
       note.textContent = t(`js.queue.ready_on${suffix}`);
       toggle.textContent = t('js.queue.ready_turn_off');
