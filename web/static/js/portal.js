@@ -84,8 +84,8 @@ function waitInQueue(base, audioOnly) {
 
 /**
  * The freelancer's devices, made ready on the queue page once they are
- * next, so that the call starts at once with them: the camera's first frame
- * is no longer on the call's path. Only when the browser already holds the
+ * next, so that the call starts at once with them: opening them (for a
+ * real camera, up to a second or more) is no longer on the call's path. Only when the browser already holds the
  * permission (the device check's): the queue page never asks for it. A
  * small preview and a sentence say that they are on, that nothing leaves
  * this device before the take, and why; a button turns them off until the
