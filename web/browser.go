@@ -26,8 +26,8 @@ func Browser(c *i18n.Catalog, ua string) string {
 	}
 	if name == "" {
 		first, _, _ := strings.Cut(ua, " ")
-		if len(first) > 40 {
-			first = first[:40] + "…"
+		if r := []rune(first); len(r) > 40 {
+			first = string(r[:40]) + "…"
 		}
 		return first
 	}

@@ -24,6 +24,7 @@ func TestBrowser(t *testing.T) {
 		{i18n.StaffEnglish, "Go-http-client/1.1", "Go-http-client/1.1"},
 		{i18n.StaffEnglish, "curl/8.5.0 extra", "curl/8.5.0"},
 		{i18n.StaffEnglish, "", "Unknown"},
+		{i18n.StaffEnglish, "ççççççççççççççççççççççççççççççççççççççççç/1", "çççççççççççççççççççççççççççççççççççççççç…"},
 		{pt, "   ", "Desconhecido"},
 	}
 	for _, tt := range tests {

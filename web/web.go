@@ -25,19 +25,25 @@ func Static() http.Handler {
 	return http.StripPrefix("/static/", http.FileServerFS(sub))
 }
 
-var funcs = template.FuncMap{
-	"date": date,
-	// bytes is a file size as people read it: "840 KB", "2.4 MB".
-	"bytes": func(n int64) string {
-		switch {
-		case n < 1000:
-			return fmt.Sprintf("%d bytes", n)
-		case n < 1000*1000:
-			return fmt.Sprintf("%d KB", (n+500)/1000)
-		default:
-			return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-		}
-	},
+// Bytes is a file size as c's readers write it: "840 KB", "2.4 MB" in
+// English, "2,4 MB" in Portuguese (the catalog's "number.decimal").
+func Bytes(c *i18n.Catalog, n int64) string {
+	switch {
+	case n < 1000:
+		return c.Text("bytes.n", "count", n)
+	case n < 1000*1000:
+		return c.Text("bytes.kb", "count", (n+500)/1000)
+	default:
+		return c.Text("bytes.mb", "count", decimal(c, fmt.Sprintf("%.1f", float64(n)/1e6)))
+	}
+}
+
+// decimal is a number printed by Go with c's decimal separator.
+func decimal(c *i18n.Catalog, s string) string {
+	if c.Base().Has("number.decimal") {
+		s = strings.Replace(s, ".", c.Text("number.decimal"), 1)
+	}
+	return s
 }
 
 // Minutes is a wait in whole minutes, for staff pages, in c's language.
@@ -60,11 +66,43 @@ func StaffDay(c *i18n.Catalog, t time.Time, layout string) string {
 // Percent is a share as c's readers write it: 0.8537 is "85.4 %" in
 // English, "85,4 %" in Portuguese (the staff catalogs' "number.decimal").
 func Percent(c *i18n.Catalog, f float64) string {
-	s := fmt.Sprintf("%.1f %%", 100*f)
-	if c.Base().Has("number.decimal") {
-		s = strings.Replace(s, ".", c.Text("number.decimal"), 1)
+	return decimal(c, fmt.Sprintf("%.1f %%", 100*f))
+}
+
+// StaffDate is a moment as staff read it, in UTC, which every staff page
+// shows: "5 Dec 2026, 14:30 UTC", "5 de dez. de 2026, 14:30 UTC" (the
+// staff catalogs' "day.time"; "day.time_seconds" where the second
+// matters, as in the audit log).
+func StaffDate(c *i18n.Catalog, t time.Time, layout string) string {
+	t = t.UTC()
+	return c.Text(layout, "day", t.Day(), "year", t.Year(),
+		"mon", c.Text(fmt.Sprintf("month.%d.short", t.Month())),
+		"time", t.Format("15:04"), "seconds", t.Format("15:04:05"), "zone", "UTC")
+}
+
+// staffDate is the date template function: a time, or a *time.Time (nil
+// shows nothing), in the staff's words inside a <time> element whose
+// datetime attribute keeps the exact moment for machines.
+// {{date .At}} reads to the minute; {{date .At "seconds"}} to the second.
+func staffDate(c *i18n.Catalog, v any, precision ...string) template.HTML {
+	var t time.Time
+	switch v := v.(type) {
+	case time.Time:
+		t = v
+	case *time.Time:
+		if v == nil {
+			return ""
+		}
+		t = *v
+	default:
+		return ""
 	}
-	return s
+	layout := "day.time"
+	if len(precision) > 0 && precision[0] == "seconds" {
+		layout = "day.time_seconds"
+	}
+	return template.HTML(fmt.Sprintf(`<time datetime="%s">%s</time>`,
+		t.UTC().Format(time.RFC3339), template.HTMLEscapeString(StaffDate(c, t, layout))))
 }
 
 // ZoneName is the zone's abbreviation, or UTC±h where the database has only numbers.
@@ -111,7 +149,11 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		"group":   func(dimension, key, label string) string { return Group(c, dimension, key, label) },
 		"minutes": func(d time.Duration) string { return Minutes(c, d) },
 		// browser names a session's browser: "Chrome 131 on Windows".
-		"browser":  func(ua string) string { return Browser(c, ua) },
+		"browser": func(ua string) string { return Browser(c, ua) },
+		// date is a moment for staff, in UTC: {{date .At}} is "5 Dec 2026, 14:30 UTC".
+		"date": func(v any, precision ...string) template.HTML { return staffDate(c, v, precision...) },
+		// bytes is a file size as people read it: "840 KB", "2,4 MB".
+		"bytes":    func(n int64) string { return Bytes(c, n) },
 		"pagetext": func() map[string]any { return pageText(c) },
 	}
 }
@@ -140,14 +182,7 @@ var pages = map[*i18n.Catalog]map[string]*template.Template{}
 
 func init() {
 	master := map[string]*template.Template{}
-	all := template.FuncMap{}
-	for k, v := range funcs {
-		all[k] = v
-	}
-	for k, v := range localFuncs(i18n.English) {
-		all[k] = v
-	}
-	layout := template.Must(template.New("layout.html").Funcs(all).ParseFS(files, "templates/layout.html"))
+	layout := template.Must(template.New("layout.html").Funcs(localFuncs(i18n.English)).ParseFS(files, "templates/layout.html"))
 	names, _ := fs.Glob(files, "templates/*.html")
 	for _, name := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
@@ -223,19 +258,6 @@ func RenderIn(w http.ResponseWriter, status int, c *i18n.Catalog, page string, d
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	buf.WriteTo(w)
-}
-
-// date formats a time, or a *time.Time, for staff pages, who all read UTC.
-func date(v any) string {
-	switch t := v.(type) {
-	case time.Time:
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	case *time.Time:
-		if t != nil {
-			return t.UTC().Format("2006-01-02 15:04 UTC")
-		}
-	}
-	return ""
 }
 
 // StaffNotice is the notice a staff page shows after a change, named by

@@ -84,9 +84,11 @@ type staffPage struct {
 	Problems map[string]string
 	Notice   string
 	// Refused says why a change to an account in the list was not made,
-	// shown above the list.
-	Refused string
-	Form    struct{ Email, Name, Role string }
+	// shown above the list; RefusedCode and RefusedField are the refused
+	// input's code and field, for scripts and tests.
+	Refused                   string
+	RefusedCode, RefusedField string
+	Form                      struct{ Email, Name, Role string }
 	// Throttled are the sign-ins held back now: an account from an
 	// address, or an address on every account.
 	Throttled []throttledSignIn
@@ -188,9 +190,10 @@ func (c *Admin) staffAction(w http.ResponseWriter, r *http.Request) {
 	var bad *staff.InputError
 	switch {
 	case errors.Is(err, staff.ErrSelf):
-		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: sentence(err.Error())})
+		c.renderStaff(w, r, http.StatusConflict, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.self")})
 	case errors.As(err, &bad):
-		c.renderStaff(w, r, http.StatusBadRequest, staffPage{Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", web.LowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
+		c.renderStaff(w, r, http.StatusBadRequest, staffPage{RefusedCode: bad.Code, RefusedField: bad.Field,
+			Refused: web.StaffLanguage(r).Text("admin.error.not_changed", "name", target.Name, "why", web.LowerFirst(inputProblem(web.StaffLanguage(r), bad)))})
 	default:
 		c.afterAction(w, r, err, "/admin/staff?notice="+notice)
 	}
@@ -202,7 +205,7 @@ type auditPage struct {
 	Entries  []audit.Entry
 	Names    map[string]string // staff actors by name and role
 	Verified bool
-	Checked  int64
+	Checked  int // entries found intact, for a plural message
 	Problem  string
 }
 
@@ -220,13 +223,14 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Query().Get("verify") == "1" {
 		page.Verified = true
-		var broken error
-		if page.Checked, broken, err = c.Workflow.VerifyAudit(r.Context(), console.StaffActor(r)); err != nil {
+		checked, broken, err := c.Workflow.VerifyAudit(r.Context(), console.StaffActor(r))
+		if err != nil {
 			c.serverError(w, r, err)
 			return
 		}
+		page.Checked = int(checked)
 		if broken != nil {
-			page.Problem = broken.Error()
+			page.Problem = brokenWords(web.StaffLanguage(r), broken)
 		}
 	}
 	web.RenderStaff(w, r, http.StatusOK, "admin_audit", page)
@@ -239,6 +243,15 @@ func sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// brokenWords says where and why the audit chain broke, in lang.
+func brokenWords(lang *i18n.Catalog, broken error) string {
+	var b *audit.BrokenError
+	if !errors.As(broken, &b) || !lang.Base().Has("admin_audit.broken."+b.Code) {
+		return broken.Error()
+	}
+	return lang.Text("admin_audit.broken."+b.Code, "seq", b.Seq, "other", b.Other, "last", b.Seq-1)
 }
 
 // inputProblem is the sentence, in lang, for a value an account could not

@@ -29,9 +29,13 @@ type policyPage struct {
 	// Form holds the settings as written: the stored ones, or what was sent
 	// when it was refused.
 	Form policyForm
-	// Errors maps a field's name to what is wrong with it.
+	// Errors maps a field's name to what is wrong with it, in the staff's
+	// words ("form" for the form as a whole); problems are the domain's
+	// refusals they are made from (see problem).
 	Errors    map[string]string
+	problems  []*verification.FieldError
 	UpdatedAt time.Time
+	// UpdatedBy names who last changed the policy, as the audit log does.
 	UpdatedBy string
 	// MaxGraceDays is the service's bound on grace, set at start.
 	MaxGraceDays int
@@ -45,7 +49,7 @@ type policyForm struct {
 }
 
 // policyField is one text field of the form, with its bounds in words.
-type policyField struct{ Name, Label, Hint, Value, Error string }
+type policyField struct{ Name, Label, Hint, Value, Error, Code string }
 
 // hint is a field's hint, its bounds filled in: {min} and {max}, or {max}
 // alone where a field has one bound.
@@ -56,38 +60,92 @@ func (p policyPage) hint(name string, bounds ...int) string {
 	return p.lang.Text("policy."+name+".hint", "min", bounds[0], "max", bounds[1])
 }
 
+// problemKind is the family of a policy field's problems, for their
+// sentences ("policy.problem.<kind>.<code>"): the day counts share theirs,
+// as do the two reminder lists.
+func problemKind(field string) string {
+	switch {
+	case strings.HasSuffix(field, "_days"):
+		return "days"
+	case strings.HasSuffix(field, "_reminders"):
+		return "reminders"
+	}
+	return field
+}
+
+// problem is what is wrong with a field, in the staff's words: the
+// sentence for the domain's code, with the field's bounds. A code without
+// a sentence (TestEveryPolicyCodeHasWords fails first) reads as the form's
+// general refusal, never as the domain's English.
+func (p policyPage) problem(e *verification.FieldError) string {
+	key := "policy.problem." + problemKind(e.Field) + "." + e.Code
+	if !p.lang.Base().Has(key) {
+		return p.lang.Text("admin_policy.nothing_was_saved_please")
+	}
+	least, most := p.bounds(e.Field)
+	return p.lang.Text(key, "min", least, "max", most)
+}
+
+// bounds are a field's least and greatest values: days, or the number of
+// names or reminders.
+func (p policyPage) bounds(name string) (least, most int) {
+	days := func(d time.Duration) int { return int(d / verification.Day) }
+	switch name {
+	case "grace_days":
+		return verification.MinGraceDays, p.MaxGraceDays
+	case "restrictions":
+		return 1, verification.MaxRestrictions
+	case "deadline_reminders", "call_reminders":
+		return 0, verification.MaxReminders
+	case "appeal_window_days":
+		return days(verification.MinAppealWindow), days(verification.MaxAppealWindow)
+	case "retention_documents_days":
+		return days(verification.MinDocumentsKept), days(verification.MaxRetentionKept)
+	case "retention_personal_data_days":
+		return days(verification.MinPersonalKept), days(verification.MaxRetentionKept)
+	case "retention_audit_days":
+		return days(verification.MinAuditKept), days(verification.MaxRetentionKept)
+	}
+	return 0, 0
+}
+
 // Field describes the named text field for the template.
 func (p policyPage) Field(name string) policyField {
-	days := func(d time.Duration) int { return int(d / verification.Day) }
-	kept := days(verification.MaxRetentionKept)
-	f := policyField{Name: name, Error: p.Errors[name], Label: p.lang.Text("policy." + name)}
+	f := policyField{Name: name, Error: p.Errors[name], Code: p.Code(name), Label: p.lang.Text("policy." + name)}
+	least, most := p.bounds(name)
+	f.Hint = p.hint(name, least, most)
 	switch name {
 	case "grace_days":
 		f.Value = p.Form.GraceDays
-		f.Hint = p.hint(name, verification.MinGraceDays, p.MaxGraceDays)
 	case "restrictions":
 		f.Value = p.Form.Restrictions
-		f.Hint = p.hint(name, verification.MaxRestrictions)
+		f.Hint = p.hint(name, most)
 	case "deadline_reminders":
 		f.Value = p.Form.DeadlineReminders
-		f.Hint = p.hint(name, verification.MaxReminders)
+		f.Hint = p.hint(name, most)
 	case "call_reminders":
 		f.Value = p.Form.CallReminders
-		f.Hint = p.hint(name, verification.MaxReminders)
+		f.Hint = p.hint(name, most)
 	case "appeal_window_days":
 		f.Value = p.Form.AppealWindowDays
-		f.Hint = p.hint(name, days(verification.MinAppealWindow), days(verification.MaxAppealWindow))
 	case "retention_documents_days":
 		f.Value = p.Form.DocumentsDays
-		f.Hint = p.hint(name, days(verification.MinDocumentsKept), kept)
 	case "retention_personal_data_days":
 		f.Value = p.Form.PersonalDataDays
-		f.Hint = p.hint(name, days(verification.MinPersonalKept), kept)
 	case "retention_audit_days":
 		f.Value = p.Form.AuditDays
-		f.Hint = p.hint(name, days(verification.MinAuditKept), kept)
 	}
 	return f
+}
+
+// Code is the domain's code for what is wrong with the named field, or "".
+func (p policyPage) Code(name string) string {
+	for _, e := range p.problems {
+		if e.Field == name {
+			return e.Code
+		}
+	}
+	return ""
 }
 
 // AllMethods lists the methods for the checkboxes.
@@ -125,11 +183,22 @@ func (c *Admin) renderPolicy(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	page.Staff, page.Mailbox, page.lang = console.SignedIn(r.Context()), c.Mailbox, web.StaffLanguage(r)
-	page.UpdatedAt, page.UpdatedBy = stored.UpdatedAt, stored.UpdatedBy
+	names, err := c.staffNames(r)
+	if err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	page.UpdatedAt = stored.UpdatedAt
+	if stored.UpdatedBy != "" {
+		page.UpdatedBy = web.Actor(page.lang, stored.UpdatedBy, names)
+	}
 	if page.Errors == nil {
 		page.Form = formOf(stored.Policy)
 	}
 	page.MaxGraceDays = stored.Policy.MaxGraceDays
+	for _, e := range page.problems {
+		page.Errors[e.Field] = page.problem(e)
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	web.RenderStaff(w, r, status, "admin_policy", page)
 }
@@ -170,10 +239,7 @@ func (c *Admin) savePolicy(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(errs) > 0 {
-		page := policyPage{Form: form, Errors: map[string]string{}}
-		for _, e := range errs {
-			page.Errors[e.Field] = e.Message
-		}
+		page := policyPage{Form: form, Errors: map[string]string{}, problems: errs}
 		c.renderPolicy(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}

@@ -143,7 +143,7 @@ func (c *Admin) afterQuestion(w http.ResponseWriter, r *http.Request, err error,
 		page.Error = console.FieldProblem(web.StaffLanguage(r), field, nil)
 		c.renderQuestions(w, r, http.StatusBadRequest, page)
 	case errors.Is(err, workflow.ErrLastQuestion):
-		page.Error, page.Form.ID = workflow.ErrLastQuestion.Message, "" // written for people already
+		page.Error, page.Form.ID = console.Refusal(web.StaffLanguage(r), workflow.ErrLastQuestion, nil), ""
 		c.renderQuestions(w, r, http.StatusConflict, page)
 	case errors.As(err, &rule):
 		page.Error = console.Refusal(web.StaffLanguage(r), rule, nil)

@@ -175,9 +175,9 @@ func (c *Admin) webhookEndpoint(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	ep.DisabledReason = withNames(web.StaffLanguage(r), ep.DisabledReason, names)
+	ep.DisabledReason = disabledWords(web.StaffLanguage(r), ep.DisabledReason, names)
 	for _, d := range page.Skipped {
-		d.SkippedReason = withNames(web.StaffLanguage(r), d.SkippedReason, names)
+		d.SkippedReason = skippedWords(web.StaffLanguage(r), d.SkippedReason, names)
 	}
 	web.RenderStaff(w, r, http.StatusOK, "admin_webhook", page)
 }
@@ -239,7 +239,7 @@ func (c *Admin) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 		c.serverError(w, r, err)
 		return
 	}
-	d.SkippedReason = withNames(web.StaffLanguage(r), d.SkippedReason, names)
+	d.SkippedReason = skippedWords(web.StaffLanguage(r), d.SkippedReason, names)
 	web.RenderStaff(w, r, http.StatusOK, "admin_delivery", page)
 }
 

@@ -57,11 +57,28 @@ func (e *Entry) ComputeHash() string {
 // Seal fills in the entry's hash after its previous hash and fields are set.
 func (e *Entry) Seal() { e.Hash = e.ComputeHash() }
 
-// BrokenError says where the chain stopped holding and why.
+// BrokenError says where the chain stopped holding and why: Code is one
+// of BrokenCodes, for each surface to word; Reason says it in English.
 type BrokenError struct {
 	Seq    int64
+	Code   string
 	Reason string
+	// Other is the entry number the code refers to besides Seq: the next
+	// entry present after a missing one, or, when the log ends early, how
+	// many entries were written.
+	Other int64
 }
+
+// Why the chain can break, as BrokenError.Code.
+const (
+	BrokenMissing   = "entry_missing" // an entry is gone; Other is the next present
+	BrokenNotFollow = "not_following" // an entry does not follow the one before it
+	BrokenChanged   = "changed"       // an entry's contents changed after it was written
+	BrokenTruncated = "truncated"     // the log ends before its recorded head; Other is the head
+)
+
+// BrokenCodes are every BrokenError.Code.
+var BrokenCodes = []string{BrokenMissing, BrokenNotFollow, BrokenChanged, BrokenTruncated}
 
 func (e *BrokenError) Error() string {
 	return fmt.Sprintf("audit chain broken at entry %d: %s", e.Seq, e.Reason)
@@ -82,11 +99,11 @@ func Resume(seq int64, hash string) Verifier { return Verifier{prevSeq: seq, pre
 func (v *Verifier) Check(e Entry) error {
 	switch {
 	case e.Seq != v.prevSeq+1:
-		return &BrokenError{Seq: v.prevSeq + 1, Reason: fmt.Sprintf("entry missing (next present is %d)", e.Seq)}
+		return &BrokenError{Seq: v.prevSeq + 1, Code: BrokenMissing, Other: e.Seq, Reason: fmt.Sprintf("entry missing (next present is %d)", e.Seq)}
 	case e.PrevHash != v.prevHash:
-		return &BrokenError{Seq: e.Seq, Reason: "does not follow the entry before it"}
+		return &BrokenError{Seq: e.Seq, Code: BrokenNotFollow, Reason: "does not follow the entry before it"}
 	case e.ComputeHash() != e.Hash:
-		return &BrokenError{Seq: e.Seq, Reason: "contents changed after it was written"}
+		return &BrokenError{Seq: e.Seq, Code: BrokenChanged, Reason: "contents changed after it was written"}
 	}
 	v.prevSeq, v.prevHash = e.Seq, e.Hash
 	v.Checked++
@@ -97,7 +114,8 @@ func (v *Verifier) Check(e Entry) error {
 // catches entries deleted from the end.
 func (v *Verifier) Finish(headSeq int64, headHash string) error {
 	if headSeq != v.prevSeq || headHash != v.prevHash {
-		return &BrokenError{Seq: v.prevSeq + 1, Reason: fmt.Sprintf("log ends at entry %d but %d were written", v.prevSeq, headSeq)}
+		return &BrokenError{Seq: v.prevSeq + 1, Code: BrokenTruncated, Other: headSeq,
+			Reason: fmt.Sprintf("log ends at entry %d but %d were written", v.prevSeq, headSeq)}
 	}
 	return nil
 }

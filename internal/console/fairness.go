@@ -92,6 +92,13 @@ func (c *Console) fairnessCSV(w http.ResponseWriter, r *http.Request) {
 		c.ServerError(w, r, err)
 		return
 	}
+	// The label column is for people: the staff's words for each group,
+	// as the page shows them; the columns before it keep the codes.
+	for _, b := range report.Breakdowns {
+		for i := range b.Groups {
+			b.Groups[i].Label = web.Group(web.StaffLanguage(r), b.Name, b.Groups[i].Group, b.Groups[i].Label)
+		}
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="attest-fairness-`+p.String()+`.csv"`)
 	if err := report.WriteCSV(w); err != nil {

@@ -211,8 +211,11 @@ func (c *Console) hoursRefused(w http.ResponseWriter, r *http.Request, err error
 		return false
 	case errors.As(err, &field):
 		text := sentence(field.Message)
-		if key := "hours.problem." + field.Code; web.StaffLanguage(r).Base().Has(key) {
-			text = web.StaffLanguage(r).Text(key)
+		lang := web.StaffLanguage(r)
+		if key := "hours.problem." + field.Field + "." + field.Code; lang.Base().Has(key) {
+			text = lang.Text(key)
+		} else if key := "hours.problem." + field.Code; lang.Base().Has(key) {
+			text = lang.Text(key)
 		}
 		c.renderHours(w, r, map[string]string{field.Field: text}, http.StatusBadRequest)
 	default:
@@ -225,7 +228,7 @@ func hoursURL(staffID string) string { return "/agent/hours?staff=" + url.QueryE
 
 func (c *Console) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errForbidden) {
-		c.Refuse(w, r, SignedIn(r.Context()), http.StatusForbidden, sentence(err.Error()))
+		c.Refuse(w, r, SignedIn(r.Context()), http.StatusForbidden, web.StaffLanguage(r).Text("console.error.hours_forbidden"))
 		return
 	}
 	c.Found(w, r, err)

@@ -46,7 +46,7 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := agentPage{Staff: st, Mailbox: c.Mailbox, Notice: web.StaffNotice(r, "agent"), AgentCamera: c.Calls.AgentCamera}
-	presence, err := c.Store.AgentPresence(r.Context(), st.ID)
+	presence, err := c.Workflow.Presence(r.Context(), st.ID)
 	if err != nil {
 		c.ServerError(w, r, err)
 		return

@@ -21,12 +21,15 @@ import (
 
 // Refusal is the sentence staff read, in lang, when a domain rule refuses
 // what they asked: from the rule's code and field, with a claim named by
-// its label. A rule without a sentence of its own (the guard's, which
-// already speaks to staff, and any new one) shows its message as a
-// sentence.
+// its label, or, for the guard's, what the text mentions. Every rule has
+// its sentence (TestEveryRefusalCodeHasWords); one without (a new one,
+// until it has) shows its message as a sentence.
 func Refusal(lang *i18n.Catalog, rule *verification.RuleError, claimLabel func(key string) string) string {
 	if rule.Code == verification.ErrStepsMissing && len(rule.Missing) > 0 {
 		return lang.Text("refusal.steps_missing.list", "needed", NeededList(lang, rule.Missing, claimLabel))
+	}
+	if len(rule.Mentions) > 0 {
+		return lang.Text("refusal."+rule.Code, "found", Mentions(lang, rule.Mentions))
 	}
 	key := "refusal." + rule.Code
 	if !lang.Base().Has(key) {
@@ -111,6 +114,21 @@ func Needed(lang *i18n.Catalog, missing string, claimLabel func(key string) stri
 		return web.Word(lang, "step", "challenge_"+key)
 	}
 	return web.Word(lang, "needed", missing)
+}
+
+// Mentions says the protected characteristics a refused text mentions, in
+// staff words, each with the words of the text that matched: "age
+// (“over 50”); sex or gender (“women”)".
+func Mentions(lang *i18n.Catalog, mentions []verification.Mention) string {
+	parts := make([]string, len(mentions))
+	for i, m := range mentions {
+		words := make([]string, len(m.Words))
+		for j, w := range m.Words {
+			words[j] = lang.Text("quoted", "text", w)
+		}
+		parts[i] = lang.Text("refusal.mention", "category", web.Word(lang, "guard_category", m.Category), "words", strings.Join(words, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // NeededList is everything verified still needs, in staff words.

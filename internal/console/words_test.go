@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/attest-dev/attest/internal/credential"
 	"github.com/attest-dev/attest/internal/fairness"
+	"github.com/attest-dev/attest/internal/guard"
 	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
@@ -37,7 +39,8 @@ func TestEveryCodeHasWords(t *testing.T) {
 		"endpoint": {string(store.EndpointEnabled), string(store.EndpointDisabled)},
 		"delivery": {string(store.DeliveryPending), string(store.DeliveryDelivered), string(store.DeliveryFailed),
 			string(store.DeliveryCanceled), string(store.DeliverySkipped)},
-		"role": {string(store.RoleAgent), string(store.RoleSupervisor), string(store.RoleAdmin)},
+		"role":           {string(store.RoleAgent), string(store.RoleSupervisor), string(store.RoleAdmin)},
+		"guard_category": guard.Categories,
 	}
 	for _, c := range credential.Codes {
 		codes["credential_refusal"] = append(codes["credential_refusal"], string(c))
@@ -150,6 +153,23 @@ func TestRefusalSpeaksToStaff(t *testing.T) {
 	}
 	if got := TransitionProblem(pt, illegal); !strings.Contains(got, "“Aguardando o freelancer”") {
 		t.Errorf("TransitionProblem(pt-BR) = %q, want the statuses in Portuguese words", got)
+	}
+
+	// The guard's refusal names what the note mentions, in the staff's words.
+	var rule *verification.RuleError
+	if err := guard.CheckNote("note", "She said she is pregnant."); !errors.As(err, &rule) {
+		t.Fatalf("the guard let a note about a pregnancy through: %v", err)
+	}
+	for _, tt := range []struct {
+		lang *i18n.Catalog
+		want string
+	}{
+		{i18n.StaffEnglish, "This mentions pregnancy (“pregnant”). Write about the claim"},
+		{pt, "Isto menciona gravidez (“pregnant”). Escreva só sobre"},
+	} {
+		if got := Refusal(tt.lang, rule, nil); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Refusal(%s, the guard's) = %q, want it to start %q", tt.lang.Tag, got, tt.want)
+		}
 	}
 }
 

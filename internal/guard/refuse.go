@@ -40,7 +40,23 @@ func refusal(field, text string, message func(found string) string) error {
 	if len(found) == 0 {
 		return nil
 	}
-	return &verification.RuleError{Field: field, Code: Code, Message: message(Describe(text, found))}
+	return &verification.RuleError{Field: field, Code: Code, Message: message(Describe(text, found)), Mentions: mentions(text, found)}
+}
+
+// mentions are the findings by category, in Describe's order, with at
+// most three of the words that matched each.
+func mentions(text string, found []Finding) []verification.Mention {
+	var out []verification.Mention
+	for _, cat := range FoundCategories(found) {
+		m := verification.Mention{Category: cat}
+		for _, f := range found {
+			if f.Category == cat && len(m.Words) < 3 {
+				m.Words = append(m.Words, text[f.Start:f.End])
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // CheckNote refuses a note staff write about a case (a claim outcome, a

@@ -282,7 +282,8 @@ func (c *Catalog) N(key string, n int, args ...any) string {
 }
 
 // HTML is a message for an HTML page or email: the message and the
-// arguments are escaped, and only the message's own <strong> markup is kept.
+// arguments are escaped, and only the message's own <strong> markup is
+// kept, and an argument that is template.HTML, which is safe already.
 func (c *Catalog) HTML(key string, args ...any) template.HTML {
 	return markup(c.Raw(key), args)
 }
@@ -302,7 +303,17 @@ var escapeText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func markup(raw string, args []any) template.HTML {
 	escaped := strongTags.Replace(escapeText.Replace(raw))
-	return template.HTML(fill(escaped, args, func(v any) string { return template.HTMLEscapeString(fmt.Sprint(v)) }))
+	return template.HTML(fill(escaped, args, escapeArg))
+}
+
+// escapeArg escapes an argument for HTML, except one that is already
+// safe HTML (template.HTML, as html/template treats it): a page's own
+// <time> element set inside a sentence.
+func escapeArg(v any) string {
+	if h, ok := v.(template.HTML); ok {
+		return string(h)
+	}
+	return template.HTMLEscapeString(fmt.Sprint(v))
 }
 
 func show(v any) string { return fmt.Sprint(v) }

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"html/template"
 	"slices"
 	"strings"
 	"testing"
@@ -179,12 +180,18 @@ func TestDates(t *testing.T) {
 	}
 }
 
-// A message keeps its own <strong> and nothing an argument brings.
+// A message keeps its own <strong> and nothing an argument brings, unless
+// the argument is template.HTML, safe already.
 func TestHTMLEscapesArgumentsOnly(t *testing.T) {
 	got := string(English.HTML("portal.deadline.before", "deadline", `<script>"x"</script>`))
 	want := "<strong>Nothing on your account is restricted before &lt;script&gt;&#34;x&#34;&lt;/script&gt;.</strong>"
 	if got != want {
 		t.Errorf("HTML = %q, want %q", got, want)
+	}
+	got = string(English.HTML("portal.deadline.before", "deadline", template.HTML(`<time datetime="2026-12-05">5 Dec</time>`)))
+	want = `<strong>Nothing on your account is restricted before <time datetime="2026-12-05">5 Dec</time>.</strong>`
+	if got != want {
+		t.Errorf("HTML with a template.HTML argument = %q, want %q", got, want)
 	}
 	if got := English.Text("portal.deadline.before", "deadline", "<b>"); got != "Nothing on your account is restricted before <b>." {
 		t.Errorf("Text = %q: markup should be dropped and arguments left as they are", got)

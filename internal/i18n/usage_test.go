@@ -108,3 +108,67 @@ func TestKeysInUseExist(t *testing.T) {
 		t.Fatalf("found only %d keys in use: the walk is broken", len(count))
 	}
 }
+
+// builtStaffKeys are the staff key families the code builds from a code
+// or a number instead of naming each key whole: their keys are checked by
+// the tests of the code that builds them (TestEveryCodeHasWords, the
+// refusal and field tests), not here.
+var builtStaffKeys = []string{
+	"word.",              // web.Word: "word." + kind + "." + code
+	"notice.",            // web.StaffNotice: "notice." + page + "." + code
+	"policy.",            // the admin policy page: "policy." + field (+ ".hint")
+	"month.", "weekday.", // dates: fmt.Sprintf("month.%d", …)
+	"refusal.", "field.", // console.Refusal: "refusal." + code, "field." + name
+	"error.heading.",       // console's error page: fmt.Sprintf("error.heading.%d", status)
+	"hours.problem.",       // the hours page: "hours.problem." + code
+	"admin.problem.",       // the staff page: "admin.problem." + code
+	"call.instruction.",    // the call script: "call.instruction." + challenge
+	"js.console.quality.",  // console.js: `js.console.quality.${level}`
+	"js.console.injected.", // console.js: `js.console.injected.${sign}`
+	"admin_audit.broken.",  // the audit log: "admin_audit.broken." + audit.BrokenError's code
+}
+
+// No staff key is dead: each is named whole somewhere in the code, the
+// templates or the scripts, or belongs to a family the code builds (and
+// each such family is still built somewhere).
+func TestNoStaffKeyIsUnused(t *testing.T) {
+	var source strings.Builder
+	for _, dir := range []string{"web", "internal", "cmd"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			if ext := filepath.Ext(path); ext != ".go" && ext != ".html" && ext != ".js" && ext != ".tmpl" {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			source.Write(b)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("walk %s: %v", dir, err)
+		}
+	}
+	src := source.String()
+	quoted := func(s string) bool {
+		return strings.Contains(src, `"`+s) || strings.Contains(src, "'"+s) || strings.Contains(src, "`"+s)
+	}
+	for _, prefix := range builtStaffKeys {
+		if !quoted(prefix) {
+			t.Errorf("no code builds a key starting %q any more: drop it from builtStaffKeys", prefix)
+		}
+	}
+	checked := 0
+	for _, key := range StaffEnglish.Keys() {
+		if slices.ContainsFunc(builtStaffKeys, func(p string) bool { return strings.HasPrefix(key, p) }) {
+			continue
+		}
+		checked++
+		if !quoted(key+`"`) && !quoted(key+"'") {
+			t.Errorf("staff key %q is used nowhere: remove it from the staff catalogs, or use it", key)
+		}
+	}
+	if checked < 300 {
+		t.Fatalf("checked only %d keys: the walk is broken", checked)
+	}
+}

@@ -135,7 +135,7 @@ func TestBrowserClaimNotes(t *testing.T) {
 	// A note about the person, with the outcome: refused beside the claim.
 	setNote("Are you married?")
 	click(t, ctx, "claim-location-confirmed")
-	waitFor(t, ctx, "the refusal beside the claim", errorJS+`.includes('rewrite')`)
+	waitFor(t, ctx, "the refusal beside the claim", errorJS+`.includes('never about the person')`)
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('decision-error').textContent + '|' + `+pressedJS)); got != "|false" {
 		t.Errorf("decision error and outcome pressed: %q, want no decision error and the outcome not recorded", got)
 	}
@@ -165,7 +165,7 @@ func TestBrowserClaimNotes(t *testing.T) {
 	// A later note refused, then corrected: the refusal shows, then goes.
 	setNote("Are you married?")
 	do(t, ctx, chromedp.Blur(byTest("note-location")))
-	waitFor(t, ctx, "the later refusal beside the claim", errorJS+`.includes('rewrite')`)
+	waitFor(t, ctx, "the later refusal beside the claim", errorJS+`.includes('never about the person')`)
 	if got := note(); got != "confirmed: The lease and a bank letter name Pune." {
 		t.Fatalf("a refused later note changed what is stored: %q", got)
 	}

@@ -74,7 +74,7 @@ func TestDocumentReviewForm(t *testing.T) {
 				`value="the lease names another city"`, `value="not_verified" data-test="decide-not-verified" checked`,
 				">Read twice.</textarea>"}},
 		{name: "a note about the person", status: http.StatusUnprocessableEntity, problem: "problem-claim-location",
-			says: "Please rewrite it",
+			says: "never about the person",
 			sent: url.Values{"outcome-location": {"unable"}, "note-location": {"Are you married?"},
 				"decision": {"not_verified"}, "reason_code": {"claim_not_supported"}},
 			kept: []string{`value="unable" data-test="claim-location-unable" checked`, `value="Are you married?"`,

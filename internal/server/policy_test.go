@@ -75,7 +75,8 @@ func TestAdminPolicy(t *testing.T) {
 			f.Del("methods")
 			f.Set("retention_audit_days", "30")
 		}))
-		for _, want := range []string{"from 1 to 90", "Submit Proposals", "allow at least one method", "from 365 to 3650", `aria-invalid="true"`} {
+		for _, want := range []string{"Choose from 1 to 90 days.", "Submit Proposals", "Allow at least one method.", "Choose from 365 to 3650 days.",
+			`aria-invalid="true"`, `data-code="out_of_range"`, `data-code="required"`, `data-code="invalid"`} {
 			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
 				t.Fatalf("a bad policy: %d, want %q in\n%.3000s", res.StatusCode, want, body)
 			}
@@ -127,7 +128,7 @@ func TestAdminPolicy(t *testing.T) {
 			t.Fatalf("the audit log lacks the change:\n%.4000s", body)
 		}
 		if body := page(t, admin, base+"/admin/policy", 200); !strings.Contains(body, `value="submit_proposals, message_clients"`) ||
-			!strings.Contains(body, "staff:") {
+			!strings.Contains(body, "by admin (Admin).") {
 			t.Fatalf("the page does not show the saved policy:\n%.2000s", body)
 		}
 	})

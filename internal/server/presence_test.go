@@ -108,3 +108,27 @@ func TestPresenceSocketRefusals(t *testing.T) {
 		t.Errorf("presence=yes: %v %v, want 400", res, err)
 	}
 }
+
+// An agent online who comes back to the console after every tab had been
+// closed past the grace is counted from the moment the console says "You
+// are online", not from the call service's next tick: the console's own
+// count, the floor and the portal agree with it at once.
+func TestReturningAgentIsCountedAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		w := openPresenceWorld(t, cfg)
+		ana := w.agent("ana")
+		w.presence("ana", store.Online)
+		w.wantOnline("just online, no tab open yet", 1)
+		w.advance(workflow.AgentFreshness + time.Second)
+		w.wantOnline("no console tab past the grace", 0)
+
+		body := page(t, ana, w.base+"/agent", http.StatusOK)
+		if !strings.Contains(body, `data-agent-status="online"`) {
+			t.Fatalf("back on the console, ana is not shown online:\n%.1500s", body)
+		}
+		if m := consoleCount.FindStringSubmatch(body); m == nil || m[1] != "1" {
+			t.Errorf("ana's console says she is online beside %v agents online, want 1", m)
+		}
+		w.wantOnline("back on the console, before any tick", 1)
+	})
+}

@@ -58,7 +58,7 @@ func TestAdminQuestions(t *testing.T) {
 	// The guard refuses questions about the person, new or edited, and the
 	// page keeps the wording to rewrite.
 	res, body = post(t, admin, base+"/admin/questions", url.Values{"kind": {"other"}, "text": {"How old are you?"}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "asks about age") ||
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "This mentions age") ||
 		!strings.Contains(body, `value="How old are you?"`) || len(questionsOf(t, s, verification.KindOther)) != 2 {
 		t.Fatalf("a question about age: %d\n%.2000s", res.StatusCode, body)
 	}

@@ -249,7 +249,8 @@ func TestFairnessReportPage(t *testing.T) {
 		}
 		method := false
 		for _, rec := range records {
-			method = method || len(rec) > 4 && rec[0] == "method" && rec[1] == "video_call" && rec[4] == "2"
+			method = method || len(rec) > 4 && rec[0] == "method" && rec[1] == "video_call" && rec[4] == "2" &&
+				rec[2] == web.Group(i18n.StaffEnglish, "method", "video_call", "")
 		}
 		if !method {
 			t.Fatalf("no breakdown row for the video calls in %v", records)

@@ -125,3 +125,64 @@ func htmlLang(page string) string {
 	lang, _, _ := strings.Cut(rest, `"`)
 	return lang
 }
+
+// An admin sets another staff member's language on the staff page: their
+// pages then speak it, whatever their browser asks, and the change is
+// audited; a language the console does not speak is refused with its code
+// and field, and the setting stays as it was.
+func TestAdminSetsStaffLanguage(t *testing.T) {
+	pt := i18n.StaffMatch("pt-BR")
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
+		admin := signedInAs(t, s, base, "ana@example.com", store.RoleAdmin)
+		agent := signedInAs(t, s, base, "rui@example.com", store.RoleAgent)
+		ctx := context.Background()
+		rui, err := s.Store.StaffByEmail(ctx, "rui@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := base + "/admin/staff/" + rui.ID + "/language"
+
+		res, _ := post(t, admin, target, url.Values{"language": {"pt-BR"}})
+		if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/admin/staff" {
+			t.Fatalf("setting pt-BR ended at %s with %d", res.Request.URL, res.StatusCode)
+		}
+		body := getIn(t, agent, base+"/agent", "en")
+		if lang := htmlLang(body); lang != "pt-BR" {
+			t.Errorf("after the admin chose pt-BR, the agent's console speaks %q", lang)
+		}
+		if !strings.Contains(html.UnescapeString(body), pt.Text("console.live_queue")) {
+			t.Errorf("the agent's live queue does not say %q", pt.Text("console.live_queue"))
+		}
+		if lang := htmlLang(getIn(t, admin, base+"/agent", "")); lang != "en" {
+			t.Errorf("the admin's own console speaks %q, want en: only the target's language changed", lang)
+		}
+		entries, err := s.Store.AuditEntries(ctx, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited := false
+		for _, e := range entries {
+			if e.Action == "staff.language" && e.Target == rui.ID && strings.Contains(string(e.Details), `"pt-BR"`) {
+				audited = true
+			}
+		}
+		if !audited {
+			t.Errorf("no staff.language entry for %s with pt-BR in the audit log", rui.ID)
+		}
+
+		res, body = post(t, admin, target, url.Values{"language": {"xx"}})
+		if res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a language the console does not speak: %d, want 400", res.StatusCode)
+		}
+		if !strings.Contains(body, `data-code="invalid_language"`) || !strings.Contains(body, `data-field="language"`) {
+			t.Errorf("the refusal does not carry its code and field:\n%.3000s", body)
+		}
+		if st, err := s.Store.StaffByEmail(ctx, "rui@example.com"); err != nil || st.Language != "pt-BR" {
+			t.Errorf("after the refusal the agent's language is %v (%v), want pt-BR still", st.Language, err)
+		}
+		if lang := htmlLang(getIn(t, agent, base+"/agent", "en")); lang != "pt-BR" {
+			t.Errorf("after the refusal the agent's console speaks %q, want pt-BR", lang)
+		}
+	})
+}

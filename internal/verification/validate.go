@@ -30,6 +30,16 @@ type RuleError struct {
 	// Missing lists, for ErrStepsMissing, what verified still needs as
 	// Evidence.Missing names it, so that each surface can word it.
 	Missing []string
+	// Mentions are, for the guard's refusal, the protected characteristics
+	// the text mentions, so that each surface can word them.
+	Mentions []Mention
+}
+
+// Mention is a protected characteristic a text mentions: its category
+// (guard.Categories) and the words of the text that matched.
+type Mention struct {
+	Category string
+	Words    []string
 }
 
 func (e *RuleError) Error() string { return e.Field + ": " + e.Message }

@@ -286,7 +286,7 @@ func (w *Worker) disableIfPersistent(ctx context.Context, tx *store.Tx, d *store
 	if ep.FailingSince.After(firstOfRun) {
 		return nil // something got through during this delivery's retries
 	}
-	reason := fmt.Sprintf("every attempt failed since %s; the last: %s", ep.FailingSince.UTC().Format(time.RFC3339), lastResult(a))
+	reason := Reason{FailingSince: *ep.FailingSince, Last: lastResult(a)}.String()
 	if err := tx.SetWebhookEndpointStatus(ctx, ep.ID, store.EndpointDisabled, reason, a.At); err != nil {
 		return err
 	}

@@ -119,12 +119,3 @@ func (d *Dispatcher) deliver(ctx context.Context, tx *store.Tx, ep *store.Webhoo
 	}
 	return d.Jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: dl.ID})
 }
-
-// SkippedReason says why an event was not sent to an endpoint: the
-// endpoint was disabled, and why it was.
-func SkippedReason(ep *store.WebhookEndpoint) string {
-	if ep.DisabledReason == "" {
-		return "the endpoint was disabled"
-	}
-	return "the endpoint was disabled: " + ep.DisabledReason
-}

@@ -178,7 +178,7 @@ func (s *Endpoints) SetEnabled(ctx context.Context, tx *store.Tx, actor, id stri
 	now := s.Now()
 	status, reason, action := store.EndpointEnabled, "", audit.WebhookEndpointEnable
 	if !enabled {
-		status, reason, action = store.EndpointDisabled, "disabled by "+actor, audit.WebhookEndpointDisable
+		status, reason, action = store.EndpointDisabled, Reason{By: actor}.String(), audit.WebhookEndpointDisable
 	}
 	if err := tx.SetWebhookEndpointStatus(ctx, id, status, reason, now); err != nil {
 		return err

@@ -2,7 +2,10 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/attest-dev/attest/internal/store"
 )
 
 // AgentFreshness is how recently an online agent's console must have been
@@ -42,6 +45,23 @@ func AgentsAt(ctx context.Context, st agentCounter, now time.Time) (Agents, erro
 		return Agents{}, err
 	}
 	return Agents{Online: online, Busy: busy}, nil
+}
+
+// Presence is an agent's presence as their console shows it, read when
+// the agent opens the console. An agent online whose every console tab
+// had been closed for longer than AgentFreshness is counted again from
+// this moment, not from the call service's next tick: the page that says
+// "You are online" and the count beside it, the floor and the portal,
+// agree from the first moment.
+func (w *Workflow) Presence(ctx context.Context, agentID string) (store.Presence, error) {
+	p, err := w.Store.AgentPresence(ctx, agentID)
+	if err != nil || p != store.Online {
+		return p, err
+	}
+	if err := w.Store.SeeAgents(ctx, []string{agentID}, w.now()); err != nil {
+		return p, fmt.Errorf("see agent %s: %w", agentID, err)
+	}
+	return p, nil
 }
 
 // Agents counts the agents taking calls now.
