@@ -205,6 +205,12 @@ var portalPages = []portalPage{
 		navigate(t, ctx, portal)
 		visible(t, ctx, "digital-id")
 	}},
+	// Next in the queue with the permission held: the camera and
+	// microphone made ready, with their preview, sentence and button.
+	{name: "devices ready in the queue", route: "GET /v/{token}", on: "in queue", then: func(t *testing.T, ctx context.Context, st *stateCase) {
+		visible(t, ctx, "ready-box")
+		waitFor(t, ctx, "the sentence", `document.querySelector('[data-test=ready-note]').textContent !== ''`)
+	}},
 	{name: "digital ID, documents asked", route: "GET /v/{token}", on: "awaiting", then: func(t *testing.T, ctx context.Context, st *stateCase) {
 		portal := withLegalName(t, st)
 		endCall(t, st.s, st.id, st.agent(t), []verification.ClaimOutcome{{Key: "legal_name", Outcome: verification.Unable}},
@@ -330,6 +336,10 @@ func auditPortal(t *testing.T, ctx context.Context) {
 				st := &stateCase{s: s, clock: clk, id: id, opened: opened, portal: base + strings.TrimPrefix(opened.Link.URL, base)}
 				query := state.reach(t, st)
 				navigate(t, ctx, st.portal+query)
+				// The queue page of a freelancer who is next makes their
+				// devices ready a moment after it loads (this Chromium holds
+				// the permission): audited once it has.
+				waitFor(t, ctx, "the page settled", `(() => { const box = document.getElementById('ready-box'); return !box || !box.hidden || document.querySelector('[data-test=queue-position]')?.textContent !== 'you are next'; })()`)
 				auditSizes(t, ctx, c.Tag, "freelancer-"+c.Tag+"-"+state.name, c == i18n.English)
 				for _, p := range portalPages {
 					if p.on != state.name {

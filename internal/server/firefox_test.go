@@ -72,14 +72,18 @@ func firefoxPath(t testing.TB) string {
 }
 
 // firefoxPrefs give Firefox what the flags in browser give Chromium: a
-// fake camera and microphone without asking, peer connections over the
-// loopback interface with plain (not mDNS) host addresses, and a stand-in
-// for the sound card a test machine lacks: without one an AudioContext
+// fake camera and microphone without asking, the site allowed to use them
+// (navigator.permissions says "granted", as Chromium's fake prompt makes
+// it say, so the queue page makes them ready when the freelancer is next),
+// peer connections over the loopback interface with plain (not mDNS) host
+// addresses, and a stand-in for the sound card a test machine lacks: without one an AudioContext
 // never leaves "suspended", and the device check's microphone meter stays
 // at zero. Unlike Chromium's, media autoplay keeps its default policy.
 var firefoxPrefs = map[string]any{
 	"media.navigator.streams.fake":                      true,
 	"media.navigator.permission.disabled":               true,
+	"permissions.default.camera":                        1,
+	"permissions.default.microphone":                    1,
 	"media.peerconnection.ice.loopback":                 true,
 	"media.peerconnection.ice.obfuscate_host_addresses": false,
 	"media.cubeb.force_mock_context":                    true,

@@ -23,7 +23,9 @@ import (
 // decoded video frame of the freelancer on the agent's page, and, as the
 // agent sends no video, the first decoded audio on the freelancer's page.
 // That spans the agent's page loading the call, the freelancer's queue page
-// moving into it, signaling, ICE, DTLS and decoding.
+// moving into it, signaling, ICE, DTLS and decoding. The take comes once
+// the freelancer's queue page has made their devices ready, as it does
+// when they are next.
 //
 // Beside each call, in the same browser and the same run, it measures the
 // floor: two RTCPeerConnections in one page, from the offer to the first
@@ -65,6 +67,10 @@ func BenchmarkTakeToFirstFrame(b *testing.B) {
 		do(b, freelancer, chromedp.Navigate(opened.Link.URL))
 		click(b, freelancer, "join-queue")
 		waitFor(b, freelancer, "the queue", `document.querySelector('[data-test=queue-position]')?.textContent === 'you are next'`)
+		// Next, the page makes the freelancer's devices ready (this
+		// Chromium holds the permission, as after the device check); a
+		// freelancer is next for seconds at least before an agent takes.
+		visible(b, freelancer, "ready-box")
 		waitFor(b, agent, "the queue count", `document.querySelector('[data-test=queue-count]').textContent === '1'`)
 		// The page notes the press as it arrives: the click's dispatch over
 		// the DevTools protocol is the benchmark's, not the product's.

@@ -321,15 +321,18 @@ type WebhookDelivery struct {
 	// SkippedReason says why a skipped delivery was not sent (the
 	// endpoint's state when its event fanned out). It stays after a replay.
 	SkippedReason string
+	// Replays counts the replays asked for: each opens a new generation of
+	// the delivery, which only an attempt begun under it ends.
+	Replays int
 }
 
 const deliveryColumns = `id, endpoint_id, event_seq, event_id, event_type, status, attempts, last_status, last_error,
-	last_attempt_at, created_at, delivered_at, skipped_reason`
+	last_attempt_at, created_at, delivered_at, skipped_reason, replays`
 
 func scanDelivery(row interface{ Scan(...any) error }) (*WebhookDelivery, error) {
 	var d WebhookDelivery
 	err := row.Scan(&d.ID, &d.EndpointID, &d.EventSeq, &d.EventID, &d.EventType, &d.Status, &d.Attempts, &d.LastStatus,
-		&d.LastError, nullTimeCol{&d.LastAttemptAt}, timeCol{&d.CreatedAt}, nullTimeCol{&d.DeliveredAt}, &d.SkippedReason)
+		&d.LastError, nullTimeCol{&d.LastAttemptAt}, timeCol{&d.CreatedAt}, nullTimeCol{&d.DeliveredAt}, &d.SkippedReason, &d.Replays)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -342,7 +345,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (*WebhookDelivery, error)
 // InsertWebhookDelivery stores a new delivery, pending (with its job) or
 // skipped (with its reason).
 func (t *Tx) InsertWebhookDelivery(ctx context.Context, d *WebhookDelivery) error {
-	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, NULL, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, NULL, ?, 0)`,
 		d.ID, d.EndpointID, d.EventSeq, d.EventID, d.EventType, string(d.Status), t.t(d.CreatedAt), d.SkippedReason)
 	if err != nil {
 		return fmt.Errorf("insert webhook delivery: %w", err)
@@ -446,31 +449,70 @@ type WebhookAttempt struct {
 }
 
 // RecordWebhookAttempt stores an attempt and what it means for its
-// delivery: the delivery's new status comes in d.
-func (t *Tx) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt) error {
-	_, err := t.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, n, at, status_code, error, response, duration_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.N, t.t(a.At), a.StatusCode, a.Error, a.Response, a.Duration.Milliseconds())
+// delivery. The attempt is numbered after every attempt recorded before it
+// (a.N) and always logged, with the delivery's count and last result. The
+// delivery's status and delivered time, from d, are taken only when no
+// replay came since the attempt began (d.Replays is the generation it was
+// loaded under): a later replay's own attempt ends the delivery. d is read
+// back as it stands; current says whether its status was taken.
+func (t *Tx) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt) (current bool, err error) {
+	// The count first: the row is then locked (written, on SQLite) until the
+	// transaction ends, so two attempts recorded at once get two numbers.
+	res, err := t.exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?,
+		last_attempt_at = ? WHERE id = ?`, a.StatusCode, a.Error, t.t(a.At), d.ID)
 	if err != nil {
-		return fmt.Errorf("record webhook attempt: %w", err)
-	}
-	_, err = t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?,
-		last_attempt_at = ?, delivered_at = ? WHERE id = ?`,
-		string(d.Status), d.Attempts, d.LastStatus, d.LastError, t.nt(d.LastAttemptAt), t.nt(d.DeliveredAt), d.ID)
-	if err != nil {
-		return fmt.Errorf("update webhook delivery %s: %w", d.ID, err)
-	}
-	return nil
-}
-
-// SetDeliveryStatus changes a delivery's status (a replay makes it pending
-// again, a skipped one too; a disabled endpoint cancels it).
-func (t *Tx) SetDeliveryStatus(ctx context.Context, id string, status DeliveryStatus) error {
-	res, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE id = ?", string(status), id)
-	if err != nil {
-		return fmt.Errorf("set webhook delivery %s %s: %w", id, status, err)
+		return false, fmt.Errorf("update webhook delivery %s: %w", d.ID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+		return false, ErrNotFound
+	}
+	res, err = t.exec(ctx, "UPDATE webhook_deliveries SET status = ?, delivered_at = ? WHERE id = ? AND replays = ?",
+		string(d.Status), t.nt(d.DeliveredAt), d.ID, d.Replays)
+	if err != nil {
+		return false, fmt.Errorf("update webhook delivery %s: %w", d.ID, err)
+	}
+	n, _ := res.RowsAffected()
+	now, err := t.WebhookDelivery(ctx, d.ID)
+	if err != nil {
+		return false, err
+	}
+	*d = *now
+	a.DeliveryID, a.N = d.ID, d.Attempts
+	_, err = t.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, n, at, status_code, error, response, duration_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.N, t.t(a.At), a.StatusCode, a.Error, a.Response, a.Duration.Milliseconds())
+	if err != nil {
+		return false, fmt.Errorf("record webhook attempt: %w", err)
+	}
+	return n == 1, nil
+}
+
+// ReplayWebhookDelivery makes a delivery pending again under a new
+// generation, which it returns for the replay's job to carry: an attempt
+// begun before it no longer ends the delivery, and a job queued before it
+// no longer sends.
+func (t *Tx) ReplayWebhookDelivery(ctx context.Context, id string) (int, error) {
+	res, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ?, replays = replays + 1 WHERE id = ?",
+		string(DeliveryPending), id)
+	if err != nil {
+		return 0, fmt.Errorf("replay webhook delivery %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, ErrNotFound
+	}
+	d, err := t.WebhookDelivery(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	return d.Replays, nil
+}
+
+// CancelWebhookDelivery cancels a pending delivery, unless a replay came
+// since generation replays was read: its endpoint is enabled again then.
+func (t *Tx) CancelWebhookDelivery(ctx context.Context, id string, replays int) error {
+	_, err := t.exec(ctx, "UPDATE webhook_deliveries SET status = ? WHERE id = ? AND replays = ? AND status = ?",
+		string(DeliveryCanceled), id, replays, string(DeliveryPending))
+	if err != nil {
+		return fmt.Errorf("cancel webhook delivery %s: %w", id, err)
 	}
 	return nil
 }

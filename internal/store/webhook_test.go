@@ -34,9 +34,10 @@ func TestWebhookDeliveryLog(t *testing.T) {
 				if err := tx.InsertWebhookDelivery(ctx, d); err != nil {
 					return err
 				}
-				d.Status, d.Attempts, d.LastStatus, d.LastAttemptAt = status, 1, 500, &at
-				return tx.RecordWebhookAttempt(ctx, d, &store.WebhookAttempt{DeliveryID: id, N: 1, At: at, StatusCode: 500,
+				d.Status = status
+				_, err := tx.RecordWebhookAttempt(ctx, d, &store.WebhookAttempt{At: at, StatusCode: 500,
 					Response: "oops", Duration: 12 * time.Millisecond})
+				return err
 			})
 		}
 		deliver("whd_old_done", t0, store.DeliveryDelivered)
@@ -140,12 +141,44 @@ func TestWebhookSkippedDeliveries(t *testing.T) {
 			t.Fatalf("disabling changed a skipped delivery to %s", d.Status)
 		}
 		// A replay makes it pending; the reason stays, for the log.
-		mustTx(t, s, func(tx *store.Tx) error { return tx.SetDeliveryStatus(ctx, "whd_d", store.DeliveryPending) })
-		if d, _ := s.WebhookDelivery(ctx, "whd_d"); d.Status != store.DeliveryPending || d.SkippedReason == "" {
+		mustTx(t, s, func(tx *store.Tx) error {
+			n, err := tx.ReplayWebhookDelivery(ctx, "whd_d")
+			if n != 1 {
+				t.Errorf("the first replay is generation %d", n)
+			}
+			return err
+		})
+		if d, _ := s.WebhookDelivery(ctx, "whd_d"); d.Status != store.DeliveryPending || d.SkippedReason == "" || d.Replays != 1 {
 			t.Fatalf("replayed skipped delivery %+v", d)
 		}
 		if got := seqs(); !slices.Equal(got, []int64{1, 3, 4, 6, 7}) {
 			t.Fatalf("undelivered seqs after a replay %v, want 1 3 4 6 7 (7 canceled by disabling)", got)
+		}
+		// An attempt read before the replay is logged and ends nothing; the
+		// replay's attempt ends it. Attempts are numbered in record order.
+		record := func(replays int, status store.DeliveryStatus) (bool, *store.WebhookAttempt) {
+			t.Helper()
+			a := &store.WebhookAttempt{At: t0.Add(41 * 24 * time.Hour), StatusCode: 200}
+			d := &store.WebhookDelivery{ID: "whd_d", Status: status, DeliveredAt: &a.At, Replays: replays}
+			var current bool
+			mustTx(t, s, func(tx *store.Tx) (err error) {
+				current, err = tx.RecordWebhookAttempt(ctx, d, a)
+				return err
+			})
+			return current, a
+		}
+		if current, a := record(0, store.DeliveryDelivered); current || a.N != 1 {
+			t.Fatalf("an attempt the replay overtook: current %v, numbered %d", current, a.N)
+		}
+		mustTx(t, s, func(tx *store.Tx) error { return tx.CancelWebhookDelivery(ctx, "whd_d", 0) })
+		if d, _ := s.WebhookDelivery(ctx, "whd_d"); d.Status != store.DeliveryPending || d.Attempts != 1 || d.LastStatus != 200 {
+			t.Fatalf("after an overtaken attempt and cancel: %+v", d)
+		}
+		if current, a := record(1, store.DeliveryDelivered); !current || a.N != 2 {
+			t.Fatalf("the replay's attempt: current %v, numbered %d", current, a.N)
+		}
+		if d, _ := s.WebhookDelivery(ctx, "whd_d"); d.Status != store.DeliveryDelivered || d.DeliveredAt == nil || d.Attempts != 2 {
+			t.Fatalf("after the replay's attempt: %+v", d)
 		}
 
 		mustTx(t, s, func(tx *store.Tx) error {

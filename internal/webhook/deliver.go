@@ -23,10 +23,13 @@ import (
 	"github.com/attest-dev/attest/internal/store"
 )
 
-// DeliverArgs asks for one delivery to be sent. The job carries only the
-// id: what is sent is read from the event when the job runs.
+// DeliverArgs asks for one delivery to be sent. The job carries the id
+// and the replay it was queued for (0: the event's fan-out): what is sent
+// is read from the event when the job runs, and a job a later replay
+// superseded sends nothing, the replay's job sending instead.
 type DeliverArgs struct {
 	DeliveryID string `json:"delivery_id"`
+	Replay     int    `json:"replay,omitempty"`
 }
 
 // Kind names the job for the queue.
@@ -101,8 +104,11 @@ func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 
 // Work makes one attempt. A failure is recorded and returned, so that the
 // queue tries again; the last failure is recorded and ends the delivery.
+// An attempt that a replay overtook while it was under way is recorded and
+// ends nothing, neither the delivery nor its job's retries: the replay's
+// job makes the next attempt.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	d, ep, ev, err := w.load(ctx, job.Args.DeliveryID)
+	d, ep, ev, err := w.load(ctx, job.Args)
 	if err != nil || d == nil {
 		return err
 	}
@@ -112,16 +118,16 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
 	a := w.send(ctx, ep, ev.ID, body)
-	a.DeliveryID, a.N = d.ID, d.Attempts+1
 	ok := a.Error == "" && a.StatusCode >= 200 && a.StatusCode < 300
 	final := !ok && job.Attempt >= job.MaxAttempts
-	if err := w.record(ctx, d, ep, a, ok, final, job.Attempt); err != nil {
+	current, err := w.record(ctx, d, ep, a, ok, final, job.Attempt)
+	if err != nil {
 		return err
 	}
 	if w.OnAttempt != nil {
 		w.OnAttempt(map[bool]string{true: "delivered", false: "failed"}[ok])
 	}
-	if ok || final {
+	if ok || final || !current {
 		return nil
 	}
 	if a.Error != "" {
@@ -131,25 +137,26 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 }
 
 // load reads what an attempt needs; a nil delivery means there is nothing
-// to send (delivered already, or canceled, or its endpoint gone).
-func (w *Worker) load(ctx context.Context, id string) (*store.WebhookDelivery, *store.WebhookEndpoint, *store.Event, error) {
-	d, err := w.Store.WebhookDelivery(ctx, id)
+// to send (delivered already, or canceled, or its endpoint gone, or a
+// later replay queued its own job).
+func (w *Worker) load(ctx context.Context, args DeliverArgs) (*store.WebhookDelivery, *store.WebhookEndpoint, *store.Event, error) {
+	d, err := w.Store.WebhookDelivery(ctx, args.DeliveryID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, nil, nil
 	}
-	if err != nil || d.Status != store.DeliveryPending {
+	if err != nil || d.Status != store.DeliveryPending || d.Replays != args.Replay {
 		return nil, nil, nil, err
 	}
 	ep, err := w.Store.WebhookEndpoint(ctx, d.EndpointID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && ep.Status != store.EndpointEnabled) {
-		return nil, nil, nil, w.cancel(ctx, d.ID)
+		return nil, nil, nil, w.cancel(ctx, d)
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	ev, err := w.Store.Event(ctx, d.EventSeq)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, nil, w.cancel(ctx, d.ID)
+		return nil, nil, nil, w.cancel(ctx, d)
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -157,8 +164,10 @@ func (w *Worker) load(ctx context.Context, id string) (*store.WebhookDelivery, *
 	return d, ep, ev, nil
 }
 
-func (w *Worker) cancel(ctx context.Context, id string) error {
-	return w.Store.InTx(ctx, func(tx *store.Tx) error { return tx.SetDeliveryStatus(ctx, id, store.DeliveryCanceled) })
+// cancel ends a delivery that cannot be sent, unless a replay (of an
+// endpoint enabled again) came since it was read.
+func (w *Worker) cancel(ctx context.Context, d *store.WebhookDelivery) error {
+	return w.Store.InTx(ctx, func(tx *store.Tx) error { return tx.CancelWebhookDelivery(ctx, d.ID, d.Replays) })
 }
 
 // Secrets are the secrets an endpoint's messages are signed with at a
@@ -237,18 +246,20 @@ func validUTF8(b []byte) string {
 
 // record stores the attempt and its consequences: the delivery's status,
 // the endpoint's failure run, and, when the run has outlasted every retry
-// of a delivery, the endpoint disabled.
+// of a delivery, the endpoint disabled. current is false when a replay
+// came while the attempt was under way: the attempt and the endpoint's
+// health are recorded, and the delivery is left to the replay's job.
 func (w *Worker) record(ctx context.Context, d *store.WebhookDelivery, ep *store.WebhookEndpoint, a *store.WebhookAttempt,
-	ok, final bool, jobAttempt int) error {
-	d.Attempts, d.LastStatus, d.LastError, d.LastAttemptAt = a.N, a.StatusCode, a.Error, &a.At
+	ok, final bool, jobAttempt int) (current bool, err error) {
 	switch {
 	case ok:
 		d.Status, d.DeliveredAt = store.DeliveryDelivered, &a.At
 	case final:
 		d.Status = store.DeliveryFailed
 	}
-	return w.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.RecordWebhookAttempt(ctx, d, a); err != nil {
+	err = w.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if current, err = tx.RecordWebhookAttempt(ctx, d, a); err != nil {
 			return err
 		}
 		if ok {
@@ -257,11 +268,12 @@ func (w *Worker) record(ctx context.Context, d *store.WebhookDelivery, ep *store
 		if err := tx.MarkEndpointFailing(ctx, ep.ID, a.At); err != nil {
 			return err
 		}
-		if !final {
+		if !final || !current {
 			return nil
 		}
 		return w.disableIfPersistent(ctx, tx, d, ep.ID, a, jobAttempt)
 	})
+	return current, err
 }
 
 // disableIfPersistent disables the endpoint when nothing was delivered to

@@ -193,7 +193,9 @@ var ErrEndpointDisabled = &verification.RuleError{Field: "endpoint", Code: "endp
 // Replay sends a delivery again, whatever became of it, with a fresh
 // schedule of retries; a skipped delivery is sent for the first time. The
 // receiver sees the same webhook-id, so it can tell a replay from a new
-// event.
+// event. A replay asked for while an attempt is under way is one more
+// attempt after it: that attempt does not end the delivery, and the
+// retries of the job before the replay's stop.
 func (s *Endpoints) Replay(ctx context.Context, tx *store.Tx, actor, deliveryID string) error {
 	d, err := tx.WebhookDelivery(ctx, deliveryID)
 	if err != nil {
@@ -210,10 +212,11 @@ func (s *Endpoints) Replay(ctx context.Context, tx *store.Tx, actor, deliveryID 
 }
 
 func (s *Endpoints) replay(ctx context.Context, tx *store.Tx, actor string, ep *store.WebhookEndpoint, d *store.WebhookDelivery) error {
-	if err := tx.SetDeliveryStatus(ctx, d.ID, store.DeliveryPending); err != nil {
+	replay, err := tx.ReplayWebhookDelivery(ctx, d.ID)
+	if err != nil {
 		return err
 	}
-	if err := s.Jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: d.ID}); err != nil {
+	if err := s.Jobs.InsertTx(ctx, tx, DeliverArgs{DeliveryID: d.ID, Replay: replay}); err != nil {
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Actor: actor, Action: audit.WebhookDeliveryReplay, Target: d.ID,

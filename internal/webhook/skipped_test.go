@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/attest-dev/attest/internal/jobs"
 	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/store/storetest"
@@ -24,21 +23,7 @@ import (
 func TestFanoutKeepsSkippedDeliveries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
 		ctx := context.Background()
-		st, err := store.Open(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := jobs.Migrate(ctx, st); err != nil {
-			t.Fatal(err)
-		}
-		q, err := jobs.New(st, jobs.Config{}) // insert-only: nothing is sent
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, q := openQueued(t, cfg) // nothing is sent
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
 		eps := &Endpoints{Store: st, Jobs: q, Now: clock, Keys: keystest.Ring()}
@@ -116,7 +101,7 @@ func TestFanoutKeepsSkippedDeliveries(t *testing.T) {
 		}
 
 		// Disabled, a replay is refused; enabled, nothing goes until one.
-		err = st.InTx(ctx, func(tx *store.Tx) error {
+		err := st.InTx(ctx, func(tx *store.Tx) error {
 			_, err := eps.ReplayUndelivered(ctx, tx, "staff:stf_1", made["every"].ID)
 			return err
 		})
@@ -162,6 +147,17 @@ func countJobs(t *testing.T, st *store.Store) int {
 // order they were queued.
 func jobDeliveries(t *testing.T, st *store.Store) []string {
 	t.Helper()
+	var ids []string
+	for _, a := range jobArgs(t, st) {
+		ids = append(ids, a.DeliveryID)
+	}
+	return ids
+}
+
+// jobArgs lists the queued webhook jobs' arguments, in the order they were
+// queued.
+func jobArgs(t *testing.T, st *store.Store) []DeliverArgs {
+	t.Helper()
 	args := "json(args)" // SQLite's River keeps JSONB
 	if st.Postgres() {
 		args = "args"
@@ -172,7 +168,7 @@ func jobDeliveries(t *testing.T, st *store.Store) []string {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var ids []string
+	var list []DeliverArgs
 	for rows.Next() {
 		var args []byte
 		if err := rows.Scan(&args); err != nil {
@@ -182,10 +178,10 @@ func jobDeliveries(t *testing.T, st *store.Store) []string {
 		if err := json.Unmarshal(args, &a); err != nil {
 			t.Fatalf("job args %s: %v", args, err)
 		}
-		ids = append(ids, a.DeliveryID)
+		list = append(list, a)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return ids
+	return list
 }

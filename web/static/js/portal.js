@@ -50,11 +50,13 @@ function waitInQueue(base, audioOnly) {
   const position = /** @type {HTMLElement} */ (document.getElementById('queue-position'));
   const eta = /** @type {HTMLElement} */ (document.getElementById('queue-eta'));
   const agents = /** @type {HTMLElement} */ (document.getElementById('queue-agents'));
+  const ready = readyDevices(audioOnly);
   signal.on('queue', (m) => {
     const q = m.queue;
     position.textContent = q.position === 1 ? t('js.queue.next') : t('js.queue.position', { position: q.position, ahead: q.position - 1 });
     eta.textContent = describeWait(q.eta_seconds);
     agents.textContent = tn('js.queue.agents', q.agents_online);
+    ready.next(q.position === 1);
   });
   // Taken: the server has already seated this socket in the call, so the
   // page moves into it in place, on the same socket, and the call starts
@@ -67,14 +69,129 @@ function waitInQueue(base, audioOnly) {
     if (moved) return;
     moved = true;
     signal.hold(['offer', 'answer', 'candidate', 'peer']);
-    const media = audioOnly ? openMicrophone() : openDevices();
+    const media = ready.take();
     const call = new Call({ signal, role: 'freelancer', iceServers: m.ice_servers, relayOnly: m.relay_only, local: new MediaStream(),
       remoteVideo: document.createElement('video'), sends: audioOnly ? ['audio'] : ['audio', 'video'], shares: canShareScreen() });
     window.attest = { call, signal };
+    // Devices made ready go to the call at once, before its view is in
+    // place: the answer carries their tracks.
+    media.then(({ stream }) => { if (stream && !call.closed) call.setLocal(stream); });
     enterCall(base, { signal, started: m, media, call }).catch(() => location.reload());
   });
   signal.on('welcome', (m) => { if (m.call && !moved) location.reload(); });
   offerNotification(signal);
+}
+
+/**
+ * The freelancer's devices, made ready on the queue page once they are
+ * next, so that the call starts at once with them: opening them (for a
+ * real camera, up to a second or more) is no longer on the call's path. Only when the browser already holds the
+ * permission (the device check's): the queue page never asks for it. A
+ * small preview and a sentence say that they are on, that nothing leaves
+ * this device before the take, and why; a button turns them off until the
+ * call, which then opens them at the take. Nothing is sent before the take:
+ * the tracks go to no connection until the call takes them (take). They
+ * stop when the freelancer is no longer next, and when the page is left.
+ * @param {boolean} audioOnly
+ */
+function readyDevices(audioOnly) {
+  const box = /** @type {HTMLElement} */ (document.getElementById('ready-box'));
+  const preview = /** @type {HTMLVideoElement | null} */ (document.getElementById('ready-preview'));
+  const note = /** @type {HTMLElement} */ (document.getElementById('ready-note'));
+  const toggle = /** @type {HTMLButtonElement} */ (document.getElementById('ready-toggle'));
+  // The sentences for the microphone alone: an audio-only call, or a
+  // camera that would not open (openDevices falls back to the microphone).
+  let suffix = audioOnly ? '_audio' : '';
+  /** @type {Promise<{stream: MediaStream | null, problem: string} | null> | null} */
+  let opening = null;
+  let isNext = false;
+  let off = false; // turned off until the call, even if no longer next meanwhile
+  let taken = false;
+  /** Whether the browser lets this page use the devices without asking. */
+  const granted = async () => {
+    try {
+      const names = audioOnly ? ['microphone'] : ['camera', 'microphone'];
+      const states = await Promise.all(names.map((name) => navigator.permissions.query({ name: /** @type {PermissionName} */ (name) })));
+      return states.every((s) => s.state === 'granted');
+    } catch {
+      return false; // a browser that cannot say: ask at the take, as without this
+    }
+  };
+  const open = () => {
+    const mine = (async () => (await granted() ? (audioOnly ? openMicrophone() : openDevices()) : null))();
+    opening = mine;
+    mine.then((got) => {
+      if (opening !== mine) {
+        if (!taken) got?.stream?.getTracks().forEach((track) => track.stop()); // stopped while opening
+        return;
+      }
+      if (!got?.stream) {
+        opening = null; // not granted (or it failed): the next "queue" message looks again
+        return;
+      }
+      mark('devices-ready');
+      const camera = got.stream.getVideoTracks().length > 0;
+      suffix = camera ? '' : '_audio';
+      if (preview) {
+        preview.srcObject = got.stream;
+        preview.hidden = !camera;
+      }
+      note.textContent = t(`js.queue.ready_on${suffix}`);
+      toggle.textContent = t('js.queue.ready_turn_off');
+      box.hidden = false;
+    });
+  };
+  const stop = () => {
+    const was = opening;
+    opening = null;
+    if (preview) {
+      preview.srcObject = null; // the preview shows nothing it does not have
+      preview.hidden = true;
+    }
+    was?.then((got) => { if (!taken) got?.stream?.getTracks().forEach((track) => track.stop()); });
+  };
+  toggle.addEventListener('click', () => {
+    off = !off;
+    if (off) {
+      stop();
+      note.textContent = t(`js.queue.ready_off${suffix}`);
+      toggle.textContent = t('js.queue.ready_turn_on');
+    } else if (isNext) {
+      open();
+    }
+  });
+  // Leaving the page (the "Leave the queue" form, a link, closing the tab)
+  // turns them off at once.
+  addEventListener('pagehide', () => { if (!taken) stop(); });
+  return {
+    /** The queue says whether the freelancer is next. @param {boolean} now */
+    next(now) {
+      isNext = now;
+      if (taken) return;
+      if (!now) {
+        stop();
+        box.hidden = true;
+      } else if (!off && !opening) {
+        open();
+      }
+    },
+    /**
+     * The call takes the devices made ready, or opens them now (turned
+     * off, or never made ready).
+     * @returns {Promise<{stream: MediaStream | null, problem: string}>}
+     */
+    async take() {
+      taken = true;
+      const ready = opening;
+      opening = null;
+      box.hidden = true;
+      if (preview) preview.srcObject = null;
+      const got = await ready;
+      if (got?.stream && got.stream.getTracks().every((track) => track.readyState === 'live')) return got;
+      got?.stream?.getTracks().forEach((track) => track.stop());
+      return audioOnly ? openMicrophone() : openDevices();
+    },
+  };
 }
 
 /**
