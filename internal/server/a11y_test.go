@@ -208,6 +208,14 @@ var portalPages = []portalPage{
 	// Next in the queue with the permission held: the camera and
 	// microphone made ready, with their preview, sentence and button.
 	{name: "devices ready in the queue", route: "GET /v/{token}", on: "in queue", then: func(t *testing.T, ctx context.Context, st *stateCase) {
+		// Only while someone is taking calls: an agent online for this page.
+		agent := st.agent(t)
+		presence := func(p store.Presence) {
+			st.inTx(t, func(ctx context.Context, tx *store.Tx) error { return st.s.Workflow.SetPresence(ctx, tx, agent.ID, p) })
+		}
+		presence(store.Online)
+		t.Cleanup(func() { presence(store.Away) })
+		navigate(t, ctx, st.portal)
 		visible(t, ctx, "ready-box")
 		waitFor(t, ctx, "the sentence", `document.querySelector('[data-test=ready-note]').textContent !== ''`)
 	}},

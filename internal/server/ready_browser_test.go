@@ -43,9 +43,19 @@ func runDevicesReady(t *testing.T, freelancer context.Context) {
 	navigate(t, freelancer, opened.Link.URL)
 	click(t, freelancer, "device-check")
 	visible(t, freelancer, "local-video")
-	// Next: the devices are on, with a preview and a sentence that says so
-	// and why; the page is still the queue's, and nothing was sent.
 	queueAsNext(t, freelancer)
+	// Nobody taking calls any more (the one agent stepped away): the
+	// devices stop, however long the wait may now be; they are ready
+	// again when someone is back.
+	readyTracks(t, freelancer, "audio live, video live")
+	click(t, agent, "go-away")
+	waitFor(t, freelancer, "the devices stopped while nobody takes calls",
+		`document.getElementById('ready-box').hidden && window.ready.every(t => t.readyState === 'ended')`)
+	click(t, agent, "go-online")
+	// Next, someone online: the devices are on, with a preview and a
+	// sentence that says so and why; the page is still the queue's, and
+	// nothing was sent.
+	waitReady(t, freelancer)
 	readyTracks(t, freelancer, "audio live, video live")
 	readyNote(t, freelancer, "are on, so that the call starts at once")
 	readyNote(t, freelancer, "nobody sees or hears you until a verifier takes your call")
@@ -174,11 +184,19 @@ func agentOnline(t testing.TB, agent context.Context, base string) {
 }
 
 // queueAsNext joins the queue from the portal's start page, alone in it,
-// and waits until the page shows the devices made ready, painting frames.
+// with an agent online, and waits until the page shows the devices made
+// ready, painting frames.
 func queueAsNext(t testing.TB, freelancer context.Context) {
 	t.Helper()
 	click(t, freelancer, "join-queue")
 	waitFor(t, freelancer, "the queue position", `document.querySelector('[data-test=queue-position]')?.textContent === 'you are next'`)
+	waitReady(t, freelancer)
+}
+
+// waitReady waits until the queue page shows the devices made ready,
+// painting frames.
+func waitReady(t testing.TB, freelancer context.Context) {
+	t.Helper()
 	visible(t, freelancer, "ready-box")
 	waitFor(t, freelancer, "the preview to paint camera frames", `(() => {
 		const video = document.querySelector('[data-test=ready-preview]');

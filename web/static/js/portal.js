@@ -56,7 +56,9 @@ function waitInQueue(base, audioOnly) {
     position.textContent = q.position === 1 ? t('js.queue.next') : t('js.queue.position', { position: q.position, ahead: q.position - 1 });
     eta.textContent = describeWait(q.eta_seconds);
     agents.textContent = tn('js.queue.agents', q.agents_online);
-    ready.next(q.position === 1);
+    // Ready only when a call can come: next, and someone is taking calls
+    // (with nobody online the wait has no end in sight; the camera stays off).
+    ready.next(q.position === 1 && q.agents_online > 0);
   });
   // Taken: the server has already seated this socket in the call, so the
   // page moves into it in place, on the same socket, and the call starts
@@ -84,7 +86,7 @@ function waitInQueue(base, audioOnly) {
 
 /**
  * The freelancer's devices, made ready on the queue page once they are
- * next, so that the call starts at once with them: opening them (for a
+ * next and someone is taking calls, so that the call starts at once with them: opening them (for a
  * real camera, up to a second or more) is no longer on the call's path. Only when the browser already holds the
  * permission (the device check's): the queue page never asks for it. A
  * small preview and a sentence say that they are on, that nothing leaves
