@@ -92,7 +92,11 @@ type HopLatency struct {
 	// Heard is how many of the messages received were heard by the listener.
 	Heard int
 	// ToListener runs from the agent socket's write to the listener's
-	// read; FromListener from there to the freelancer socket's read.
+	// read; FromListener from there to the freelancer socket's read. The
+	// tool's listener is told at the same moment as the receiving node's,
+	// but each is a process of its own, scheduled apart: FromListener is
+	// an estimate of the receiving node's part, and can fall below zero
+	// when that node heard first.
 	ToListener, FromListener Spread
 }
 

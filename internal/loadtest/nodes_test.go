@@ -69,9 +69,11 @@ func TestRelayAcrossNodes(t *testing.T) {
 	if lat.Sent != 400 || lat.Received != 400 || lat.Lost != 0 || lat.SendErrors != 0 {
 		t.Fatalf("relay %+v, want 400 sent and received", lat)
 	}
-	// Every message crossed PostgreSQL, so the tool's own listener heard each.
-	if h := lat.Hops; h == nil || h.Heard != 400 || h.ToListener.P50 <= 0 || h.ToListener.Max > lat.Max {
-		t.Fatalf("hops %+v, want all 400 heard, each before it arrived (relay max %s)", h, lat.Max)
+	// Every message crossed PostgreSQL, so the tool's own listener heard
+	// each, after it was sent. (Not necessarily before the freelancer's
+	// node did: the two listeners are told at once.)
+	if h := lat.Hops; h == nil || h.Heard != 400 || h.ToListener.P50 <= 0 {
+		t.Fatalf("hops %+v, want all 400 heard after they were sent", h)
 	}
 	if n, code := fleet.ErrorMessages(); n > 0 || fleet.Dropped() > 0 || fleet.Unexpected() > 0 {
 		t.Fatalf("error messages %d (first %q), dropped %d, unexpected %d", n, code, fleet.Dropped(), fleet.Unexpected())
