@@ -556,6 +556,7 @@ waiting:
 	if len(all) > 0 {
 		l.Slow = slowWindows(all, sentAt, start.Sub(f.epoch), 8)
 		if f.hops != nil {
+			f.hops.hearAll(sentAt, opts.Drain)
 			l.Hops = f.hops.split(all, sentAt)
 		}
 		slices.Sort(all)

@@ -111,8 +111,30 @@ func spreadOf(values []time.Duration) Spread {
 	return Spread{quantile(sorted, 0.50), quantile(sorted, 0.99), sorted[len(sorted)-1]}
 }
 
+// hearAll waits, for at most wait, until the listener has heard every
+// one of these messages: it can lag behind the nodes, and the relay ends
+// when the freelancers have them all.
+func (h *Hops) hearAll(sentAt []time.Duration, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for !h.heardAll(sentAt) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (h *Hops) heardAll(sentAt []time.Duration) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, sent := range sentAt {
+		if _, ok := h.heard[int64(sent)]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // split divides each received message's latency (sent at sentAt[i], taking
-// latencies[i]) at the moment the listener heard it.
+// latencies[i]) at the moment the listener heard it; messages it has not
+// heard are left out.
 func (h *Hops) split(latencies, sentAt []time.Duration) *HopLatency {
 	h.mu.Lock()
 	defer h.mu.Unlock()
