@@ -582,6 +582,15 @@ func (r *report) ok() bool {
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
+// slowWindows says when the slowest messages were sent, from the relay's start.
+func slowWindows(list []loadtest.SlowWindow) string {
+	var windows []string
+	for _, w := range list {
+		windows = append(windows, fmt.Sprintf("%.1fs: %d (worst %s)", w.Start.Seconds(), w.Count, ms(w.Worst)))
+	}
+	return fmt.Sprintf("sent in the %s windows with most of them: %s", loadtest.SlowWindowLength, strings.Join(windows, ", "))
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 func (r *report) print(w io.Writer) {
@@ -638,6 +647,9 @@ func (r *report) print(w io.Writer) {
 	}
 	p("relay", "%d messages (%d per pair) at %d/s in %.1fs", l.Sent, r.opts.messages, r.opts.rate, l.Elapsed.Seconds())
 	p("latency", "p50 %s, p99 %s, max %s", ms(l.P50), ms(l.P99), ms(l.Max))
+	if len(l.Slow) > 0 {
+		p("slowest 1 %", "%s", slowWindows(l.Slow))
+	}
 	errs, first := f.ErrorMessages()
 	if first != "" {
 		first = " (first: " + first + ")"

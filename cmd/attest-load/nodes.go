@@ -200,6 +200,10 @@ func (r *nodesReport) relay(ctx context.Context, stderr io.Writer) error {
 	}
 	defer r.fleet.Close()
 	r.connectTime = time.Since(began)
+	// One more listener on the nodes' channel splits the latency at PostgreSQL.
+	if _, err := r.fleet.ListenHops(ctx, r.seed.DatabaseURL); err != nil {
+		return err
+	}
 	if f := r.fleet; f.DialFailures > 0 || f.NotReady > 0 {
 		progress("%d dials failed (first: %v); %d pairs not seated", f.DialFailures, f.FirstDialError, f.NotReady)
 	}
@@ -308,6 +312,13 @@ func (r *nodesReport) print(w io.Writer) {
 	p("setup", "%d calls seeded in %.1fs; sockets open and seated in %.1fs", f.Pairs(), r.seedTime.Seconds(), r.connectTime.Seconds())
 	p("relay", "%d messages (%d per pair) at %d/s in %.1fs, every one across nodes through PostgreSQL", l.Sent, o.messages, o.rate, l.Elapsed.Seconds())
 	p("latency", "p50 %s, p99 %s, max %s", ms(l.P50), ms(l.P99), ms(l.Max))
+	if len(l.Slow) > 0 {
+		p("slowest 1 %", "%s", slowWindows(l.Slow))
+	}
+	if h := l.Hops; h != nil {
+		p("hops", "agent → node → PostgreSQL's listeners p50 %s, p99 %s, max %s; listener → node → freelancer p50 %s, p99 %s, max %s (%d of %d messages heard by the tool's own listener)",
+			ms(h.ToListener.P50), ms(h.ToListener.P99), ms(h.ToListener.Max), ms(h.FromListener.P50), ms(h.FromListener.P99), ms(h.FromListener.Max), h.Heard, l.Received)
+	}
 	errs, first := f.ErrorMessages()
 	if first != "" {
 		first = " (first: " + first + ")"

@@ -95,7 +95,7 @@ func (c *client) deliverEncoded(data []byte) {
 	c.writing = true
 	c.mu.Unlock()
 	if start {
-		go c.flush()
+		pool.run(c.flush)
 	}
 }
 

@@ -57,6 +57,10 @@ type event struct {
 
 // apply acts on another node's event and returns the events to answer with.
 func (h *hub) apply(e event) []event {
+	if e.Kind == eventRelay {
+		h.relayed(e)
+		return nil
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch e.Kind {
@@ -64,16 +68,27 @@ func (h *hub) apply(e event) []event {
 		return h.applyPresent(e)
 	case eventLeft:
 		h.applyLeft(e)
-	case eventRelay:
-		if r := h.rooms[e.Room]; r != nil {
-			if c := r.local(e.Role); c != nil {
-				c.deliverEncoded(e.Message)
-			}
-		}
 	case eventCall:
 		return h.callStartedLocked(e.Room, e.Who, e.Message)
 	}
 	return nil
+}
+
+// relayed hands a message relayed from another node to its side of the
+// call, if seated here. Like a relay between two sockets of this node it
+// only reads the rooms: the hub's lock is shared, so that the stream of
+// relayed messages never holds up this node's own relays (every one of
+// them took the lock exclusively before).
+func (h *hub) relayed(e event) {
+	h.mu.RLock()
+	var c *client
+	if r := h.rooms[e.Room]; r != nil {
+		c = r.local(e.Role)
+	}
+	h.mu.RUnlock()
+	if c != nil {
+		c.deliverEncoded(e.Message)
+	}
 }
 
 // applyPresent learns that a side of a call is connected on another node.

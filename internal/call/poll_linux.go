@@ -82,7 +82,7 @@ func (p *poller) wait(conn net.Conn, token uint64, fn func()) error {
 // socket being closed, whose reader must see it end.
 func (p *poller) cancel(token uint64) {
 	if fn := p.take(token); fn != nil {
-		go fn()
+		pool.run(fn)
 	}
 }
 
@@ -107,7 +107,7 @@ func (p *poller) loop() {
 		}
 		for _, ev := range events[:n] {
 			if fn := p.take(uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32); fn != nil {
-				go fn()
+				pool.run(fn)
 			}
 		}
 	}

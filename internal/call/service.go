@@ -171,7 +171,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name 
 	if err := s.welcome(r.Context(), c); err != nil {
 		s.Log.ErrorContext(r.Context(), "signaling welcome", slog.String("role", c.role), slog.Any("err", err))
 	}
-	go rd.run()
+	pool.run(rd.run)
 }
 
 // smallBuffers hands the WebSocket a connection with 512-byte read and
@@ -230,7 +230,7 @@ func (c *client) open(write func([]byte) error, stop func()) {
 	case done:
 		stop() // closed before it opened (dropped, or its call ended)
 	case pending:
-		go c.flush()
+		pool.run(c.flush)
 	}
 }
 

@@ -41,6 +41,8 @@ type Fleet struct {
 	cancel  context.CancelFunc
 	readers sync.WaitGroup
 	closing atomic.Bool
+	// hops, when listening (ListenHops), splits cross-node latency.
+	hops *Hops
 
 	// DialFailures counts sockets that could not be opened; FirstDialError
 	// is the first reason.
@@ -77,6 +79,7 @@ type peer struct {
 	mu        sync.Mutex
 	seen      []bool
 	latencies []time.Duration
+	sentAt    []time.Duration // since the fleet's epoch, beside latencies
 }
 
 func newPeer() *peer {
@@ -403,6 +406,7 @@ func (f *Fleet) received(p *peer, text string, at time.Duration) {
 	}
 	p.seen[seq] = true
 	p.latencies = append(p.latencies, at-time.Duration(sent))
+	p.sentAt = append(p.sentAt, time.Duration(sent))
 	f.chats.Add(1)
 }
 
@@ -426,6 +430,26 @@ type Latency struct {
 	P50, P99, Max        time.Duration
 	// Elapsed is the time from the first send to the last one.
 	Elapsed time.Duration
+	// Slow is where the slowest hundredth of the messages were sent: the
+	// windows of SlowWindow with most of them, most first. Slow messages
+	// bunched in windows a tick apart point at the tick; spread evenly,
+	// at the per-message path or the machine.
+	Slow []SlowWindow
+	// Hops splits the latency of messages between nodes (ListenHops).
+	Hops *HopLatency
+}
+
+// SlowWindowLength is the width of the windows Latency.Slow counts in.
+const SlowWindowLength = 100 * time.Millisecond
+
+// SlowWindow counts the slow messages sent in one window.
+type SlowWindow struct {
+	// Start is the window's start, from the relay's first send.
+	Start time.Duration
+	// Count is how many of the slowest hundredth were sent in it, and
+	// Worst the longest latency among them.
+	Count int
+	Worst time.Duration
 }
 
 // Relay sends small chat messages from each seated pair's agent to its
@@ -454,6 +478,7 @@ func (f *Fleet) Relay(ctx context.Context, opts RelayOptions) (*Latency, error) 
 		fp.freelancer.mu.Lock()
 		fp.freelancer.seen = make([]bool, count)
 		fp.freelancer.latencies = make([]time.Duration, 0, count)
+		fp.freelancer.sentAt = make([]time.Duration, 0, count)
 		fp.freelancer.mu.Unlock()
 	}
 	base := f.chats.Load()
@@ -520,18 +545,57 @@ waiting:
 		}
 	}
 
-	var all []time.Duration
+	var all, sentAt []time.Duration
 	for _, fp := range live {
 		fp.freelancer.mu.Lock()
 		all = append(all, fp.freelancer.latencies...)
+		sentAt = append(sentAt, fp.freelancer.sentAt...)
 		fp.freelancer.mu.Unlock()
 	}
-	slices.Sort(all)
 	l := &Latency{Sent: sent, Received: len(all), Lost: sent - len(all), SendErrors: int(sendErrors.Load()), Elapsed: elapsed}
 	if len(all) > 0 {
+		l.Slow = slowWindows(all, sentAt, start.Sub(f.epoch), 8)
+		if f.hops != nil {
+			f.hops.hearAll(sentAt, opts.Drain)
+			l.Hops = f.hops.split(all, sentAt)
+		}
+		slices.Sort(all)
 		l.P50, l.P99, l.Max = quantile(all, 0.50), quantile(all, 0.99), all[len(all)-1]
 	}
 	return l, ctx.Err()
+}
+
+// slowWindows groups the messages slower than the 99th percentile by the
+// SlowWindowLength window they were sent in (counted from first) and
+// returns the top windows with most of them.
+func slowWindows(latencies, sentAt []time.Duration, first time.Duration, top int) []SlowWindow {
+	sorted := slices.Sorted(slices.Values(latencies))
+	p99 := quantile(sorted, 0.99)
+	byWindow := map[int]*SlowWindow{}
+	for i, l := range latencies {
+		if l <= p99 {
+			continue
+		}
+		k := int((sentAt[i] - first) / SlowWindowLength)
+		w := byWindow[k]
+		if w == nil {
+			w = &SlowWindow{Start: time.Duration(k) * SlowWindowLength}
+			byWindow[k] = w
+		}
+		w.Count++
+		w.Worst = max(w.Worst, l)
+	}
+	list := make([]SlowWindow, 0, len(byWindow))
+	for _, w := range byWindow {
+		list = append(list, *w)
+	}
+	slices.SortFunc(list, func(a, b SlowWindow) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return int(a.Start - b.Start)
+	})
+	return list[:min(top, len(list))]
 }
 
 // quantile is the nearest-rank quantile of sorted values.

@@ -14,8 +14,9 @@ import (
 )
 
 // twoNodes starts two attest nodes in this process on one fresh PostgreSQL
-// schema and waits until both listen for each other's signaling.
-func twoNodes(t *testing.T, ctx context.Context) (a, b *loadtest.Local, db *sql.DB) {
+// schema and waits until both listen for each other's signaling. url is
+// the schema's connection string.
+func twoNodes(t *testing.T, ctx context.Context) (a, b *loadtest.Local, db *sql.DB, url string) {
 	t.Helper()
 	cfg := storetest.Postgres(t)
 	for _, node := range []**loadtest.Local{&a, &b} {
@@ -30,7 +31,7 @@ func twoNodes(t *testing.T, ctx context.Context) (a, b *loadtest.Local, db *sql.
 	if err := loadtest.WaitListening(ctx, db, 2); err != nil {
 		t.Fatal(err)
 	}
-	return a, b, db
+	return a, b, db, cfg.DatabaseURL
 }
 
 // Twenty pairs, each with its freelancer on one node and its agent on the
@@ -39,7 +40,7 @@ func twoNodes(t *testing.T, ctx context.Context) (a, b *loadtest.Local, db *sql.
 func TestRelayAcrossNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	a, b, _ := twoNodes(t, ctx)
+	a, b, _, url := twoNodes(t, ctx)
 	pairs, err := a.Seed(ctx, 20)
 	if err != nil {
 		t.Fatal(err)
@@ -58,12 +59,21 @@ func TestRelayAcrossNodes(t *testing.T) {
 	if fleet.DialFailures > 0 || fleet.NotReady > 0 || fleet.Sockets() != 40 {
 		t.Fatalf("sockets %d, failed dials %d (%v), pairs not seated %d", fleet.Sockets(), fleet.DialFailures, fleet.FirstDialError, fleet.NotReady)
 	}
+	if _, err := fleet.ListenHops(ctx, url); err != nil {
+		t.Fatal(err)
+	}
 	lat, err := fleet.Relay(ctx, loadtest.RelayOptions{Messages: 20 * 20, Rate: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if lat.Sent != 400 || lat.Received != 400 || lat.Lost != 0 || lat.SendErrors != 0 {
 		t.Fatalf("relay %+v, want 400 sent and received", lat)
+	}
+	// Every message crossed PostgreSQL, so the tool's own listener heard
+	// each, after it was sent. (Not necessarily before the freelancer's
+	// node did: the two listeners are told at once.)
+	if h := lat.Hops; h == nil || h.Heard != 400 || h.ToListener.P50 <= 0 {
+		t.Fatalf("hops %+v, want all 400 heard after they were sent", h)
 	}
 	if n, code := fleet.ErrorMessages(); n > 0 || fleet.Dropped() > 0 || fleet.Unexpected() > 0 {
 		t.Fatalf("error messages %d (first %q), dropped %d, unexpected %d", n, code, fleet.Dropped(), fleet.Unexpected())
@@ -77,7 +87,7 @@ func TestRelayAcrossNodes(t *testing.T) {
 func TestDispatchAcrossNodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	a, b, db := twoNodes(t, ctx)
+	a, b, db, _ := twoNodes(t, ctx)
 	agents, waiting, err := loadtest.SeedQueue(ctx, a.Server.Store, a.Server.Workflow, 10, 50)
 	if err != nil {
 		t.Fatal(err)
