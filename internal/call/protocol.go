@@ -8,13 +8,16 @@ package call
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Version is the protocol version every message carries as "v".
@@ -100,12 +103,16 @@ func Decode(data []byte) (ClientMessage, error) {
 	if !utf8.Valid(data) {
 		return m, protoErr("malformed", "", "a message must be UTF-8 JSON")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	pd := decoders.Get().(*pooledDecoder)
+	defer decoders.Put(pd)
+	d := pd.dec
+	// A *bytes.Buffer is parsed where it lies, without a copy.
+	d.Reset(bytes.NewBuffer(data))
+	defer d.Reset(&pd.none) // keep no reference to the message
+	if err := json.UnmarshalDecode(d, &m, json.RejectUnknownMembers(true)); err != nil {
 		return m, describe(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) {
 		return m, protoErr("malformed", "", "one JSON object per message")
 	}
 	if m.V != Version {
@@ -114,14 +121,35 @@ func Decode(data []byte) (ClientMessage, error) {
 	return m, m.validate()
 }
 
+// decoders are kept between messages: a decoder made per message, with
+// its buffers, was most of what a relayed message allocated.
+var decoders = sync.Pool{New: func() any {
+	pd := &pooledDecoder{}
+	pd.dec = jsontext.NewDecoder(&pd.none)
+	return pd
+}}
+
+// pooledDecoder is a decoder and the empty input it rests on between
+// messages.
+type pooledDecoder struct {
+	dec  *jsontext.Decoder
+	none bytes.Buffer
+}
+
+// describe turns a decoding error into the protocol's: a member the
+// protocol does not have, a value of the wrong type (named by its path,
+// "sdp.type"), or anything else that is not one JSON object (bad syntax, a
+// name given twice).
 func describe(err error) error {
-	var wrongType *json.UnmarshalTypeError
-	if errors.As(err, &wrongType) {
-		return protoErr("wrong_type", wrongType.Field, "%s has the wrong type", wrongType.Field)
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return protoErr("unknown_field", name, "unknown field %q", name)
+	var semantic *json.SemanticError
+	if errors.As(err, &semantic) {
+		field := strings.ReplaceAll(strings.TrimPrefix(string(semantic.JSONPointer), "/"), "/", ".")
+		if errors.Is(semantic.Err, json.ErrUnknownName) {
+			return protoErr("unknown_field", field, "unknown field %q", field)
+		}
+		if semantic.JSONKind != 0 || semantic.GoType != nil {
+			return protoErr("wrong_type", field, "%s has the wrong type", field)
+		}
 	}
 	return protoErr("malformed", "", "not a JSON object")
 }

@@ -158,10 +158,15 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name 
 	if p != nil {
 		rd.token = p.token()
 	}
+	raw := sw.conn
 	c.open(func(data []byte) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		return conn.Write(ctx, websocket.MessageText, data)
+		// A write waits at most writeTimeout for a slow browser, by the
+		// socket's own deadline: a context with a timeout would cost a
+		// timer and its callbacks for every message.
+		if err := raw.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
+			return err
+		}
+		return conn.Write(context.Background(), websocket.MessageText, data)
 	}, func() {
 		if p != nil {
 			p.cancel(rd.token) // an idle reader must see the socket close
@@ -273,12 +278,35 @@ func (rd *reading) run() {
 	}
 }
 
+// writeTimeout is how long one message may take to leave for a browser
+// before its connection is dropped.
+const writeTimeout = 10 * time.Second
+
+// readBuffers hold a message while it is decoded, for the next message
+// after it: Decode copies what it keeps, so nothing refers to the buffer
+// once the message is handled. One read into a fresh buffer per message
+// was the relay's largest allocation (and garbage collections are its
+// tail).
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // readOne reads and handles one message; false when the connection has ended.
 func (rd *reading) readOne() bool {
-	typ, data, err := rd.conn.Read(context.Background())
+	typ, r, err := rd.conn.Reader(context.Background())
 	if err != nil {
 		return false
 	}
+	buf := readBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 4*MaxMessageBytes { // an unusually large one is not kept
+			buf.Reset()
+			readBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return false
+	}
+	data := buf.Bytes()
 	c := rd.c
 	c.lastRead.Store(time.Now().UnixNano())
 	if c.isClosed() {
