@@ -163,10 +163,16 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, c *client, name 
 		// A write waits at most writeTimeout for a slow browser, by the
 		// socket's own deadline: a context with a timeout would cost a
 		// timer and its callbacks for every message.
+		// Cleared after: the WebSocket's own writes (a pong, a close) have
+		// no deadline, as before.
 		if err := raw.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
 			return err
 		}
-		return conn.Write(context.Background(), websocket.MessageText, data)
+		err := conn.Write(context.Background(), websocket.MessageText, data)
+		if err == nil {
+			err = raw.SetWriteDeadline(time.Time{})
+		}
+		return err
 	}, func() {
 		if p != nil {
 			p.cancel(rd.token) // an idle reader must see the socket close
