@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -189,5 +190,27 @@ func TestBrowserClaimNotes(t *testing.T) {
 	}
 	if v, err := s.Store.Verification(context.Background(), opened.Verification.ID); err != nil || v.Status != "in_review" {
 		t.Fatalf("after the decision: %+v %v", v, err)
+	}
+}
+
+// The live queue page's open verifications follow the cases while it is
+// open: a freelancer who joins the queue shows there, with their status,
+// without a reload.
+func TestBrowserOpenVerificationsStayCurrent(t *testing.T) {
+	s, base := servedForCalls(t, server.CallConfig{})
+	seedCase(t, s, "u-88")
+	agent := browser(t, "agent")
+	agentOnline(t, agent, base)
+	waitFor(t, agent, "one open verification", `document.querySelectorAll('[data-test=open-verification]').length === 1`)
+	runJS(t, agent, `window.samePage = true`)
+
+	second := seedCase(t, s, "u-89")
+	postForm(t, http.DefaultClient, second.Link.URL+"/queue", url.Values{}, "")
+	waitFor(t, agent, "the new case listed, in the queue", `document.querySelectorAll('[data-test=open-verification]').length === 2 &&
+		!!document.querySelector('[data-test=open-verification] [data-status=in_queue]')`)
+	var same bool
+	evaluate(t, agent, `window.samePage === true`, &same)
+	if !same {
+		t.Fatal("the page reloaded instead of updating its list")
 	}
 }

@@ -23,6 +23,36 @@ function openDevices(video) {
   return navigator.mediaDevices.getUserMedia({ audio: true, video }).catch(() => new MediaStream());
 }
 
+/** How often the open verifications are read again when the queue has not changed. */
+const OPEN_REFRESH_MS = 20000;
+let openRead = Date.now();
+let openFigures = '';
+
+/**
+ * Keeps the live queue page's open verifications current: read again
+ * (the page itself, whose list is put in place of this one) when the
+ * queue's figures change, and at least every OPEN_REFRESH_MS otherwise
+ * (a status or a deadline can change without them), while the page is
+ * seen. A list the keyboard is in is left as it is until focus leaves it.
+ * @param {string} figures the queue's figures from the last "floor" message
+ */
+async function refreshOpen(figures) {
+  const list = document.getElementById('open-list');
+  const changed = figures !== openFigures;
+  openFigures = figures;
+  if (!list || document.hidden || (!changed && Date.now() - openRead < OPEN_REFRESH_MS)) return;
+  if (list.contains(document.activeElement)) return;
+  openRead = Date.now();
+  try {
+    const res = await fetch(location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+    if (!res.ok) return;
+    const next = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById('open-list');
+    if (next && !list.contains(document.activeElement)) list.replaceChildren(...[...next.childNodes].map((n) => document.adoptNode(n)));
+  } catch {
+    // the next floor message tries again
+  }
+}
+
 /**
  * The agent's side of a call. A live queue page makes one ahead (prepare),
  * from its welcome; a call's page from its welcome.
@@ -92,6 +122,7 @@ function watchFloor(root) {
     const w = m.floor.longest_wait_seconds;
     set('queue-longest', w < 60 ? t('js.console.under_a_minute') : tn('js.console.minutes', Math.floor(w / 60)));
     set('agents-online', String(m.floor.agents_online));
+    refreshOpen(`${m.floor.waiting} ${m.floor.agents_online}`);
   });
   signal.on('welcome', (m) => {
     if (m.call && !taking) location.reload();
