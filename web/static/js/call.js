@@ -273,6 +273,7 @@ export class Call extends EventTarget {
     this.signal.send('answer', { sdp: { type: 'answer', sdp: answer.sdp } });
     mark('answer-sent');
     await pc.setLocalDescription(answer);
+    this.dispatchEvent(new Event('answered'));
   }
 
   /** @param {RTCSessionDescriptionInit} sdp */

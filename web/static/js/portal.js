@@ -78,7 +78,14 @@ function waitInQueue(base, audioOnly) {
     // Devices made ready go to the call at once, before its view is in
     // place: the answer carries their tracks.
     media.then(({ stream }) => { if (stream && !call.closed) call.setLocal(stream); });
-    enterCall(base, { signal, started: m, media, call }).catch(() => location.reload());
+    // The call's view is put in place once the answer is set (or after
+    // half a second): parsing and placing a page meanwhile held up the
+    // offer's setting and the answer on this page's one thread.
+    const answered = new Promise((resolve) => {
+      call.addEventListener('answered', resolve, { once: true });
+      setTimeout(resolve, 500);
+    });
+    enterCall(base, { signal, started: m, media, call }, answered).catch(() => location.reload());
   });
   signal.on('welcome', (m) => { if (m.call && !moved) location.reload(); });
   offerNotification(signal);
@@ -201,10 +208,13 @@ function readyDevices(audioOnly) {
  * renders it, which carries on with the call the queue page started.
  * @param {string} base
  * @param {Joined} joined
+ * @param {Promise<unknown>} [answered] what the view waits for before it is parsed and put in place
  */
-async function enterCall(base, joined) {
+async function enterCall(base, joined, answered = Promise.resolve()) {
   const res = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
-  const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+  const html = await res.text();
+  await answered;
+  const doc = new DOMParser().parseFromString(html, 'text/html');
   mark('call-page-fetched');
   const next = doc.getElementById('main');
   const root = next?.querySelector('#portal');
