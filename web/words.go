@@ -42,8 +42,7 @@ func Word(c *i18n.Catalog, kind string, code any) string {
 	if s == "" {
 		return ""
 	}
-	s = strings.ReplaceAll(s, "_", " ")
-	return strings.ToUpper(s[:1]) + s[1:]
+	return UpperFirst(strings.ReplaceAll(s, "_", " "))
 }
 
 func wordKey(kind, code string) string { return "word." + kind + "." + code }
@@ -69,27 +68,41 @@ func Group(c *i18n.Catalog, dimension, key, label string) string {
 	case "locale":
 		if tag, err := language.Parse(key); err == nil {
 			if name := display.Tags(reader).Name(tag); name != "" {
-				return upperFirst(name)
+				return UpperFirst(name)
 			}
 		}
 	case "country":
 		if region, err := language.ParseRegion(key); err == nil && region.IsCountry() {
 			if name := display.Regions(reader).Name(region); name != "" {
-				return upperFirst(name)
+				return UpperFirst(name)
 			}
 		}
 	}
 	return label
 }
 
-// upperFirst is s with its first letter in upper case, by rune, for a
-// name that starts a table cell ("inglês (Índia)" reads "Inglês (Índia)").
-func upperFirst(s string) string {
+// UpperFirst is s with its first letter in upper case, by rune: a name
+// that starts a table cell ("inglês (Índia)" reads "Inglês (Índia)"), a
+// sentence's first word.
+func UpperFirst(s string) string {
 	r, size := utf8.DecodeRuneInString(s)
 	if size == 0 {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// Sentence is a domain message shown as a sentence of a page: its first
+// letter in upper case, with a full stop.
+func Sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	msg = UpperFirst(msg)
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }
 
 // HasWord reports whether a code of a kind has its own word in c (or in

@@ -236,15 +236,6 @@ func (c *Admin) auditLog(w http.ResponseWriter, r *http.Request) {
 	web.RenderStaff(w, r, http.StatusOK, "admin_audit", page)
 }
 
-// sentence is a domain message as a sentence of a page: capitalised, with
-// its full stop.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:] + "."
-}
-
 // brokenWords says where and why the audit chain broke, in lang.
 func brokenWords(lang *i18n.Catalog, broken error) string {
 	var b *audit.BrokenError
@@ -260,5 +251,5 @@ func inputProblem(lang *i18n.Catalog, e *staff.InputError) string {
 	if key := "admin.problem." + e.Code; lang.Base().Has(key) {
 		return lang.Text(key)
 	}
-	return sentence(e.Message)
+	return web.Sentence(e.Message)
 }

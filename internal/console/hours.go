@@ -210,7 +210,7 @@ func (c *Console) hoursRefused(w http.ResponseWriter, r *http.Request, err error
 	case err == nil:
 		return false
 	case errors.As(err, &field):
-		text := sentence(field.Message)
+		text := web.Sentence(field.Message)
 		lang := web.StaffLanguage(r)
 		if key := "hours.problem." + field.Field + "." + field.Code; lang.Base().Has(key) {
 			text = lang.Text(key)

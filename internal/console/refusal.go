@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/attest-dev/attest/internal/i18n"
 	"github.com/attest-dev/attest/internal/verification"
@@ -33,14 +31,14 @@ func Refusal(lang *i18n.Catalog, rule *verification.RuleError, claimLabel func(k
 	}
 	key := "refusal." + rule.Code
 	if !lang.Base().Has(key) {
-		return sentence(rule.Message)
+		return web.Sentence(rule.Message)
 	}
 	claim := rule.Field[strings.LastIndexAny(rule.Field, ".")+1:]
 	label := lang.Text("refusal.that_claim")
 	if claimLabel != nil && !strings.Contains(claim, "[") {
 		label = lang.Text("quoted", "text", claimLabel(claim))
 	}
-	return capitalise(lang.Text(key, "claim", label))
+	return web.UpperFirst(lang.Text(key, "claim", label))
 }
 
 // FieldProblem is the sentence staff read, in lang, when the domain
@@ -63,7 +61,7 @@ func FieldProblem(lang *i18n.Catalog, field *verification.FieldError, claimLabel
 	if key := "field." + name; lang.Base().Has(key) {
 		return lang.Text(key)
 	}
-	return sentence(field.Message)
+	return web.Sentence(field.Message)
 }
 
 // limitIn is the limit a message names, its last number: "at most 1000
@@ -108,12 +106,6 @@ func labelOf(lang *i18n.Catalog, key string, claimLabel func(key string) string)
 	return lang.Text("quoted", "text", key)
 }
 
-// capitalise starts a sentence with a capital letter.
-func capitalise(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[size:]
-}
-
 // Needed names one thing verified still needs (an entry of
 // verification.Evidence.Missing) in staff words: "Consent", "Live check:
 // tilt the ID", a claim by its label.
@@ -152,18 +144,6 @@ func NeededList(lang *i18n.Catalog, missing []string, claimLabel func(key string
 		words[i] = Needed(lang, m, claimLabel)
 	}
 	return strings.Join(words, ", ")
-}
-
-// sentence is a message capitalised, with its full stop.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
 }
 
 // claimLabeller names the claims of the case the request's path names, by
