@@ -344,10 +344,11 @@ func auditPortal(t *testing.T, ctx context.Context) {
 				st := &stateCase{s: s, clock: clk, id: id, opened: opened, portal: base + strings.TrimPrefix(opened.Link.URL, base)}
 				query := state.reach(t, st)
 				navigate(t, ctx, st.portal+query)
-				// The queue page of a freelancer who is next makes their
-				// devices ready a moment after it loads (this Chromium holds
-				// the permission): audited once it has.
-				waitFor(t, ctx, "the page settled", `(() => { const box = document.getElementById('ready-box'); return !box || !box.hidden || document.querySelector('[data-test=queue-position]')?.textContent !== 'you are next'; })()`)
+				// The queue page is audited once its socket's first "queue"
+				// message has set what it shows (with nobody taking calls,
+				// as here, the devices stay off: "devices ready in the
+				// queue" audits them made ready).
+				waitFor(t, ctx, "the page settled", `!document.getElementById('ready-box') || performance.getEntriesByName('attest:queue', 'mark').length > 0`)
 				auditSizes(t, ctx, c.Tag, "freelancer-"+c.Tag+"-"+state.name, c == i18n.English)
 				for _, p := range portalPages {
 					if p.on != state.name {

@@ -59,6 +59,7 @@ function waitInQueue(base, audioOnly) {
     // Ready only when a call can come: next, and someone is taking calls
     // (with nobody online the wait has no end in sight; the camera stays off).
     ready.next(q.position === 1 && q.agents_online > 0);
+    mark('queue');
   });
   // Taken: the server has already seated this socket in the call, so the
   // page moves into it in place, on the same socket, and the call starts
