@@ -393,9 +393,14 @@ func (h *hub) callStartedLocked(verificationID, freelancerID string, data []byte
 
 // agentTookLocked seats the agent's live queue page that took a call (its
 // socket's session) and hands it the call's message (data): the page moves
-// into the call on the socket it holds. It reports false when that socket
-// is not on this node, or is already in a call. h.mu must be held.
-func (h *hub) agentTookLocked(verificationID, agentID, session string, data []byte) (event, bool) {
+// into the call on the socket it holds. The offer the page sent with its
+// take, if any, goes to the freelancer's page when it is seated here (after
+// the peer message that introduces the agent, before which a freelancer's
+// page would start afresh), and the agent's page is told (Offered); else
+// the page offers once it hears of the freelancer, as without one. It
+// reports false when that socket is not on this node, or is already in a
+// call. h.mu must be held.
+func (h *hub) agentTookLocked(verificationID, agentID, session string, data []byte, offer *SessionDescription) (event, bool) {
 	var page *client
 	for c := range h.agents[agentID] {
 		if c.session == session && !c.presenceOnly && c.room == "" && (page == nil || c.id > page.id) {
@@ -411,7 +416,14 @@ func (h *hub) agentTookLocked(verificationID, agentID, session string, data []by
 		return event{}, false
 	}
 	if present {
-		page.deliver(peerMessage(true, peerSession))
+		m := peerMessage(true, peerSession)
+		if freelancer := h.rooms[verificationID].local(RoleFreelancer); offer != nil && freelancer != nil {
+			o := msg(TypeOffer)
+			o.From, o.SDP = RoleAgent, offer
+			freelancer.deliver(o)
+			m.Offered = true
+		}
+		page.deliver(m)
 	}
 	return seatedEvent(verificationID, page), true
 }

@@ -24,7 +24,8 @@ const (
 )
 
 // ServerMessage is anything the server sends. Fields not set for a type
-// are left out.
+// are left out. Offered, with a peer message to the agent's page: the
+// peer's page has been handed the offer that page's take carried.
 type ServerMessage struct {
 	V          int                 `json:"v"`
 	Type       string              `json:"type"`
@@ -35,6 +36,7 @@ type ServerMessage struct {
 	Queue      *QueueInfo          `json:"queue,omitempty"`
 	Floor      *FloorInfo          `json:"floor,omitempty"`
 	Present    *bool               `json:"present,omitempty"`
+	Offered    bool                `json:"offered,omitempty"`
 	Session    string              `json:"session,omitempty"`
 	From       string              `json:"from,omitempty"`
 	At         *time.Time          `json:"at,omitempty"`

@@ -154,6 +154,19 @@ func describe(err error) error {
 	return protoErr("malformed", "", "not a JSON object")
 }
 
+// TakeOffer checks an offer the agent's live queue page sends with its
+// take (the first offer, made ahead): the same rules as an "offer" message.
+// Its error is a *ProtocolError whose field is the form's ("offer").
+func TakeOffer(sdp string) (*SessionDescription, error) {
+	m := ClientMessage{V: Version, Type: TypeOffer, SDP: &SessionDescription{Type: TypeOffer, SDP: sdp}}
+	if err := m.validate(); err != nil {
+		e := err.(*ProtocolError)
+		e.Field = "offer"
+		return nil, e
+	}
+	return m.SDP, nil
+}
+
 func (m *ClientMessage) validate() error {
 	switch m.Type {
 	case TypeOffer, TypeAnswer:

@@ -540,8 +540,12 @@ func (s *Service) callInfo(ctx context.Context, call *store.Call) (*CallInfo, er
 // and seats the newest. When agentSession names the agent's live queue
 // page that took the call, and its socket is on this node, that socket is
 // seated too and told "call", so that the page moves into the call without
-// reconnecting: CallStarted reports whether it was.
-func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken, agentSession string) (agentSeated bool) {
+// reconnecting: CallStarted reports whether it was. An offer that page
+// made ahead and sent with its take (nil for none; checked by TakeOffer)
+// goes to the freelancer's page with the call when both pages are on this
+// node, and the agent's page is told so (Offered): the offer does not wait
+// for the agent's page to hear of the call and send it.
+func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken, agentSession string, offer *SessionDescription) (agentSeated bool) {
 	info, err := s.callInfo(ctx, taken.Call)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "call started", slog.Any("err", err))
@@ -565,7 +569,7 @@ func (s *Service) CallStarted(ctx context.Context, taken *workflow.Taken, agentS
 	h.mu.Lock()
 	told := h.callStartedLocked(room, who, data)
 	if agentData != nil {
-		if e, ok := h.agentTookLocked(room, taken.Call.AgentID, agentSession, agentData); ok {
+		if e, ok := h.agentTookLocked(room, taken.Call.AgentID, agentSession, agentData, offer); ok {
 			told, agentSeated = append(told, e), true
 		}
 	}

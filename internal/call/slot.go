@@ -144,7 +144,7 @@ func (s *Service) freeAgent(ctx context.Context, tx *store.Tx, b *store.Booking)
 // announce tells both sides that a call has started: the freelancer's pages
 // move into it and the agent's console opens it.
 func (s *Service) announce(ctx context.Context, taken *workflow.Taken) {
-	s.CallStarted(ctx, taken, "")
+	s.CallStarted(ctx, taken, "", nil)
 	info, err := s.callInfo(ctx, taken.Call)
 	if err != nil {
 		return

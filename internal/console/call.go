@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/attest-dev/attest/internal/call"
 	"github.com/attest-dev/attest/internal/store"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
@@ -35,6 +36,21 @@ func (c *Console) presence(w http.ResponseWriter, r *http.Request) {
 // take gives the agent the next freelancer and opens the call view.
 func (c *Console) take(w http.ResponseWriter, r *http.Request) {
 	st := SignedIn(r.Context())
+	// The live queue page's first offer, made ahead, may come with the
+	// press: checked before anything is taken.
+	r.Body = http.MaxBytesReader(w, r.Body, 4*call.MaxSDPBytes)
+	if err := r.ParseForm(); err != nil {
+		c.Refuse(w, r, st, http.StatusBadRequest, web.StaffLanguage(r).Text("console.error.form"))
+		return
+	}
+	var offer *call.SessionDescription
+	if sdp := r.PostFormValue("offer"); sdp != "" {
+		var err error
+		if offer, err = call.TakeOffer(sdp); err != nil {
+			c.Refuse(w, r, st, http.StatusBadRequest, web.StaffLanguage(r).Text("console.error.offer"))
+			return
+		}
+	}
 	var taken *workflow.Taken
 	err := c.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		var err error
@@ -58,7 +74,7 @@ func (c *Console) take(w http.ResponseWriter, r *http.Request) {
 	// the redirect says so. The call is committed: the freelancer is told
 	// even if the agent's browser gives up on this request meanwhile.
 	session := r.PostFormValue("session")
-	seated := c.Calls.CallStarted(context.WithoutCancel(r.Context()), taken, session)
+	seated := c.Calls.CallStarted(context.WithoutCancel(r.Context()), taken, session, offer)
 	c.Calls.Nudge()
 	if seated {
 		http.Redirect(w, r, "/agent?seated="+url.QueryEscape(session), http.StatusSeeOther)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -494,4 +495,89 @@ func TestScreenShareMessages(t *testing.T) {
 	if m := fl.expect(call.TypeError); m.Error == nil || m.Error.Code != "wrong_type" || m.Error.Field != "sharing" {
 		t.Fatalf("screen with a string got %+v, want wrong_type on sharing", m)
 	}
+}
+
+// The live queue page's first offer, made ahead, goes with its take: the
+// freelancer's page gets it right after the call and the agent's
+// introduction, and the agent's page is told (offered) instead of
+// offering. An offer that is not a session description takes nothing;
+// with the freelancer's page not connected, the agent's page offers when
+// it comes, as without one.
+func TestTakeCarriesTheOffer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		s, base := openServed(t, server.Config{Store: cfg, Now: time.Now})
+		addStaff(t, s, "maria@example.com", store.RoleAgent, "correct horse battery")
+		jar := signIn(t, base, "maria@example.com", "correct horse battery")
+		agentHTTP := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		postForm(t, agentHTTP, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+		const sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+		opened := seedCase(t, s, "u-30")
+		token := strings.TrimPrefix(opened.Link.URL, base)
+		postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, "")
+		fl := dial(t, base, token+"/ws", nil, "freelancer-30")
+		fl.expect(call.TypeWelcome)
+		agent := dial(t, base, "/agent/ws", jar, "agent-live-30")
+		agent.expect(call.TypeWelcome)
+
+		// Not a session description: refused, and nobody is taken.
+		if res := postForm(t, agentHTTP, base+"/agent/take", url.Values{"session": {"agent-live-30"}, "offer": {"hello"}}, ""); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a take with a bad offer: %d", res.StatusCode)
+		}
+		if v, err := s.Store.Verification(t.Context(), opened.Verification.ID); err != nil || v.Status != verification.InQueue {
+			t.Fatalf("after a refused take: %+v %v", v, err)
+		}
+
+		res := postForm(t, agentHTTP, base+"/agent/take", url.Values{"session": {"agent-live-30"}, "offer": {sdp}}, "")
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "seated=agent-live-30") {
+			t.Fatalf("take: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		// The freelancer's page: the call, the agent, then the offer, in that order.
+		var order []string
+		for len(order) < 3 {
+			var m call.ServerMessage
+			select {
+			case m = <-fl.msgs:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the freelancer's page got only %v", order)
+			}
+			switch m.Type {
+			case call.TypeCall, call.TypePeer:
+				order = append(order, m.Type)
+			case call.TypeOffer:
+				if m.From != call.RoleAgent || m.SDP == nil || m.SDP.SDP != sdp {
+					t.Fatalf("offer %+v", m)
+				}
+				order = append(order, m.Type)
+			}
+		}
+		if want := []string{call.TypeCall, call.TypePeer, call.TypeOffer}; !slices.Equal(order, want) {
+			t.Fatalf("the freelancer's page got %v, want %v", order, want)
+		}
+		agent.expect(call.TypeCall)
+		if p := agent.expect(call.TypePeer); !*p.Present || p.Session != "freelancer-30" || !p.Offered {
+			t.Fatalf("the agent's peer message %+v", p)
+		}
+
+		// The freelancer's page closed: the offer has nowhere to go, and
+		// the agent hears of the page when it comes, not offered.
+		second := seedCase(t, s, "u-31")
+		token = strings.TrimPrefix(second.Link.URL, base)
+		postForm(t, http.DefaultClient, base+token+"/queue", url.Values{}, "")
+		addStaff(t, s, "joao@example.com", store.RoleAgent, "correct horse battery")
+		jar2 := signIn(t, base, "joao@example.com", "correct horse battery")
+		agentHTTP2 := &http.Client{Jar: jar2, CheckRedirect: agentHTTP.CheckRedirect}
+		postForm(t, agentHTTP2, base+"/agent/presence", url.Values{"status": {"online"}}, "")
+		agent2 := dial(t, base, "/agent/ws", jar2, "agent-live-31")
+		agent2.expect(call.TypeWelcome)
+		if res := postForm(t, agentHTTP2, base+"/agent/take", url.Values{"session": {"agent-live-31"}, "offer": {sdp}}, ""); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("second take: %d", res.StatusCode)
+		}
+		agent2.expect(call.TypeCall)
+		fl2 := dial(t, base, token+"/ws", nil, "freelancer-31")
+		fl2.expect(call.TypeWelcome)
+		if p := agent2.expect(call.TypePeer); !*p.Present || p.Session != "freelancer-31" || p.Offered {
+			t.Fatalf("the agent's peer message for a page that came later %+v", p)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -76,5 +77,38 @@ func TestBrowserCallSurvivesALostOffer(t *testing.T) {
 	evaluate(t, freelancer, `sessionStorage.getItem('lostOffer') ?? ''`, &lost)
 	if lost != "yes" {
 		t.Fatal("the call started without losing an offer: the test did not test")
+	}
+}
+
+// The agent's first offer, made ahead on the live queue page, goes with the
+// take: the agent's page sends no offer on its socket, the freelancer's
+// page gets exactly one, and frames flow both ways.
+func TestBrowserTakeCarriesTheOffer(t *testing.T) {
+	_, base, portalURL := startCallServer(t)
+	agent, freelancer := browser(t, "agent"), browser(t, "freelancer")
+	beforeEveryPage(t, agent, `{
+		const send = WebSocket.prototype.send;
+		WebSocket.prototype.send = function (data) {
+			try { (window.sentTypes ??= []).push(JSON.parse(data).type); } catch {}
+			return send.call(this, data);
+		};
+	}`)
+	beforeEveryPage(t, freelancer, `{
+		const dispatch = EventTarget.prototype.dispatchEvent;
+		EventTarget.prototype.dispatchEvent = function (e) {
+			if (e.type === 'offer' && this.ws) window.offers = (window.offers ?? 0) + 1;
+			return dispatch.call(this, e);
+		};
+	}`)
+	establishCallWith(t, base, portalURL, agent, freelancer)
+	var sent []string
+	evaluate(t, agent, `window.sentTypes ?? []`, &sent)
+	if slices.Contains(sent, "offer") {
+		t.Fatalf("the agent's page sent an offer on its socket (%v): the take did not carry it", sent)
+	}
+	var offers int
+	evaluate(t, freelancer, `window.offers ?? 0`, &offers)
+	if offers != 1 {
+		t.Fatalf("the freelancer's page got %d offers, want 1", offers)
 	}
 }

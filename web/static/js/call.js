@@ -70,6 +70,13 @@ export class Call extends EventTarget {
     this.prepared = null;
     /** Whether the prepared connection's offer is still unsent: the candidates it gathers meanwhile go in that offer. */
     this.early = false;
+    /** The candidates the prepared connection gathered while early, in order. @type {RTCIceCandidate[]} */
+    this.earlyCandidates = [];
+    /**
+     * The prepared offer a take carried (takeOffer): its connection and how
+     * many candidates were in it. @type {{pc: RTCPeerConnection, candidates: number} | null}
+     */
+    this.withTake = null;
     this.closed = false;
     /** Whether the browser refused to play the call's sound without a gesture. */
     this.autoplayBlocked = false;
@@ -111,7 +118,9 @@ export class Call extends EventTarget {
     this.screenTransceiver = this.role === 'agent' ? pc.addTransceiver('video', { direction: 'recvonly' }) : null;
     pc.onicecandidate = (e) => {
       mark(e.candidate ? 'local-candidate' : 'gathered');
-      if (e.candidate && !(this.early && pc === this.pc)) this.signal.send('candidate', { candidate: e.candidate.toJSON() });
+      if (!e.candidate) return;
+      if (this.early && pc === this.pc) this.earlyCandidates.push(e.candidate);
+      else this.signal.send('candidate', { candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => {
       if (e.transceiver === this.screenTransceiver) return; // the page shows it while shared (screenTrack)
@@ -208,12 +217,30 @@ export class Call extends EventTarget {
     }
   }
 
+  /**
+   * The prepared first offer, for the take to carry: the server hands it to
+   * the freelancer's page with the call, and the peer message that follows
+   * says so (offered), so that the offer does not wait for this page to
+   * hear of the call. Null when there is none to carry (not made yet, or
+   * an mDNS name in it): this page offers as usual then.
+   * @returns {string | null}
+   */
+  takeOffer() {
+    const pc = this.pc;
+    const sdp = pc?.localDescription?.sdp ?? '';
+    if (!this.early || !pc || pc.signalingState !== 'have-local-offer' || !sdp || /\.local\s/.test(sdp)) return null;
+    this.withTake = { pc, candidates: this.earlyCandidates.length };
+    mark('offer-sent');
+    return sdp;
+  }
+
   /** The agent offers: afresh, or as an ICE restart on the same connection. */
   async offer(restart = false) {
     if (!restart && this.prepared) {
       const prepared = await this.prepared.catch(() => null);
       this.prepared = null;
       this.early = false;
+      this.earlyCandidates = [];
       // Its description carries the candidates gathered so far, in one
       // message: sent one by one, thirty-odd candidates at once could
       // overrun the other side's socket (maxQueued in internal/call/hub.go).
@@ -321,6 +348,18 @@ export class Call extends EventTarget {
         this.pc.close();
         this.pc = null;
       }
+      return;
+    }
+    const taken = this.withTake;
+    this.withTake = null;
+    if (m.offered && taken && taken.pc === this.pc && this.pc.signalingState === 'have-local-offer') {
+      // The take carried the offer, and the server handed it to this peer
+      // with the call: the candidates gathered since go after it.
+      const later = this.earlyCandidates.slice(taken.candidates);
+      this.prepared = null;
+      this.early = false;
+      this.earlyCandidates = [];
+      for (const c of later) this.signal.send('candidate', { candidate: c.toJSON() });
       return;
     }
     const state = this.pc?.iceConnectionState;

@@ -139,7 +139,9 @@ function watchFloor(root) {
     // still on the way; its video element goes into that page (runCall).
     mark('call-message');
     taking.devices = openDevices(m.call.agent_camera);
-    if (ready && Date.now() - ready.at < PREPARED_MS && camera === m.call.agent_camera) {
+    // The call made ahead goes on if the take carried its offer (the
+    // freelancer's page may hold it already), or while it is fresh.
+    if (ready && (ready.call.withTake || (Date.now() - ready.at < PREPARED_MS && camera === m.call.agent_camera))) {
       taking.call = ready.call;
       taking.call.useServers(m.ice_servers);
     } else {
@@ -160,7 +162,9 @@ function watchFloor(root) {
     /** @type {Joined} */
     const joined = { signal, call: null, devices: Promise.resolve(new MediaStream()), moved: false };
     taking = joined;
-    takeInPlace(form, joined).catch(() => location.assign('/agent'));
+    // The first offer, made ahead, goes with the press (Call.takeOffer).
+    const offer = ready && Date.now() - ready.at < PREPARED_MS ? ready.call.takeOffer() : null;
+    takeInPlace(form, joined, offer).catch(() => location.assign('/agent'));
   });
 }
 
@@ -170,9 +174,12 @@ function watchFloor(root) {
  * call's page, which is put in place of this one. Nothing is loaded anew.
  * @param {HTMLFormElement} form
  * @param {Joined} taking
+ * @param {string | null} offer the call's first offer, made ahead, for the server to hand the freelancer's page
  */
-async function takeInPlace(form, taking) {
-  const res = await fetch(form.action, { method: 'POST', body: new URLSearchParams({ session: taking.signal.session }) });
+async function takeInPlace(form, taking, offer) {
+  const body = new URLSearchParams({ session: taking.signal.session });
+  if (offer) body.set('offer', offer);
+  const res = await fetch(form.action, { method: 'POST', body });
   const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
   const next = doc.getElementById('main');
   const root = next?.querySelector('#console');
