@@ -260,6 +260,25 @@ func RenderIn(w http.ResponseWriter, status int, c *i18n.Catalog, page string, d
 	buf.WriteTo(w)
 }
 
+// RenderStaffPart writes one part of a staff page (a template the page
+// defines, such as a list its script reads again) without the layout, in
+// the staff member's language, or a plain 500 if it cannot render.
+func RenderStaffPart(w http.ResponseWriter, r *http.Request, page, part string, data any) {
+	t, ok := pages[StaffLanguage(r)][page]
+	var buf bytes.Buffer
+	if !ok || t.Lookup(part) == nil {
+		http.Error(w, "page part "+page+"/"+part+" does not exist", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, part, data); err != nil {
+		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	buf.WriteTo(w)
+}
+
 // StaffNotice is the notice a staff page shows after a change, named by
 // the request's ?notice= code: the staff catalog's "notice.<page>.<code>"
 // in the staff member's language, or "" for no notice or an unknown one.

@@ -60,6 +60,8 @@ type Console struct {
 	// Staff makes every change to staff accounts, sessions, second
 	// factors and API keys.
 	Staff *staff.Accounts
+
+	open openShared
 }
 
 // Register adds the console's routes to mux.
@@ -78,6 +80,7 @@ func (c *Console) Register(mux web.Router) {
 	c.registerSecurity(mux)
 	staff := []store.Role{store.RoleAgent, store.RoleSupervisor, store.RoleAdmin}
 	mux.Handle("GET /agent", c.Require(c.agentHome, staff...))
+	mux.Handle("GET /agent/open", c.Require(c.openPart, staff...))
 	mux.Handle("POST /agent/presence", c.Require(c.presence, staff...))
 	mux.Handle("POST /agent/take", c.Require(c.take, staff...))
 	mux.Handle("POST /agent/calls/{id}/outcome", c.Require(c.outcome, staff...))

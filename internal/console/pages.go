@@ -1,12 +1,14 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/attest-dev/attest/internal/queue"
@@ -22,11 +24,7 @@ type agentPage struct {
 	Floor   queue.Stats
 	Agents  int
 	Notice  string
-	Open    []*verification.Verification
-	// Names are the open cases' freelancers' display names, by id.
-	Names map[string]string
-	// Now is when the page was read: a case is overdue against it.
-	Now time.Time
+	openList
 	// AgentCamera says whether calls carry the agent's video: the page
 	// makes its first offer ahead (console.js).
 	AgentCamera bool
@@ -64,25 +62,78 @@ func (c *Console) agentHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Agents = agents.Online
-	for _, s := range verification.OpenStatuses() {
-		list, err := c.Store.Verifications(r.Context(), store.VerificationFilter{Status: s, Limit: 200})
-		if err != nil {
-			c.ServerError(w, r, err)
-			return
-		}
-		page.Open = append(page.Open, list...)
-	}
-	slices.SortFunc(page.Open, func(a, b *verification.Verification) int { return a.Deadline.Compare(b.Deadline) })
-	ids := make([]string, len(page.Open))
-	for i, v := range page.Open {
-		ids[i] = v.FreelancerID
-	}
-	if page.Names, err = c.Store.DisplayNames(r.Context(), ids); err != nil {
+	open, err := c.readOpen(r.Context())
+	if err != nil {
 		c.ServerError(w, r, err)
 		return
 	}
-	page.Now = c.Now()
+	page.openList = *open
 	web.RenderStaff(w, r, http.StatusOK, "agent", page)
+}
+
+// openList is the open verifications as the live queue page lists them,
+// earliest deadline first.
+type openList struct {
+	Open []*verification.Verification
+	// Names are the open cases' freelancers' display names, by id.
+	Names map[string]string
+	// Now is when the list was read: a case is overdue against it.
+	Now time.Time
+}
+
+// readOpen reads the open verifications.
+func (c *Console) readOpen(ctx context.Context) (*openList, error) {
+	var l openList
+	for _, s := range verification.OpenStatuses() {
+		list, err := c.Store.Verifications(ctx, store.VerificationFilter{Status: s, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		l.Open = append(l.Open, list...)
+	}
+	slices.SortFunc(l.Open, func(a, b *verification.Verification) int { return a.Deadline.Compare(b.Deadline) })
+	ids := make([]string, len(l.Open))
+	for i, v := range l.Open {
+		ids[i] = v.FreelancerID
+	}
+	names, err := c.Store.DisplayNames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	l.Names, l.Now = names, c.Now()
+	return &l, nil
+}
+
+// openFresh is how long one read of the open verifications serves the live
+// queue pages' refreshes (openPart).
+const openFresh = time.Second
+
+// openShared is the last read of the open verifications that the live
+// queue pages' refreshes share. Every online agent's page reads the list
+// again when the queue's figures change, all at the same moment: one read
+// within openFresh serves them all, each rendered in its reader's language.
+type openShared struct {
+	mu   sync.Mutex
+	list *openList
+}
+
+// openPart serves the live queue page's open verifications alone, which
+// its script reads again (console.js refreshOpen): the list at most
+// openFresh old.
+func (c *Console) openPart(w http.ResponseWriter, r *http.Request) {
+	c.open.mu.Lock()
+	list := c.open.list
+	if list == nil || c.Now().Sub(list.Now) >= openFresh || c.Now().Before(list.Now) {
+		var err error
+		if list, err = c.readOpen(r.Context()); err != nil {
+			c.open.mu.Unlock()
+			c.ServerError(w, r, err)
+			return
+		}
+		c.open.list = list
+	}
+	c.open.mu.Unlock()
+	web.RenderStaffPart(w, r, "agent", "openlist", list)
 }
 
 type callClaim struct {

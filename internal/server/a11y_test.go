@@ -242,6 +242,7 @@ var portalPages = []portalPage{
 var notPages = map[string]string{
 	"GET /v/{token}/ws":                            "the call's signaling socket",
 	"GET /agent/ws":                                "the console's signaling socket",
+	"GET /agent/open":                              "the live queue page's open verifications, which its script reads again (a part of GET /agent)",
 	"GET /v/{token}/phone/{file}":                  "the hand-off QR code, an image on the hand-off page",
 	"GET /v/{token}/export":                        "a download",
 	"GET /agent/documents/{id}":                    "a document, as the freelancer sent it",

@@ -266,7 +266,16 @@ func shiftTabBack(t testing.TB, ctx context.Context, cycle []keyStep) {
 	}
 	for i, stop := range back {
 		if want := cycle[(len(cycle)-1-i+len(cycle))%len(cycle)].Stop; stop != want {
-			t.Errorf("Shift+Tab from %s goes to %s, want %s, where Tab came from", cycle[(len(cycle)-i)%len(cycle)].Name, stop, want)
+			// What the page held then, to tell a page that changed under
+			// the keys from a wrong order.
+			var now []string
+			evaluate(t, ctx, `attestKeys.tabbable()`, &now)
+			var forward []string
+			for _, s := range cycle {
+				forward = append(forward, s.Stop)
+			}
+			t.Errorf("Shift+Tab from %s goes to %s, want %s, where Tab came from (Tab went %v; Shift+Tab went %v; the page's stops now %v)",
+				cycle[(len(cycle)-i)%len(cycle)].Name, stop, want, forward, back, now)
 			return
 		}
 	}

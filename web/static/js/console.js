@@ -30,7 +30,7 @@ let openFigures = '';
 
 /**
  * Keeps the live queue page's open verifications current: read again
- * (the page itself, whose list is put in place of this one) when the
+ * (GET /agent/open, the list alone, put in place of this one) when the
  * queue's figures change, and at least every OPEN_REFRESH_MS otherwise
  * (a status or a deadline can change without them), while the page is
  * seen. A list the keyboard is in is left as it is until focus leaves it.
@@ -44,10 +44,10 @@ async function refreshOpen(figures) {
   if (list.contains(document.activeElement)) return;
   openRead = Date.now();
   try {
-    const res = await fetch(location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+    const res = await fetch('/agent/open', { credentials: 'same-origin', headers: { Accept: 'text/html' } });
     if (!res.ok) return;
-    const next = new DOMParser().parseFromString(await res.text(), 'text/html').getElementById('open-list');
-    if (next && !list.contains(document.activeElement)) list.replaceChildren(...[...next.childNodes].map((n) => document.adoptNode(n)));
+    const next = new DOMParser().parseFromString(await res.text(), 'text/html').body;
+    if (!list.contains(document.activeElement)) list.replaceChildren(...[...next.childNodes].map((n) => document.adoptNode(n)));
   } catch {
     // the next floor message tries again
   }
