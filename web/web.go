@@ -7,6 +7,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -126,6 +127,18 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 	return template.FuncMap{
 		// t is a message of the catalog; args come in pairs, name then value.
 		"t": c.HTML,
+		// link, code and figure are markup for a place in a message
+		// ({{t "key" "log" (link "/admin/audit" (t "admin_policy.audit_log"))}}),
+		// so that a sentence around a link stays one message, in the
+		// order its language puts it.
+		"link": func(href string, text any) template.HTML {
+			return template.HTML(`<a href="` + html.EscapeString(href) + `">` + markupText(text) + `</a>`)
+		},
+		"code": func(text any) template.HTML { return template.HTML(`<code>` + markupText(text) + `</code>`) },
+		// figure is a figure a page's script updates in place (data-figure).
+		"figure": func(name string, value any) template.HTML {
+			return template.HTML(`<span data-figure="` + html.EscapeString(name) + `">` + markupText(value) + `</span>`)
+		},
 		// tn is a plural message for a count.
 		"tn": c.NHTML,
 		// when formats a time in a zone for people: "Wednesday 2 December 2026, 14:30 (UTC-3)".
@@ -156,6 +169,15 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		"bytes":    func(n int64) string { return Bytes(c, n) },
 		"pagetext": func() map[string]any { return pageText(c) },
 	}
+}
+
+// markupText is v for inside markup: template.HTML as it is (a message
+// from the catalog, already escaped), anything else escaped.
+func markupText(v any) string {
+	if h, ok := v.(template.HTML); ok {
+		return string(h)
+	}
+	return html.EscapeString(fmt.Sprint(v))
 }
 
 // pageText is what the pages' scripts say, from the catalog's js.* keys:

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"html/template"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,35 @@ func TestDateFunc(t *testing.T) {
 		`<time datetime="2026-12-05T14:30:07Z">5 de dez. de 2026, 14:30 UTC</time>|`
 	if got := buf.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// A sentence with a link, a code or a live figure inside is one message:
+// the markup goes in its place, escaped, and the message's own text
+// around it stays whole in each language.
+func TestMarkupInAMessage(t *testing.T) {
+	for _, c := range []struct {
+		cat  *i18n.Catalog
+		page string
+		want string
+	}{
+		{i18n.StaffEnglish, `{{t "admin_policy.intro" "log" (link "/admin/audit" (t "admin_policy.audit_log"))}}`,
+			`Every change is written to the <a href="/admin/audit">audit log</a> with the values before and after.`},
+		{i18n.StaffMatch("pt-BR"), `{{t "admin_policy.intro" "log" (link "/admin/audit" (t "admin_policy.audit_log"))}}`,
+			`Toda mudança é escrita no <a href="/admin/audit">registro de auditoria</a> com os valores de antes e de depois.`},
+		{i18n.StaffEnglish, `{{t "admin_webhooks.none" "api" (code (t "admin_webhooks.post_v1_webhook_endpoints"))}}`,
+			`No endpoints yet. Add one below or with <code>POST /v1/webhook-endpoints</code>.`},
+		{i18n.StaffEnglish, `{{t "admin_floor.updated" "at" (figure "at" "<b>14:30</b>")}}`,
+			`Updated <span data-figure="at">&lt;b&gt;14:30&lt;/b&gt;</span>; the figures refresh every 5 seconds.`},
+		{i18n.StaffEnglish, `{{link "/x?a=1&b=\"2\"" "a <i>"}}`, `<a href="/x?a=1&amp;b=&#34;2&#34;">a &lt;i&gt;</a>`},
+	} {
+		tmpl := template.Must(template.New("t").Funcs(localFuncs(c.cat)).Parse(c.page))
+		var b strings.Builder
+		if err := tmpl.Execute(&b, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("%s in %s:\n got %s\nwant it to hold %s", c.page, c.cat.Tag, b.String(), c.want)
+		}
 	}
 }
