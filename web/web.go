@@ -41,10 +41,10 @@ func Bytes(c *i18n.Catalog, n int64) string {
 
 // decimal is a number printed by Go with c's decimal separator.
 func decimal(c *i18n.Catalog, s string) string {
-	if c.Base().Has("number.decimal") {
-		s = strings.Replace(s, ".", c.Text("number.decimal"), 1)
+	if !c.Base().Has("number.decimal") {
+		return s
 	}
-	return s
+	return i18n.Decimal(s, c.Text("number.decimal"))
 }
 
 // Minutes is a wait in whole minutes, for staff pages, in c's language.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attest-dev/attest/internal/i18n"
 )
 
 // Series is one stacked part of a bar chart.
@@ -181,16 +183,9 @@ func scale(v float64, whole bool) (top, step float64) {
 // fixedVerb is a unit's number: %.1f in "%.1f min".
 var fixedVerb = regexp.MustCompile(`%\.(\d+)f`)
 
-// decimalPoint is a decimal point between two digits.
-var decimalPoint = regexp.MustCompile(`(\d)\.(\d)`)
-
 // number is v in unit, with the reader's decimal separator.
 func (c Chart) number(unit string, v float64) string {
-	s := fmt.Sprintf(unit, v)
-	if c.Decimal != "" && c.Decimal != "." {
-		s = decimalPoint.ReplaceAllString(s, "${1}"+strings.ReplaceAll(c.Decimal, "$", "$$")+"${2}")
-	}
-	return s
+	return i18n.Decimal(fmt.Sprintf(unit, v), c.Decimal)
 }
 
 // gridPrecision is the unit with exactly the decimals a grid line at
