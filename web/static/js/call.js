@@ -63,6 +63,8 @@ export class Call extends EventTarget {
     this.firstFrameAt = null;
     /** When the first remote audio was decoded (epoch ms), for measuring. @type {number | null} */
     this.firstAudioAt = null;
+    /** The connection whose audio watchAudio watches. @type {RTCPeerConnection | null} */
+    this.audioWatched = null;
     this.restarting = 0;
     /** ICE restarts made so far, for the connection indicator and tests. */
     this.iceRestarts = 0;
@@ -141,7 +143,10 @@ export class Call extends EventTarget {
     pc.onconnectionstatechange = () => {
       mark(`connection-${pc.connectionState}`);
       this.dispatchEvent(new CustomEvent('state', { detail: pc.connectionState }));
-      if (pc.connectionState === 'connected') this.restarting = 0;
+      if (pc.connectionState === 'connected') {
+        this.restarting = 0;
+        this.watchAudio(pc);
+      }
     };
     pc.oniceconnectionstatechange = () => {
       mark(`ice-${pc.iceConnectionState}`);
@@ -149,17 +154,20 @@ export class Call extends EventTarget {
     };
     this.pc = pc;
     this.pending = [];
-    this.watchAudio(pc);
     return pc;
   }
 
   /**
    * Notes when the first remote audio is decoded, for measuring: a call
    * without the agent's camera has no video to time on the freelancer's side.
+   * It reads the connection's statistics every 5 ms, so only from the
+   * moment the connection is up (no audio comes before): polling from the
+   * connection's making on took the page's time while it negotiated.
    * @param {RTCPeerConnection} pc
    */
   watchAudio(pc) {
-    if (this.firstAudioAt !== null) return;
+    if (this.firstAudioAt !== null || this.audioWatched === pc) return;
+    this.audioWatched = pc;
     const started = Date.now();
     const timer = setInterval(async () => {
       if (pc !== this.pc || this.firstAudioAt !== null || Date.now() - started > 30000) { clearInterval(timer); return; }
