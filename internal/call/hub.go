@@ -222,6 +222,8 @@ type hub struct {
 	// node names this node in its events; conns numbers its connections.
 	node  string
 	conns uint64
+	// ownPrefix begins every event this node publishes (eventPrefix).
+	ownPrefix []byte
 	// publish tells the other nodes of an event; nil on a single node
 	// (SQLite), where the hub is all there is. It is called without mu held.
 	publish func(event) error
@@ -229,7 +231,7 @@ type hub struct {
 
 func newHub(node string) *hub {
 	return &hub{rooms: map[string]*room{}, agents: map[string]map[*client]bool{}, freelancers: map[string]map[*client]bool{},
-		all: map[*client]struct{}{}, node: node}
+		all: map[*client]struct{}{}, node: node, ownPrefix: eventPrefix(node)}
 }
 
 func (h *hub) byRole(role string) map[string]map[*client]bool {

@@ -151,6 +151,20 @@ func (h *hub) present() []event {
 	return list
 }
 
+// ownPayload reports whether this node published payload: its first event
+// begins with this node's name. encoding/json writes a struct's fields in
+// order, and Node is event's first; a payload holds one node's events
+// only (outbox.go).
+func (h *hub) ownPayload(payload []byte) bool {
+	return bytes.HasPrefix(payload, h.ownPrefix)
+}
+
+// eventPrefix is how every event a node publishes begins.
+func eventPrefix(node string) []byte {
+	name, _ := json.Marshal(node)
+	return append(append([]byte(`{"node":`), name...), ',')
+}
+
 // publish sends an event to the other nodes through the database, and
 // returns once it is committed: with the events queued beside it, under
 // load (outbox.go).
@@ -162,11 +176,10 @@ func (s *Service) publish(e event) error {
 	return s.outbox.publish(data)
 }
 
-// sendSignals commits one payload of the outbox: one event, or several, a line each.
+// sendSignals commits one payload of the outbox: one event, or several, a
+// line each. The store bounds how long it takes (store.SignalTimeout).
 func (s *Service) sendSignals(payload []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.Store.PublishSignal(ctx, payload, s.Now()); err != nil {
+	if err := s.Store.PublishSignal(context.Background(), payload, s.Now()); err != nil {
 		s.Log.Error("signal another node", slog.Int("events", bytes.Count(payload, []byte{'\n'})+1), slog.Any("err", err))
 		return err
 	}
@@ -228,8 +241,14 @@ func (s *Service) listenOnce(ctx context.Context) (heard bool, err error) {
 	}
 }
 
-// receive applies what another node published: one event a line.
+// receive applies what another node published: one event a line. Every
+// node hears its own notifications too (they share the channel); those it
+// drops before decoding: a payload is one node's batch, and each of its
+// events starts with that node's name (ownPayload).
 func (s *Service) receive(ctx context.Context, payload []byte) {
+	if s.h().ownPayload(payload) {
+		return
+	}
 	for line := range bytes.SplitSeq(payload, []byte{'\n'}) {
 		s.receiveEvent(ctx, line)
 	}
