@@ -52,7 +52,8 @@ type nodesReport struct {
 	rss                   []int64
 	idleCPU               []float64 // per node; nil when not sampled
 	relayCPU              relayCPU
-	load                  [2]string // load average before and after
+	relayMemory           []goMemory // per node, during the relay
+	load                  [2]string  // load average before and after
 	seedTime, connectTime time.Duration
 	fleet                 *loadtest.Fleet
 	latency               *loadtest.Latency
@@ -230,12 +231,57 @@ func (r *nodesReport) relay(ctx context.Context, db *sql.DB, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	memory, err := r.startMemory(ctx)
+	if err != nil {
+		return err
+	}
 	r.latency, err = r.fleet.Relay(ctx, loadtest.RelayOptions{Messages: total, Rate: o.rate})
 	if err != nil {
 		return err
 	}
-	r.relayCPU, err = cpu()
+	if r.relayCPU, err = cpu(); err != nil {
+		return err
+	}
+	r.relayMemory, err = memory()
 	return err
+}
+
+// goMemory is what a node's Go runtime reports on /metrics (open with the
+// shipped defaults): bytes allocated and garbage collections, so far.
+type goMemory struct {
+	allocated   float64 // go_memstats_alloc_bytes_total
+	collections float64 // go_gc_duration_seconds_count
+}
+
+// startMemory reads each node's /metrics now; the function it returns
+// says what each allocated and how often it collected since.
+func (r *nodesReport) startMemory(ctx context.Context) (func() ([]goMemory, error), error) {
+	read := func() ([]goMemory, error) {
+		var list []goMemory
+		for _, n := range r.nodes {
+			m, err := loadtest.ReadAllocations(ctx, n.Base)
+			if err != nil {
+				return nil, fmt.Errorf("node %s: %w", n.Name, err)
+			}
+			list = append(list, goMemory{m.Allocated, m.Collections})
+		}
+		return list, nil
+	}
+	before, err := read()
+	if err != nil {
+		return nil, err
+	}
+	return func() ([]goMemory, error) {
+		after, err := read()
+		if err != nil {
+			return nil, err
+		}
+		for i := range after {
+			after[i].allocated -= before[i].allocated
+			after[i].collections -= before[i].collections
+		}
+		return after, nil
+	}, nil
 }
 
 // relayCPU is the processor time the relay took: each node's, and that of
@@ -387,6 +433,14 @@ func (r *nodesReport) print(w io.Writer) {
 		}
 		p("relay CPU", "%s, PostgreSQL %.2f s (the %d backends connected to the database as it began, on --db others sharing it too); %.0f µs a message in all",
 			strings.Join(parts, ", "), c.postgres.Seconds(), c.backends, float64(total.Microseconds())/float64(l.Sent))
+	}
+	if len(r.relayMemory) > 0 && l.Sent > 0 {
+		var parts []string
+		for i, m := range r.relayMemory {
+			parts = append(parts, fmt.Sprintf("node %s %.1f MB (%.0f bytes a message), %.0f collections",
+				r.nodes[i].Name, m.allocated/1e6, m.allocated/float64(l.Sent), m.collections))
+		}
+		p("relay memory", "allocated %s", strings.Join(parts, "; "))
 	}
 	if len(l.Slow) > 0 {
 		p("slowest 1 %", "%s", slowWindows(l.Slow))
