@@ -223,7 +223,7 @@ type hub struct {
 	node  string
 	conns uint64
 	// ownPrefix begins every event this node publishes (eventPrefix).
-	ownPrefix []byte
+	ownPrefix string
 	// publish tells the other nodes of an event; nil on a single node
 	// (SQLite), where the hub is all there is. It is called without mu held.
 	publish func(event) error

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/attest-dev/attest/internal/store"
@@ -155,14 +156,14 @@ func (h *hub) present() []event {
 // begins with this node's name. encoding/json writes a struct's fields in
 // order, and Node is event's first; a payload holds one node's events
 // only (outbox.go).
-func (h *hub) ownPayload(payload []byte) bool {
-	return bytes.HasPrefix(payload, h.ownPrefix)
+func (h *hub) ownPayload(payload string) bool {
+	return strings.HasPrefix(payload, h.ownPrefix)
 }
 
 // eventPrefix is how every event a node publishes begins.
-func eventPrefix(node string) []byte {
+func eventPrefix(node string) string {
 	name, _ := json.Marshal(node)
-	return append(append([]byte(`{"node":`), name...), ',')
+	return `{"node":` + string(name) + ","
 }
 
 // publish sends an event to the other nodes through the database, and
@@ -245,11 +246,11 @@ func (s *Service) listenOnce(ctx context.Context) (heard bool, err error) {
 // node hears its own notifications too (they share the channel); those it
 // drops before decoding: a payload is one node's batch, and each of its
 // events starts with that node's name (ownPayload).
-func (s *Service) receive(ctx context.Context, payload []byte) {
+func (s *Service) receive(ctx context.Context, payload string) {
 	if s.h().ownPayload(payload) {
 		return
 	}
-	for line := range bytes.SplitSeq(payload, []byte{'\n'}) {
+	for line := range bytes.SplitSeq([]byte(payload), []byte{'\n'}) {
 		s.receiveEvent(ctx, line)
 	}
 }

@@ -110,7 +110,7 @@ func TestReceiveBatch(t *testing.T) {
 		m.Text = text
 		return fmt.Sprintf(`{"node":"b","kind":"relay","room":"v1","role":"freelancer","message":%s}`, encode(m))
 	}
-	s.receive(t.Context(), []byte(chat("one")+"\n"+chat("two")))
+	s.receive(t.Context(), chat("one")+"\n"+chat("two"))
 	if got := received(fl); len(got) != 2 || got[0] != TypeChat || got[1] != TypeChat {
 		t.Fatalf("freelancer got %v, want two chat messages", got)
 	}
@@ -144,7 +144,7 @@ func TestReceiveSkipsOwn(t *testing.T) {
 		{"a node named after this one and more", chat("ab"), 1},
 	} {
 		logged.Reset()
-		s.receive(t.Context(), []byte(c.payload))
+		s.receive(t.Context(), c.payload)
 		if got := received(fl); len(got) != c.want {
 			t.Errorf("%s: freelancer got %v, want %d chat messages", c.name, got, c.want)
 		}
@@ -162,7 +162,7 @@ func TestEventPrefix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !newHub(node).ownPayload(data) {
+		if !newHub(node).ownPayload(string(data)) {
 			t.Errorf("node %q: event %s does not begin with %s", node, data, eventPrefix(node))
 		}
 	}

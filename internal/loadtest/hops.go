@@ -61,8 +61,8 @@ func (f *Fleet) ListenHops(ctx context.Context, dbURL string) (*Hops, error) {
 }
 
 // note records the chat messages in one notification's events.
-func (h *Hops) note(payload []byte, at time.Duration) {
-	for line := range bytes.SplitSeq(payload, []byte{'\n'}) {
+func (h *Hops) note(payload string, at time.Duration) {
+	for line := range bytes.SplitSeq([]byte(payload), []byte{'\n'}) {
 		var e struct {
 			Kind    string `json:"kind"`
 			Message struct {

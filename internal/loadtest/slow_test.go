@@ -41,11 +41,11 @@ func TestSlowWindows(t *testing.T) {
 // messages and a second hearing of the same message are not.
 func TestHopsSplit(t *testing.T) {
 	h := &Hops{heard: map[int64]time.Duration{}}
-	h.note([]byte(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`+"\n"+
+	h.note(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`+"\n"+
 		`{"node":"a","kind":"seated","room":"r"}`+"\n"+
-		`{"node":"a","kind":"relay","message":{"type":"offer","sdp":"x"}}`), 1600)
-	h.note([]byte(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000001 2000"}}`), 2200)
-	h.note([]byte(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`), 9000)
+		`{"node":"a","kind":"relay","message":{"type":"offer","sdp":"x"}}`, 1600)
+	h.note(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000001 2000"}}`, 2200)
+	h.note(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`, 9000)
 	// Sent at 1000, 2000 and 3000, received 900, 500 and 700 later; the last never heard.
 	got := h.split([]time.Duration{900, 500, 700}, []time.Duration{1000, 2000, 3000})
 	want := HopLatency{Heard: 2, ToListener: Spread{P50: 200, P99: 600, Max: 600}, FromListener: Spread{P50: 300, P99: 300, Max: 300}}

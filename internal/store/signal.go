@@ -199,10 +199,11 @@ func (s *Store) ListenSignals(ctx context.Context) (*SignalListener, error) {
 
 // Next waits for the next published payload. An error other than
 // ErrSignalMissed means the connection is unusable: close the listener and
-// listen again.
-func (l *SignalListener) Next(ctx context.Context) ([]byte, error) {
+// listen again. The payload is a string as pgx and the signals table give
+// it: a node that drops it unread (its own) copies nothing.
+func (l *SignalListener) Next(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("wait for a signal: %w", err)
+		return "", fmt.Errorf("wait for a signal: %w", err)
 	}
 	l.watch(ctx)
 	n, err := l.conn.WaitForNotification(context.Background())
@@ -210,25 +211,25 @@ func (l *SignalListener) Next(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return nil, fmt.Errorf("wait for a signal: %w", err)
+		return "", fmt.Errorf("wait for a signal: %w", err)
 	}
 	if payload, ok := strings.CutPrefix(n.Payload, inlinePrefix); ok {
-		return []byte(payload), nil
+		return payload, nil
 	}
 	idText, ok := strings.CutPrefix(n.Payload, rowPrefix)
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if !ok || err != nil {
-		return nil, fmt.Errorf("%w: notification %.40q is neither a message nor a row id", ErrSignalMissed, n.Payload)
+		return "", fmt.Errorf("%w: notification %.40q is neither a message nor a row id", ErrSignalMissed, n.Payload)
 	}
 	var payload string
 	err = l.conn.QueryRow(ctx, "SELECT payload FROM signals WHERE id = $1", id).Scan(&payload)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("%w: large signal %d is gone", ErrSignalMissed, id)
+		return "", fmt.Errorf("%w: large signal %d is gone", ErrSignalMissed, id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read large signal %d: %w", id, err)
+		return "", fmt.Errorf("read large signal %d: %w", id, err)
 	}
-	return []byte(payload), nil
+	return payload, nil
 }
 
 // watch makes the end of ctx interrupt the wait for a notification. pgx

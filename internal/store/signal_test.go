@@ -35,7 +35,7 @@ func TestSignalsInOrderAndWaitEnds(t *testing.T) {
 		if err != nil {
 			t.Fatalf("signal %d: %v", i, err)
 		}
-		if string(got) != want {
+		if got != want {
 			t.Fatalf("signal %d: got %.20q (%d bytes), want %.20q (%d bytes)", i, got, len(got), want, len(want))
 		}
 	}
@@ -47,7 +47,7 @@ func TestSignalsInOrderAndWaitEnds(t *testing.T) {
 	if err := s.PublishSignal(context.Background(), []byte("four"), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := l.Next(second); err != nil || string(got) != "four" {
+	if got, err := l.Next(second); err != nil || got != "four" {
 		t.Fatalf("after the first context ended: got %q, %v; want four", got, err)
 	}
 	// ...and the second one's end ends a wait with nothing to hear.
