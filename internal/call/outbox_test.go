@@ -167,3 +167,26 @@ func TestEventPrefix(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReceiveRelay is the receiving node's part of a relayed chat
+// message: a batch of one event from another node, decoded and handed to
+// the seated freelancer's queue (the socket's write discards it).
+//
+//	go test -run '^$' -bench ReceiveRelay -benchmem ./internal/call
+func BenchmarkReceiveRelay(b *testing.B) {
+	s := &Service{Node: "a"}
+	fl := &client{role: RoleFreelancer, who: "f1", session: "fl", write: func([]byte) error { return nil }}
+	s.h().add(fl)
+	m := msg(TypeChat)
+	m.From, m.Text = RoleAgent, "00012345 1796540246578733551"
+	data, err := json.Marshal(event{Node: "b", Kind: eventRelay, Room: "0f8fad5b-d9cb-469f-a165-70867728950e", Role: RoleFreelancer, Message: encode(m)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.h().seat("0f8fad5b-d9cb-469f-a165-70867728950e", fl)
+	payload := string(data)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.receive(b.Context(), payload)
+	}
+}
