@@ -439,7 +439,7 @@ func (h *hub) relay(from *client, m ServerMessage) bool {
 	if !remote {
 		return false
 	}
-	return h.tell(event{Kind: eventRelay, Room: room, Role: otherRole(from.role), Message: encode(m)}) == nil
+	return h.tell(event{Kind: eventRelay, Room: room, Role: otherRole(from.role), relayed: &m}) == nil
 }
 
 // sendTo delivers a server message to one side of a call: to its
@@ -460,7 +460,7 @@ func (h *hub) sendTo(verificationID, role string, m ServerMessage) bool {
 	}
 	// This node may not know the room at all (the request came to another
 	// node than the call's): every node that seats the side delivers it.
-	if h.tell(event{Kind: eventRelay, Room: verificationID, Role: role, Message: encode(m)}) != nil {
+	if h.tell(event{Kind: eventRelay, Room: verificationID, Role: role, relayed: &m}) != nil {
 		return false
 	}
 	return remote

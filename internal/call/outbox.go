@@ -32,9 +32,13 @@ type outgoing struct {
 	done chan error
 }
 
+// doneChans are the channels a publisher waits on, reused: each gets
+// exactly one error per publish, which its publisher takes.
+var doneChans = sync.Pool{New: func() any { return make(chan error, 1) }}
+
 // publish queues data and waits until it is committed.
 func (o *outbox) publish(data []byte) error {
-	done := make(chan error, 1)
+	done := doneChans.Get().(chan error)
 	o.mu.Lock()
 	o.queue = append(o.queue, outgoing{data: data, done: done})
 	start := !o.sending
@@ -43,7 +47,9 @@ func (o *outbox) publish(data []byte) error {
 	if start {
 		pool.run(o.drain)
 	}
-	return <-done
+	err := <-done
+	doneChans.Put(done)
+	return err
 }
 
 // drain sends what is queued, batch after batch, then ends. It runs on the
