@@ -59,7 +59,7 @@ func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time
 		return errors.New("publish signal: signaling crosses nodes on PostgreSQL only")
 	}
 	if len(payload) <= MaxInlineSignal {
-		sent, err := s.notifier.notify(ctx, s.url, s.signalChannel, inlinePrefix+string(payload))
+		sent, err := s.notifier.notify(ctx, s.url, s.signalChannel, payload)
 		if sent {
 			return err
 		}
@@ -108,11 +108,16 @@ type notifier struct {
 	conn *pgx.Conn
 }
 
+// notifyInline notifies a payload with its prefix, joined by PostgreSQL:
+// pgx sends the payload's bytes as the text parameter as they are, where
+// joining them in Go made a copy of every payload.
+const notifyInline = "SELECT pg_notify($1, '" + inlinePrefix + "' || $2::text)"
+
 // notify sends one notification on the notifier's connection, connecting
 // first if needed, and reports whether it was sent: false when no
 // connection could be made. After an error the connection is closed and
 // made again next time.
-func (n *notifier) notify(ctx context.Context, url, channel, payload string) (sent bool, err error) {
+func (n *notifier) notify(ctx context.Context, url, channel string, payload []byte) (sent bool, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.conn == nil {
@@ -133,7 +138,7 @@ func (n *notifier) notify(ctx context.Context, url, channel, payload string) (se
 		n.conn = nil
 		return false, fmt.Errorf("publish signal: %w", err)
 	}
-	if _, err := n.conn.Exec(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+	if _, err := n.conn.Exec(ctx, notifyInline, channel, payload); err != nil {
 		n.conn.Close(context.WithoutCancel(ctx))
 		n.conn = nil
 		return true, fmt.Errorf("publish signal: %w", err)

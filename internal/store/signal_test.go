@@ -11,7 +11,8 @@ import (
 	"github.com/attest-dev/attest/internal/store/storetest"
 )
 
-// A listener hears what is published, small or large, in order, and its wait
+// A listener hears what is published, small (byte for byte, quotes and all)
+// or large, in order, and its wait
 // ends when the context it was given ends: the first context, and another
 // given later, whose end interrupts the wait in its turn.
 func TestSignalsInOrderAndWaitEnds(t *testing.T) {
@@ -24,7 +25,7 @@ func TestSignalsInOrderAndWaitEnds(t *testing.T) {
 	}
 	defer l.Close(context.Background())
 	large := strings.Repeat("x", store.MaxInlineSignal+1)
-	sent := []string{"one", large, "three"}
+	sent := []string{`{"text":"é ✓ 'quoted' \\ m:"}`, large, "three"}
 	for _, p := range sent {
 		if err := s.PublishSignal(context.Background(), []byte(p), time.Now()); err != nil {
 			t.Fatal(err)
