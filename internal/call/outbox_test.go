@@ -157,13 +157,19 @@ func TestReceiveSkipsOwn(t *testing.T) {
 // Every event a node publishes begins with the prefix by which it knows its
 // own, whatever its name holds.
 func TestEventPrefix(t *testing.T) {
+	chat := msg(TypeChat)
 	for _, node := range []string{"a", "NODE7QX2", `quo"te`, "<html>&"} {
-		data, err := json.Marshal(event{Node: node, Kind: eventSeated, Room: "v1", Role: RoleAgent, Message: encode(msg(TypeChat))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !newHub(node).ownPayload(string(data)) {
-			t.Errorf("node %q: event %s does not begin with %s", node, data, eventPrefix(node))
+		for _, e := range []event{
+			{Node: node, Kind: eventSeated, Room: "v1", Role: RoleAgent, Conn: node + "-1"},
+			{Node: node, Kind: eventRelay, Room: "v1", Role: RoleAgent, relayed: &chat},
+		} {
+			data, err := encodeEvent(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !newHub(node).ownPayload(string(data)) {
+				t.Errorf("node %q: event %s does not begin with %s", node, data, eventPrefix(node))
+			}
 		}
 	}
 }
