@@ -448,6 +448,9 @@ func (r *nodesReport) print(w io.Writer) {
 	if h := l.Hops; h != nil {
 		p("hops", "agent → node → PostgreSQL's listeners p50 %s, p99 %s, max %s; listener → node → freelancer p50 %s, p99 %s, max %s (%d of %d messages heard by the tool's own listener)",
 			ms(h.ToListener.P50), ms(h.ToListener.P99), ms(h.ToListener.Max), ms(h.FromListener.P50), ms(h.FromListener.P99), ms(h.FromListener.Max), h.Heard, l.Received)
+		if h.Notifications > 0 {
+			p("batches", "%d chat messages in %d notifications, %.2f a notification", h.Carried, h.Notifications, float64(h.Carried)/float64(h.Notifications))
+		}
 	}
 	errs, first := f.ErrorMessages()
 	if first != "" {
