@@ -26,7 +26,7 @@ func TestTwoNodes(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr.String())
 	}
-	for _, want := range []string{"40 open of 40", "400 messages", "lost          0 ", "50 of 50 pages told", "0 rules broken", "result        OK"} {
+	for _, want := range []string{"40 open of 40", "400 messages", "lost          0 ", "relay CPU     node A ", "relay memory  allocated node A ", "batches ", "50 of 50 pages told", "0 rules broken", "result        OK"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

@@ -51,7 +51,9 @@ type nodesReport struct {
 	nodes                 []*loadtest.Node
 	rss                   []int64
 	idleCPU               []float64 // per node; nil when not sampled
-	load                  [2]string // load average before and after
+	relayCPU              relayCPU
+	relayMemory           []goMemory // per node, during the relay
+	load                  [2]string  // load average before and after
 	seedTime, connectTime time.Duration
 	fleet                 *loadtest.Fleet
 	latency               *loadtest.Latency
@@ -150,7 +152,7 @@ func (r *nodesReport) measure(ctx context.Context, db *sql.DB, stderr io.Writer)
 	if err := loadtest.WaitListening(ctx, db, len(r.nodes)); err != nil {
 		return err
 	}
-	if err := r.relay(ctx, stderr); err != nil {
+	if err := r.relay(ctx, db, stderr); err != nil {
 		return err
 	}
 	if r.opts.dispatchAgents > 0 {
@@ -180,7 +182,7 @@ func (r *nodesReport) bases() []string {
 
 // relay seeds the calls, connects every pair across the two nodes, samples
 // the nodes idle, and relays chat from every agent to its freelancer.
-func (r *nodesReport) relay(ctx context.Context, stderr io.Writer) error {
+func (r *nodesReport) relay(ctx context.Context, db *sql.DB, stderr io.Writer) error {
 	o := r.opts
 	progress := func(format string, args ...any) { r.progress(stderr, format, args...) }
 	progress("seeding %d calls", o.pairs)
@@ -225,8 +227,118 @@ func (r *nodesReport) relay(ctx context.Context, stderr io.Writer) error {
 	}
 	total := len(pairs) * o.messages
 	progress("relaying %d messages at %d/s, every one from one node to the other", total, o.rate)
+	cpu, err := r.startCPU(ctx, db)
+	if err != nil {
+		return err
+	}
+	memory, err := r.startMemory(ctx)
+	if err != nil {
+		return err
+	}
 	r.latency, err = r.fleet.Relay(ctx, loadtest.RelayOptions{Messages: total, Rate: o.rate})
+	if err != nil {
+		return err
+	}
+	if r.relayCPU, err = cpu(); err != nil {
+		return err
+	}
+	r.relayMemory, err = memory()
 	return err
+}
+
+// goMemory is what a node's Go runtime reports on /metrics (open with the
+// shipped defaults): bytes allocated and garbage collections, so far.
+type goMemory struct {
+	allocated   float64 // go_memstats_alloc_bytes_total
+	collections float64 // go_gc_duration_seconds_count
+}
+
+// startMemory reads each node's /metrics now; the function it returns
+// says what each allocated and how often it collected since.
+func (r *nodesReport) startMemory(ctx context.Context) (func() ([]goMemory, error), error) {
+	read := func() ([]goMemory, error) {
+		var list []goMemory
+		for _, n := range r.nodes {
+			m, err := loadtest.ReadAllocations(ctx, n.Base)
+			if err != nil {
+				return nil, fmt.Errorf("node %s: %w", n.Name, err)
+			}
+			list = append(list, goMemory{m.Allocated, m.Collections})
+		}
+		return list, nil
+	}
+	before, err := read()
+	if err != nil {
+		return nil, err
+	}
+	return func() ([]goMemory, error) {
+		after, err := read()
+		if err != nil {
+			return nil, err
+		}
+		for i := range after {
+			after[i].allocated -= before[i].allocated
+			after[i].collections -= before[i].collections
+		}
+		return after, nil
+	}, nil
+}
+
+// relayCPU is the processor time the relay took: each node's, and that of
+// the PostgreSQL backends connected to the nodes' database when it began
+// (the nodes' pools, notifiers and listeners, and the tool's own listener).
+type relayCPU struct {
+	nodes    []time.Duration
+	postgres time.Duration
+	backends int
+}
+
+// startCPU notes the processor time of the nodes and of the database's
+// backends now; the function it returns measures what they used since.
+func (r *nodesReport) startCPU(ctx context.Context, db *sql.DB) (func() (relayCPU, error), error) {
+	var backends []int
+	rows, err := db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+	if err != nil {
+		return nil, fmt.Errorf("list the database's backends: %w", err)
+	}
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		backends = append(backends, pid)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("list the database's backends: %w", err)
+	}
+	var pids []int
+	for _, n := range r.nodes {
+		pids = append(pids, n.PID)
+	}
+	pids = append(pids, backends...)
+	// A backend that ends meanwhile counts for nothing.
+	times := func() []time.Duration {
+		list := make([]time.Duration, len(pids))
+		for i, pid := range pids {
+			list[i], _ = loadtest.CPUTime(pid)
+		}
+		return list
+	}
+	before := times()
+	return func() (relayCPU, error) {
+		after := times()
+		used := relayCPU{backends: len(backends)}
+		for i := range pids {
+			d := max(after[i]-before[i], 0)
+			if i < len(r.nodes) {
+				used.nodes = append(used.nodes, d)
+			} else {
+				used.postgres += d
+			}
+		}
+		return used, nil
+	}, nil
 }
 
 // sampleCPU is the share of one core each node used over d.
@@ -312,12 +424,33 @@ func (r *nodesReport) print(w io.Writer) {
 	p("setup", "%d calls seeded in %.1fs; sockets open and seated in %.1fs", f.Pairs(), r.seedTime.Seconds(), r.connectTime.Seconds())
 	p("relay", "%d messages (%d per pair) at %d/s in %.1fs, every one across nodes through PostgreSQL", l.Sent, o.messages, o.rate, l.Elapsed.Seconds())
 	p("latency", "p50 %s, p99 %s, max %s", ms(l.P50), ms(l.P99), ms(l.Max))
+	if c := r.relayCPU; len(c.nodes) > 0 && l.Sent > 0 {
+		var parts []string
+		total := c.postgres
+		for i, d := range c.nodes {
+			parts = append(parts, fmt.Sprintf("node %s %.2f s", r.nodes[i].Name, d.Seconds()))
+			total += d
+		}
+		p("relay CPU", "%s, PostgreSQL %.2f s (the %d backends connected to the database as it began, on --db others sharing it too); %.0f µs a message in all",
+			strings.Join(parts, ", "), c.postgres.Seconds(), c.backends, float64(total.Microseconds())/float64(l.Sent))
+	}
+	if len(r.relayMemory) > 0 && l.Sent > 0 {
+		var parts []string
+		for i, m := range r.relayMemory {
+			parts = append(parts, fmt.Sprintf("node %s %.1f MB (%.0f bytes a message), %.0f collections",
+				r.nodes[i].Name, m.allocated/1e6, m.allocated/float64(l.Sent), m.collections))
+		}
+		p("relay memory", "allocated %s", strings.Join(parts, "; "))
+	}
 	if len(l.Slow) > 0 {
 		p("slowest 1 %", "%s", slowWindows(l.Slow))
 	}
 	if h := l.Hops; h != nil {
 		p("hops", "agent → node → PostgreSQL's listeners p50 %s, p99 %s, max %s; listener → node → freelancer p50 %s, p99 %s, max %s (%d of %d messages heard by the tool's own listener)",
 			ms(h.ToListener.P50), ms(h.ToListener.P99), ms(h.ToListener.Max), ms(h.FromListener.P50), ms(h.FromListener.P99), ms(h.FromListener.Max), h.Heard, l.Received)
+		if h.Notifications > 0 {
+			p("batches", "%d chat messages in %d notifications, %.2f a notification", h.Carried, h.Notifications, float64(h.Carried)/float64(h.Notifications))
+		}
 	}
 	errs, first := f.ErrorMessages()
 	if first != "" {

@@ -222,6 +222,8 @@ type hub struct {
 	// node names this node in its events; conns numbers its connections.
 	node  string
 	conns uint64
+	// ownPrefix begins every event this node publishes (eventPrefix).
+	ownPrefix string
 	// publish tells the other nodes of an event; nil on a single node
 	// (SQLite), where the hub is all there is. It is called without mu held.
 	publish func(event) error
@@ -229,7 +231,7 @@ type hub struct {
 
 func newHub(node string) *hub {
 	return &hub{rooms: map[string]*room{}, agents: map[string]map[*client]bool{}, freelancers: map[string]map[*client]bool{},
-		all: map[*client]struct{}{}, node: node}
+		all: map[*client]struct{}{}, node: node, ownPrefix: eventPrefix(node)}
 }
 
 func (h *hub) byRole(role string) map[string]map[*client]bool {
@@ -449,7 +451,7 @@ func (h *hub) relay(from *client, m ServerMessage) bool {
 	if !remote {
 		return false
 	}
-	return h.tell(event{Kind: eventRelay, Room: room, Role: otherRole(from.role), Message: encode(m)}) == nil
+	return h.tell(event{Kind: eventRelay, Room: room, Role: otherRole(from.role), relayed: &m}) == nil
 }
 
 // sendTo delivers a server message to one side of a call: to its
@@ -470,7 +472,7 @@ func (h *hub) sendTo(verificationID, role string, m ServerMessage) bool {
 	}
 	// This node may not know the room at all (the request came to another
 	// node than the call's): every node that seats the side delivers it.
-	if h.tell(event{Kind: eventRelay, Room: verificationID, Role: role, Message: encode(m)}) != nil {
+	if h.tell(event{Kind: eventRelay, Room: verificationID, Role: role, relayed: &m}) != nil {
 		return false
 	}
 	return remote

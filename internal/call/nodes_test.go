@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // testClient is a connection whose messages the test reads back.
@@ -53,12 +55,21 @@ func received(c *client) []string {
 	return types
 }
 
-// nodeHub is a hub that records what it would tell other nodes.
+// nodeHub is a hub that records what it would tell other nodes, each
+// event as the other nodes would read it (encoded, then decoded).
 func nodeHub(node string) (*hub, *[]event) {
 	h := newHub(node)
 	var told []event
 	h.publish = func(e event) error {
-		told = append(told, e)
+		data, err := encodeEvent(e)
+		if err != nil {
+			return err
+		}
+		var read event
+		if err := jsonv2.Unmarshal(data, &read); err != nil {
+			return err
+		}
+		told = append(told, read)
 		return nil
 	}
 	return h, &told
@@ -150,5 +161,42 @@ func TestSingleNodeTellsNobody(t *testing.T) {
 	}
 	if err := h.tell(event{Kind: eventNudge}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A relay's event, its message encoded straight into it, reads exactly as
+// encoding/json writes the event with the message encoded apart; other
+// events are encoding/json's.
+func TestEncodeEvent(t *testing.T) {
+	chat := msg(TypeChat)
+	chat.From, chat.Text = RoleAgent, "<b>&</b> \"quoted\"\nline two \u2028 é ✓"
+	offer := msg(TypeOffer)
+	offer.SDP = &SessionDescription{Type: "offer", SDP: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+	for _, c := range []struct {
+		name string
+		e    event
+		m    *ServerMessage
+	}{
+		{"chat", event{Node: "NODE7QX2", Kind: eventRelay, Room: "v1", Role: RoleFreelancer}, &chat},
+		{"offer", event{Node: `a"b`, Kind: eventRelay, Room: "v1", Role: RoleAgent}, &offer},
+		{"seated", event{Node: "a", Kind: eventSeated, Room: "v1", Role: RoleAgent, Conn: "a-1", Session: "s"}, nil},
+	} {
+		want := c.e
+		if c.m != nil {
+			want.Message = encode(*c.m)
+		}
+		wantData, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := c.e
+		e.relayed = c.m
+		got, err := encodeEvent(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(wantData) {
+			t.Errorf("%s: got\n%s\nwant\n%s", c.name, got, wantData)
+		}
 	}
 }

@@ -32,21 +32,33 @@ type outgoing struct {
 	done chan error
 }
 
+// doneChans are the channels a publisher waits on, reused: each gets
+// exactly one error per publish, which its publisher takes.
+var doneChans = sync.Pool{New: func() any { return make(chan error, 1) }}
+
 // publish queues data and waits until it is committed.
 func (o *outbox) publish(data []byte) error {
-	done := make(chan error, 1)
+	done := doneChans.Get().(chan error)
 	o.mu.Lock()
 	o.queue = append(o.queue, outgoing{data: data, done: done})
 	start := !o.sending
 	o.sending = true
 	o.mu.Unlock()
 	if start {
-		go o.drain()
+		pool.run(o.drain)
 	}
-	return <-done
+	err := <-done
+	doneChans.Put(done)
+	return err
 }
 
-// drain sends what is queued, batch after batch, then ends.
+// drain sends what is queued, batch after batch, then ends. It runs on the
+// sockets' workers (workers.go): under load the outbox empties and starts
+// again hundreds of times a second, and a goroutine made each time grew
+// its stack, copying, on the way into pgx (runtime.newstack was 5 to 10 %
+// of a node's CPU in a profile of the cross-node relay, all of it here).
+// A commit can take seconds when the database is slow; a task on the
+// workers may, none waits for another.
 func (o *outbox) drain() {
 	for {
 		o.mu.Lock()

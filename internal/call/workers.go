@@ -3,7 +3,8 @@ package call
 import "sync/atomic"
 
 // workers runs the short tasks of the signaling sockets (reading what came,
-// writing out a queue) on goroutines that outlive them. A goroutine made
+// writing out a queue) and of the outbox to other nodes (outbox.go) on
+// goroutines that outlive them. A goroutine made
 // for each task starts with a small stack and grows it, copying, on the way
 // into the WebSocket and JSON code: at thousands of messages a second that
 // was a tenth of the node's CPU (runtime.newstack in a profile of the relay).

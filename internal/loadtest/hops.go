@@ -27,6 +27,9 @@ type Hops struct {
 	// nanoseconds since the epoch; two messages sent in the same nanosecond
 	// keep the first).
 	heard map[int64]time.Duration
+	// batches counts the notifications that carried chat messages, and
+	// inBatches those messages: how well a node's outbox batches.
+	batches, inBatches int
 }
 
 // ListenHops starts listening on the nodes' database (the URL they were
@@ -61,8 +64,17 @@ func (f *Fleet) ListenHops(ctx context.Context, dbURL string) (*Hops, error) {
 }
 
 // note records the chat messages in one notification's events.
-func (h *Hops) note(payload []byte, at time.Duration) {
-	for line := range bytes.SplitSeq(payload, []byte{'\n'}) {
+func (h *Hops) note(payload string, at time.Duration) {
+	chats := 0
+	defer func() {
+		if chats > 0 {
+			h.mu.Lock()
+			h.batches++
+			h.inBatches += chats
+			h.mu.Unlock()
+		}
+	}()
+	for line := range bytes.SplitSeq([]byte(payload), []byte{'\n'}) {
 		var e struct {
 			Kind    string `json:"kind"`
 			Message struct {
@@ -78,6 +90,7 @@ func (h *Hops) note(payload []byte, at time.Duration) {
 		if err != nil {
 			continue
 		}
+		chats++
 		h.mu.Lock()
 		if _, ok := h.heard[sent]; !ok {
 			h.heard[sent] = at
@@ -91,6 +104,10 @@ func (h *Hops) note(payload []byte, at time.Duration) {
 type HopLatency struct {
 	// Heard is how many of the messages received were heard by the listener.
 	Heard int
+	// Notifications is how many notifications carried the chat messages
+	// the listener heard (Carried, a second hearing included): the
+	// outbox's batches.
+	Notifications, Carried int
 	// ToListener runs from the agent socket's write to the listener's
 	// read; FromListener from there to the freelancer socket's read. The
 	// tool's listener is told at the same moment as the receiving node's,
@@ -147,5 +164,6 @@ func (h *Hops) split(latencies, sentAt []time.Duration) *HopLatency {
 		to = append(to, at-sent)
 		from = append(from, sent+latencies[i]-at)
 	}
-	return &HopLatency{Heard: len(to), ToListener: spreadOf(to), FromListener: spreadOf(from)}
+	return &HopLatency{Heard: len(to), ToListener: spreadOf(to), FromListener: spreadOf(from),
+		Notifications: h.batches, Carried: h.inBatches}
 }

@@ -38,17 +38,23 @@ func TestSlowWindows(t *testing.T) {
 }
 
 // A notification's chat events are noted by send time; other events, other
-// messages and a second hearing of the same message are not.
+// messages and a second hearing of the same message are not. Notifications
+// that carry chat are counted, with the chat they carry.
 func TestHopsSplit(t *testing.T) {
 	h := &Hops{heard: map[int64]time.Duration{}}
-	h.note([]byte(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`+"\n"+
+	h.note(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`+"\n"+
 		`{"node":"a","kind":"seated","room":"r"}`+"\n"+
-		`{"node":"a","kind":"relay","message":{"type":"offer","sdp":"x"}}`), 1600)
-	h.note([]byte(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000001 2000"}}`), 2200)
-	h.note([]byte(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`), 9000)
+		`{"node":"a","kind":"relay","message":{"type":"offer","sdp":"x"}}`, 1600)
+	h.note(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000001 2000"}}`, 2200)
+	h.note(`{"node":"a","kind":"relay","message":{"type":"chat","text":"00000000 1000"}}`, 9000)
+	h.note(`{"node":"b","kind":"relay","message":{"type":"chat","text":"00000005 5000"}}`+"\n"+
+		`{"node":"b","kind":"relay","message":{"type":"chat","text":"00000006 6000"}}`, 9100)
+	h.note(`{"node":"b","kind":"nudge"}`, 9200)
 	// Sent at 1000, 2000 and 3000, received 900, 500 and 700 later; the last never heard.
 	got := h.split([]time.Duration{900, 500, 700}, []time.Duration{1000, 2000, 3000})
-	want := HopLatency{Heard: 2, ToListener: Spread{P50: 200, P99: 600, Max: 600}, FromListener: Spread{P50: 300, P99: 300, Max: 300}}
+	// Five chat messages in four notifications (one heard twice); the nudge carried none.
+	want := HopLatency{Heard: 2, ToListener: Spread{P50: 200, P99: 600, Max: 600}, FromListener: Spread{P50: 300, P99: 300, Max: 300},
+		Notifications: 4, Carried: 5}
 	if *got != want {
 		t.Fatalf("split = %+v, want %+v", *got, want)
 	}

@@ -48,17 +48,23 @@ func signalChannel(ctx context.Context, db *sql.DB) (string, error) {
 	return channel, nil
 }
 
+// SignalTimeout bounds the publication of one signal, whatever the context.
+const SignalTimeout = 5 * time.Second
+
 // PublishSignal sends payload to every node listening on this database
-// schema, this one included.
+// schema, this one included. It gives up after SignalTimeout, or when ctx
+// ends.
 func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time) error {
 	if !s.pg {
 		return errors.New("publish signal: signaling crosses nodes on PostgreSQL only")
 	}
 	if len(payload) <= MaxInlineSignal {
-		sent, err := s.notifier.notify(ctx, s.url, s.signalChannel, inlinePrefix+string(payload))
+		sent, err := s.notifier.notify(ctx, s.url, s.signalChannel, payload)
 		if sent {
 			return err
 		}
+		ctx, cancel := context.WithTimeout(ctx, SignalTimeout)
+		defer cancel()
 		// The notifier could not connect: this one goes through the pool.
 		// (One that was sent and failed is not sent again: it may have
 		// been delivered.)
@@ -68,6 +74,8 @@ func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time
 		}
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, SignalTimeout)
+	defer cancel()
 	return s.InTx(ctx, func(t *Tx) error {
 		var id int64
 		err := t.queryRow(ctx, "INSERT INTO signals (payload, created_at) VALUES (?, ?) RETURNING id", string(payload), t.t(now)).Scan(&id)
@@ -90,19 +98,31 @@ func (s *Store) PublishSignal(ctx context.Context, payload []byte, now time.Time
 // crash loses the queue whatever the setting), so waiting for the flush
 // bought nothing; the commit is still in order, and delivered on commit.
 // Its own connection also keeps signaling off the pool's queue.
+//
+// A notification is bounded by the connection's deadline, SignalTimeout
+// ahead, rather than by a context with a timeout: at thousands of
+// notifications a second, a context per notification, and pgx's watch of
+// it, were a good share of what a node allocated per relayed message.
 type notifier struct {
 	mu   sync.Mutex
 	conn *pgx.Conn
 }
 
+// notifyInline notifies a payload with its prefix, joined by PostgreSQL:
+// pgx sends the payload's bytes as the text parameter as they are, where
+// joining them in Go made a copy of every payload.
+const notifyInline = "SELECT pg_notify($1, '" + inlinePrefix + "' || $2::text)"
+
 // notify sends one notification on the notifier's connection, connecting
 // first if needed, and reports whether it was sent: false when no
 // connection could be made. After an error the connection is closed and
 // made again next time.
-func (n *notifier) notify(ctx context.Context, url, channel, payload string) (sent bool, err error) {
+func (n *notifier) notify(ctx context.Context, url, channel string, payload []byte) (sent bool, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.conn == nil {
+		ctx, cancel := context.WithTimeout(ctx, SignalTimeout)
+		defer cancel()
 		conn, err := pgx.Connect(ctx, url)
 		if err != nil {
 			return false, fmt.Errorf("connect the signal notifier: %w", err)
@@ -113,7 +133,12 @@ func (n *notifier) notify(ctx context.Context, url, channel, payload string) (se
 		}
 		n.conn = conn
 	}
-	if _, err := n.conn.Exec(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+	if err := n.conn.PgConn().Conn().SetDeadline(time.Now().Add(SignalTimeout)); err != nil {
+		n.conn.Close(context.WithoutCancel(ctx))
+		n.conn = nil
+		return false, fmt.Errorf("publish signal: %w", err)
+	}
+	if _, err := n.conn.Exec(ctx, notifyInline, channel, payload); err != nil {
 		n.conn.Close(context.WithoutCancel(ctx))
 		n.conn = nil
 		return true, fmt.Errorf("publish signal: %w", err)
@@ -153,6 +178,11 @@ var ErrSignalMissed = errors.New("signal missed")
 // (LISTEN holds its connection, so it cannot come from the pool).
 type SignalListener struct {
 	conn *pgx.Conn
+	// watched is the context Next was last given, and stopWatching undoes
+	// what interrupts the wait when it ends (watch).
+	mu           sync.Mutex
+	watched      context.Context
+	stopWatching func() bool
 }
 
 // ListenSignals connects and starts listening. The connection string is the
@@ -174,30 +204,72 @@ func (s *Store) ListenSignals(ctx context.Context) (*SignalListener, error) {
 
 // Next waits for the next published payload. An error other than
 // ErrSignalMissed means the connection is unusable: close the listener and
-// listen again.
-func (l *SignalListener) Next(ctx context.Context) ([]byte, error) {
-	n, err := l.conn.WaitForNotification(ctx)
+// listen again. The payload is a string as pgx and the signals table give
+// it: a node that drops it unread (its own) copies nothing.
+func (l *SignalListener) Next(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("wait for a signal: %w", err)
+	}
+	l.watch(ctx)
+	n, err := l.conn.WaitForNotification(context.Background())
 	if err != nil {
-		return nil, fmt.Errorf("wait for a signal: %w", err)
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return "", fmt.Errorf("wait for a signal: %w", err)
 	}
 	if payload, ok := strings.CutPrefix(n.Payload, inlinePrefix); ok {
-		return []byte(payload), nil
+		return payload, nil
 	}
 	idText, ok := strings.CutPrefix(n.Payload, rowPrefix)
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if !ok || err != nil {
-		return nil, fmt.Errorf("%w: notification %.40q is neither a message nor a row id", ErrSignalMissed, n.Payload)
+		return "", fmt.Errorf("%w: notification %.40q is neither a message nor a row id", ErrSignalMissed, n.Payload)
 	}
 	var payload string
 	err = l.conn.QueryRow(ctx, "SELECT payload FROM signals WHERE id = $1", id).Scan(&payload)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("%w: large signal %d is gone", ErrSignalMissed, id)
+		return "", fmt.Errorf("%w: large signal %d is gone", ErrSignalMissed, id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read large signal %d: %w", id, err)
+		return "", fmt.Errorf("read large signal %d: %w", id, err)
 	}
-	return []byte(payload), nil
+	return payload, nil
+}
+
+// watch makes the end of ctx interrupt the wait for a notification. pgx
+// would watch a context given to each wait, at a few allocations a wait,
+// thousands a second under load (the garbage collector's work): a listener
+// is given the same context every time, so it is watched once, and its end
+// puts the connection's read deadline in the past, as pgx does on a
+// cancel. Given another context, the listener forgets the one before,
+// and a deadline its end may have set.
+func (l *SignalListener) watch(ctx context.Context) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ctx == l.watched {
+		return
+	}
+	conn := l.conn.PgConn().Conn()
+	if l.stopWatching != nil && !l.stopWatching() {
+		conn.SetReadDeadline(time.Time{}) // the one before ended: its deadline goes
+	}
+	l.watched = ctx
+	l.stopWatching = context.AfterFunc(ctx, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.watched == ctx {
+			conn.SetReadDeadline(time.Now())
+		}
+	})
 }
 
 // Close ends the listener's connection.
-func (l *SignalListener) Close(ctx context.Context) error { return l.conn.Close(ctx) }
+func (l *SignalListener) Close(ctx context.Context) error {
+	l.mu.Lock()
+	if l.stopWatching != nil {
+		l.stopWatching()
+	}
+	l.mu.Unlock()
+	return l.conn.Close(ctx)
+}
