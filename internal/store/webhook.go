@@ -441,6 +441,9 @@ func (c conn) CountWebhookDeliveries(ctx context.Context, endpointID string) (ma
 type WebhookAttempt struct {
 	DeliveryID string
 	N          int
+	// Generation is the delivery's generation (its replays) the attempt
+	// was made under: the attempts of one job share it.
+	Generation int
 	At         time.Time
 	StatusCode int // 0 when no response came
 	Error      string
@@ -472,14 +475,15 @@ func (t *Tx) RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *We
 		return false, fmt.Errorf("update webhook delivery %s: %w", d.ID, err)
 	}
 	n, _ := res.RowsAffected()
+	a.Generation = d.Replays // the generation the attempt was made under, before d is read back
 	now, err := t.WebhookDelivery(ctx, d.ID)
 	if err != nil {
 		return false, err
 	}
 	*d = *now
 	a.DeliveryID, a.N = d.ID, d.Attempts
-	_, err = t.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, n, at, status_code, error, response, duration_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.N, t.t(a.At), a.StatusCode, a.Error, a.Response, a.Duration.Milliseconds())
+	_, err = t.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, n, generation, at, status_code, error, response, duration_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.N, a.Generation, t.t(a.At), a.StatusCode, a.Error, a.Response, a.Duration.Milliseconds())
 	if err != nil {
 		return false, fmt.Errorf("record webhook attempt: %w", err)
 	}
@@ -519,7 +523,7 @@ func (t *Tx) CancelWebhookDelivery(ctx context.Context, id string, replays int) 
 
 // WebhookAttempts lists a delivery's attempts, first first.
 func (c conn) WebhookAttempts(ctx context.Context, deliveryID string) ([]*WebhookAttempt, error) {
-	rows, err := c.query(ctx, `SELECT delivery_id, n, at, status_code, error, response, duration_ms
+	rows, err := c.query(ctx, `SELECT delivery_id, n, generation, at, status_code, error, response, duration_ms
 		FROM webhook_attempts WHERE delivery_id = ? ORDER BY n`, deliveryID)
 	if err != nil {
 		return nil, fmt.Errorf("list webhook attempts: %w", err)
@@ -529,7 +533,7 @@ func (c conn) WebhookAttempts(ctx context.Context, deliveryID string) ([]*Webhoo
 	for rows.Next() {
 		var a WebhookAttempt
 		var ms int64
-		if err := rows.Scan(&a.DeliveryID, &a.N, timeCol{&a.At}, &a.StatusCode, &a.Error, &a.Response, &ms); err != nil {
+		if err := rows.Scan(&a.DeliveryID, &a.N, &a.Generation, timeCol{&a.At}, &a.StatusCode, &a.Error, &a.Response, &ms); err != nil {
 			return nil, fmt.Errorf("list webhook attempts: %w", err)
 		}
 		a.Duration = time.Duration(ms) * time.Millisecond

@@ -120,7 +120,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	a := w.send(ctx, ep, ev.ID, body)
 	ok := a.Error == "" && a.StatusCode >= 200 && a.StatusCode < 300
 	final := !ok && job.Attempt >= job.MaxAttempts
-	current, err := w.record(ctx, d, ep, a, ok, final, job.Attempt)
+	current, err := w.record(ctx, d, ep, a, ok, final)
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func validUTF8(b []byte) string {
 // came while the attempt was under way: the attempt and the endpoint's
 // health are recorded, and the delivery is left to the replay's job.
 func (w *Worker) record(ctx context.Context, d *store.WebhookDelivery, ep *store.WebhookEndpoint, a *store.WebhookAttempt,
-	ok, final bool, jobAttempt int) (current bool, err error) {
+	ok, final bool) (current bool, err error) {
 	switch {
 	case ok:
 		d.Status, d.DeliveredAt = store.DeliveryDelivered, &a.At
@@ -271,16 +271,18 @@ func (w *Worker) record(ctx context.Context, d *store.WebhookDelivery, ep *store
 		if !final || !current {
 			return nil
 		}
-		return w.disableIfPersistent(ctx, tx, d, ep.ID, a, jobAttempt)
+		return w.disableIfPersistent(ctx, tx, d, ep.ID, a)
 	})
 	return current, err
 }
 
 // disableIfPersistent disables the endpoint when nothing was delivered to
-// it since this delivery's first attempt: every retry of a whole schedule
-// (more than three days) failed and no other delivery got through.
+// it since the first attempt of this job (of the delivery's generation a
+// was made under: an attempt of an earlier generation, overtaken by a
+// replay, may be logged among them): every retry of a whole schedule (more
+// than three days) failed and no other delivery got through.
 func (w *Worker) disableIfPersistent(ctx context.Context, tx *store.Tx, d *store.WebhookDelivery, endpointID string,
-	a *store.WebhookAttempt, jobAttempt int) error {
+	a *store.WebhookAttempt) error {
 	ep, err := tx.WebhookEndpoint(ctx, endpointID)
 	if err != nil || ep.FailingSince == nil || ep.Status != store.EndpointEnabled {
 		return err
@@ -291,7 +293,7 @@ func (w *Worker) disableIfPersistent(ctx context.Context, tx *store.Tx, d *store
 	}
 	firstOfRun := a.At
 	for _, prev := range attempts {
-		if prev.N == a.N-jobAttempt+1 {
+		if prev.Generation == a.Generation && prev.At.Before(firstOfRun) {
 			firstOfRun = prev.At
 		}
 	}

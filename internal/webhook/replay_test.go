@@ -55,6 +55,7 @@ type replayRig struct {
 	received int
 	answers  []int  // the receiver's answers in turn, then 200
 	during   func() // run while the receiver holds the first request
+	now      time.Time
 }
 
 // replay replays the delivery by hand, in its own transaction.
@@ -75,6 +76,56 @@ func (r *replayRig) work(nth, attempt int) bool {
 	}
 	job := &river.Job[DeliverArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: MaxAttempts}, Args: queued[nth]}
 	return r.worker.Work(context.Background(), job) != nil
+}
+
+// newReplayRig is one event's delivery to a receiver the test holds (its
+// answers in turn, then 200), fanned out and not yet attempted, on a clock
+// the rig's advance moves.
+func newReplayRig(t *testing.T, cfg store.Config, answers []int) (*replayRig, *store.WebhookEndpoint) {
+	t.Helper()
+	ctx := context.Background()
+	st, q := openQueued(t, cfg)
+	r := &replayRig{t: t, st: st, answers: answers, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	receiver := httptest.NewServer(r)
+	t.Cleanup(receiver.Close)
+	targets := Targets{AllowPrivate: true}
+	r.eps = &Endpoints{Store: st, Jobs: q, Targets: targets, Now: r.clock, Keys: keystest.Ring()}
+	r.worker = &Worker{Store: st, Client: NewClient(targets), Keys: keystest.Ring(), Now: r.clock,
+		Log: slog.New(slog.DiscardHandler)}
+	var ep *store.WebhookEndpoint
+	err := st.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if ep, _, err = r.eps.Create(ctx, tx, "test", NewEndpoint{URL: receiver.URL, Events: []string{"*"}}); err != nil {
+			return err
+		}
+		_, err = tx.AppendEvent(ctx, verification.EventCreated, "u-1", "ver_1", map[string]string{}, r.clock())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := NewDispatcher(st, q, r.clock, time.Second, slog.New(slog.DiscardHandler)).Fanout(ctx); err != nil || n != 1 {
+		t.Fatalf("fanned out %d events: %v", n, err)
+	}
+	list, err := st.WebhookDeliveries(ctx, store.DeliveryFilter{EndpointID: ep.ID, Limit: 5})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("deliveries %v %v", list, err)
+	}
+	r.id = list[0].ID
+	return r, ep
+}
+
+// clock is the rig's time, which advance moves.
+func (r *replayRig) clock() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.now
+}
+
+func (r *replayRig) advance(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.now = r.now.Add(d)
 }
 
 // count is how many requests the receiver got.
@@ -166,37 +217,8 @@ func TestReplayWhileAnAttemptIsUnderWay(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, cfg store.Config) {
 				ctx := context.Background()
-				st, q := openQueued(t, cfg)
-				now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-				clock := func() time.Time { return now }
-				r := &replayRig{t: t, st: st, answers: tc.answers}
-				receiver := httptest.NewServer(r)
-				defer receiver.Close()
-				targets := Targets{AllowPrivate: true}
-				r.eps = &Endpoints{Store: st, Jobs: q, Targets: targets, Now: clock, Keys: keystest.Ring()}
-				r.worker = &Worker{Store: st, Client: NewClient(targets), Keys: keystest.Ring(), Now: clock,
-					Log: slog.New(slog.DiscardHandler)}
-				var ep *store.WebhookEndpoint
-				err := st.InTx(ctx, func(tx *store.Tx) error {
-					var err error
-					if ep, _, err = r.eps.Create(ctx, tx, "test", NewEndpoint{URL: receiver.URL, Events: []string{"*"}}); err != nil {
-						return err
-					}
-					_, err = tx.AppendEvent(ctx, verification.EventCreated, "u-1", "ver_1", map[string]string{}, now)
-					return err
-				})
-				if err != nil {
-					r.t.Fatal(err)
-				}
-				if n, err := NewDispatcher(st, q, clock, time.Second, slog.New(slog.DiscardHandler)).Fanout(ctx); err != nil || n != 1 {
-					t.Fatalf("fanned out %d events: %v", n, err)
-				}
-				list, err := st.WebhookDeliveries(ctx, store.DeliveryFilter{EndpointID: ep.ID, Limit: 5})
-				if err != nil || len(list) != 1 {
-					t.Fatalf("deliveries %v %v", list, err)
-				}
-				r.id = list[0].ID
-
+				r, _ := newReplayRig(t, cfg, tc.answers)
+				st := r.st
 				tc.run(r)
 
 				if received := r.count(); received != tc.sent {
@@ -218,4 +240,39 @@ func TestReplayWhileAnAttemptIsUnderWay(t *testing.T) {
 			})
 		})
 	}
+}
+
+// An endpoint that fails every attempt of a job's whole schedule is
+// disabled, also when an attempt a replay overtook (begun before it,
+// logged after the replay's first attempt) sits among the job's attempts:
+// the run is the replay's own, from its first attempt. (Counting back by
+// the job's attempt number landed on the overtaken attempt, which began
+// earlier than the run's failures, and the endpoint stayed enabled.)
+func TestDisabledAfterAnOvertakenAttempt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		failing := make([]int, MaxAttempts+1)
+		for i := range failing {
+			failing[i] = http.StatusServiceUnavailable
+		}
+		r, ep := newReplayRig(t, cfg, failing)
+		r.during = func() {
+			r.advance(time.Minute)
+			r.replay()
+			r.work(1, 1) // the replay's first attempt, logged before the overtaken one
+		}
+		r.work(0, 1)
+		for attempt := 2; attempt <= MaxAttempts; attempt++ {
+			r.advance(time.Hour)
+			r.work(1, attempt)
+		}
+		tries, err := r.st.WebhookAttempts(ctx, r.id)
+		if err != nil || len(tries) != MaxAttempts+1 || tries[1].Generation != 0 || tries[0].Generation != 1 {
+			t.Fatalf("attempts %v %v: want the replay's first, then the overtaken one, then the replay's retries", tries, err)
+		}
+		got, err := r.st.WebhookEndpoint(ctx, ep.ID)
+		if err != nil || got.Status != store.EndpointDisabled {
+			t.Fatalf("after a whole schedule of failures the endpoint is %+v %v, want disabled", got, err)
+		}
+	})
 }
