@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/attest-dev/attest/internal/server"
@@ -212,5 +214,24 @@ func TestBrowserOpenVerificationsStayCurrent(t *testing.T) {
 	evaluate(t, agent, `window.samePage === true`, &same)
 	if !same {
 		t.Fatal("the page reloaded instead of updating its list")
+	}
+
+	// Signed out meanwhile (the cookie gone), the list read again is the
+	// sign-in page: the list stays as it was. The test counts the page's
+	// reads of the list as they are answered.
+	runJS(t, agent, `{ const f = window.fetch; window.listReads = 0;
+		window.fetch = (...a) => { const p = f(...a); if (String(a[0]) === '/agent/open') p.finally(() => window.listReads++); return p; }; } true`)
+	do(t, agent, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
+	third := seedCase(t, s, "u-90")
+	postForm(t, http.DefaultClient, third.Link.URL+"/queue", url.Values{}, "")
+	waitFor(t, agent, "the list read again", `window.listReads > 0`)
+	time.Sleep(100 * time.Millisecond) // the page puts it in place, or not, right after
+	var rows int
+	evaluate(t, agent, `document.querySelector('[data-test=open-list] form') ? -1 : document.querySelectorAll('[data-test=open-verification]').length`, &rows)
+	if rows != 2 {
+		t.Fatalf("signed out, the open list holds %d rows (-1: a form), want the 2 it had", rows)
 	}
 }

@@ -45,7 +45,7 @@ async function refreshOpen(figures) {
   openRead = Date.now();
   try {
     const res = await fetch('/agent/open', { credentials: 'same-origin', headers: { Accept: 'text/html' } });
-    if (!res.ok) return;
+    if (!res.ok || res.redirected) return; // signed out meanwhile: the sign-in page is no list
     const next = new DOMParser().parseFromString(await res.text(), 'text/html').body;
     if (!list.contains(document.activeElement)) list.replaceChildren(...[...next.childNodes].map((n) => document.adoptNode(n)));
   } catch {
