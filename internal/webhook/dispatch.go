@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/attest-dev/attest/internal/jobs"
@@ -89,14 +90,31 @@ func (d *Dispatcher) Fanout(ctx context.Context) (int, error) {
 			return err
 		}
 		now := d.Now()
-		for _, ev := range events {
+		type pair struct {
+			ep *store.WebhookEndpoint
+			ev *store.Event
+		}
+		var pairs []pair
+		for i := range events {
 			for _, ep := range endpoints {
-				if ev.Seq <= ep.AfterSeq || !ep.Wants(string(ev.Type)) {
+				if events[i].Seq <= ep.AfterSeq || !ep.Wants(string(events[i].Type)) {
 					continue
 				}
-				if err := d.deliver(ctx, tx, ep, &ev, now); err != nil {
-					return err
-				}
+				pairs = append(pairs, pair{ep, &events[i]})
+			}
+		}
+		// The batch's deliveries share their moment, and an id orders by
+		// its moment and then at random: made first and sorted, the ids
+		// follow the events' order, as the delivery log (newest first, by
+		// id) reads them.
+		ids := make([]string, len(pairs))
+		for i := range ids {
+			ids[i] = store.NewID("whd", now)
+		}
+		slices.Sort(ids)
+		for i, p := range pairs {
+			if err := d.deliver(ctx, tx, p.ep, p.ev, ids[i], now); err != nil {
+				return err
 			}
 		}
 		taken = len(events)
@@ -107,8 +125,8 @@ func (d *Dispatcher) Fanout(ctx context.Context) (int, error) {
 
 // deliver creates one event's delivery to one endpoint: pending with its
 // job, or skipped when the endpoint is disabled.
-func (d *Dispatcher) deliver(ctx context.Context, tx *store.Tx, ep *store.WebhookEndpoint, ev *store.Event, now time.Time) error {
-	dl := &store.WebhookDelivery{ID: store.NewID("whd", now), EndpointID: ep.ID, EventSeq: ev.Seq, EventID: ev.ID,
+func (d *Dispatcher) deliver(ctx context.Context, tx *store.Tx, ep *store.WebhookEndpoint, ev *store.Event, id string, now time.Time) error {
+	dl := &store.WebhookDelivery{ID: id, EndpointID: ep.ID, EventSeq: ev.Seq, EventID: ev.ID,
 		EventType: string(ev.Type), Status: store.DeliveryPending, CreatedAt: now}
 	if ep.Status != store.EndpointEnabled {
 		dl.Status, dl.SkippedReason = store.DeliverySkipped, SkippedReason(ep)

@@ -185,3 +185,51 @@ func jobArgs(t *testing.T, st *store.Store) []DeliverArgs {
 	}
 	return list
 }
+
+// The delivery log reads newest first, by id: the deliveries one fan-out
+// makes at one moment follow their events' order there, for every
+// endpoint, not an order the ids' random part gave them.
+func TestFanoutOrdersDeliveriesByEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		st, q := openQueued(t, cfg)
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		eps := &Endpoints{Store: st, Jobs: q, Now: clock, Keys: keystest.Ring()}
+		var made []*store.WebhookEndpoint
+		err := st.InTx(ctx, func(tx *store.Tx) error {
+			for _, name := range []string{"a", "b"} {
+				ep, _, err := eps.Create(ctx, tx, "test", NewEndpoint{URL: "https://hooks.example.com/" + name, Events: []string{"*"}})
+				if err != nil {
+					return err
+				}
+				made = append(made, ep)
+			}
+			for range 12 {
+				if _, err := tx.AppendEvent(ctx, verification.EventCreated, "u-1", "ver_1", map[string]string{}, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := NewDispatcher(st, q, clock, time.Second, slog.New(slog.DiscardHandler)).Fanout(ctx); err != nil || n != 12 {
+			t.Fatalf("fanned out %d events: %v", n, err)
+		}
+		for _, ep := range made {
+			l, err := st.WebhookDeliveries(ctx, store.DeliveryFilter{EndpointID: ep.ID, Limit: 20})
+			if err != nil || len(l) != 12 {
+				t.Fatalf("%d deliveries: %v", len(l), err)
+			}
+			var seqs []int64
+			for _, d := range l {
+				seqs = append(seqs, d.EventSeq)
+			}
+			if !slices.IsSortedFunc(seqs, func(a, b int64) int { return int(b - a) }) {
+				t.Errorf("the log lists the events %v, newest first by id: want them in the events' order", seqs)
+			}
+		}
+	})
+}
