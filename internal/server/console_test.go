@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,15 +23,7 @@ func TestOpenVerificationsPart(t *testing.T) {
 		agent := &http.Client{Jar: signIn(t, base, "maria@example.com", "correct horse battery")}
 		part := func(lang string) (int, string) {
 			t.Helper()
-			req, _ := http.NewRequest("GET", base+"/agent/open", nil)
-			req.Header.Set("Accept-Language", lang)
-			res, err := agent.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			body, _ := io.ReadAll(res.Body)
-			return res.StatusCode, string(body)
+			return fetchIn(t, agent, base+"/agent/open", lang)
 		}
 		if code, body := part("en"); code != http.StatusOK || !strings.Contains(body, "No open verifications.") {
 			t.Fatalf("no case open: %d %q", code, body)

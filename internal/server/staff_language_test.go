@@ -103,6 +103,13 @@ func TestStaffPagesInPortuguese(t *testing.T) {
 // getIn fetches a page as a browser asking for a language does.
 func getIn(t *testing.T, c *http.Client, target, acceptLanguage string) string {
 	t.Helper()
+	_, body := fetchIn(t, c, target, acceptLanguage)
+	return body
+}
+
+// fetchIn is getIn with the answer's status.
+func fetchIn(t *testing.T, c *http.Client, target, acceptLanguage string) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest("GET", target, nil)
 	if acceptLanguage != "" {
 		req.Header.Set("Accept-Language", acceptLanguage)
@@ -113,7 +120,7 @@ func getIn(t *testing.T, c *http.Client, target, acceptLanguage string) string {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return string(b)
+	return res.StatusCode, string(b)
 }
 
 // htmlLang is what a page's <html lang> says.

@@ -17,7 +17,7 @@ import (
 // period, each with what attest knows about the case.
 func TestFairnessDecisions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		profiles := []*verification.Freelancer{
 			{ID: "u-1", DisplayName: "Ana", Email: "ana@example.com", Locale: "pt-BR", TimeZone: "America/Sao_Paulo",

@@ -15,7 +15,7 @@ import (
 // long the list (it is read in fixed-size batches).
 func TestDisplayNames(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		want := map[string]string{}
 		var ids []string

@@ -17,7 +17,7 @@ import (
 // as the latest of those, and is not kept when none is valid.
 func TestIssuerKeysPublishedWhileTheirCredentialsLive(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		mustTx(t, s, func(tx *store.Tx) error { _, err := tx.PutFreelancer(ctx, ana(), t0); return err })
 		v := newCase(store.NewID("ver", t0), verification.Verified, t0)

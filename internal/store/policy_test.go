@@ -16,7 +16,7 @@ import (
 // and what the row does not name comes from the base.
 func TestPolicyRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		base := verification.DefaultPolicy()
 		got, err := s.Policy(ctx, base)

@@ -28,7 +28,7 @@ func texts(list []*store.QuestionTemplate, kind verification.ClaimKind) []string
 // pass the guard that new and edited questions go through.
 func TestQuestionTemplatesAreSeeded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		list, err := s.QuestionTemplates(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -59,7 +59,7 @@ func TestQuestionTemplatesAreSeeded(t *testing.T) {
 
 func TestQuestionTemplateChanges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		st := &store.Staff{ID: "stf_1", Email: "ada@example.com", Name: "Ada", Role: store.RoleAdmin, PasswordHash: "h", CreatedAt: t0}
 		added := &store.QuestionTemplate{ID: "qst_1", Kind: verification.KindSkill, Text: "Which project are you proudest of?",

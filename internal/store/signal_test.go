@@ -16,7 +16,7 @@ import (
 // ends when the context it was given ends: the first context, and another
 // given later, whose end interrupts the wait in its turn.
 func TestSignalsInOrderAndWaitEnds(t *testing.T) {
-	s := open(t, storetest.Postgres(t))
+	s := storetest.Open(t, storetest.Postgres(t))
 	first, cancelFirst := context.WithCancel(t.Context())
 	defer cancelFirst()
 	l, err := s.ListenSignals(first)

@@ -17,20 +17,6 @@ import (
 
 var t0 = time.Date(2026, 3, 29, 0, 30, 0, 123456000, time.UTC)
 
-func open(t *testing.T, cfg store.Config) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	s, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func ana() *verification.Freelancer {
 	return &verification.Freelancer{ID: "u-1", DisplayName: "Ana", Email: "ana@example.com", Locale: "pt-BR",
 		TimeZone: "America/Sao_Paulo", Claims: []verification.Claim{{Key: "location", Label: "Location", Value: "Recife"}}}
@@ -45,7 +31,7 @@ func mustTx(t *testing.T, s *store.Store, fn func(tx *store.Tx) error) {
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		n, err := s.Migrate(context.Background())
 		if err != nil || n != 0 {
 			t.Fatalf("second migrate applied %d (err %v), want 0", n, err)
@@ -55,7 +41,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 
 func TestFreelancerRoundTripAndErasure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		f := ana()
 		mustTx(t, s, func(tx *store.Tx) error {
@@ -99,7 +85,7 @@ func newCase(id string, status verification.Status, created time.Time) *verifica
 
 func TestOneOpenVerificationAndStandingCases(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		mustTx(t, s, func(tx *store.Tx) error { _, err := tx.PutFreelancer(ctx, ana(), t0); return err })
 		first := newCase(store.NewID("ver", t0), verification.AwaitingFreelancer, t0)
@@ -137,7 +123,7 @@ func TestOneOpenVerificationAndStandingCases(t *testing.T) {
 
 func TestVerificationPaging(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		mustTx(t, s, func(tx *store.Tx) error { _, err := tx.PutFreelancer(ctx, ana(), t0); return err })
 		var ids []string
@@ -176,7 +162,7 @@ func TestVerificationPaging(t *testing.T) {
 // transactions append at once.
 func TestEventsAreGapFreeUnderConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		var wg sync.WaitGroup
 		errs := make(chan error, 40)
@@ -218,7 +204,7 @@ func TestEventsAreGapFreeUnderConcurrency(t *testing.T) {
 
 func TestAuditChainHoldsUnderConcurrency(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		var wg sync.WaitGroup
 		for i := range 20 {
@@ -243,7 +229,7 @@ func TestAuditChainHoldsUnderConcurrency(t *testing.T) {
 
 func TestIdempotencyKeys(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		mustTx(t, s, func(tx *store.Tx) error {
 			prev, err := tx.ClaimIdempotencyKey(ctx, "key_1", "k", "hash-a", t0)
@@ -269,7 +255,7 @@ func TestIdempotencyKeys(t *testing.T) {
 
 func TestSessionsAndStaff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		st := &store.Staff{ID: "stf_1", Email: "maria@example.com", Name: "Maria", Role: store.RoleAgent, PasswordHash: "h", CreatedAt: t0}
 		mustTx(t, s, func(tx *store.Tx) error {
@@ -318,7 +304,7 @@ func TestSessionsAndStaff(t *testing.T) {
 
 func TestTOTPAndRecoveryCodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		mustTx(t, s, func(tx *store.Tx) error {
 			_, err := tx.PutStaff(ctx, &store.Staff{ID: "stf_1", Email: "maria@example.com", Role: store.RoleAgent, PasswordHash: "h", CreatedAt: t0})
@@ -389,7 +375,7 @@ func TestTOTPAndRecoveryCodes(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s, ctx := open(t, cfg), context.Background()
+		s, ctx := storetest.Open(t, cfg), context.Background()
 		if _, err := s.Setting(ctx, "a"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unset setting: %v", err)
 		}
@@ -426,7 +412,7 @@ func TestNewIDSortsByTime(t *testing.T) {
 
 func TestAvailabilityRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		st := &store.Staff{ID: "stf_1", Email: "maria@example.com", Name: "Maria", Role: store.RoleAgent, PasswordHash: "h", CreatedAt: t0}
 		leave := schedule.Exception{ID: "exc_1", Interval: schedule.Interval{Start: t0, End: t0.Add(48 * time.Hour)}, Off: true, Note: "leave"}

@@ -15,7 +15,7 @@ import (
 // pending, and pruning removes only old deliveries that ended.
 func TestWebhookDeliveryLog(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		ep := &store.WebhookEndpoint{ID: "we_1", URL: "https://hooks.example.com/a", Events: []string{"standing.changed"},
@@ -83,7 +83,7 @@ func TestWebhookDeliveryLog(t *testing.T) {
 // after the same time as the others.
 func TestWebhookSkippedDeliveries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		s := open(t, cfg)
+		s := storetest.Open(t, cfg)
 		ctx := context.Background()
 		t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		ep := &store.WebhookEndpoint{ID: "we_1", URL: "https://hooks.example.com/a", Events: []string{"*"},

@@ -24,14 +24,7 @@ import (
 func openQueued(t *testing.T, cfg store.Config) (*store.Store, *jobs.Queue) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, cfg)
 	if err := jobs.Migrate(ctx, st); err != nil {
 		t.Fatal(err)
 	}

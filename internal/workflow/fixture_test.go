@@ -19,6 +19,7 @@ import (
 	"github.com/attest-dev/attest/internal/keys/keystest"
 	"github.com/attest-dev/attest/internal/queue"
 	"github.com/attest-dev/attest/internal/store"
+	"github.com/attest-dev/attest/internal/store/storetest"
 	"github.com/attest-dev/attest/internal/verification"
 	"github.com/attest-dev/attest/internal/workflow"
 )
@@ -60,14 +61,7 @@ func newFixture(t *testing.T, cfg store.Config) *fixture {
 		u.RawQuery = q.Encode()
 		cfg.DatabaseURL = u.String()
 	}
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, cfg)
 	ring := keystest.Ring()
 	signer, err := auth.NewPortalSigner(ring.Signing(keys.PortalLinks))
 	if err != nil {

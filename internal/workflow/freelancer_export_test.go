@@ -43,14 +43,7 @@ type exportWorld struct {
 
 func newExportWorld(t *testing.T, cfg store.Config) *exportWorld {
 	ctx := context.Background()
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, cfg)
 	ring := keystest.Ring()
 	signer, err := auth.NewPortalSigner(ring.Signing(keys.PortalLinks))
 	if err != nil {

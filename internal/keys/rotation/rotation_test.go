@@ -29,19 +29,6 @@ func master(t *testing.T) *keys.Master {
 	return m
 }
 
-func openStore(t *testing.T, cfg store.Config) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 func must(t *testing.T, st *store.Store, fn func(tx *store.Tx) error) {
 	t.Helper()
 	if err := st.InTx(context.Background(), fn); err != nil {
@@ -182,7 +169,7 @@ func sealer(ring *keys.Ring, p keys.Purpose) func(string, []byte) keys.Sealed {
 // another one refuses to start.
 func TestSetupRefusesAnotherKey(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		st, ctx := openStore(t, cfg), context.Background()
+		st, ctx := storetest.Open(t, cfg), context.Background()
 		a := master(t)
 		rep, err := Setup(ctx, st, keys.NewRing(a), t0)
 		if err != nil || !rep.Adopted {
@@ -204,7 +191,7 @@ func TestSetupRefusesAnotherKey(t *testing.T) {
 // and no key is left in the database in plain text.
 func TestAdoptFromBeforeMasterKeys(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		st, ctx := openStore(t, cfg), context.Background()
+		st, ctx := storetest.Open(t, cfg), context.Background()
 		legacy := map[string][]byte{}
 		must(t, st, func(tx *store.Tx) error {
 			for _, name := range LegacyKeys {
@@ -286,7 +273,7 @@ func TestAdoptFromBeforeMasterKeys(t *testing.T) {
 // picked up by the next node started with both keys.
 func TestRotate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		st, ctx := openStore(t, cfg), context.Background()
+		st, ctx := storetest.Open(t, cfg), context.Background()
 		a, b := master(t), master(t)
 		if _, err := Setup(ctx, st, keys.NewRing(a), t0); err != nil {
 			t.Fatal(err)
@@ -353,7 +340,7 @@ func TestRotate(t *testing.T) {
 // re-sealing does not put the old value back.
 func TestResealKeepsNewerWrites(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, cfg store.Config) {
-		st, ctx := openStore(t, cfg), context.Background()
+		st, ctx := storetest.Open(t, cfg), context.Background()
 		a, b := master(t), master(t)
 		ringA := keys.NewRing(a)
 		w := newWorld("race")

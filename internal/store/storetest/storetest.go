@@ -30,6 +30,22 @@ func Each(t *testing.T, fn func(t *testing.T, cfg store.Config)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// Open opens the store cfg names and brings its schema up to date; it is
+// closed when the test ends.
+func Open(t testing.TB, cfg store.Config) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // SQLite is a config for a new embedded database in a temporary directory.
 func SQLite(t testing.TB) store.Config {
 	return store.Config{DataDir: t.TempDir()}
