@@ -7,7 +7,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -132,12 +131,12 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		// so that a sentence around a link stays one message, in the
 		// order its language puts it.
 		"link": func(href string, text any) template.HTML {
-			return template.HTML(`<a href="` + html.EscapeString(href) + `">` + markupText(text) + `</a>`)
+			return template.HTML(`<a href="` + i18n.EscapeArg(href) + `">` + i18n.EscapeArg(text) + `</a>`)
 		},
-		"code": func(text any) template.HTML { return template.HTML(`<code>` + markupText(text) + `</code>`) },
+		"code": func(text any) template.HTML { return template.HTML(`<code>` + i18n.EscapeArg(text) + `</code>`) },
 		// figure is a figure a page's script updates in place (data-figure).
 		"figure": func(name string, value any) template.HTML {
-			return template.HTML(`<span data-figure="` + html.EscapeString(name) + `">` + markupText(value) + `</span>`)
+			return template.HTML(`<span data-figure="` + i18n.EscapeArg(name) + `">` + i18n.EscapeArg(value) + `</span>`)
 		},
 		// tn is a plural message for a count.
 		"tn": c.NHTML,
@@ -169,15 +168,6 @@ func localFuncs(c *i18n.Catalog) template.FuncMap {
 		"bytes":    func(n int64) string { return Bytes(c, n) },
 		"pagetext": func() map[string]any { return pageText(c) },
 	}
-}
-
-// markupText is v for inside markup: template.HTML as it is (a message
-// from the catalog, already escaped), anything else escaped.
-func markupText(v any) string {
-	if h, ok := v.(template.HTML); ok {
-		return string(h)
-	}
-	return html.EscapeString(fmt.Sprint(v))
 }
 
 // pageText is what the pages' scripts say, from the catalog's js.* keys:

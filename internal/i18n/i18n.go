@@ -303,13 +303,13 @@ var escapeText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func markup(raw string, args []any) template.HTML {
 	escaped := strongTags.Replace(escapeText.Replace(raw))
-	return template.HTML(fill(escaped, args, escapeArg))
+	return template.HTML(fill(escaped, args, EscapeArg))
 }
 
-// escapeArg escapes an argument for HTML, except one that is already
+// EscapeArg escapes an argument for HTML, except one that is already
 // safe HTML (template.HTML, as html/template treats it): a page's own
 // <time> element set inside a sentence.
-func escapeArg(v any) string {
+func EscapeArg(v any) string {
 	if h, ok := v.(template.HTML); ok {
 		return string(h)
 	}
